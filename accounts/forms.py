@@ -1,0 +1,47 @@
+"""Forms of sign-up, sign-in and password pages. Validation lives here; saving in services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from . import quotas
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label="Root user email address", max_length=254)
+    password = forms.CharField(label="Root user password", widget=forms.PasswordInput(render_value=False),
+                               max_length=quotas.PASSWORD_MAX,
+                               help_text=password_validation.password_validators_help_text_html)
+    password_confirm = forms.CharField(label="Confirm root user password", widget=forms.PasswordInput,
+                                       max_length=quotas.PASSWORD_MAX)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_confirm"):
+            self.add_error("password_confirm", "The passwords do not match.")
+        return data
+
+
+class RootSignInForm(forms.Form):
+    email = forms.EmailField(label="Root user email address", max_length=254)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=quotas.PASSWORD_MAX)
+
+
+class IAMSignInForm(forms.Form):
+    account = forms.CharField(label="Account ID (12 digits) or account alias", max_length=63)
+    user_name = forms.CharField(label="IAM user name", max_length=quotas.USER_NAME_MAX)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=quotas.PASSWORD_MAX)
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="Old password", widget=forms.PasswordInput, max_length=quotas.PASSWORD_MAX)
+    new_password = forms.CharField(label="New password", widget=forms.PasswordInput, max_length=quotas.PASSWORD_MAX)
+    new_password_confirm = forms.CharField(label="Retype new password", widget=forms.PasswordInput,
+                                           max_length=quotas.PASSWORD_MAX)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_confirm"):
+            self.add_error("new_password_confirm", "The passwords do not match.")
+        return data

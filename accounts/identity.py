@@ -1,0 +1,115 @@
+"""The request's IAM identity: who is calling, in which account, with which context keys.
+
+Built once per request by :class:`accounts.middleware.ConsoleIdentityMiddleware`
+and kept as ``request.iam``. The policy set is loaded lazily, on the first
+authorisation, by :func:`policies.authz.policy_set_for`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import Account, User
+
+# Session keys written at sign-in (and by MFA / switch role).
+SESSION_SIGNED_IN_AT = "iam_signed_in_at"
+SESSION_MFA_AT = "iam_mfa_verified_at"
+
+
+@dataclass
+class Identity:
+    """The principal of one console request.
+
+    Attributes:
+        user: the signed-in root or IAM user (for a role session: the user who assumed it).
+        account: the account the principal acts in.
+        arn: the caller's ARN as AccessDenied messages show it.
+        principal_type: ``Account`` (root), ``User`` or ``AssumedRole``.
+        context: the request context keys (``aws:username``, ``aws:MultiFactorAuthPresent``, …).
+    """
+
+    user: User
+    account: Account
+    arn: str
+    principal_type: str
+    context: dict[str, Any]
+    role_session: Any = None
+    _policy_set: Any = field(default=None, repr=False)
+
+    @property
+    def is_root(self) -> bool:
+        return self.principal_type == "Account"
+
+    @property
+    def display_name(self) -> str:
+        if self.role_session is not None:
+            return self.role_session.display_name
+        return self.user.display_name
+
+    @property
+    def mfa_present(self) -> bool:
+        return self.context.get("aws:MultiFactorAuthPresent") == "true"
+
+
+def _client_ip(request: Any) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is caller-controlled unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR", "") or "127.0.0.1"
+
+
+def base_context(request: Any, now: float | None = None) -> dict[str, Any]:
+    """Context keys every console request has, whoever the principal."""
+    now = time.time() if now is None else now
+    session = request.session
+    context: dict[str, Any] = {
+        "aws:CurrentTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(now)),
+        "aws:SourceIp": _client_ip(request),
+        "aws:SecureTransport": "true" if request.is_secure() else "false",
+        "aws:RequestedRegion": "us-east-1",
+        "aws:ViaAWSService": "false",
+    }
+    signed_in = session.get(SESSION_SIGNED_IN_AT)
+    if signed_in:
+        context["aws:TokenIssueTime"] = datetime.fromtimestamp(signed_in, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    mfa_at = session.get(SESSION_MFA_AT)
+    # A console session is temporary credentials, so the key is always present:
+    # "false" without MFA (unlike long-term access keys, where AWS omits it).
+    context["aws:MultiFactorAuthPresent"] = "true" if mfa_at else "false"
+    if mfa_at:
+        context["aws:MultiFactorAuthAge"] = str(max(0, int(now - mfa_at)))
+    return context
+
+
+def identity_for(request: Any) -> Identity:
+    """Build the identity of a signed-in request (root or IAM user; roles extend this)."""
+    user: User = request.user
+    account = user.account
+    context = base_context(request)
+    context["aws:PrincipalAccount"] = account.account_id
+    if user.is_root:
+        context.update({
+            "aws:userid": account.account_id,
+            "aws:PrincipalArn": account.root_arn,
+            "aws:PrincipalType": "Account",
+        })
+        return Identity(user=user, account=account, arn=account.root_arn, principal_type="Account",
+                        context=context)
+    context.update({
+        "aws:username": user.user_name,
+        "aws:userid": user.unique_id,
+        "aws:PrincipalArn": user.arn,
+        "aws:PrincipalType": "User",
+    })
+    for tag in user.tag_list:
+        context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
+    identity = Identity(user=user, account=account, arn=user.arn, principal_type="User", context=context)
+    for hook in IDENTITY_HOOKS:
+        identity = hook(request, identity)
+    return identity
+
+
+# Later layers (role sessions) register functions (request, identity) -> identity here.
+IDENTITY_HOOKS: list[Any] = []

@@ -1,0 +1,203 @@
+"""Accounts and the identities that live in them: root users, IAM users and user groups.
+
+Every IAM name is unique per account *case-insensitively* (``ADMINS`` and
+``admins`` cannot coexist) and the database enforces it with functional unique
+constraints. Public identifiers are names and ``AIDA…``-style ids, never primary keys.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from . import ids
+
+
+class Account(models.Model):
+    """An AWS account: a 12-digit id, an optional alias, and exactly one root user."""
+
+    account_id = models.CharField(max_length=12, unique=True, default=ids.account_id)
+    alias = models.CharField(max_length=63, unique=True, null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["account_id"]
+
+    def __str__(self) -> str:
+        return self.alias or self.account_id
+
+    @property
+    def root_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:root"
+
+    @property
+    def signin_slug(self) -> str:
+        """What the IAM user sign-in URL names: the alias when there is one, else the id."""
+        return self.alias or self.account_id
+
+    def arn(self, resource: str) -> str:
+        """The ARN of an IAM resource of this account, e.g. ``arn("user/bob")``."""
+        return f"arn:aws:iam::{self.account_id}:{resource}"
+
+
+class AccountQuerySet(models.QuerySet):
+    def for_signin(self, slug: str) -> "Account | None":
+        """The account an IAM user sign-in names, by 12-digit id or by alias."""
+        slug = (slug or "").strip().lower()
+        if not slug:
+            return None
+        return self.filter(Q(account_id=slug) | Q(alias=slug)).first()
+
+
+Account.add_to_class("objects", AccountQuerySet.as_manager())
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def for_account(self, account: Account) -> models.QuerySet["User"]:
+        """The IAM users of one account (never its root user)."""
+        return self.filter(account=account, is_root=False)
+
+    def get_by_natural_key(self, login_key: str) -> "User":
+        return self.get(login_key=login_key)
+
+
+def root_login_key(email: str) -> str:
+    return "root:" + email.strip().lower()
+
+
+def iam_login_key(account_id: str, user_name: str) -> str:
+    return f"{account_id}:{user_name.lower()}"
+
+
+class User(AbstractBaseUser):
+    """A principal that signs in: the root user of an account or one of its IAM users.
+
+    Django wants one globally unique ``USERNAME_FIELD``, but IAM user names are
+    only unique per account, so ``login_key`` is a surrogate: ``root:<email>``
+    for a root user and ``<account id>:<lower-case user name>`` for an IAM user.
+    Console access is a usable password (AWS's "login profile").
+    """
+
+    login_key = models.CharField(max_length=320, unique=True, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="principals")
+    is_root = models.BooleanField(default=False)
+    email = models.EmailField(blank=True)
+    user_name = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=512, default="/")
+    unique_id = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    password_reset_required = models.BooleanField(default=False)
+    password_changed = models.DateTimeField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "login_key"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["user_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("user_name"), "account", condition=Q(is_root=False), name="accounts_user_name_ci"
+            ),
+            models.UniqueConstraint(Lower("email"), condition=Q(is_root=True), name="accounts_root_email_ci"),
+            models.UniqueConstraint("account", condition=Q(is_root=True), name="accounts_one_root_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email if self.is_root else self.user_name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.is_root:
+            self.login_key = root_login_key(self.email)
+        else:
+            self.login_key = iam_login_key(self.account.account_id, self.user_name)
+            if not self.unique_id:
+                self.unique_id = ids.unique_id("AIDA")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:user_detail", args=[self.user_name])
+
+    @property
+    def arn(self) -> str:
+        if self.is_root:
+            return self.account.root_arn
+        return self.account.arn(f"user{self.path}{self.user_name}")
+
+    @property
+    def display_name(self) -> str:
+        """How the identity menu names this principal."""
+        return "Root user" if self.is_root else self.user_name
+
+    @property
+    def has_console_access(self) -> bool:
+        return self.has_usable_password()
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        return list(self.tags or [])
+
+
+class Group(models.Model):
+    """An IAM user group: a name, a path, an ``AGPA…`` id, and member users."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=128)
+    path = models.CharField(max_length=512, default="/")
+    unique_id = models.CharField(max_length=32, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    members = models.ManyToManyField(User, through="GroupMembership", related_name="iam_groups")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "account", name="accounts_group_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.unique_id:
+            self.unique_id = ids.unique_id("AGPA")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:group_detail", args=[self.name])
+
+    @property
+    def arn(self) -> str:
+        return self.account.arn(f"group{self.path}{self.name}")
+
+
+class GroupMembership(models.Model):
+    """A user's membership of a group (one row each; a user is in at most 10 groups)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE)
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("group", "user", name="accounts_membership_no_duplicates"),
+        ]
+
+
+class Throttle(models.Model):
+    """A fixed-window counter for sign-in attempts, shared by every worker through the database."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.key

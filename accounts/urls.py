@@ -1,0 +1,13 @@
+"""URLs of the accounts app: each views module contributes its own ``urlpatterns``."""
+
+from .views import account, groups, mfa, signin, users
+
+app_name = "accounts"
+
+urlpatterns = [
+    *signin.urlpatterns,
+    *mfa.urlpatterns,
+    *users.urlpatterns,
+    *groups.urlpatterns,
+    *account.urlpatterns,
+]

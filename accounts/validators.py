@@ -1,0 +1,122 @@
+"""Name, path, alias and tag rules exactly as IAM's API model states them (iam-facts §1.1).
+
+Each check raises :class:`iamportal.errors.ValidationError` (or ``InvalidInput``)
+with the message IAM returns, e.g.
+``1 validation error detected: Value 'bad name' at 'userName' failed to satisfy
+constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from iamportal.errors import InvalidInput, ValidationError
+
+from . import quotas
+
+NAME_PATTERN = r"[\w+=,.@-]+"
+PATH_PATTERN = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
+ALIAS_PATTERN = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
+TAG_KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
+TAG_VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
+
+_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]+", re.ASCII)
+_PATH_RE = re.compile(r"/|/[\u0021-\u007E]+/")
+_ALIAS_RE = re.compile(ALIAS_PATTERN)
+
+
+def _constraint(value: str, member: str, constraint: str) -> str:
+    return f"Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        count = len(problems)
+        noun = "error" if count == 1 else "errors"
+        raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(problems))
+
+
+def _length_and_pattern(value: str, member: str, maximum: int, regex: re.Pattern[str],
+                        pattern: str, minimum: int = 1) -> list[str]:
+    problems = []
+    if len(value) > maximum:
+        problems.append(_constraint(value, member, f"Member must have length less than or equal to {maximum}"))
+    if len(value) < minimum:
+        problems.append(_constraint(value, member, f"Member must have length greater than or equal to {minimum}"))
+    if value and not regex.fullmatch(value):
+        problems.append(_constraint(value, member, f"Member must satisfy regular expression pattern: {pattern}"))
+    return problems
+
+
+def validate_name(value: str, member: str, maximum: int) -> None:
+    """A user, group, role or policy name: ``[\\w+=,.@-]+``, 1..maximum characters."""
+    _raise(_length_and_pattern(value, member, maximum, _NAME_RE, NAME_PATTERN))
+
+
+def validate_path(value: str, member: str = "path") -> None:
+    """A user/group/role path: ``/`` or ``/something/``, at most 512 characters."""
+    _raise(_length_and_pattern(value, member, quotas.PATH_MAX, _PATH_RE, PATH_PATTERN))
+
+
+def validate_name_and_path(name: str, name_member: str, maximum: int, path: str) -> None:
+    """Both checks at once, so two faults give IAM's "2 validation errors detected"."""
+    problems = _length_and_pattern(name, name_member, maximum, _NAME_RE, NAME_PATTERN)
+    problems += _length_and_pattern(path, "path", quotas.PATH_MAX, _PATH_RE, PATH_PATTERN)
+    _raise(problems)
+
+
+def validate_alias(value: str) -> None:
+    """An account alias: 3-63 of ``a-z 0-9 -``, no leading/trailing/double hyphen, not 12 digits."""
+    problems = []
+    if len(value) > 63:
+        problems.append(_constraint(value, "accountAlias", "Member must have length less than or equal to 63"))
+    if len(value) < 3:
+        problems.append(_constraint(value, "accountAlias", "Member must have length greater than or equal to 3"))
+    if not _ALIAS_RE.fullmatch(value):
+        problems.append(_constraint(value, "accountAlias",
+                                    f"Member must satisfy regular expression pattern: {ALIAS_PATTERN}"))
+    _raise(problems)
+    if value.isdigit() and len(value) == 12:
+        raise InvalidInput("The account alias cannot be a 12-digit number.")
+
+
+def _tag_char_ok(ch: str) -> bool:
+    import unicodedata
+
+    if ch in "_.:/=+-@":
+        return True
+    category = unicodedata.category(ch)
+    return category[0] in ("L", "Z", "N")
+
+
+def validate_tags(tags: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """Tag keys and values by IAM's rules; returns the tags as ``[{"Key":..,"Value":..}]``."""
+    result: list[dict[str, str]] = []
+    seen: set[str] = set()
+    problems: list[str] = []
+    for index, (key, value) in enumerate(tags, start=1):
+        member = f"tags.{index}.member"
+        if not 1 <= len(key) <= quotas.TAG_KEY_MAX:
+            problems.append(_constraint(key, f"{member}.key",
+                                        f"Member must have length less than or equal to {quotas.TAG_KEY_MAX}"
+                                        if key else "Member must have length greater than or equal to 1"))
+        elif not all(_tag_char_ok(ch) for ch in key):
+            problems.append(_constraint(key, f"{member}.key",
+                                        f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}"))
+        if len(value) > quotas.TAG_VALUE_MAX:
+            problems.append(_constraint(value, f"{member}.value",
+                                        f"Member must have length less than or equal to {quotas.TAG_VALUE_MAX}"))
+        elif not all(_tag_char_ok(ch) for ch in value):
+            problems.append(_constraint(value, f"{member}.value",
+                                        f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}"))
+        if key.lower() in seen:
+            raise InvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        seen.add(key.lower())
+        result.append({"Key": key, "Value": value})
+    _raise(problems)
+    if len(result) > quotas.TAGS_PER_ENTITY:
+        problems.append(_constraint("[...]", "tags",
+                                    f"Member must have length less than or equal to {quotas.TAGS_PER_ENTITY}"))
+        _raise(problems)
+    return result

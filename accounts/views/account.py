@@ -1,0 +1,3 @@
+"""Console views: account (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Console views: groups (being built)."""
+
+urlpatterns: list = []

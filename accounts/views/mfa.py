@@ -1,0 +1,3 @@
+"""Console views: mfa (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Console views: users (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,61 @@
+"""IAM's error vocabulary, shared by every app.
+
+Services raise these; views turn them into form errors or messages with the
+HTTP status AWS uses for the same code (iam-facts §10.7).
+"""
+
+from __future__ import annotations
+
+
+class IAMError(Exception):
+    """An error IAM itself would return: a code, a message in AWS's words, an HTTP status."""
+
+    code = "ServiceFailure"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(IAMError):
+    code, status = "ValidationError", 400
+
+
+class InvalidInput(IAMError):
+    code, status = "InvalidInput", 400
+
+
+class MalformedPolicyDocument(IAMError):
+    code, status = "MalformedPolicyDocument", 400
+
+
+class PasswordPolicyViolation(IAMError):
+    code, status = "PasswordPolicyViolation", 400
+
+
+class InvalidAuthenticationCode(IAMError):
+    code, status = "InvalidAuthenticationCode", 403
+
+
+class NoSuchEntity(IAMError):
+    code, status = "NoSuchEntity", 404
+
+
+class EntityAlreadyExists(IAMError):
+    code, status = "EntityAlreadyExists", 409
+
+
+class LimitExceeded(IAMError):
+    code, status = "LimitExceeded", 409
+
+
+class DeleteConflict(IAMError):
+    code, status = "DeleteConflict", 409
+
+
+class UnmodifiableEntity(IAMError):
+    code, status = "UnmodifiableEntity", 400

@@ -1,0 +1,16 @@
+"""Top-level URLs: the dashboard at /iam/, the accounts and policies apps."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from . import views
+
+dashboard_patterns = ([path("", views.DashboardView.as_view(), name="dashboard")], "iamportal")
+
+urlpatterns = [
+    path("", login_not_required(RedirectView.as_view(pattern_name="iamportal:dashboard")), name="home"),
+    path("iam/", include(dashboard_patterns)),
+    path("", include("accounts.urls")),
+    path("", include("policies.urls")),
+]

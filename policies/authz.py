@@ -1,0 +1,138 @@
+"""The one bridge between the console and the policy engine.
+
+Every console view declares the IAM action it performs and the ARN it touches
+(:class:`IAMActionRequiredMixin`); :func:`authorize` asks the engine with the
+caller's policy set and context. The root user may do anything in its own
+account, as in AWS. A denial is rendered as AWS's AccessDenied message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.urls import reverse
+
+
+@dataclass
+class PolicySet:
+    """The policies that apply to one principal, compiled (engine ``Policy`` objects)."""
+
+    identity: list[Any] = field(default_factory=list)
+    boundary: Any = None
+    session: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The answer to "may this caller do this action on this resource?"."""
+
+    allowed: bool
+    action: str
+    resource: str
+    caller_arn: str
+    decision: str  # "allowed" | "explicitDeny" | "implicitDeny"
+    reason: str = ""
+    engine_decision: Any = None
+
+    @property
+    def message(self) -> str:
+        """AWS's AccessDenied wording."""
+        kind = "User"
+        return (f"{kind}: {self.caller_arn} is not authorized to perform: {self.action} "
+                f"on resource: {self.resource} {self.reason}").strip()
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def policy_set_for(identity: Any) -> PolicySet:
+    """Load (once per request) every policy that applies to ``identity``.
+
+    The policies app's models fill this in; the loader is looked up lazily so the
+    engine and the models stay optional for the accounts app.
+    """
+    if identity._policy_set is None:
+        try:
+            from policies.loading import load_policy_set
+        except ImportError:
+            identity._policy_set = PolicySet()
+        else:
+            identity._policy_set = load_policy_set(identity)
+    return identity._policy_set
+
+
+def authorize(request: Any, action: str, resource: str, context: dict[str, Any] | None = None) -> Authorization:
+    """Decide whether the caller of ``request`` may perform ``action`` on ``resource``."""
+    identity = request.iam
+    if identity is None:
+        return Authorization(False, action, resource, "anonymous", "implicitDeny",
+                             f"because no identity-based policy allows the {action} action")
+    if identity.is_root:
+        return Authorization(True, action, resource, identity.arn, "allowed")
+    policy_set = policy_set_for(identity)
+    request_context = dict(identity.context)
+    if context:
+        request_context.update(context)
+    if not policy_set.identity:
+        return Authorization(False, action, resource, identity.arn, "implicitDeny",
+                             f"because no identity-based policy allows the {action} action")
+    from policies.engine import Request, evaluate
+
+    decision = evaluate(
+        Request(action=action, resource=resource, principal=identity.arn, context=request_context),
+        identity=policy_set.identity,
+        boundary=policy_set.boundary,
+        session=policy_set.session,
+    )
+    allowed = decision.decision == "allowed"
+    return Authorization(allowed, action, resource, identity.arn, decision.decision,
+                         "" if allowed else decision.reason(action), decision)
+
+
+def simulator_url(auth: Authorization) -> str:
+    """A link to the policy simulator prefilled with the denied request."""
+    try:
+        base = reverse("policies:simulator")
+    except Exception:  # the simulator arrives with the policies console
+        return ""
+    return base + "?" + urlencode({"action": auth.action, "resource": auth.resource})
+
+
+def access_denied(request: Any, auth: Authorization):
+    """The 403 page in AWS's words."""
+    return render(request, "errors/access_denied.html",
+                  {"auth": auth, "simulator_url": simulator_url(auth)}, status=403)
+
+
+class IAMActionRequiredMixin:
+    """Authorise a console view by IAM action before it runs.
+
+    Set ``iam_action`` (e.g. ``"iam:ListUsers"``); override :meth:`get_resource_arn`
+    when the action targets one resource. Views whose GET and POST are different
+    actions set ``iam_action_post`` too.
+    """
+
+    iam_action: str = ""
+    iam_action_post: str = ""
+
+    def get_iam_action(self) -> str:
+        if self.request.method == "POST" and self.iam_action_post:
+            return self.iam_action_post
+        return self.iam_action
+
+    def get_resource_arn(self) -> str:
+        return "*"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.setup_objects()
+            auth = authorize(request, self.get_iam_action(), self.get_resource_arn())
+            if not auth:
+                return access_denied(request, auth)
+        return super().dispatch(request, *args, **kwargs)
+
+    def setup_objects(self) -> None:
+        """Fetch the objects the view works on (404 for another account's), before the check."""

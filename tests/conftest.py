@@ -1,0 +1,96 @@
+"""The fixed cast of the suite (STYLE.md P25).
+
+- ``root``: the root user of account A (password ``ROOT_PASSWORD``).
+- ``alice``, ``bob``: IAM users of account A (password ``USER_PASSWORD``), no policies
+  unless a test grants them some.
+- ``mallory``: the root user of another account, B.
+Clients: ``root_client``, ``alice_client``, ``bob_client``, ``mallory_client`` are signed in
+through the real sign-in pages and enforce CSRF checks.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts import services
+
+ROOT_PASSWORD = "Coffee-Shop-Owner-2026!"
+USER_PASSWORD = "Barista-Latte-2026!"
+
+
+@pytest.fixture
+def root(db):
+    return services.sign_up(email="owner@coffee.example", password=ROOT_PASSWORD)
+
+
+@pytest.fixture
+def account(root):
+    return root.account
+
+
+@pytest.fixture
+def alice(account):
+    return services.create_user(account, user_name="alice", console_password=USER_PASSWORD)
+
+
+@pytest.fixture
+def bob(account):
+    return services.create_user(account, user_name="bob", console_password=USER_PASSWORD)
+
+
+@pytest.fixture
+def mallory(db):
+    return services.sign_up(email="mallory@elsewhere.example", password=ROOT_PASSWORD)
+
+
+def signed_in_client(user) -> Client:
+    """A CSRF-enforcing client signed in through the real sign-in form."""
+    client = Client(enforce_csrf_checks=True)
+    if user.is_root:
+        page = client.get("/signin/")
+        data = {"email": user.email, "password": ROOT_PASSWORD}
+        url = "/signin/"
+    else:
+        url = f"/signin/{user.account.account_id}/"
+        page = client.get(url)
+        data = {"user_name": user.user_name, "password": USER_PASSWORD}
+    data["csrfmiddlewaretoken"] = page.cookies["csrftoken"].value if "csrftoken" in page.cookies \
+        else client.cookies["csrftoken"].value
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+def csrf_post(client: Client, url: str, data: dict | None = None, **kwargs):
+    """POST with the CSRF token the client's cookie carries, as a browser form would."""
+    data = dict(data or {})
+    if "csrftoken" not in client.cookies:
+        client.get("/signin/")
+    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
+    return client.post(url, data, **kwargs)
+
+
+@pytest.fixture
+def root_client(root):
+    return signed_in_client(root)
+
+
+@pytest.fixture
+def alice_client(alice):
+    return signed_in_client(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return signed_in_client(bob)
+
+
+@pytest.fixture
+def mallory_client(mallory):
+    return signed_in_client(mallory)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
