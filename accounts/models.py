@@ -201,3 +201,106 @@ class Throttle(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# ---------------------------------------------------------------------------
+# Roles and instance profiles (iam-facts §1.1, §2, §4.4, §8.3)
+
+
+class RoleQuerySet(models.QuerySet):
+    def for_account(self, account: Account) -> "RoleQuerySet":
+        """The roles of one account; every role lookup starts here (STYLE P10)."""
+        return self.filter(account=account)
+
+
+class Role(models.Model):
+    """An IAM role: an identity with a trust policy (who may assume it) and permissions.
+
+    The name is unique per account case-insensitively (``Cashier`` and ``cashier``
+    cannot coexist); the ``AROA…`` id is drawn once and never changes. A session of
+    the role is ``arn:aws:sts::<account>:assumed-role/<name>/<session>`` (no path).
+    """
+
+    MIN_SESSION_DURATION = 3600
+    MAX_SESSION_DURATION = 43200
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=64)
+    path = models.CharField(max_length=512, default="/")
+    unique_id = models.CharField(max_length=32, unique=True, editable=False)
+    description = models.CharField(max_length=1000, blank=True)
+    trust_policy = models.TextField(help_text="The AssumeRolePolicyDocument, as entered (JSON).")
+    max_session_duration = models.PositiveIntegerField(default=MIN_SESSION_DURATION)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    objects = RoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "account", name="accounts_role_name_ci"),
+            models.CheckConstraint(
+                condition=Q(max_session_duration__gte=3600, max_session_duration__lte=43200),
+                name="accounts_role_max_session_duration_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.unique_id:
+            self.unique_id = ids.unique_id("AROA")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:role_detail", args=[self.name])
+
+    @property
+    def arn(self) -> str:
+        return self.account.arn(f"role{self.path}{self.name}")
+
+    def session_arn(self, session_name: str) -> str:
+        """The ARN of a session of this role; AWS leaves the role's path out of it."""
+        return f"arn:aws:sts::{self.account.account_id}:assumed-role/{self.name}/{session_name}"
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        return list(self.tags or [])
+
+
+class InstanceProfile(models.Model):
+    """An EC2 instance profile: a container for (at most) one role, ``AIPA…`` id.
+
+    The console creates one with the same name as a role that trusts
+    ``ec2.amazonaws.com`` and deletes it with that role.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instance_profiles")
+    name = models.CharField(max_length=128)
+    path = models.CharField(max_length=512, default="/")
+    unique_id = models.CharField(max_length=32, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    # IAM allows one role per instance profile; a role may sit in several profiles.
+    role = models.ForeignKey(Role, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="instance_profiles")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "account", name="accounts_instanceprofile_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.unique_id:
+            self.unique_id = ids.unique_id("AIPA")
+        super().save(*args, **kwargs)
+
+    @property
+    def arn(self) -> str:
+        return self.account.arn(f"instance-profile{self.path}{self.name}")
