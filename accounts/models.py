@@ -17,12 +17,23 @@ from django.utils import timezone
 from . import ids
 
 
+class AccountQuerySet(models.QuerySet):
+    def for_signin(self, slug: str) -> "Account | None":
+        """The account an IAM user sign-in names, by 12-digit id or by alias."""
+        slug = (slug or "").strip().lower()
+        if not slug:
+            return None
+        return self.filter(Q(account_id=slug) | Q(alias=slug)).first()
+
+
 class Account(models.Model):
     """An AWS account: a 12-digit id, an optional alias, and exactly one root user."""
 
     account_id = models.CharField(max_length=12, unique=True, default=ids.account_id)
     alias = models.CharField(max_length=63, unique=True, null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["account_id"]
@@ -42,18 +53,6 @@ class Account(models.Model):
     def arn(self, resource: str) -> str:
         """The ARN of an IAM resource of this account, e.g. ``arn("user/bob")``."""
         return f"arn:aws:iam::{self.account_id}:{resource}"
-
-
-class AccountQuerySet(models.QuerySet):
-    def for_signin(self, slug: str) -> "Account | None":
-        """The account an IAM user sign-in names, by 12-digit id or by alias."""
-        slug = (slug or "").strip().lower()
-        if not slug:
-            return None
-        return self.filter(Q(account_id=slug) | Q(alias=slug)).first()
-
-
-Account.add_to_class("objects", AccountQuerySet.as_manager())
 
 
 class UserManager(BaseUserManager):
