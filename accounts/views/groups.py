@@ -1,3 +1,281 @@
-"""Console views: groups (being built)."""
+"""User groups: list, create, detail (Users and Permissions tabs), add and remove users,
+rename and delete (iam-facts §8.2, §11).
 
-urlpatterns: list = []
+Every view authorises its IAM action on the group's ARN; another account's group
+is a 404 because :func:`accounts.services.get_group` only looks in the caller's account.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.views.generic import FormView, ListView, TemplateView, View
+
+from iamportal.errors import EntityAlreadyExists, IAMError, InvalidInput, NoSuchEntity, ValidationError
+from policies.authz import Authorization, IAMActionRequiredMixin, access_denied, authorize
+
+from .. import services
+from ..group_forms import GroupAddUsersForm, GroupCreateForm, GroupDeleteForm, GroupRenameForm, user_rows
+from ..models import Group, GroupMembership, User
+
+# ---------------------------------------------------------------------------
+# Shared view machinery
+
+
+class ActionDenied(Exception):
+    """A secondary action the request implies (e.g. AddUserToGroup) was denied."""
+
+    def __init__(self, auth: Authorization) -> None:
+        super().__init__(auth.message)
+        self.auth = auth
+
+
+class ServiceFormMixin:
+    """A console form whose valid data goes to service calls in one transaction.
+
+    Subclasses implement ``perform(form) -> response``. IAM errors become form errors
+    with AWS's HTTP status (``ValidationError`` 400, ``EntityAlreadyExists`` and
+    ``LimitExceeded`` 409); errors about the entered name land on ``name_field``.
+    A secondary action refused by :meth:`require` rolls the transaction back and
+    renders AWS's AccessDenied page.
+    """
+
+    name_field: str | None = "name"
+    name_errors = (ValidationError, InvalidInput, EntityAlreadyExists)
+
+    def require(self, action: str, resource: str) -> None:
+        auth = authorize(self.request, action, resource)
+        if not auth:
+            raise ActionDenied(auth)
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return self.perform(form)
+        except ActionDenied as denied:
+            return access_denied(self.request, denied.auth)
+        except IAMError as exc:
+            form.add_error(self.name_field if isinstance(exc, self.name_errors) else None, exc.message)
+            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def perform(self, form):  # pragma: no cover - every subclass implements it
+        raise NotImplementedError
+
+
+class GroupMixin(IAMActionRequiredMixin):
+    """Views of one group, named in the URL and looked up in the caller's account."""
+
+    def setup_objects(self) -> None:
+        try:
+            self.group = services.get_group(self.request.iam.account, self.kwargs["group_name"])
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+    def get_resource_arn(self) -> str:
+        return self.group.arn
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("group", self.group)
+        return super().get_context_data(**kwargs)
+
+
+# ---------------------------------------------------------------------------
+# List and create
+
+
+class GroupListView(IAMActionRequiredMixin, ListView):
+    """User groups: name, member count, permissions, creation time; search, sort, pages."""
+
+    iam_action = "iam:ListGroups"
+    template_name = "accounts/group_list.html"
+    context_object_name = "groups"
+    paginate_by = 50
+    # ?sort= value -> ordering; "-" in front reverses it.
+    SORTS = {"name": Lower("name"), "users": F("user_count"), "created": F("created")}
+
+    def get_resource_arn(self) -> str:
+        return self.request.iam.account.arn("group/")
+
+    def get_sort(self) -> tuple[str, bool]:
+        value = self.request.GET.get("sort", "name")
+        key = value.removeprefix("-")
+        if key not in self.SORTS:
+            return "name", False
+        return key, value.startswith("-")
+
+    def get_queryset(self):
+        groups = (Group.objects.filter(account=self.request.iam.account)
+                  .annotate(user_count=Count("members")))
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            groups = groups.filter(name__icontains=query)
+        key, descending = self.get_sort()
+        field = self.SORTS[key]
+        return groups.order_by(field.desc() if descending else field.asc(), "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        key, descending = self.get_sort()
+        context.update({
+            "q": self.request.GET.get("q", "").strip(),
+            "sort_key": key,
+            "sort_descending": descending,
+            # The header link of each column: ascending first, a second click reverses it.
+            "sort_links": {name: ("-" + name if name == key and not descending else name) for name in self.SORTS},
+        })
+        return context
+
+
+class GroupCreateView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
+    """Create user group (§8.2): name, optional users, and (later) policies on one page.
+
+    CreateGroup is authorised on the new group's ARN; choosing users also needs
+    AddUserToGroup on it. The page itself asks for CreateGroup on ``group/``.
+    """
+
+    iam_action = "iam:CreateGroup"
+    template_name = "accounts/group_create.html"
+    form_class = GroupCreateForm
+
+    def get_resource_arn(self) -> str:
+        name = self.request.POST.get("name", "") if self.request.method == "POST" else ""
+        return self.request.iam.account.arn(f"group/{name}")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "account": self.request.iam.account}
+
+    def perform(self, form):
+        users = list(form.cleaned_data["users"])
+        group = services.create_group(self.request.iam.account, name=form.cleaned_data["name"], users=users)
+        if users:
+            # Same resource for every chosen user: one decision covers them all.
+            self.require("iam:AddUserToGroup", group.arn)
+        messages.success(self.request, f"{group.name} user group created.")
+        return redirect("accounts:group_list")
+
+
+# ---------------------------------------------------------------------------
+# One group
+
+
+class GroupDetailView(GroupMixin, TemplateView):
+    """Summary (name, ARN, creation time) and the Users and Permissions tabs."""
+
+    iam_action = "iam:GetGroup"
+    template_name = "accounts/group_detail.html"
+    TABS = ("users", "permissions")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tab = self.request.GET.get("tab")
+        context["tab"] = tab if tab in self.TABS else "users"
+        # pk__in keeps the group count from reusing the membership join of the filter.
+        members = GroupMembership.objects.filter(group=self.group).values("user_id")
+        context["members"] = list(user_rows(User.objects.filter(pk__in=members)))
+        return context
+
+
+class GroupAddUsersView(GroupMixin, ServiceFormMixin, FormView):
+    """Add users to the group (AddUserToGroup); a user may be in at most 10 groups."""
+
+    iam_action = "iam:AddUserToGroup"
+    template_name = "accounts/group_add_users.html"
+    form_class = GroupAddUsersForm
+    name_field = "users"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "group": self.group}
+
+    def perform(self, form):
+        users = list(form.cleaned_data["users"])
+        for user in users:
+            services.add_user_to_group(self.group, user)
+        names = ", ".join(user.user_name for user in users)
+        messages.success(self.request, f"Added to {self.group.name}: {names}.")
+        return redirect(self.group)
+
+
+class GroupRemoveUserView(GroupMixin, View):
+    """RemoveUserFromGroup, from the Remove button of the Users tab. POST only."""
+
+    iam_action = "iam:RemoveUserFromGroup"
+    http_method_names = ["post"]
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        try:
+            self.member = services.get_user(self.request.iam.account, self.kwargs["user_name"])
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+    def post(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                services.remove_user_from_group(self.group, self.member)
+        except NoSuchEntity as exc:  # not a member (any more)
+            raise Http404(exc.message) from None
+        messages.success(request, f"{self.member.user_name} removed from {self.group.name}.")
+        return redirect(self.group)
+
+
+class GroupEditView(GroupMixin, ServiceFormMixin, FormView):
+    """Rename the group (UpdateGroup): allowed on both the old and the new ARN (§7.1)."""
+
+    iam_action = "iam:UpdateGroup"
+    template_name = "accounts/group_edit.html"
+    form_class = GroupRenameForm
+
+    def get_initial(self):
+        return {"name": self.group.name}
+
+    def perform(self, form):
+        old_name, new_name = self.group.name, form.cleaned_data["name"]
+        self.require("iam:UpdateGroup", self.request.iam.account.arn(f"group{self.group.path}{new_name}"))
+        services.rename_group(self.group, new_name)
+        if new_name != old_name:
+            messages.success(self.request, f"User group {old_name} renamed to {new_name}.")
+        return redirect(self.group)
+
+
+class GroupDeleteView(GroupMixin, ServiceFormMixin, FormView):
+    """Delete the group as the console does: members (and later policies) go first."""
+
+    iam_action = "iam:DeleteGroup"
+    template_name = "accounts/group_delete.html"
+    form_class = GroupDeleteForm
+    name_field = "confirm"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "group": self.group}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["member_names"] = list(self.group.members.order_by("user_name").values_list("user_name", flat=True))
+        context["other_removals"] = [(label, count) for label, counter in services.GROUP_DEPENDENT_COUNTERS.items()
+                                     if (count := counter(self.group))]
+        return context
+
+    def perform(self, form):
+        services.delete_group(self.group, remove_dependents=True)
+        messages.success(self.request, f"{self.group.name} user group deleted.")
+        return redirect("accounts:group_list")
+
+
+urlpatterns = [
+    path("iam/groups/", GroupListView.as_view(), name="group_list"),
+    path("iam/groups/create/", GroupCreateView.as_view(), name="group_create"),
+    path("iam/groups/<str:group_name>/", GroupDetailView.as_view(), name="group_detail"),
+    path("iam/groups/<str:group_name>/edit/", GroupEditView.as_view(), name="group_edit"),
+    path("iam/groups/<str:group_name>/delete/", GroupDeleteView.as_view(), name="group_delete"),
+    path("iam/groups/<str:group_name>/users/add/", GroupAddUsersView.as_view(), name="group_add_users"),
+    path("iam/groups/<str:group_name>/users/<str:user_name>/remove/", GroupRemoveUserView.as_view(),
+         name="group_remove_user"),
+]

@@ -1,0 +1,78 @@
+"""Delete a user group: the console's confirmation and clean-up, IAM's DeleteConflict."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts import services
+from accounts.models import Group, GroupMembership, User
+from iamportal.errors import DeleteConflict
+from tests.conftest import csrf_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cashiers(account, alice, bob):
+    return services.create_group(account, name="Cashiers", users=[alice, bob])
+
+
+def test_the_confirmation_lists_the_members_the_console_removes(root_client, cashiers):
+    html = root_client.get("/iam/groups/Cashiers/delete/").content.decode()
+    assert "Delete Cashiers?" in html
+    assert "removes 2 users from it: alice, bob" in html
+    assert "To confirm deletion, enter the user group name in the text input field." in html
+
+
+def test_the_confirmation_lists_what_other_features_register(root_client, cashiers, monkeypatch):
+    monkeypatch.setitem(services.GROUP_DEPENDENT_COUNTERS, "detach all policies", lambda group: 3)
+    monkeypatch.setitem(services.GROUP_DEPENDENT_COUNTERS, "delete policies", lambda group: 0)
+    html = root_client.get("/iam/groups/Cashiers/delete/").content.decode()
+    assert "<li>detach all policies (3)</li>" in html
+    assert "delete policies" not in html
+
+
+def test_an_empty_group_says_there_is_nothing_else_to_remove(root_client, account):
+    services.create_group(account, name="Empty")
+    assert "The group has no users and no policies." in root_client.get("/iam/groups/Empty/delete/").content.decode()
+
+
+def test_typing_the_name_deletes_the_group_and_its_memberships_but_not_the_users(root_client, cashiers):
+    response = csrf_post(root_client, "/iam/groups/Cashiers/delete/", {"confirm": "Cashiers"}, follow=True)
+    assert response.redirect_chain == [("/iam/groups/", 302)]
+    assert "Cashiers user group deleted." in response.content.decode()
+    assert not Group.objects.filter(pk=cashiers.pk).exists()
+    assert not GroupMembership.objects.exists()
+    assert User.objects.filter(user_name__in=["alice", "bob"]).count() == 2
+
+
+@pytest.mark.parametrize("typed", ["", "cashiers", "Cashier", "delete"])
+def test_anything_but_the_exact_name_keeps_the_group(root_client, cashiers, typed):
+    response = csrf_post(root_client, "/iam/groups/Cashiers/delete/", {"confirm": typed})
+    assert response.status_code == 400
+    assert Group.objects.filter(pk=cashiers.pk).exists()
+
+
+def test_the_service_refuses_with_delete_conflict_while_users_remain(cashiers):
+    with pytest.raises(DeleteConflict, match=r"^Cannot delete entity, must remove users from group first\.$"):
+        services.delete_group(cashiers, remove_dependents=False)
+    assert Group.objects.filter(pk=cashiers.pk).exists()
+
+
+def test_the_service_deletes_an_empty_group_without_clean_up(account):
+    group = services.create_group(account, name="Empty")
+    services.delete_group(group, remove_dependents=False)
+    assert not Group.objects.filter(pk=group.pk).exists()
+
+
+def test_deleting_needs_delete_group(bob_client, bob, cashiers):
+    response = csrf_post(bob_client, "/iam/groups/Cashiers/delete/", {"confirm": "Cashiers"})
+    assert response.status_code == 403
+    assert (f"User: {bob.arn} is not authorized to perform: iam:DeleteGroup on resource: {cashiers.arn} "
+            "because no identity-based policy allows the iam:DeleteGroup action") in response.content.decode()
+    assert Group.objects.filter(pk=cashiers.pk).exists()
+
+
+def test_deleting_needs_a_csrf_token(root_client, cashiers):
+    assert root_client.post("/iam/groups/Cashiers/delete/", {"confirm": "Cashiers"}).status_code == 403
+    assert Group.objects.filter(pk=cashiers.pk).exists()
