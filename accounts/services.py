@@ -72,15 +72,30 @@ def set_account_alias(account: Account, alias: str) -> None:
     validators.validate_alias(alias)
     if Account.objects.filter(alias=alias).exclude(pk=account.pk).exists():
         raise EntityAlreadyExists(f"The account alias {alias} already exists.")
-    account.alias = alias
-    account.save(update_fields=["alias"])
+    previous, account.alias = account.alias, alias
+    try:
+        with transaction.atomic():
+            account.save(update_fields=["alias"])
+    except IntegrityError:  # another account took it since the check
+        account.alias = previous
+        raise EntityAlreadyExists(f"The account alias {alias} already exists.") from None
 
 
 def delete_account_alias(account: Account) -> None:
+    """DeleteAccountAlias: the sign-in URL falls back to the account id."""
     if not account.alias:
         raise NoSuchEntity(f"The account alias for account {account.account_id} cannot be found.")
     account.alias = None
     account.save(update_fields=["alias"])
+
+
+def iam_user_signin_url(account: Account, slug: str | None = None) -> str:
+    """The IAM user sign-in URL of ``account``: by its alias when it has one, else by its id
+    (the id URL keeps working after an alias is set)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.IAMPORTAL_BASE_URL + reverse("accounts:signin_account", args=[slug or account.signin_slug])
 
 
 # ---------------------------------------------------------------------------
@@ -259,6 +274,12 @@ def delete_user(user: User, *, remove_dependents: bool) -> None:
 def update_user_tags(user: User, tags: Iterable[tuple[str, str]]) -> None:
     user.tags = validators.validate_tags(tags)
     user.save(update_fields=["tags"])
+
+
+def check_console_password(password: str, *, user: User | None = None) -> None:
+    """Raise ``PasswordPolicyViolation`` unless ``password`` may be a console password,
+    so forms can say so before the step that sets it."""
+    _check_password(password, user)
 
 
 # ---------------------------------------------------------------------------

@@ -1,3 +1,83 @@
-"""Console views: account (being built)."""
+"""Account settings: the account id, its alias and the IAM user sign-in URL (iam-facts §8.8).
 
-urlpatterns: list = []
+The alias is one per account and unique on this server; the sign-in URL names the
+alias when there is one, and the URL with the account id keeps working.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.generic import FormView, TemplateView, View
+
+from iamportal.errors import NoSuchEntity
+from policies.authz import IAMActionRequiredMixin
+
+from .. import services
+from ..group_forms import AccountAliasForm
+from .groups import ServiceFormMixin
+
+
+def _account_context(account) -> dict:
+    return {
+        "account": account,
+        "signin_url": services.iam_user_signin_url(account),
+        "id_signin_url": services.iam_user_signin_url(account, account.account_id),
+    }
+
+
+class AccountSettingsView(IAMActionRequiredMixin, TemplateView):
+    """Account ID, alias (Create / Edit / Delete) and the IAM user sign-in URL."""
+
+    iam_action = "iam:ListAccountAliases"
+    template_name = "accounts/account_settings.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_account_context(self.request.iam.account)}
+
+
+class AccountAliasEditView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
+    """CreateAccountAlias; with an alias already set it replaces it, so the old one stops working."""
+
+    iam_action = "iam:CreateAccountAlias"
+    template_name = "accounts/account_alias_edit.html"
+    form_class = AccountAliasForm
+    name_field = "alias"
+
+    def get_initial(self):
+        return {"alias": self.request.iam.account.alias or ""}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "account": self.request.iam.account}
+
+    def perform(self, form):
+        account = self.request.iam.account
+        services.set_account_alias(account, form.cleaned_data["alias"])
+        messages.success(self.request, f"The account alias is now {account.alias}. "
+                                       f"IAM users sign in at {services.iam_user_signin_url(account)}")
+        return redirect("accounts:account_settings")
+
+
+class AccountAliasDeleteView(IAMActionRequiredMixin, View):
+    """DeleteAccountAlias. POST only."""
+
+    iam_action = "iam:DeleteAccountAlias"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        account = request.iam.account
+        try:
+            services.delete_account_alias(account)
+        except NoSuchEntity as exc:
+            messages.error(request, exc.message)
+            return render(request, "accounts/account_settings.html", _account_context(account), status=exc.status)
+        messages.success(request, "Account alias deleted. IAM users sign in with the account ID.")
+        return redirect("accounts:account_settings")
+
+
+urlpatterns = [
+    path("iam/account/", AccountSettingsView.as_view(), name="account_settings"),
+    path("iam/account/alias/", AccountAliasEditView.as_view(), name="account_alias_edit"),
+    path("iam/account/alias/delete/", AccountAliasDeleteView.as_view(), name="account_alias_delete"),
+]
