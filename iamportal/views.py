@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.views.generic import TemplateView
 
+from accounts import services
 from accounts.models import Group, User
 from policies.authz import IAMActionRequiredMixin
 
@@ -19,9 +20,6 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
     iam_action = "iam:GetAccountSummary"
 
     def get_context_data(self, **kwargs):
-        from django.conf import settings
-        from django.urls import reverse
-
         context = super().get_context_data(**kwargs)
         identity = self.request.iam
         account = identity.account
@@ -49,7 +47,7 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
         context.update({
             "counts": counts,
             "account": account,
-            "signin_url": settings.IAMPORTAL_BASE_URL + reverse("accounts:signin_account", args=[account.signin_slug]),
+            "signin_url": services.iam_user_signin_url(account),
             "recommendations": recommendations,
         })
         return context
