@@ -1,0 +1,43 @@
+"""The IAM policy engine: parse, validate, evaluate and explain policies as AWS does.
+
+Plain Python, standard library only; never imports Django (STYLE.md, P2). The public
+contract (DESIGN.md, "Policy engine")::
+
+    from policies.engine import Policy, PolicyError, Request, Decision, evaluate, validate
+
+    policy = Policy.from_json(text_or_dict, name=None, kind="identity")
+    decision = evaluate(Request(action=..., resource=..., principal=..., context={...}),
+                        identity=[policy], boundary=None, session=None, resource=None)
+    decision.decision, decision.matched, decision.missing_context, decision.reason(action)
+    findings = validate(text, kind="identity")
+
+Semantics, and every choice made where AWS is silent: ``docs/engine.md``.
+"""
+
+from __future__ import annotations
+
+from .compiled import CompiledStatement, Policy, Span
+from .evaluate import Decision, MatchedStatement, evaluate
+from .findings import ERROR, LEVELS, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Location, \
+    PolicyError
+from .request import Request
+from .validation import validate
+
+__all__ = [
+    "ERROR",
+    "LEVELS",
+    "SECURITY_WARNING",
+    "SUGGESTION",
+    "WARNING",
+    "CompiledStatement",
+    "Decision",
+    "Finding",
+    "Location",
+    "MatchedStatement",
+    "Policy",
+    "PolicyError",
+    "Request",
+    "Span",
+    "evaluate",
+    "validate",
+]

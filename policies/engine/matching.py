@@ -1,0 +1,337 @@
+"""Matchers for actions, resource ARNs and principals, built once per statement.
+
+Globs are translated by escaping every character and turning ``*`` into "any run of
+characters" and ``?`` into "any one character" (STYLE.md, P3).
+
+- Actions are matched case-insensitively and indexed by service prefix: a request for
+  ``s3:GetObject`` looks only at the ``s3`` names and patterns of a statement.
+- Resource ARNs are matched case-sensitively, segment by segment (iam-facts §3.4): in the
+  first five colon-separated segments a wildcard never crosses a colon; in the sixth (the
+  resource part, which may itself contain colons) it does. A pattern with fewer than six
+  segments lets its last segment absorb the rest of the ARN (our choice; AWS documents
+  only six-part patterns).
+- Principals (resource-based and trust policies) match as documented in :class:`PrincipalSet`.
+
+Standard library only: no Django (see STYLE.md, P2).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .variables import Piece, Template, parse_template
+
+__all__ = [
+    "ActionSet",
+    "Caller",
+    "PrincipalSet",
+    "ResourceSet",
+    "compile_regex",
+    "glob_regex",
+    "pieces_regex",
+    "resource_template",
+]
+
+_WILDCARDS = frozenset("*?")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def glob_regex(pattern: str) -> str:
+    """Translate a glob to a regular expression (``*`` any run, ``?`` any one character)."""
+    return pieces_regex(((pattern, False),), arn=False)
+
+
+def pieces_regex(pieces: Iterable[Piece], *, arn: bool) -> str:
+    """Translate resolved pieces (see :mod:`.variables`) to a regular expression.
+
+    Args:
+        pieces: ``(text, literal)`` pairs; literal text matches itself only, policy text
+            keeps ``*`` and ``?`` as wildcards.
+        arn: match segment-wise: in the first five colon-separated segments a wildcard
+            does not cross a colon; the last segment of the pattern absorbs the rest.
+
+    Returns:
+        A pattern for :func:`re.fullmatch` (compile with :data:`re.DOTALL`).
+    """
+    pieces = tuple(pieces)
+    last = sum(text.count(":") for text, literal in pieces if not literal) if arn else 0
+    out: list[str] = []
+    segment = 0
+    for text, literal in pieces:
+        if literal:
+            out.append(re.escape(text))
+            continue
+        for char in text:
+            if char == ":" and arn:
+                segment += 1
+                out.append(":")
+            elif char == "*":
+                out.append("[^:]*" if arn and segment < 5 and segment < last else ".*")
+            elif char == "?":
+                out.append("[^:]" if arn and segment < 5 and segment < last else ".")
+            else:
+                out.append(re.escape(char))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def compile_regex(regex: str) -> re.Pattern[str]:
+    """Compile (and remember) a translated pattern."""
+    return re.compile(regex, re.DOTALL)
+
+
+# ---------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSet:
+    """The actions one ``Action`` (or ``NotAction``) element names.
+
+    Attributes:
+        match_all: the element contains ``"*"``.
+        exact: service prefix -> action names without wildcards (all lower-case).
+        patterns: service prefix -> one regex for that service's wildcard names.
+        other: one regex over the whole ``prefix:name`` for patterns whose prefix has a
+            wildcard (IAM rejects those; kept so a matcher never misses what it was given).
+        prefixes: the service prefixes this set can match, None when any.
+    """
+
+    match_all: bool
+    exact: Mapping[str, frozenset[str]]
+    patterns: Mapping[str, re.Pattern[str]]
+    other: re.Pattern[str] | None
+    prefixes: frozenset[str] | None
+
+    @classmethod
+    def build(cls, actions: Iterable[str]) -> ActionSet:
+        """Compile action names and patterns such as ``s3:Get*``, ``iam:?etUser``, ``*``."""
+        exact: dict[str, set[str]] = {}
+        globs: dict[str, list[str]] = {}
+        other: list[str] = []
+        match_all = False
+        for action in actions:
+            action = action.lower()
+            if action == "*":
+                match_all = True
+                continue
+            prefix, _, name = action.partition(":")
+            if _WILDCARDS.intersection(prefix):
+                other.append(glob_regex(action))
+            elif _WILDCARDS.intersection(name):
+                globs.setdefault(prefix, []).append(glob_regex(name))
+            else:
+                exact.setdefault(prefix, set()).add(name)
+        patterns = {prefix: re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL)
+                    for prefix, regexes in globs.items()}
+        prefixes = None if match_all or other else frozenset(exact) | frozenset(globs)
+        return cls(
+            match_all=match_all,
+            exact=MappingProxyType({p: frozenset(n) for p, n in exact.items()}),
+            patterns=MappingProxyType(patterns),
+            other=re.compile("|".join(f"(?:{r})" for r in other), re.DOTALL) if other else None,
+            prefixes=prefixes,
+        )
+
+    def matches(self, prefix: str, name: str) -> bool:
+        """Tell whether the action ``prefix:name`` (both lower-case) is in the set."""
+        if self.match_all:
+            return True
+        names = self.exact.get(prefix)
+        if names is not None and name in names:
+            return True
+        pattern = self.patterns.get(prefix)
+        if pattern is not None and pattern.fullmatch(name) is not None:
+            return True
+        return self.other is not None and self.other.fullmatch(f"{prefix}:{name}") is not None
+
+
+# ---------------------------------------------------------------- resources
+
+
+def resource_template(value: str) -> Template:
+    """Parse the variables of a ``Resource`` value: only in its resource part (after the
+    fifth colon), as IAM allows; elsewhere ``${...}`` stays as text."""
+    if "${" not in value:
+        return Template(value, (value,), False)
+    parts = value.split(":", 5)
+    if len(parts) < 6:
+        return Template(value, (value,), False)
+    tail = parse_template(parts[5])
+    if not tail.has_vars:
+        return Template(value, (value,), False)
+    head = ":".join(parts[:5]) + ":"
+    return Template(value, (head, *tail.parts), True)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSet:
+    """The ARN patterns one ``Resource`` (or ``NotResource``) element names.
+
+    Attributes:
+        match_all: the element contains ``"*"``.
+        static: one regex for every pattern without variables.
+        templates: patterns with policy variables, resolved per request.
+    """
+
+    match_all: bool
+    static: re.Pattern[str] | None
+    templates: tuple[Template, ...]
+
+    @classmethod
+    def build(cls, values: Iterable[str], *, variables: bool) -> ResourceSet:
+        """Compile ARN patterns; ``variables`` is True under Version 2012-10-17."""
+        match_all = False
+        regexes: list[str] = []
+        templates: list[Template] = []
+        for value in values:
+            if value == "*":
+                match_all = True
+                continue
+            template = resource_template(value) if variables else None
+            if template is not None and template.has_vars:
+                templates.append(template)
+            else:
+                regexes.append(pieces_regex(((value, False),), arn=True))
+        static = (re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL)
+                  if regexes else None)
+        return cls(match_all, static, tuple(templates))
+
+    def matches(self, resource: str, context: Mapping[str, tuple[str, ...]],
+                missing: list[str] | None = None) -> bool:
+        """Tell whether ``resource`` matches one of the patterns.
+
+        A pattern whose variable cannot be resolved matches nothing; its key goes to
+        ``missing``.
+        """
+        if self.match_all:
+            return True
+        if self.static is not None and self.static.fullmatch(resource) is not None:
+            return True
+        for template in self.templates:
+            pieces = template.resolve(context, missing)
+            if pieces is not None and compile_regex(
+                    pieces_regex(pieces, arn=True)).fullmatch(resource) is not None:
+                return True
+        return False
+
+
+# ---------------------------------------------------------------- principals
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who makes the request, as principal matching needs it.
+
+    Attributes:
+        principal: the request's principal (an ARN, an account id, a service name), or None.
+        account: its 12-digit account, when it has one.
+        role_session: ``(account, role name)`` when the principal is an assumed-role session.
+        principal_arn: the ``aws:PrincipalArn`` context value (a session reports its role's
+            ARN, path included), when given.
+    """
+
+    principal: str | None
+    account: str | None
+    role_session: tuple[str, str] | None
+    principal_arn: str | None
+
+    @classmethod
+    def of(cls, principal: str | None, principal_arn: str | None = None) -> Caller:
+        """Derive the account and the session's role from a principal string."""
+        if principal is None:
+            return cls(None, None, None, principal_arn)
+        if _ACCOUNT_ID.fullmatch(principal):
+            return cls(principal, principal, None, principal_arn)
+        parts = principal.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn":
+            return cls(principal, None, None, principal_arn)
+        account = parts[4] or None
+        role_session = None
+        if parts[2] == "sts" and parts[5].startswith("assumed-role/") and account:
+            role_name = parts[5].split("/")[1]
+            role_session = (account, role_name)
+        return cls(principal, account, role_session, principal_arn)
+
+
+#: Grant strengths, strongest first: the principal itself, everyone, its role, its account.
+GRANTS: tuple[str, ...] = ("principal", "everyone", "role", "account")
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalSet:
+    """The principals one ``Principal`` (or ``NotPrincipal``) element names.
+
+    Matching rules (iam-facts §3.2): ``"*"`` and ``{"AWS": "*"}`` match everyone; an account
+    (``"123456789012"`` or ``arn:aws:iam::123456789012:root``) matches every principal of
+    that account; any other ARN matches exactly, case-sensitively; a role ARN also matches
+    that role's sessions (``arn:aws:sts::acct:assumed-role/RoleName/session``; the role path
+    is not part of a session ARN); ``Service``, ``Federated`` and ``CanonicalUser`` values
+    match a principal equal to them (service names case-insensitively).
+    """
+
+    everyone: bool
+    arns: frozenset[str]
+    accounts: frozenset[str]
+    roles: frozenset[tuple[str, str]]
+    services: frozenset[str]
+    others: frozenset[str]
+
+    @classmethod
+    def build(cls, entries: Iterable[tuple[str, str]]) -> PrincipalSet:
+        """Compile ``(type, value)`` pairs: type ``"*"`` for the bare ``"*"`` form, else
+        ``AWS``, ``Service``, ``Federated`` or ``CanonicalUser``."""
+        everyone = False
+        arns: set[str] = set()
+        accounts: set[str] = set()
+        roles: set[tuple[str, str]] = set()
+        services: set[str] = set()
+        others: set[str] = set()
+        for kind, value in entries:
+            if kind == "*" or (kind == "AWS" and value == "*"):
+                everyone = True
+            elif kind == "AWS":
+                if _ACCOUNT_ID.fullmatch(value):
+                    accounts.add(value)
+                    continue
+                parts = value.split(":", 5)
+                if len(parts) == 6 and parts[5] == "root" and parts[4]:
+                    accounts.add(parts[4])
+                    continue
+                arns.add(value)
+                if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
+                    roles.add((parts[4], parts[5].rsplit("/", 1)[1]))
+            elif kind == "Service":
+                services.add(value.lower())
+            else:
+                others.add(value)
+        return cls(everyone, frozenset(arns), frozenset(accounts), frozenset(roles),
+                   frozenset(services), frozenset(others))
+
+    def match(self, caller: Caller) -> str | None:
+        """Say how the element names the caller.
+
+        Returns:
+            The strongest of ``"principal"`` (named itself), ``"everyone"``, ``"role"``
+            (named the role of the caller's session), ``"account"`` (named its account),
+            or None when it does not name the caller at all.
+        """
+        who = caller.principal
+        if who is not None and (who in self.arns or who in self.others
+                                or who.lower() in self.services):
+            return "principal"
+        if self.everyone:
+            return "everyone"
+        if who is None:
+            return None
+        if caller.role_session is not None and caller.role_session in self.roles:
+            return "role"
+        if (caller.principal_arn is not None and caller.principal_arn != who
+                and caller.principal_arn in self.arns):
+            return "role"
+        if caller.account is not None and caller.account in self.accounts:
+            return "account"
+        return None

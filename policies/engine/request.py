@@ -1,0 +1,98 @@
+"""The request being authorised: action, resource, principal and context.
+
+Standard library only: no Django (see STYLE.md, P2).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from .matching import Caller
+
+__all__ = ["Request", "normalize_context"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request to authorise.
+
+    Attributes:
+        action: ``"service:ActionName"``; matched case-insensitively.
+        resource: the ARN acted on, or ``"*"`` for actions without a resource.
+        principal: who asks: an IAM user or role ARN, an assumed-role session ARN
+            (``arn:aws:sts::acct:assumed-role/Role/session``), an account id, a service
+            name (``ec2.amazonaws.com``); None for anonymous.
+        context: condition keys and their values: strings, or lists of strings for
+            multivalued keys. Booleans become ``"true"``/``"false"``, numbers their text,
+            dates ISO 8601; None means absent. Keys are case-insensitive. Nothing is
+            derived from ``principal``: pass ``aws:username`` and friends explicitly.
+    """
+
+    action: str
+    resource: str = "*"
+    principal: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    prefix: str = field(init=False, repr=False, compare=False)
+    name: str = field(init=False, repr=False, compare=False)
+    normalized: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    caller: Caller = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        prefix, _, name = str(self.action).lower().partition(":")
+        normalized = normalize_context(self.context or {})
+        principal_arn = normalized.get("aws:principalarn")
+        object.__setattr__(self, "prefix", prefix)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "normalized", normalized)
+        object.__setattr__(self, "caller", Caller.of(
+            self.principal, principal_arn[0] if principal_arn and len(principal_arn) == 1
+            else None))
+
+    def __hash__(self) -> int:
+        return hash((self.action, self.resource, self.principal,
+                     tuple(sorted(self.normalized.items()))))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Request:
+        """Build from ``{"action", "resource", "principal", "context"}`` (as in case files)."""
+        return cls(action=str(data.get("action", "")), resource=str(data.get("resource", "*")),
+                   principal=data.get("principal"), context=data.get("context") or {})
+
+
+def normalize_context(context: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
+    """Lower-case the keys and turn every value into a tuple of strings.
+
+    Args:
+        context: the caller's context mapping.
+
+    Returns:
+        A read-only mapping; keys whose value is None are left out (absent).
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in context.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            out[str(key).lower()] = tuple(_text(v) for v in value if v is not None)
+        elif isinstance(value, (set, frozenset)):
+            out[str(key).lower()] = tuple(sorted(_text(v) for v in value if v is not None))
+        else:
+            out[str(key).lower()] = (_text(value),)
+    return MappingProxyType(out)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
