@@ -1,0 +1,376 @@
+"""Virtual MFA devices: enrolment, activation, resynchronisation and removal.
+
+A virtual MFA device is a django-otp :class:`~django_otp.plugins.otp_totp.models.TOTPDevice`
+whose ``name`` is the IAM device name; its identifier (serial number) is
+``arn:aws:iam::<account>:mfa/<name>``. Enrolment follows AWS's two API calls:
+
+1. :func:`begin_enrolment` is CreateVirtualMFADevice: it creates an *unconfirmed*
+   device with a fresh random key. The key (the TOTP secret) lives only in that row.
+2. :func:`enable_device` is EnableMFADevice: it needs two *consecutive* codes
+   (code 1 for time step ``t``, code 2 for ``t + 1``) and only then sets
+   ``confirmed=True``. From then on no page shows the secret again.
+
+:func:`resync_device` (ResyncMFADevice) looks further back and ahead for two consecutive
+codes and records the clock drift. Every verification goes through django-otp's
+per-device throttling (``throttling_failure_count``, stored in the database) and its
+replay guard (``last_t``: a code at or before the last accepted time step is refused).
+
+Nothing here ever logs or returns the secret, except :func:`secret_base32`,
+:func:`otpauth_uri` and :func:`qr_svg`, which the enrolment page alone calls for an
+unconfirmed device.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from base64 import b32encode
+from datetime import timedelta
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.debug import sensitive_variables
+from django_otp.oath import hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from iamportal.errors import (
+    EntityAlreadyExists,
+    IAMError,
+    InvalidAuthenticationCode,
+    LimitExceeded,
+    NoSuchEntity,
+)
+
+from . import quotas, validators
+from .models import Account, User
+
+audit = logging.getLogger("iamportal.audit")
+
+#: django-otp's ``Device.name`` is a 64-character column, so that is the longest name
+#: we can store (AWS's API model sets no maximum; its console says 128).
+DEVICE_NAME_MAX = 64
+#: How long an unconfirmed device (an enrolment in progress) stays usable.
+PENDING_TTL = timedelta(minutes=30)
+#: EnableMFADevice: code 2 may be this many steps old (the user typed two codes, then
+#: pressed the button) or ``tolerance`` steps ahead.
+ENABLE_LOOKBACK_STEPS = 2
+#: ResyncMFADevice: how far (in 30-second steps, each way) to search for the pair.
+RESYNC_WINDOW_STEPS = 20
+
+INVALID_CODE = "Authentication code for device is not valid."
+DUPLICATE_NAME = "MFADevice entity at the same path and name already exists."
+
+
+class MFAThrottled(IAMError):
+    """Too many wrong codes for one device: django-otp's back-off is in force."""
+
+    code, status = "Throttling", 429
+
+
+# ---------------------------------------------------------------------------
+# Names, identifiers, queries
+
+
+def validate_device_name(name: str) -> None:
+    """A virtual MFA device name: ``[\\w+=,.@-]+``, 1..64 characters (IAM's wording on failure)."""
+    validators.validate_name(name, "virtualMFADeviceName", DEVICE_NAME_MAX)
+
+
+def device_arn(account: Account, name: str) -> str:
+    """The serial number AWS gives a virtual MFA device: ``arn:aws:iam::<acct>:mfa/<name>``."""
+    return account.arn(f"mfa/{name}")
+
+
+def serial_number(device: TOTPDevice) -> str:
+    return device_arn(device.user.account, device.name)
+
+
+def devices_for(user: User) -> list[TOTPDevice]:
+    """The user's assigned (confirmed) virtual MFA devices, oldest first."""
+    return list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("created_at", "pk"))
+
+
+def has_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def get_device(user: User, name: str) -> TOTPDevice:
+    """One of ``user``'s assigned devices by name, or ``NoSuchEntity``."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True, name=name).select_related(
+        "user__account").first()
+    if device is None:
+        raise NoSuchEntity(f"MFA device {device_arn(user.account, name)} cannot be found.")
+    return device
+
+
+def account_label(user: User) -> str:
+    """How authenticator apps name the account: ``<user>@<account alias or id>``."""
+    who = "root" if user.is_root else user.user_name
+    return f"{who}@{user.account.signin_slug}"
+
+
+def _pending_cutoff():
+    return timezone.now() - PENDING_TTL
+
+
+def pending_device(user: User, device_id: int | None) -> TOTPDevice | None:
+    """The unconfirmed device of an enrolment in progress, if it is still fresh."""
+    if not device_id:
+        return None
+    return (TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False,
+                                      created_at__gte=_pending_cutoff())
+            .select_related("user__account").first())
+
+
+# ---------------------------------------------------------------------------
+# Enrolment: CreateVirtualMFADevice, then EnableMFADevice
+
+
+@transaction.atomic
+def begin_enrolment(user: User, *, name: str) -> TOTPDevice:
+    """CreateVirtualMFADevice for ``user``: an unconfirmed device with a new random secret.
+
+    The name must be unique in the account (among assigned devices and enrolments in
+    progress, compared case-insensitively). The user's own earlier unfinished
+    enrolments are discarded, as are any of the account's older than ``PENDING_TTL``.
+
+    Raises:
+        ValidationError: the name breaks IAM's pattern or length.
+        EntityAlreadyExists: a device of the account already has this name.
+        LimitExceeded: the user already has 8 assigned devices.
+    """
+    name = name.strip()
+    validate_device_name(name)
+    account = user.account
+    # Serialise enrolments within the account: the name check and the insert go together.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    in_account = TOTPDevice.objects.filter(user__account=account)
+    in_account.filter(confirmed=False, created_at__lt=_pending_cutoff()).delete()
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    if in_account.filter(name__iexact=name).exists():
+        raise EntityAlreadyExists(DUPLICATE_NAME)
+    _check_quota(user)
+    return TOTPDevice.objects.create(user=user, name=name, confirmed=False)
+
+
+def _check_quota(user: User) -> None:
+    if TOTPDevice.objects.filter(user=user, confirmed=True).count() >= quotas.MFA_DEVICES_PER_USER:
+        raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {quotas.MFA_DEVICES_PER_USER}")
+
+
+def _current_step(device: TOTPDevice, now: float) -> int:
+    """The device's time step ``now``, its known drift included."""
+    return (int(now) - device.t0) // device.step + device.drift
+
+
+def _as_int(code: str, digits: int) -> int | None:
+    code = (code or "").strip()
+    if not (code.isascii() and code.isdigit()) or len(code) != digits:
+        return None
+    return int(code)
+
+
+@sensitive_variables()
+def _find_consecutive(device: TOTPDevice, code1: str, code2: str, *, back: int, ahead: int,
+                      now: float) -> int | None:
+    """The step ``t`` at which ``code1`` is the code and ``code2`` the code of ``t + 1``.
+
+    Searches ``t + 1`` from ``back`` steps before the current step to ``ahead`` steps
+    after it, never at or below ``last_t`` (codes already used are never accepted again).
+    """
+    first, second = _as_int(code1, device.digits), _as_int(code2, device.digits)
+    if first is None or second is None or code1.strip() == code2.strip():
+        return None
+    key = device.bin_key
+    current = _current_step(device, now)
+    for t2 in range(current - back, current + ahead + 1):
+        t = t2 - 1
+        if t <= device.last_t or t < 0:
+            continue
+        if hotp(key, t, device.digits) == first and hotp(key, t2, device.digits) == second:
+            return t
+    return None
+
+
+def _locked(device: TOTPDevice) -> TOTPDevice:
+    """Re-read ``device`` with a row lock, so concurrent verifications cannot both pass."""
+    return TOTPDevice.objects.select_for_update().select_related("user__account").get(pk=device.pk)
+
+
+def _check_throttle(device: TOTPDevice) -> None:
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        raise MFAThrottled(throttled_message(info))
+
+
+def throttled_message(info: dict | None) -> str:
+    """What to tell someone locked out by django-otp's back-off."""
+    locked_until = (info or {}).get("locked_until")
+    if locked_until is not None:
+        seconds = max(1, int((locked_until - timezone.now()).total_seconds() + 0.999))
+        return f"Too many invalid codes for this MFA device. Wait {seconds} seconds and try again."
+    return "Too many invalid codes for this MFA device. Wait a moment and try again."
+
+
+@sensitive_variables("code1", "code2")
+def enable_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = "") -> TOTPDevice:
+    """EnableMFADevice: confirm an enrolment with two consecutive codes.
+
+    On success the device is ``confirmed`` and ``last_t`` is set to the step of code 2,
+    so neither code can be used again (not even to sign in).
+
+    Raises:
+        NoSuchEntity: the enrolment is unknown, already finished or expired.
+        InvalidAuthenticationCode: the codes are not two consecutive valid codes (403).
+        MFAThrottled: django-otp's back-off after earlier wrong codes.
+        LimitExceeded: the user reached 8 devices meanwhile.
+    """
+    user = device.user
+    with transaction.atomic():
+        # Lock the owner first (then the device) so two activations cannot pass the quota.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        device = _locked(device)
+        if device.confirmed or device.created_at < _pending_cutoff():
+            raise NoSuchEntity("This MFA device setup has expired or was already completed. "
+                               "Start again.")
+        _check_throttle(device)
+        t = _find_consecutive(device, code1, code2, back=ENABLE_LOOKBACK_STEPS,
+                              ahead=device.tolerance, now=time.time())
+        if t is None:
+            device.throttle_increment(commit=True)
+            failed = True
+        else:
+            failed = False
+            _check_quota(device.user)
+            device.confirmed = True
+            device.last_t = t + 1
+            device.throttle_reset(commit=False)
+            device.set_last_used_timestamp(commit=False)
+            device.save()
+    if failed:
+        # Raised outside the atomic block so the throttle increment is committed.
+        raise InvalidAuthenticationCode(INVALID_CODE)
+    audit.info("EnableMFADevice %s for %s by %s", serial_number(device), device.user.arn,
+               actor or device.user.arn)
+    return device
+
+
+@sensitive_variables("code1", "code2")
+def resync_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = "") -> TOTPDevice:
+    """ResyncMFADevice: find two consecutive codes within ±10 minutes and adopt the drift.
+
+    Raises:
+        InvalidAuthenticationCode: no such pair (403).
+        MFAThrottled: django-otp's back-off after earlier wrong codes.
+    """
+    with transaction.atomic():
+        device = _locked(device)
+        _check_throttle(device)
+        now = time.time()
+        t = _find_consecutive(device, code1, code2, back=RESYNC_WINDOW_STEPS,
+                              ahead=RESYNC_WINDOW_STEPS, now=now)
+        if t is None:
+            device.throttle_increment(commit=True)
+            failed = True
+        else:
+            failed = False
+            device.drift = device.drift + (t + 1) - _current_step(device, now)
+            device.last_t = t + 1
+            device.throttle_reset(commit=False)
+            device.set_last_used_timestamp(commit=False)
+            device.save()
+    if failed:
+        raise InvalidAuthenticationCode(INVALID_CODE)
+    audit.info("ResyncMFADevice %s for %s by %s", serial_number(device), device.user.arn,
+               actor or device.user.arn)
+    return device
+
+
+# ---------------------------------------------------------------------------
+# Sign-in and re-authentication
+
+
+@sensitive_variables("code")
+def verify_code(device: TOTPDevice, code: str) -> bool:
+    """One code from one assigned device (sign-in, confirming a removal).
+
+    Uses :func:`django_otp.verify_token`: atomic, row-locked, throttled and replay-safe.
+
+    Raises:
+        MFAThrottled: the device is in django-otp's back-off; the code was not checked.
+    """
+    from django_otp import verify_token
+
+    _check_throttle(device)
+    # Malformed input fails inside verify_token too, and is throttled the same way.
+    return verify_token(device.user, device.persistent_id, (code or "").strip()) is not None
+
+
+# ---------------------------------------------------------------------------
+# Removal
+
+
+def remove_device(device: TOTPDevice, *, actor: str) -> str:
+    """DeactivateMFADevice + DeleteVirtualMFADevice, as the console's Remove does."""
+    arn = serial_number(device)
+    owner = device.user.arn
+    device.delete()
+    audit.info("DeactivateMFADevice %s for %s by %s", arn, owner, actor)
+    return arn
+
+
+@transaction.atomic
+def remove_all_devices(user: User, *, actor: str) -> list[str]:
+    """Remove every MFA device of ``user`` (assigned or being enrolled): operator recovery."""
+    devices = list(TOTPDevice.objects.filter(user=user).select_related("user__account").order_by("pk"))
+    return [remove_device(device, actor=actor) for device in devices]
+
+
+# ---------------------------------------------------------------------------
+# What the enrolment page shows (unconfirmed devices only)
+
+
+def _require_pending(device: TOTPDevice) -> None:
+    if device.confirmed:
+        raise ValueError("The secret of an assigned MFA device is never shown again.")
+
+
+@sensitive_variables()
+def secret_base32(device: TOTPDevice) -> str:
+    """The secret key for manual entry (base32, no padding)."""
+    _require_pending(device)
+    return b32encode(device.bin_key).decode().rstrip("=")
+
+
+@sensitive_variables()
+def otpauth_uri(device: TOTPDevice) -> str:
+    """``otpauth://totp/IAM%20Portal:alice@coffee-shop?secret=…&issuer=IAM%20Portal``."""
+    _require_pending(device)
+    issuer = (getattr(settings, "OTP_TOTP_ISSUER", None) or "IAM Portal")
+    if callable(issuer):
+        issuer = issuer(device)
+    issuer = str(issuer).replace(":", "")
+    label = f"{issuer}:{account_label(device.user)}"
+    params = urlencode({"secret": secret_base32(device), "algorithm": "SHA1",
+                        "digits": device.digits, "period": device.step})
+    return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"
+
+
+@sensitive_variables()
+def qr_svg(device: TOTPDevice) -> SafeString:
+    """The otpauth URI as an inline SVG QR code (markup generated by ``qrcode``, no user text)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(otpauth_uri(device), image_factory=qrcode.image.svg.SvgPathImage)
+    svg = image.to_string(encoding="unicode")
+    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"',
+                 '<svg width="220" height="220" role="img" aria-labelledby="mfa-qr-title" class="qr"',
+                 svg, count=1)
+    head, rest = svg.split(">", 1)
+    svg = f'{head}><title id="mfa-qr-title">QR code for your authenticator app</title>{rest}'
+    return mark_safe(svg)  # noqa: S308 - produced by qrcode from our own URI, no user markup
