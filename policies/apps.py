@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class PoliciesConfig(AppConfig):
     name = "policies"
     verbose_name = "Policies"
+
+    def ready(self) -> None:
+        """Plug the policies into the accounts app's delete rules and the dashboard."""
+        from accounts import services as accounts_services
+        from iamportal.views import DASHBOARD_COUNTERS
+
+        from . import services
+
+        # DeleteUser / DeleteGroup refuse while policies remain (iam-facts §11); the
+        # console's delete removes them first.
+        accounts_services.USER_DEPENDENT_COUNTERS["detach all policies"] = services.count_attached
+        accounts_services.USER_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
+        if services.remove_policies not in accounts_services.USER_DEPENDENT_REMOVERS:
+            accounts_services.USER_DEPENDENT_REMOVERS.append(services.remove_policies)
+        accounts_services.GROUP_DEPENDENT_COUNTERS["detach all policies"] = services.count_attached
+        accounts_services.GROUP_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
+        if services.remove_policies not in accounts_services.GROUP_DEPENDENT_REMOVERS:
+            accounts_services.GROUP_DEPENDENT_REMOVERS.append(services.remove_policies)
+        DASHBOARD_COUNTERS["Customer managed policies"] = (services.count_customer_policies,
+                                                           "policies:policy_list")

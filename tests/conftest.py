@@ -94,3 +94,45 @@ def mallory_client(mallory):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# ---------------------------------------------------------------------------
+# Policies (policies app): grant permissions to a principal of the cast.
+
+_grant_counter = iter(range(1, 10**9))
+
+
+def grant(principal, *statements, name: str | None = None):
+    """Give an IAM user the permissions of ``statements`` (dicts) as one inline policy.
+
+    ``grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"})``. Goes through
+    ``policies.services.put_user_policy``, so the document is validated like any other.
+    Returns the ``InlinePolicy``.
+    """
+    import json
+
+    from policies import services as policy_services
+
+    document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return policy_services.put_user_policy(principal, name=name or f"grant-{next(_grant_counter)}",
+                                           document=document)
+
+
+def attach_aws_policy(principal, policy_name: str):
+    """Attach the AWS managed policy ``policy_name`` to a user or group (loads the catalog first)."""
+    from policies import managed, services as policy_services
+    from policies.models import ManagedPolicy, PolicyVersion
+
+    if not ManagedPolicy.objects.aws_managed().filter(name=policy_name).exists():
+        managed.sync(ManagedPolicy, PolicyVersion)
+    return policy_services.attach_policy(principal, policy_arn=f"arn:aws:iam::aws:policy/{policy_name}")
+
+
+@pytest.fixture
+def aws_managed_policies(db):
+    """The AWS managed policy catalog, present even after a test that flushed the database."""
+    from policies import managed
+    from policies.models import ManagedPolicy, PolicyVersion
+
+    managed.sync(ManagedPolicy, PolicyVersion)
+    return ManagedPolicy.objects.aws_managed()

@@ -1,0 +1,291 @@
+"""Forms of the policy pages. Validation lives here and in ``services``; saving in ``services``.
+
+:class:`PolicyDocumentForm` is the JSON editor: it keeps every finding of the engine's
+``validate`` (with its line and column) for the page to list next to the text and to
+mark in the line gutter, and it is invalid while any finding is an ERROR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from accounts import validators
+from iamportal.errors import IAMError
+
+from . import services
+
+LEVEL_LABELS = {"ERROR": "Error", "SECURITY_WARNING": "Security warning", "WARNING": "Warning",
+                "SUGGESTION": "Suggestion"}
+LEVEL_CSS = {"ERROR": "error", "SECURITY_WARNING": "security", "WARNING": "warning", "SUGGESTION": "suggestion"}
+
+DEFAULT_DOCUMENT = """{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Statement1",
+            "Effect": "Allow",
+            "Action": [],
+            "Resource": []
+        }
+    ]
+}"""
+
+
+@dataclass(frozen=True)
+class ShownFinding:
+    """A finding as the editor lists it."""
+
+    level: str
+    code: str
+    message: str
+    detail: str
+    line: int
+    column: int
+    statement: int | None
+    sid: str | None
+    path: str
+
+    @property
+    def label(self) -> str:
+        return LEVEL_LABELS.get(self.level, self.level.title())
+
+    @property
+    def css(self) -> str:
+        return LEVEL_CSS.get(self.level, "info")
+
+    @property
+    def where(self) -> str:
+        where = f"Ln {self.line}, Col {self.column}"
+        if self.statement is not None:
+            where += f" · Statement {self.statement + 1}" + (f" ({self.sid})" if self.sid else "")
+        return where
+
+    @classmethod
+    def from_engine(cls, finding: Any) -> "ShownFinding":
+        location = finding.location
+        return cls(level=finding.level, code=finding.code, message=finding.message,
+                   detail=getattr(finding, "detail", "") or "", line=getattr(location, "line", 1) or 1,
+                   column=getattr(location, "column", 1) or 1, statement=getattr(location, "statement", None),
+                   sid=getattr(location, "sid", None), path=getattr(location, "path", "$"))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"level": self.level, "label": self.label, "code": self.code, "message": self.message,
+                "detail": self.detail, "line": self.line, "column": self.column, "where": self.where}
+
+
+def find(document: str, kind: str = "identity") -> list[ShownFinding]:
+    """Every finding of the engine's ``validate`` on ``document``, most severe first, then by line."""
+    from policies.engine import validate
+
+    order = {level: i for i, level in enumerate(LEVEL_LABELS)}
+    shown = [ShownFinding.from_engine(f) for f in validate(document, kind=kind)]
+    return sorted(shown, key=lambda f: (order.get(f.level, 9), f.line, f.column))
+
+
+class PolicyDocumentForm(forms.Form):
+    """The JSON policy editor.
+
+    Args:
+        size_quota: ``(quota name, limit)`` checked on the non-whitespace length
+            (``("PolicySize", 6144)`` for a managed policy); ``None`` for inline
+            policies, whose quota is the sum the service checks.
+    """
+
+    document = forms.CharField(
+        label="Policy editor", strip=False,
+        widget=forms.Textarea(attrs={"spellcheck": "false", "autocomplete": "off", "autocapitalize": "off",
+                                     "wrap": "off", "class": "code-input", "data-policy-editor": ""}))
+
+    error_messages = {"malformed_policy": "%(message)s", "too_large": "Cannot exceed quota for %(quota)s: %(limit)s"}
+
+    def __init__(self, *args: Any, size_quota: tuple[str, int] | None = ("PolicySize", services.POLICY_SIZE_MAX),
+                 kind: str = "identity", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.size_quota = size_quota
+        self.kind = kind
+        self.findings: list[ShownFinding] = []
+
+    def clean_document(self) -> str:
+        document = self.cleaned_data["document"]
+        try:
+            services._check_wire(document)
+        except IAMError as exc:
+            raise forms.ValidationError(exc.message, code="malformed_policy") from None
+        self.findings = find(document, self.kind)
+        errors = [f for f in self.findings if f.level == "ERROR"]
+        if errors:
+            raise forms.ValidationError(self.error_messages["malformed_policy"], code="malformed_policy",
+                                        params={"message": errors[0].message})
+        if self.size_quota is not None:
+            quota, limit = self.size_quota
+            if services.policy_size(document) > limit:
+                raise forms.ValidationError(self.error_messages["too_large"], code="too_large",
+                                            params={"quota": quota, "limit": limit})
+        return document
+
+    # The editor's view of the text -------------------------------------------------
+
+    def current_text(self) -> str:
+        if self.is_bound:
+            return self.data.get(self.add_prefix("document"), "") or ""
+        return self.initial.get("document", self.fields["document"].initial or "") or ""
+
+    def editor(self) -> dict[str, Any]:
+        """What ``policies/_policy_editor.html`` renders: numbered lines marked by finding level."""
+        text = self.current_text()
+        count = text.count("\n") + 1
+        marks: dict[int, str] = {}
+        for finding in reversed(self.findings):  # most severe last, so it wins
+            if 1 <= finding.line <= count:
+                marks[finding.line] = finding.css
+        lines = [{"number": n, "mark": marks.get(n, "")} for n in range(1, count + 1)]
+        return {"lines": lines, "rows": max(count + 2, 14), "findings": self.findings,
+                "size": services.policy_size(text), "size_limit": self.size_quota[1] if self.size_quota else None,
+                "has_errors": any(f.level == "ERROR" for f in self.findings) or bool(self.errors.get("document"))}
+
+
+# ---------------------------------------------------------------------------
+# Names, descriptions, tags
+
+
+class TagRowsMixin:
+    """Tags as repeated ``tag_key`` / ``tag_value`` inputs, like the console's "Add new tag" rows."""
+
+    blank_tag_rows = 2
+
+    def tag_pairs(self) -> list[tuple[str, str]]:
+        if not self.is_bound:
+            return [(t["Key"], t["Value"]) for t in self.initial.get("tags", [])]
+        keys = self.data.getlist(self.add_prefix("tag_key"))
+        values = self.data.getlist(self.add_prefix("tag_value"))
+        values += [""] * (len(keys) - len(values))
+        return [(k.strip(), v.strip()) for k, v in zip(keys, values) if k.strip() or v.strip()]
+
+    def tag_rows(self) -> list[tuple[str, str]]:
+        return self.tag_pairs() + [("", "")] * self.blank_tag_rows
+
+    def clean_tag_rows(self) -> list[tuple[str, str]]:
+        pairs = self.tag_pairs()
+        try:
+            validators.validate_tags(pairs)
+        except IAMError as exc:
+            self.add_error(None, forms.ValidationError(exc.message, code="invalid_tags"))
+        return pairs
+
+
+class PolicyDetailsForm(TagRowsMixin, forms.Form):
+    """Step 2 of Create policy: name, description, tags."""
+
+    name = forms.CharField(label="Policy name", max_length=services.POLICY_NAME_MAX,
+                           help_text="Maximum 128 characters. Use alphanumeric and '+=,.@-_' characters.")
+    description = forms.CharField(label="Description - optional", required=False, strip=False,
+                                  max_length=services.POLICY_DESCRIPTION_MAX,
+                                  widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text="Maximum 1,000 characters. You cannot change it after creation.")
+
+    def __init__(self, *args: Any, account: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["tags"] = self.clean_tag_rows()
+        if "name" in data and self.account is not None:
+            try:
+                services.check_new_policy(self.account, name=data["name"], description=data.get("description", ""))
+            except IAMError as exc:
+                self.add_error("name", forms.ValidationError(exc.message, code=exc.code))
+        return data
+
+
+class InlinePolicyForm(PolicyDocumentForm):
+    """Create or edit an inline policy: its name (only when creating) and document."""
+
+    name = forms.CharField(label="Policy name", max_length=services.POLICY_NAME_MAX,
+                           help_text="Maximum 128 characters. Use alphanumeric and '+=,.@-_' characters.")
+
+    field_order = ["name", "document"]
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("size_quota", None)
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["name"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        try:
+            validators.validate_name(name, "policyName", services.POLICY_NAME_MAX)
+        except IAMError as exc:
+            raise forms.ValidationError(exc.message, code="invalid_name") from None
+        return name
+
+
+class PolicyVersionForm(PolicyDocumentForm):
+    """Edit policy → a new version. At the five-version limit, pick one to delete first."""
+
+    set_as_default = forms.BooleanField(label="Set the new version as the default version", required=False,
+                                        initial=True)
+    delete_version = forms.ChoiceField(label="Version to delete", required=False, widget=forms.RadioSelect,
+                                       help_text=services.VERSION_LIMIT_MESSAGE)
+
+    def __init__(self, *args: Any, versions: list[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.at_limit = len(versions) >= services.VERSIONS_PER_POLICY
+        if self.at_limit:
+            self.fields["delete_version"].required = True
+            self.fields["delete_version"].choices = [
+                (v.version_id, f"{v.version_id} (created {v.created:%Y-%m-%d %H:%M} UTC)")
+                for v in versions if not v.is_default]
+        else:
+            del self.fields["delete_version"]
+
+
+class AttachPoliciesForm(forms.Form):
+    """Choose managed policies to attach (checkboxes; the choices are the policies offered)."""
+
+    policy_arns = forms.MultipleChoiceField(label="Permissions policies", widget=forms.CheckboxSelectMultiple,
+                                            error_messages={"required": "Choose at least one policy."})
+
+    def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_arns"].choices = [(p.arn, p.name) for p in policies]
+
+
+class BoundaryForm(forms.Form):
+    """Set permissions boundary: one managed policy."""
+
+    policy_arn = forms.ChoiceField(label="Permissions boundary policy", widget=forms.RadioSelect,
+                                   error_messages={"required": "Choose a policy to use as the boundary."})
+
+    def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_arn"].choices = [(p.arn, p.name) for p in policies]
+
+
+class ConfirmNameForm(forms.Form):
+    """Type the name to confirm a deletion, as the console asks."""
+
+    confirm = forms.CharField(label="To confirm deletion, enter the policy name in the text input field.")
+
+    def __init__(self, *args: Any, expected: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def clean_confirm(self) -> str:
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.expected:
+            raise forms.ValidationError("Enter the policy name exactly to confirm.", code="mismatch")
+        return value
+
+
+def attachable_policy_choices(account: Any) -> list[tuple[str, str]]:
+    """``(arn, name)`` of every managed policy ``account`` can attach: for the choices of the
+    create-user wizard's and create-group page's policy fields (``_policy_picker.html``)."""
+    from .models import ManagedPolicy
+
+    return [(p.arn, p.name) for p in ManagedPolicy.objects.visible_to(account).select_related("account")
+            .order_by("name")]

@@ -1,0 +1,115 @@
+"""Load the compiled policy set of one console caller (``policies.authz.policy_set_for``).
+
+For an IAM user the identity-based policies are: the user's inline policies, the default
+versions of the managed policies attached to the user, and the same two kinds for each
+group the user belongs to; the permissions boundary is the default version of the user's
+boundary policy. They are read in **three queries** however many groups and policies
+apply (inline; attached managed; boundary), and compiled once per distinct document:
+:func:`compiled` keeps the engine ``Policy`` objects in a per-process cache keyed by the
+document text and the name, so later requests reuse them (the engine also caches by
+content). Nothing in the cache depends on the database state, so it is safe across
+workers and tests.
+
+Each ``Policy`` is named so that explanations and the simulator can say where a
+statement came from:
+
+- a managed policy (attached or boundary): its name, e.g. ``ReceiptsReadOnly``;
+- a user's inline policy: ``inline:<PolicyName>``;
+- a group's inline policy: ``inline:<GroupName>/<PolicyName>``.
+
+Role sessions (arriving later) register a loader in :data:`PRINCIPAL_LOADERS`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
+from typing import Any
+
+from django.db.models import Q
+
+from policies.authz import PolicySet
+
+from .models import InlinePolicy, PolicyVersion
+
+#: Loaders for principals other than root and IAM users (e.g. role sessions): functions
+#: ``(identity) -> PolicySet | None``; the first that returns a set wins.
+PRINCIPAL_LOADERS: list[Callable[[Any], PolicySet | None]] = []
+
+_CACHE_SIZE = 2048
+_cache: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+_lock = Lock()
+
+
+def compiled(document: str, name: str, kind: str = "identity") -> Any:
+    """The engine ``Policy`` for ``document``, compiled once per process (LRU cache).
+
+    Raises:
+        policies.engine.PolicyError: the stored document no longer compiles (it was
+            valid when saved; an engine change could make an old one invalid).
+    """
+    from policies.engine import Policy
+
+    key = (kind, name, document)
+    with _lock:
+        policy = _cache.get(key)
+        if policy is not None:
+            _cache.move_to_end(key)
+            return policy
+    policy = Policy.from_json(document, name=name, kind=kind)
+    with _lock:
+        _cache[key] = policy
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return policy
+
+
+def _compile_or_skip(document: str, name: str) -> Any | None:
+    from policies.engine import PolicyError
+
+    try:
+        return compiled(document, name)
+    except PolicyError:
+        # A stored document that no longer compiles grants nothing (fail closed).
+        return None
+
+
+def load_user_policy_set(user: Any) -> PolicySet:
+    """The policy set of an IAM user, in three queries."""
+    in_groups = Q(group__members=user)
+    inline = (InlinePolicy.objects.filter(Q(user=user) | in_groups)
+              .select_related("group").order_by("group__name", "name").distinct())
+    managed = (PolicyVersion.objects.filter(is_default=True)
+               .filter(Q(policy__attachments__user=user) | Q(policy__attachments__group__members=user))
+               .select_related("policy").order_by("policy__name").distinct())
+    boundary_version = (PolicyVersion.objects.filter(is_default=True, policy__boundaries__user=user)
+                        .select_related("policy").first())
+
+    identity = []
+    for policy in inline:
+        name = f"inline:{policy.group.name}/{policy.name}" if policy.group_id else f"inline:{policy.name}"
+        identity.append(_compile_or_skip(policy.document, name))
+    for version in managed:
+        identity.append(_compile_or_skip(version.document, version.policy.name))
+    boundary = None
+    if boundary_version is not None:
+        boundary = _compile_or_skip(boundary_version.document, boundary_version.policy.name)
+        if boundary is None:
+            # An uncompilable boundary must deny, not lift the cap: a boundary that allows nothing.
+            boundary = compiled(_DENY_ALL, boundary_version.policy.name)
+    return PolicySet(identity=[p for p in identity if p is not None], boundary=boundary)
+
+
+_DENY_ALL = '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}'
+
+
+def load_policy_set(identity: Any) -> PolicySet:
+    """Every policy that applies to the caller of one request (see the module docstring)."""
+    for loader in PRINCIPAL_LOADERS:
+        policy_set = loader(identity)
+        if policy_set is not None:
+            return policy_set
+    if identity.is_root:
+        return PolicySet()
+    return load_user_policy_set(identity.user)

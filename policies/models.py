@@ -1,0 +1,237 @@
+"""Managed policies and their versions, inline policies, attachments, permissions boundaries.
+
+- A :class:`ManagedPolicy` belongs to one account (customer managed) or to none (AWS
+  managed, shared by every account, read-only, loaded from ``policies/managed/*.json``).
+- It keeps up to five :class:`PolicyVersion` rows, exactly one of them the default;
+  version ids (``v1``, ``v2``, …) are never reused.
+- An :class:`InlinePolicy` is embedded in exactly one user or group (roles: see below).
+- A :class:`PolicyAttachment` links a managed policy to exactly one user or group.
+- A :class:`PermissionsBoundary` sets one managed policy as a user's boundary.
+
+Roles arrive later in ``accounts``. To support them, add a nullable ``role`` foreign key
+to :class:`InlinePolicy`, :class:`PolicyAttachment` and :class:`PermissionsBoundary`,
+extend the ``*_one_owner`` check constraints and :attr:`OWNER_FIELDS`, and add the
+``Role``-side service functions next to the user and group ones in ``services.py``.
+
+Attachments and boundaries carry their ``account`` (the entity's account) so that the
+counts and entity lists of an AWS-managed policy, which every account shares, are
+scoped to the caller's account with one indexed filter.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import ids
+from accounts.models import Account, Group, User
+
+AWS_OWNER = "aws"
+
+
+class ManagedPolicyQuerySet(models.QuerySet):
+    def visible_to(self, account: Account) -> "ManagedPolicyQuerySet":
+        """The policies an account can see and attach: AWS managed ones and its own."""
+        return self.filter(Q(account__isnull=True) | Q(account=account))
+
+    def for_account(self, account: Account) -> "ManagedPolicyQuerySet":
+        """The account's customer managed policies."""
+        return self.filter(account=account)
+
+    def aws_managed(self) -> "ManagedPolicyQuerySet":
+        return self.filter(account__isnull=True)
+
+
+class ManagedPolicy(models.Model):
+    """A managed policy: AWS managed (``account`` is null) or customer managed.
+
+    The ARN is ``arn:aws:iam::aws:policy/<path><name>`` or
+    ``arn:aws:iam::<account>:policy/<path><name>``; the name is unique per account
+    case-insensitively (a database constraint). The description cannot change after
+    creation, as in IAM.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="managed_policies")
+    name = models.CharField(max_length=128)
+    path = models.CharField(max_length=512, default="/")
+    description = models.CharField(max_length=1000, blank=True)
+    policy_id = models.CharField(max_length=32, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+    tags = models.JSONField(default=list, blank=True)
+    #: The number the next version gets; only ever grows, so version ids are never reused.
+    next_version = models.PositiveIntegerField(default=1)
+
+    objects = ManagedPolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "managed policies"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "account", name="policies_managedpolicy_name_ci"),
+            models.UniqueConstraint(Lower("name"), condition=Q(account__isnull=True),
+                                    name="policies_awspolicy_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.policy_id:
+            self.policy_id = ids.unique_id("ANPA")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("policies:policy_detail", args=[self.owner, self.name])
+
+    @property
+    def owner(self) -> str:
+        """The ARN's account segment: ``aws`` or the 12-digit account id."""
+        return AWS_OWNER if self.account_id is None else self.account.account_id
+
+    @property
+    def is_aws_managed(self) -> bool:
+        return self.account_id is None
+
+    @property
+    def type_label(self) -> str:
+        return "AWS managed" if self.is_aws_managed else "Customer managed"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.owner}:policy{self.path}{self.name}"
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        return list(self.tags or [])
+
+
+class PolicyVersionQuerySet(models.QuerySet):
+    def defaults(self) -> "PolicyVersionQuerySet":
+        return self.filter(is_default=True)
+
+
+class PolicyVersion(models.Model):
+    """One version of a managed policy: ``v<number>``, the document exactly as submitted."""
+
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.TextField()
+    is_default = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = PolicyVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint("policy", "number", name="policies_version_number_unique"),
+            models.UniqueConstraint("policy", condition=Q(is_default=True), name="policies_one_default_version"),
+        ]
+
+    def __str__(self) -> str:
+        return self.version_id
+
+    @property
+    def version_id(self) -> str:
+        return f"v{self.number}"
+
+
+class InlinePolicy(models.Model):
+    """A policy embedded in exactly one user or group; its name is unique per owner."""
+
+    OWNER_FIELDS = ("user", "group")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="inline_policies")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="inline_policies")
+    name = models.CharField(max_length=128)
+    document = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "inline policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False)),
+                name="policies_inline_one_owner"),
+            models.UniqueConstraint(Lower("name"), "user", condition=Q(user__isnull=False),
+                                    name="policies_inline_user_name_ci"),
+            models.UniqueConstraint(Lower("name"), "group", condition=Q(group__isnull=False),
+                                    name="policies_inline_group_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def owner(self) -> User | Group:
+        return self.user if self.user_id else self.group
+
+
+class PolicyAttachment(models.Model):
+    """A managed policy attached to exactly one user or group of ``account``."""
+
+    OWNER_FIELDS = ("user", "group")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="attachments")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="policy_attachments")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="policy_attachments")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["policy", "account"], name="policies_attach_policy_acct")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False)),
+                name="policies_attachment_one_owner"),
+            models.UniqueConstraint("policy", "user", condition=Q(user__isnull=False),
+                                    name="policies_attachment_user_unique"),
+            models.UniqueConstraint("policy", "group", condition=Q(group__isnull=False),
+                                    name="policies_attachment_group_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} → {self.owner}"
+
+    @property
+    def owner(self) -> User | Group:
+        return self.user if self.user_id else self.group
+
+
+class PermissionsBoundary(models.Model):
+    """The managed policy that caps a user's permissions (at most one per user)."""
+
+    OWNER_FIELDS = ("user",)
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="boundaries")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="permissions_boundary")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "permissions boundaries"
+        indexes = [models.Index(fields=["policy", "account"], name="policies_boundary_policy_acct")]
+        constraints = [
+            # Roles extend this to "exactly one of user, role".
+            models.CheckConstraint(condition=Q(user__isnull=False), name="policies_boundary_one_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} bounds {self.owner}"
+
+    @property
+    def owner(self) -> User:
+        return self.user

@@ -1,0 +1,497 @@
+"""Domain operations on policies: managed policies and versions, inline policies,
+attachments and permissions boundaries.
+
+Views, wizards, management commands and the demo loader call these keyword-only,
+atomic functions. They enforce IAM's names, sizes, quotas and delete-conflict rules and
+raise :mod:`iamportal.errors` in AWS's words (iam-facts §1.2–1.3, §10.7, §11). They do
+not authorise: the caller's view has done that with :func:`policies.authz.authorize`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import validators
+from accounts.models import Account, Group, User
+from iamportal.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    LimitExceeded,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    UnmodifiableEntity,
+    ValidationError,
+)
+
+from .models import AWS_OWNER, InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment, PolicyVersion
+
+# ---------------------------------------------------------------------------
+# Quotas (iam-facts §1.2, §1.3)
+
+POLICY_NAME_MAX = 128
+POLICY_DESCRIPTION_MAX = 1000
+POLICY_PATH_MAX = 512
+#: Wire length of any policy document parameter, whitespace included.
+DOCUMENT_WIRE_MAX = 131072
+#: A managed policy version, whitespace not counted.
+POLICY_SIZE_MAX = 6144
+#: The sum of an entity's inline policies, whitespace not counted: (quota name, limit).
+INLINE_SIZE = {"user": ("UserPolicySize", 2048), "group": ("GroupPolicySize", 5120),
+               "role": ("RolePolicySize", 10240)}
+#: Managed policies attached to one entity: (quota name, limit).
+ATTACHED_POLICIES = {"user": ("PoliciesPerUser", 10), "group": ("PoliciesPerGroup", 10),
+                     "role": ("PoliciesPerRole", 10)}
+VERSIONS_PER_POLICY = 5
+POLICIES_PER_ACCOUNT = 1500
+
+POLICY_PATH_PATTERN = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
+DOCUMENT_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
+_POLICY_PATH_RE = re.compile(POLICY_PATH_PATTERN)
+_DOCUMENT_RE = re.compile("[\t\n\r\u0020-\u00ff]+")
+_VERSION_RE = re.compile(r"v[1-9][0-9]*")
+_POLICY_ARN_RE = re.compile(r"arn:aws:iam::(?P<owner>aws|\d{12}):policy(?P<path>(?:/[A-Za-z0-9.,+@=_-]+)*/)"
+                            r"(?P<name>[\w+=,.@-]+)", re.ASCII)
+
+VERSION_LIMIT_MESSAGE = ("A managed policy can have up to 5 versions. Before you create a new version, "
+                         "you must delete an existing version.")
+DEFAULT_VERSION_MESSAGE = "Cannot delete the default version of a policy."
+ATTACHED_MESSAGE = "Cannot delete a policy attached to entities."
+VERSIONS_MESSAGE = ("This policy has more than one version. Before you delete a policy, you must delete the "
+                    "policy's versions. The default version is deleted with the policy.")
+
+
+# ---------------------------------------------------------------------------
+# Documents
+
+
+def policy_size(document: str) -> int:
+    """The size IAM's quotas count: characters that are not whitespace."""
+    return sum(1 for ch in document if not ch.isspace())
+
+
+def _check_wire(document: str, member: str = "policyDocument") -> None:
+    problems = validators._length_and_pattern(document, member, DOCUMENT_WIRE_MAX, _DOCUMENT_RE, DOCUMENT_PATTERN)
+    validators._raise([p.replace(f"Value '{document}'", "Value '[...]'") for p in problems])
+
+
+def check_document(document: str, *, kind: str = "identity") -> list[Any]:
+    """Validate a policy document as IAM's Put/Create calls do; return the engine's findings.
+
+    Raises:
+        ValidationError: not a policy document parameter at all (empty, too long, bad characters).
+        MalformedPolicyDocument: the engine finds an ERROR; its message is IAM's.
+    """
+    from policies.engine import validate
+
+    _check_wire(document)
+    findings = list(validate(document, kind=kind))
+    errors = [f for f in findings if f.level == "ERROR"]
+    if errors:
+        raise MalformedPolicyDocument(errors[0].message)
+    return findings
+
+
+def _check_managed_document(document: str) -> None:
+    _check_wire(document)
+    if policy_size(document) > POLICY_SIZE_MAX:
+        raise LimitExceeded(f"Cannot exceed quota for PolicySize: {POLICY_SIZE_MAX}")
+    check_document(document)
+
+
+# ---------------------------------------------------------------------------
+# Finding policies
+
+
+def parse_policy_arn(arn: str) -> tuple[str, str, str] | None:
+    """``(owner, path, name)`` of a managed policy ARN, or ``None`` if it is not one."""
+    match = _POLICY_ARN_RE.fullmatch(arn or "")
+    if match is None:
+        return None
+    return match["owner"], match["path"], match["name"]
+
+
+def _policy_by_arn(account: Account, arn: str) -> ManagedPolicy | None:
+    parts = parse_policy_arn(arn)
+    if parts is None:
+        return None
+    owner, path, name = parts
+    if owner == AWS_OWNER:
+        scope = ManagedPolicy.objects.aws_managed()
+    elif owner == account.account_id:
+        scope = ManagedPolicy.objects.for_account(account)
+    else:
+        return None
+    return scope.filter(name=name, path=path).select_related("account").first()
+
+
+def get_policy(account: Account, arn: str) -> ManagedPolicy:
+    """GetPolicy: a policy ``account`` can see, by ARN, or ``NoSuchEntity``."""
+    policy = _policy_by_arn(account, arn)
+    if policy is None:
+        raise NoSuchEntity(f"Policy {arn} was not found.")
+    return policy
+
+
+def get_attachable_policy(account: Account, arn: str) -> ManagedPolicy:
+    """The policy an Attach*/Put*PermissionsBoundary call names, in IAM's words when absent."""
+    policy = _policy_by_arn(account, arn)
+    if policy is None:
+        raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+    return policy
+
+
+def get_policy_by_name(account: Account, owner: str, name: str) -> ManagedPolicy:
+    """The policy the console URL ``/iam/policies/<owner>/<name>/`` names (``owner``: ``aws`` or the id)."""
+    if owner == AWS_OWNER:
+        scope = ManagedPolicy.objects.aws_managed()
+    elif owner == account.account_id:
+        scope = ManagedPolicy.objects.for_account(account)
+    else:
+        scope = ManagedPolicy.objects.none()
+    policy = scope.filter(name__iexact=name).select_related("account").first()
+    if policy is None:
+        raise NoSuchEntity(f"Policy arn:aws:iam::{owner}:policy/{name} was not found.")
+    return policy
+
+
+def get_version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
+    """GetPolicyVersion, or ``NoSuchEntity``."""
+    if not _VERSION_RE.fullmatch(version_id or ""):
+        raise ValidationError(
+            f"1 validation error detected: Value '{version_id}' at 'versionId' failed to satisfy constraint: "
+            r"Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?")
+    version = policy.versions.filter(number=int(version_id[1:])).first()
+    if version is None:
+        raise NoSuchEntity(f"Policy {policy.arn} version {version_id} does not exist or is not attachable.")
+    return version
+
+
+def default_version(policy: ManagedPolicy) -> PolicyVersion:
+    return policy.versions.get(is_default=True)
+
+
+def _customer_only(policy: ManagedPolicy) -> None:
+    # IAM refuses to change AWS managed policies; the exact API wording is not published [unverified].
+    if policy.is_aws_managed:
+        raise UnmodifiableEntity(f"Policy {policy.arn} is an AWS managed policy and cannot be modified.")
+
+
+def _lock(policy: ManagedPolicy) -> None:
+    ManagedPolicy.objects.select_for_update().filter(pk=policy.pk).first()
+
+
+# ---------------------------------------------------------------------------
+# Managed policies and versions
+
+
+def check_new_policy(account: Account, *, name: str, path: str = "/", description: str = "") -> None:
+    """Raise unless ``name``/``path``/``description`` could describe a new policy of ``account``."""
+    problems = validators._length_and_pattern(name, "policyName", POLICY_NAME_MAX, validators._NAME_RE,
+                                              validators.NAME_PATTERN)
+    problems += validators._length_and_pattern(path, "path", POLICY_PATH_MAX, _POLICY_PATH_RE, POLICY_PATH_PATTERN)
+    if len(description) > POLICY_DESCRIPTION_MAX:
+        problems.append(validators._constraint(
+            description, "description", f"Member must have length less than or equal to {POLICY_DESCRIPTION_MAX}"))
+    validators._raise(problems)
+    if ManagedPolicy.objects.for_account(account).filter(name__iexact=name).exists():
+        raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are not allowed.")
+
+
+@transaction.atomic
+def create_policy(account: Account, *, name: str, document: str, path: str = "/", description: str = "",
+                  tags: Iterable[tuple[str, str]] = ()) -> ManagedPolicy:
+    """CreatePolicy: a customer managed policy with ``v1`` as its default version."""
+    check_new_policy(account, name=name, path=path, description=description)
+    tag_list = validators.validate_tags(tags)
+    _check_managed_document(document)
+    # Lock the account row so two concurrent creations cannot both pass the quota check.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    if ManagedPolicy.objects.for_account(account).count() >= POLICIES_PER_ACCOUNT:
+        raise LimitExceeded(f"Cannot exceed quota for PoliciesPerAccount: {POLICIES_PER_ACCOUNT}")
+    now = timezone.now()
+    policy = ManagedPolicy(account=account, name=name, path=path, description=description, tags=tag_list,
+                           created=now, updated=now, next_version=2)
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError:
+        raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are not allowed.") from None
+    PolicyVersion.objects.create(policy=policy, number=1, document=document, is_default=True, created=now)
+    return policy
+
+
+@transaction.atomic
+def create_policy_version(policy: ManagedPolicy, *, document: str, set_as_default: bool = False) -> PolicyVersion:
+    """CreatePolicyVersion: the next ``v<n>`` (numbers are never reused), at most five kept."""
+    _customer_only(policy)
+    _lock(policy)
+    policy.refresh_from_db(fields=["next_version"])
+    if policy.versions.count() >= VERSIONS_PER_POLICY:
+        raise LimitExceeded(VERSION_LIMIT_MESSAGE)
+    _check_managed_document(document)
+    now = timezone.now()
+    if set_as_default:
+        policy.versions.filter(is_default=True).update(is_default=False)
+    version = PolicyVersion.objects.create(policy=policy, number=policy.next_version, document=document,
+                                           is_default=set_as_default, created=now)
+    policy.next_version += 1
+    policy.updated = now
+    policy.save(update_fields=["next_version", "updated"])
+    return version
+
+
+@transaction.atomic
+def set_default_version(policy: ManagedPolicy, *, version_id: str) -> None:
+    """SetDefaultPolicyVersion."""
+    _customer_only(policy)
+    _lock(policy)
+    version = get_version(policy, version_id)
+    if version.is_default:
+        return
+    policy.versions.filter(is_default=True).update(is_default=False)
+    version.is_default = True
+    version.save(update_fields=["is_default"])
+    policy.updated = timezone.now()
+    policy.save(update_fields=["updated"])
+
+
+@transaction.atomic
+def delete_policy_version(policy: ManagedPolicy, *, version_id: str) -> None:
+    """DeletePolicyVersion: any version but the default."""
+    _customer_only(policy)
+    _lock(policy)
+    version = get_version(policy, version_id)
+    if version.is_default:
+        raise DeleteConflict(DEFAULT_VERSION_MESSAGE)
+    version.delete()
+
+
+def attached_entities(policy: ManagedPolicy, account: Account) -> dict[str, list]:
+    """ListEntitiesForPolicy within ``account``: users and groups it is attached to, and the
+    users it bounds. Three queries."""
+    attachments = list(PolicyAttachment.objects.filter(policy=policy, account=account)
+                       .select_related("user__account", "group__account"))
+    boundaries = list(PermissionsBoundary.objects.filter(policy=policy, account=account)
+                      .select_related("user__account"))
+    return {
+        "users": sorted((a.user for a in attachments if a.user_id), key=lambda u: u.user_name.lower()),
+        "groups": sorted((a.group for a in attachments if a.group_id), key=lambda g: g.name.lower()),
+        "boundary_users": sorted((b.user for b in boundaries), key=lambda u: u.user_name.lower()),
+    }
+
+
+@transaction.atomic
+def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False) -> None:
+    """DeletePolicy.
+
+    Without ``detach_all`` it is the API: ``DeleteConflict`` while the policy is attached
+    to any entity or is anyone's permissions boundary, or has non-default versions. With
+    ``detach_all`` it does what the console does: detaches it everywhere, removes it as a
+    boundary, deletes the other versions, then the policy.
+    """
+    _customer_only(policy)
+    _lock(policy)
+    in_use = (PolicyAttachment.objects.filter(policy=policy).exists()
+              or PermissionsBoundary.objects.filter(policy=policy).exists())
+    if not detach_all:
+        if in_use:
+            raise DeleteConflict(ATTACHED_MESSAGE)
+        if policy.versions.count() > 1:
+            raise DeleteConflict(VERSIONS_MESSAGE)
+    PolicyAttachment.objects.filter(policy=policy).delete()
+    PermissionsBoundary.objects.filter(policy=policy).delete()
+    policy.delete()
+
+
+# ---------------------------------------------------------------------------
+# Inline policies
+
+
+def _owner_kind(owner: User | Group) -> str:
+    if isinstance(owner, User):
+        if owner.is_root:
+            raise NoSuchEntity("The user with name root cannot be found.")
+        return "user"
+    if isinstance(owner, Group):
+        return "group"
+    raise TypeError(f"policies cannot be put on {owner!r}")
+
+
+def _owner_filter(kind: str, owner: User | Group) -> dict[str, Any]:
+    return {kind: owner}
+
+
+def get_inline_policy(owner: User | Group, name: str) -> InlinePolicy:
+    """GetUserPolicy / GetGroupPolicy, or ``NoSuchEntity`` in IAM's words."""
+    kind = _owner_kind(owner)
+    policy = InlinePolicy.objects.filter(name__iexact=name, **_owner_filter(kind, owner)).first()
+    if policy is None:
+        raise NoSuchEntity(f"The {kind} policy with name {name} cannot be found.")
+    return policy
+
+
+@transaction.atomic
+def put_inline_policy(owner: User | Group, *, name: str, document: str) -> InlinePolicy:
+    """PutUserPolicy / PutGroupPolicy: create or replace the inline policy ``name``.
+
+    The sum of the owner's inline policies (whitespace not counted) must stay within the
+    kind's quota: user 2,048, group 5,120 (role 10,240).
+    """
+    kind = _owner_kind(owner)
+    validators._raise(validators._length_and_pattern(name, "policyName", POLICY_NAME_MAX, validators._NAME_RE,
+                                                      validators.NAME_PATTERN))
+    _check_wire(document)
+    type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+    existing = InlinePolicy.objects.filter(**_owner_filter(kind, owner))
+    others = [p.document for p in existing if p.name.lower() != name.lower()]
+    quota_name, limit = INLINE_SIZE[kind]
+    if policy_size(document) + sum(policy_size(d) for d in others) > limit:
+        raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {limit}")
+    check_document(document)
+    policy = existing.filter(name__iexact=name).first()
+    now = timezone.now()
+    if policy is None:
+        policy = InlinePolicy.objects.create(name=name, document=document, created=now, updated=now,
+                                             **_owner_filter(kind, owner))
+    else:
+        policy.document, policy.updated = document, now
+        policy.save(update_fields=["document", "updated"])
+    return policy
+
+
+@transaction.atomic
+def delete_inline_policy(owner: User | Group, *, name: str) -> None:
+    """DeleteUserPolicy / DeleteGroupPolicy."""
+    get_inline_policy(owner, name).delete()
+
+
+def put_user_policy(user: User, *, name: str, document: str) -> InlinePolicy:
+    """PutUserPolicy."""
+    return put_inline_policy(user, name=name, document=document)
+
+
+def put_group_policy(group: Group, *, name: str, document: str) -> InlinePolicy:
+    """PutGroupPolicy."""
+    return put_inline_policy(group, name=name, document=document)
+
+
+def delete_user_policy(user: User, *, name: str) -> None:
+    delete_inline_policy(user, name=name)
+
+
+def delete_group_policy(group: Group, *, name: str) -> None:
+    delete_inline_policy(group, name=name)
+
+
+# ---------------------------------------------------------------------------
+# Attachments
+
+
+@transaction.atomic
+def attach_policy(owner: User | Group, *, policy_arn: str) -> PolicyAttachment:
+    """AttachUserPolicy / AttachGroupPolicy: idempotent, at most 10 per entity."""
+    kind = _owner_kind(owner)
+    policy = get_attachable_policy(owner.account, policy_arn)
+    type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+    existing = PolicyAttachment.objects.filter(**_owner_filter(kind, owner))
+    found = existing.filter(policy=policy).first()
+    if found is not None:
+        return found
+    quota_name, limit = ATTACHED_POLICIES[kind]
+    if existing.count() >= limit:
+        raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {limit}")
+    return PolicyAttachment.objects.create(account=owner.account, policy=policy, **_owner_filter(kind, owner))
+
+
+@transaction.atomic
+def detach_policy(owner: User | Group, *, policy_arn: str) -> None:
+    """DetachUserPolicy / DetachGroupPolicy."""
+    kind = _owner_kind(owner)
+    policy = _policy_by_arn(owner.account, policy_arn)
+    deleted = 0
+    if policy is not None:
+        deleted, _ = PolicyAttachment.objects.filter(policy=policy, **_owner_filter(kind, owner)).delete()
+    if not deleted:
+        raise NoSuchEntity(f"Policy {policy_arn} was not found.")
+
+
+def attach_user_policy(user: User, *, policy_arn: str) -> PolicyAttachment:
+    return attach_policy(user, policy_arn=policy_arn)
+
+
+def detach_user_policy(user: User, *, policy_arn: str) -> None:
+    detach_policy(user, policy_arn=policy_arn)
+
+
+def attach_group_policy(group: Group, *, policy_arn: str) -> PolicyAttachment:
+    return attach_policy(group, policy_arn=policy_arn)
+
+
+def detach_group_policy(group: Group, *, policy_arn: str) -> None:
+    detach_policy(group, policy_arn=policy_arn)
+
+
+# ---------------------------------------------------------------------------
+# Permissions boundaries
+
+
+@transaction.atomic
+def put_user_permissions_boundary(user: User, *, policy_arn: str) -> PermissionsBoundary:
+    """PutUserPermissionsBoundary: set or replace the user's one boundary."""
+    _owner_kind(user)
+    policy = get_attachable_policy(user.account, policy_arn)
+    boundary, _ = PermissionsBoundary.objects.update_or_create(
+        user=user, defaults={"policy": policy, "account": user.account, "created": timezone.now()})
+    return boundary
+
+
+@transaction.atomic
+def delete_user_permissions_boundary(user: User) -> None:
+    """DeleteUserPermissionsBoundary (no error when there is none, like IAM)."""
+    _owner_kind(user)
+    PermissionsBoundary.objects.filter(user=user).delete()
+
+
+def copy_permissions(source: User, target: User) -> None:
+    """The create-user wizard's "Copy permissions": attached policies, inline policies and the
+    boundary of ``source`` onto ``target`` (group memberships are the accounts app's part).
+    The caller authorises AttachUserPolicy / PutUserPolicy / PutUserPermissionsBoundary."""
+    for attachment in PolicyAttachment.objects.filter(user=source).select_related("policy__account"):
+        attach_policy(target, policy_arn=attachment.policy.arn)
+    for inline in InlinePolicy.objects.filter(user=source):
+        put_inline_policy(target, name=inline.name, document=inline.document)
+    boundary = PermissionsBoundary.objects.filter(user=source).select_related("policy__account").first()
+    if boundary is not None:
+        put_user_permissions_boundary(target, policy_arn=boundary.policy.arn)
+
+
+# ---------------------------------------------------------------------------
+# What blocks deleting a user or group (registered with accounts.services in apps.ready)
+
+
+def count_attached(owner: User | Group) -> int:
+    return PolicyAttachment.objects.filter(Q(user=owner) if isinstance(owner, User) else Q(group=owner)).count()
+
+
+def count_inline(owner: User | Group) -> int:
+    return InlinePolicy.objects.filter(Q(user=owner) if isinstance(owner, User) else Q(group=owner)).count()
+
+
+def remove_policies(owner: User | Group) -> None:
+    """The console's clean-up before DeleteUser / DeleteGroup: detach and delete every policy."""
+    owner_q = Q(user=owner) if isinstance(owner, User) else Q(group=owner)
+    PolicyAttachment.objects.filter(owner_q).delete()
+    InlinePolicy.objects.filter(owner_q).delete()
+    if isinstance(owner, User):
+        PermissionsBoundary.objects.filter(user=owner).delete()
+
+
+def count_customer_policies(account: Account) -> int:
+    return ManagedPolicy.objects.for_account(account).count()
+

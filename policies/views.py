@@ -1,0 +1,728 @@
+"""Console pages of policies: list, create (JSON editor → review), detail with its tabs
+(permissions, entities attached, versions), edit (new version), delete; and the policy
+pages of users and groups: attach/detach, inline policies, permissions boundary.
+
+URLs (``policies/urls.py``) name a managed policy as ``/iam/policies/<owner>/<name>/``,
+where ``owner`` is the ARN's account segment: ``aws`` for AWS managed policies, the
+12-digit account id for customer managed ones. It mirrors the ARN, never collides with
+``/iam/policies/create/``, and another account's id is a 404.
+
+Every view declares its IAM action (iam-facts §7.1) and the ARN it touches; actions a
+page implies besides its own (detach-all on delete, deleting a version at the limit)
+are authorised one by one before anything changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.generic import TemplateView, View
+from formtools.wizard.views import SessionWizardView
+
+from accounts import services as accounts_services
+from accounts.models import Group, User
+from iamportal.errors import IAMError, NoSuchEntity
+from policies.authz import IAMActionRequiredMixin, access_denied, authorize
+
+from . import services
+from .forms import (
+    DEFAULT_DOCUMENT,
+    AttachPoliciesForm,
+    BoundaryForm,
+    ConfirmNameForm,
+    InlinePolicyForm,
+    PolicyDetailsForm,
+    PolicyDocumentForm,
+    PolicyVersionForm,
+    find,
+)
+from .models import AWS_OWNER, InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
+from .summary import numbered_lines, summarize
+
+PAGE_SIZE = 100
+
+
+def first_denied(request, checks: list[tuple[str, str]]):
+    """The first of ``(action, resource)`` the caller may not perform, as an Authorization, or None."""
+    for action, resource in checks:
+        auth = authorize(request, action, resource)
+        if not auth:
+            return auth
+    return None
+
+
+def iam_error(request, exc: IAMError, back_url: str = ""):
+    """A page that shows one IAM error in AWS's words, with AWS's HTTP status."""
+    return render(request, "policies/iam_error.html", {"error": exc, "back_url": back_url}, status=exc.status)
+
+
+def entity_url(subject: User | Group) -> str:
+    """Where to go back to after changing a user's or group's policies: its detail page when
+    the accounts app has one, else this app's permissions page for it."""
+    try:
+        return subject.get_absolute_url() + "#permissions"
+    except NoReverseMatch:
+        kind = "user" if isinstance(subject, User) else "group"
+        name = subject.user_name if kind == "user" else subject.name
+        return reverse(f"policies:policy_{kind}_permissions", args=[name])
+
+
+# ---------------------------------------------------------------------------
+# Policy list
+
+
+class PolicyListView(IAMActionRequiredMixin, TemplateView):
+    """Policies: AWS managed and customer managed, filter by type, search, "Used as"."""
+
+    template_name = "policies/policy_list.html"
+    iam_action = "iam:ListPolicies"
+    TYPES = {"aws": "AWS managed", "customer": "Customer managed"}
+
+    def get_queryset(self):
+        account = self.request.iam.account
+        attached = (PolicyAttachment.objects.filter(policy=OuterRef("pk"), account=account).order_by()
+                    .values("policy").annotate(n=Count("pk")).values("n"))
+        bounds = (PermissionsBoundary.objects.filter(policy=OuterRef("pk"), account=account).order_by()
+                  .values("policy").annotate(n=Count("pk")).values("n"))
+        queryset = (ManagedPolicy.objects.visible_to(account).select_related("account")
+                    .annotate(attached_count=Coalesce(Subquery(attached, output_field=IntegerField()), Value(0)),
+                              boundary_count=Coalesce(Subquery(bounds, output_field=IntegerField()), Value(0))))
+        kind = self.request.GET.get("type", "")
+        if kind == "aws":
+            queryset = queryset.filter(account__isnull=True)
+        elif kind == "customer":
+            queryset = queryset.filter(account=account)
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
+        used = self.request.GET.get("used", "")
+        if used == "permissions":
+            queryset = queryset.filter(attached_count__gt=0)
+        elif used == "boundary":
+            queryset = queryset.filter(boundary_count__gt=0)
+        elif used == "none":
+            queryset = queryset.filter(attached_count=0, boundary_count=0)
+        return queryset.order_by("name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = Paginator(self.get_queryset(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context.update({"page": page, "policies": list(page.object_list), "types": self.TYPES,
+                        "type": self.request.GET.get("type", ""), "q": self.request.GET.get("q", ""),
+                        "used": self.request.GET.get("used", ""), "query_string": params.urlencode()})
+        return context
+
+
+# ---------------------------------------------------------------------------
+# Create policy: JSON editor → review and create
+
+
+class PolicyCreateWizard(IAMActionRequiredMixin, SessionWizardView):
+    """Create policy (iam-facts §8.4): step 1 the JSON editor, step 2 name, description, tags
+    and the permissions summary. CreatePolicy is authorised on the new policy's ARN."""
+
+    iam_action = "iam:CreatePolicy"
+    form_list = [("permissions", PolicyDocumentForm), ("review", PolicyDetailsForm)]
+    templates = {"permissions": "policies/policy_create_permissions.html",
+                 "review": "policies/policy_create_review.html"}
+
+    def new_arn(self, name: str = "*") -> str:
+        return self.request.iam.account.arn(f"policy/{name}")
+
+    def get_resource_arn(self) -> str:
+        # Opening the flow names no policy yet; submitting the review step names it.
+        name = self.request.POST.get("review-name", "").strip() if self.request.method == "POST" else ""
+        return self.new_arn(name or "*")
+
+    def get_template_names(self):
+        return [self.templates[self.steps.current]]
+
+    def get_form_initial(self, step):
+        if step == "permissions":
+            return {"document": DEFAULT_DOCUMENT}
+        return {}
+
+    def get_form_kwargs(self, step=None):
+        if step == "review":
+            return {"account": self.request.iam.account}
+        return {}
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        if self.steps.current == "review":
+            data = self.get_cleaned_data_for_step("permissions") or {}
+            context["summary"] = summarize(data.get("document", ""))
+            context["document_lines"] = numbered_lines(data.get("document", ""))
+        return context
+
+    def done(self, form_list, form_dict, **kwargs):
+        document = form_dict["permissions"].cleaned_data["document"]
+        details = form_dict["review"].cleaned_data
+        denied = first_denied(self.request, [("iam:CreatePolicy", self.new_arn(details["name"]))])
+        if denied:
+            return access_denied(self.request, denied)
+        try:
+            policy = services.create_policy(self.request.iam.account, name=details["name"], document=document,
+                                            description=details.get("description", ""), tags=details["tags"])
+        except IAMError as exc:
+            return iam_error(self.request, exc, reverse("policies:policy_create"))
+        messages.success(self.request, f"Policy {policy.name} created.")
+        return redirect(policy.get_absolute_url())
+
+
+class PolicyValidateView(IAMActionRequiredMixin, View):
+    """Live findings for the JSON editor's script (POST ``document``; JSON response).
+
+    The console's editor calls IAM Access Analyzer, so this is ``access-analyzer:ValidatePolicy``.
+    """
+
+    iam_action = "access-analyzer:ValidatePolicy"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        document = request.POST.get("document", "")
+        kind = request.POST.get("kind", "identity")
+        if kind not in ("identity", "resource", "trust"):
+            kind = "identity"
+        if len(document) > services.DOCUMENT_WIRE_MAX:
+            return JsonResponse({"error": "The policy document is too long."}, status=400)
+        findings = find(document, kind)
+        return JsonResponse({"findings": [f.as_json() for f in findings], "size": services.policy_size(document),
+                             "has_errors": any(f.level == "ERROR" for f in findings)})
+
+
+# ---------------------------------------------------------------------------
+# One policy: tabs, versions, edit, delete
+
+
+class PolicyObjectMixin(IAMActionRequiredMixin):
+    """Loads the policy named by the URL (404 when the account cannot see it)."""
+
+    tab = ""
+
+    def setup_objects(self) -> None:
+        try:
+            self.policy = services.get_policy_by_name(self.request.iam.account, self.kwargs["owner"],
+                                                      self.kwargs["name"])
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+    def get_resource_arn(self) -> str:
+        return self.policy.arn
+
+    def policy_context(self) -> dict[str, Any]:
+        policy = self.policy
+        versions = list(policy.versions.order_by("-number"))
+        return {"policy": policy, "versions": versions, "tab": self.tab,
+                "default_version": next((v for v in versions if v.is_default), None),
+                "version_limit": services.VERSIONS_PER_POLICY}
+
+
+class PolicyDetailView(PolicyObjectMixin, TemplateView):
+    """Policy details, Permissions tab: the summary table and the JSON with line numbers."""
+
+    template_name = "policies/policy_detail.html"
+    iam_action = "iam:GetPolicy"
+    tab = "permissions"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.policy_context())
+        version = context["default_version"]
+        read = authorize(self.request, "iam:GetPolicyVersion", self.policy.arn)
+        context["document_denied"] = None if read else read
+        if read and version is not None:
+            context["summary"] = summarize(version.document)
+            context["document_lines"] = numbered_lines(version.document)
+        return context
+
+
+class PolicyEntitiesView(PolicyObjectMixin, TemplateView):
+    """Entities attached: users and groups it is attached to, users it bounds (this account only)."""
+
+    template_name = "policies/policy_entities.html"
+    iam_action = "iam:ListEntitiesForPolicy"
+    tab = "entities"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.policy_context())
+        context["entities"] = services.attached_entities(self.policy, self.request.iam.account)
+        return context
+
+
+class PolicyVersionsView(PolicyObjectMixin, TemplateView):
+    """Policy versions: list, set default, delete non-default ones; five at most."""
+
+    template_name = "policies/policy_versions.html"
+    iam_action = "iam:ListPolicyVersions"
+    tab = "versions"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.policy_context())
+        return context
+
+
+class PolicyVersionObjectMixin(PolicyObjectMixin):
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        try:
+            self.version = services.get_version(self.policy, self.kwargs["version_id"])
+        except IAMError as exc:
+            raise Http404(exc.message) from None
+
+
+class PolicyVersionDetailView(PolicyVersionObjectMixin, TemplateView):
+    template_name = "policies/policy_version_detail.html"
+    iam_action = "iam:GetPolicyVersion"
+    tab = "versions"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.policy_context())
+        context.update({"version": self.version, "summary": summarize(self.version.document),
+                        "document_lines": numbered_lines(self.version.document)})
+        return context
+
+
+class PolicyVersionSetDefaultView(PolicyVersionObjectMixin, View):
+    iam_action = "iam:SetDefaultPolicyVersion"
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        back = reverse("policies:policy_versions", args=[self.policy.owner, self.policy.name])
+        try:
+            services.set_default_version(self.policy, version_id=self.version.version_id)
+        except IAMError as exc:
+            return iam_error(request, exc, back)
+        messages.success(request, f"Version {self.version.version_id} is now the default version.")
+        return HttpResponseRedirect(back)
+
+
+class PolicyVersionDeleteView(PolicyVersionObjectMixin, View):
+    iam_action = "iam:DeletePolicyVersion"
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        back = reverse("policies:policy_versions", args=[self.policy.owner, self.policy.name])
+        try:
+            services.delete_policy_version(self.policy, version_id=self.version.version_id)
+        except IAMError as exc:
+            return iam_error(request, exc, back)
+        messages.success(request, f"Version {self.version.version_id} deleted.")
+        return HttpResponseRedirect(back)
+
+
+class PolicyEditView(PolicyObjectMixin, TemplateView):
+    """Edit policy: the JSON editor saves a new version (CreatePolicyVersion, default by
+    default). At five versions the page asks which non-default version to delete first."""
+
+    template_name = "policies/policy_edit.html"
+    iam_action = "iam:CreatePolicyVersion"
+    tab = "permissions"
+
+    def make_form(self, data=None):
+        self.versions = list(self.policy.versions.order_by("-number"))
+        default = next((v for v in self.versions if v.is_default), None)
+        return PolicyVersionForm(data, versions=self.versions,
+                                 initial={"document": default.document if default else DEFAULT_DOCUMENT,
+                                          "set_as_default": True})
+
+    def render_form(self, form, status=200):
+        context = self.get_context_data(form=form)
+        context.update(self.policy_context())
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        if self.policy.is_aws_managed:
+            return iam_error(request, services_unmodifiable(self.policy), self.policy.get_absolute_url())
+        return self.render_form(self.make_form())
+
+    def post(self, request, **kwargs):
+        if self.policy.is_aws_managed:
+            return iam_error(request, services_unmodifiable(self.policy), self.policy.get_absolute_url())
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        delete_id = form.cleaned_data.get("delete_version")
+        if delete_id:
+            denied = first_denied(request, [("iam:DeletePolicyVersion", self.policy.arn)])
+            if denied:
+                return access_denied(request, denied)
+        try:
+            with transaction.atomic():
+                if delete_id:
+                    services.delete_policy_version(self.policy, version_id=delete_id)
+                version = services.create_policy_version(self.policy, document=form.cleaned_data["document"],
+                                                         set_as_default=form.cleaned_data["set_as_default"])
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, status=exc.status)
+        messages.success(request, f"Policy {self.policy.name} saved as version {version.version_id}"
+                                  + (" (default)." if version.is_default else "."))
+        return redirect(self.policy.get_absolute_url())
+
+
+def services_unmodifiable(policy: ManagedPolicy) -> IAMError:
+    from iamportal.errors import UnmodifiableEntity
+
+    return UnmodifiableEntity(f"Policy {policy.arn} is an AWS managed policy and cannot be modified.")
+
+
+class PolicyDeleteView(PolicyObjectMixin, TemplateView):
+    """Delete policy, as the console does it: detach from every entity, remove it as a
+    boundary, delete the other versions, delete it. Each of those is authorised."""
+
+    template_name = "policies/policy_delete.html"
+    iam_action = "iam:DeletePolicy"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.policy_context())
+        context["entities"] = services.attached_entities(self.policy, self.request.iam.account)
+        context.setdefault("form", ConfirmNameForm(expected=self.policy.name))
+        return context
+
+    def get(self, request, **kwargs):
+        if self.policy.is_aws_managed:
+            return iam_error(request, services_unmodifiable(self.policy), self.policy.get_absolute_url())
+        return super().get(request, **kwargs)
+
+    def post(self, request, **kwargs):
+        policy = self.policy
+        if policy.is_aws_managed:
+            return iam_error(request, services_unmodifiable(policy), policy.get_absolute_url())
+        form = ConfirmNameForm(request.POST, expected=policy.name)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        entities = services.attached_entities(policy, request.iam.account)
+        checks = [("iam:DetachUserPolicy", u.arn) for u in entities["users"]]
+        checks += [("iam:DetachGroupPolicy", g.arn) for g in entities["groups"]]
+        checks += [("iam:DeleteUserPermissionsBoundary", u.arn) for u in entities["boundary_users"]]
+        if policy.versions.filter(is_default=False).exists():
+            checks.append(("iam:DeletePolicyVersion", policy.arn))
+        denied = first_denied(request, checks)
+        if denied:
+            return access_denied(request, denied)
+        try:
+            services.delete_policy(policy, detach_all=True)
+        except IAMError as exc:
+            return iam_error(request, exc, policy.get_absolute_url())
+        messages.success(request, f"Policy {policy.name} deleted.")
+        return redirect("policies:policy_list")
+
+
+class PolicyEntityDetachView(PolicyObjectMixin, View):
+    """Detach the policy from one user or group, from the policy's Entities attached tab."""
+
+    http_method_names = ["post"]
+    iam_action = "iam:DetachUserPolicy"
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        kind = self.request.POST.get("entity_type", "")
+        name = self.request.POST.get("entity_name", "")
+        account = self.request.iam.account
+        try:
+            if kind == "user":
+                self.subject = accounts_services.get_user(account, name)
+            elif kind == "group":
+                self.subject = accounts_services.get_group(account, name)
+            else:
+                raise Http404("Choose a user or a group.")
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+    def get_iam_action(self) -> str:
+        return "iam:DetachUserPolicy" if isinstance(self.subject, User) else "iam:DetachGroupPolicy"
+
+    def get_resource_arn(self) -> str:
+        return self.subject.arn
+
+    def post(self, request, **kwargs):
+        back = reverse("policies:policy_entities", args=[self.policy.owner, self.policy.name])
+        try:
+            services.detach_policy(self.subject, policy_arn=self.policy.arn)
+        except IAMError as exc:
+            return iam_error(request, exc, back)
+        messages.success(request, f"Policy {self.policy.name} detached from {self.subject}.")
+        return HttpResponseRedirect(back)
+
+
+# ---------------------------------------------------------------------------
+# A user's or group's policies
+
+
+class EntityMixin(IAMActionRequiredMixin):
+    """Loads the user or group named by the URL (404 outside the caller's account)."""
+
+    entity_kind = "user"  # or "group"
+
+    def setup_objects(self) -> None:
+        account = self.request.iam.account
+        name = self.kwargs["entity_name"]
+        try:
+            if self.entity_kind == "user":
+                self.subject = accounts_services.get_user(account, name)
+            else:
+                self.subject = accounts_services.get_group(account, name)
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+    def get_resource_arn(self) -> str:
+        return self.subject.arn
+
+    def url(self, suffix: str, *args: str) -> str:
+        name = self.subject.user_name if self.entity_kind == "user" else self.subject.name
+        return reverse(f"policies:policy_{self.entity_kind}_{suffix}", args=[name, *args])
+
+    def entity_context(self) -> dict[str, Any]:
+        return {"subject": self.subject, "entity_kind": self.entity_kind,
+                "entity_label": "User" if self.entity_kind == "user" else "User group",
+                "entity_url": entity_url(self.subject)}
+
+
+class EntityPermissionsView(EntityMixin, TemplateView):
+    """Every policy that applies to a user or group (the partial the detail pages include)."""
+
+    template_name = "policies/entity_permissions.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.entity_context())
+        return context
+
+
+class EntityAttachView(EntityMixin, TemplateView):
+    """Add permissions › Attach policies directly: pick managed policies (10 at most attached)."""
+
+    template_name = "policies/entity_attach.html"
+
+    def offered(self):
+        account = self.request.iam.account
+        attached = PolicyAttachment.objects.filter(**{self.entity_kind: self.subject}).values("policy")
+        queryset = (ManagedPolicy.objects.visible_to(account).exclude(pk__in=attached)
+                    .select_related("account").order_by("name"))
+        kind = self.request.GET.get("type", "")
+        if kind == "aws":
+            queryset = queryset.filter(account__isnull=True)
+        elif kind == "customer":
+            queryset = queryset.filter(account=account)
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
+        return list(queryset)
+
+    def render_form(self, form, policies, status=200):
+        context = self.get_context_data(form=form, policies=policies, q=self.request.GET.get("q", ""),
+                                        type=self.request.GET.get("type", ""))
+        context.update(self.entity_context())
+        context["attached_count"] = PolicyAttachment.objects.filter(**{self.entity_kind: self.subject}).count()
+        context["attached_limit"] = services.ATTACHED_POLICIES[self.entity_kind][1]
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        policies = self.offered()
+        return self.render_form(AttachPoliciesForm(policies=policies), policies)
+
+    def post(self, request, **kwargs):
+        account = request.iam.account
+        choices = list(ManagedPolicy.objects.visible_to(account).select_related("account"))
+        form = AttachPoliciesForm(request.POST, policies=choices)
+        if not form.is_valid():
+            return self.render_form(form, self.offered(), status=400)
+        try:
+            with transaction.atomic():
+                for arn in form.cleaned_data["policy_arns"]:
+                    services.attach_policy(self.subject, policy_arn=arn)
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, self.offered(), status=exc.status)
+        count = len(form.cleaned_data["policy_arns"])
+        messages.success(request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}.")
+        return redirect(entity_url(self.subject))
+
+
+class EntityDetachView(EntityMixin, TemplateView):
+    """Remove a directly attached managed policy (GET: confirm; POST ``policy_arn``: detach)."""
+
+    template_name = "policies/entity_detach.html"
+
+    def policy_arn(self) -> str:
+        return (self.request.POST.get("policy_arn") or self.request.GET.get("policy_arn") or "").strip()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.entity_context())
+        context["policy_arn"] = self.policy_arn()
+        return context
+
+    def post(self, request, **kwargs):
+        try:
+            services.detach_policy(self.subject, policy_arn=self.policy_arn())
+        except IAMError as exc:
+            return iam_error(request, exc, entity_url(self.subject))
+        messages.success(request, f"Policy {self.policy_arn()} removed from {self.subject}.")
+        return redirect(entity_url(self.subject))
+
+
+class InlineObjectMixin(EntityMixin):
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        try:
+            self.inline = services.get_inline_policy(self.subject, self.kwargs["policy_name"])
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+
+class InlinePolicyCreateView(EntityMixin, TemplateView):
+    """Create inline policy: name and JSON editor (PutUserPolicy / PutGroupPolicy)."""
+
+    template_name = "policies/inline_form.html"
+    editing = False
+
+    def make_form(self, data=None):
+        initial = {"document": self.inline.document, "name": self.inline.name} if self.editing \
+            else {"document": DEFAULT_DOCUMENT}
+        return InlinePolicyForm(data, editing=self.editing, initial=initial)
+
+    def render_form(self, form, status=200):
+        context = self.get_context_data(form=form, editing=self.editing,
+                                        inline=getattr(self, "inline", None))
+        context.update(self.entity_context())
+        kind = self.entity_kind
+        context["size_quota"] = services.INLINE_SIZE[kind]
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        return self.render_form(self.make_form())
+
+    def post(self, request, **kwargs):
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        name = self.inline.name if self.editing else form.cleaned_data["name"]
+        if not self.editing and InlinePolicy.objects.filter(name__iexact=name,
+                                                            **{self.entity_kind: self.subject}).exists():
+            form.add_error("name", f"An inline policy called {name} already exists on {self.subject}; "
+                                   "edit it instead.")
+            return self.render_form(form, status=409)
+        try:
+            services.put_inline_policy(self.subject, name=name, document=form.cleaned_data["document"])
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, status=exc.status)
+        messages.success(request, f"Inline policy {name} {'saved' if self.editing else 'created'}.")
+        return redirect(entity_url(self.subject))
+
+
+class InlinePolicyEditView(InlineObjectMixin, InlinePolicyCreateView):
+    editing = True
+
+
+class InlinePolicyDetailView(InlineObjectMixin, TemplateView):
+    template_name = "policies/inline_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.entity_context())
+        context.update({"inline": self.inline, "summary": summarize(self.inline.document),
+                        "document_lines": numbered_lines(self.inline.document)})
+        return context
+
+
+class InlinePolicyDeleteView(InlineObjectMixin, TemplateView):
+    template_name = "policies/inline_delete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.entity_context())
+        context["inline"] = self.inline
+        return context
+
+    def post(self, request, **kwargs):
+        try:
+            services.delete_inline_policy(self.subject, name=self.inline.name)
+        except IAMError as exc:
+            return iam_error(request, exc, entity_url(self.subject))
+        messages.success(request, f"Inline policy {self.inline.name} deleted.")
+        return redirect(entity_url(self.subject))
+
+
+class UserBoundaryView(EntityMixin, TemplateView):
+    """Set (or change) a user's permissions boundary: one managed policy."""
+
+    template_name = "policies/user_boundary.html"
+    entity_kind = "user"
+    iam_action = "iam:PutUserPermissionsBoundary"
+
+    def render_form(self, form, status=200):
+        context = self.get_context_data(form=form, policies=self.policies,
+                                        current=PermissionsBoundary.objects.filter(user=self.subject)
+                                        .select_related("policy__account").first())
+        context.update(self.entity_context())
+        return self.render_to_response(context, status=status)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.policies = list(ManagedPolicy.objects.visible_to(request.iam.account)
+                                 .select_related("account").order_by("name"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, **kwargs):
+        return self.render_form(BoundaryForm(policies=self.policies))
+
+    def post(self, request, **kwargs):
+        form = BoundaryForm(request.POST, policies=self.policies)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        try:
+            services.put_user_permissions_boundary(self.subject, policy_arn=form.cleaned_data["policy_arn"])
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, status=exc.status)
+        messages.success(request, f"Permissions boundary set for {self.subject}.")
+        return redirect(entity_url(self.subject))
+
+
+class UserBoundaryDeleteView(EntityMixin, View):
+    entity_kind = "user"
+    iam_action = "iam:DeleteUserPermissionsBoundary"
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        services.delete_user_permissions_boundary(self.subject)
+        messages.success(request, f"Permissions boundary removed from {self.subject}.")
+        return redirect(entity_url(self.subject))
+
+
+def entity_views(kind: str) -> dict[str, type]:
+    """The concrete per-entity views: the same pages, the user's or the group's IAM actions."""
+    noun = "User" if kind == "user" else "Group"
+    specs = {
+        "permissions": (EntityPermissionsView, f"iam:ListAttached{noun}Policies"),
+        "attach": (EntityAttachView, f"iam:Attach{noun}Policy"),
+        "detach": (EntityDetachView, f"iam:Detach{noun}Policy"),
+        "inline_create": (InlinePolicyCreateView, f"iam:Put{noun}Policy"),
+        "inline_detail": (InlinePolicyDetailView, f"iam:Get{noun}Policy"),
+        "inline_edit": (InlinePolicyEditView, f"iam:Put{noun}Policy"),
+        "inline_delete": (InlinePolicyDeleteView, f"iam:Delete{noun}Policy"),
+    }
+    return {suffix: type(f"{noun}{base.__name__}", (base,), {"entity_kind": kind, "iam_action": action,
+                                                           "__module__": __name__})
+            for suffix, (base, action) in specs.items()}
+
+
+USER_VIEWS = entity_views("user")
+GROUP_VIEWS = entity_views("group")

@@ -1,0 +1,20 @@
+"""Documents and shortcuts shared by the policies tests."""
+
+from __future__ import annotations
+
+import json
+
+S3_LIST = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::receipts"}
+
+
+def doc(*statements: dict, indent: int | None = 4) -> str:
+    """A policy document with ``statements`` (default: list the receipts bucket)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements) or [S3_LIST]}, indent=indent)
+
+
+def sized_doc(non_ws_chars: int) -> str:
+    """A valid document of exactly ``non_ws_chars`` non-whitespace characters (padded with a Sid)."""
+    base = json.dumps({"Version": "2012-10-17", "Statement": [dict(S3_LIST, Sid="")]}, separators=(",", ":"))
+    pad = non_ws_chars - len(base)
+    assert pad >= 0, "too small to pad"
+    return base.replace('"Sid":""', '"Sid":"' + "A" * pad + '"')
