@@ -24,7 +24,7 @@ from .findings import ERROR, Finding, PolicyError
 from .jsontext import JsonSyntaxError, Node
 from .matching import ActionSet, Caller, PrincipalSet, ResourceSet
 
-__all__ = ["CompiledStatement", "Policy", "Span", "compile_document"]
+__all__ = ["CompiledStatement", "Policy", "Span", "compile_document", "infer_kind"]
 
 
 class Span(NamedTuple):
@@ -97,10 +97,9 @@ class CompiledStatement:
         ``"account"``, or None when it does not apply to the caller."""
         if self.principals is None:
             return None
-        grant = self.principals.match(caller)
         if self.not_principal:
-            return None if grant is not None else "everyone"
-        return grant
+            return None if self.principals.names_exactly(caller) else "everyone"
+        return self.principals.match(caller)
 
     def conditions_hold(self, context: Mapping[str, tuple[str, ...]],
                         missing: list[str]) -> bool:
@@ -152,8 +151,8 @@ class Policy:
     _always: tuple[CompiledStatement, ...] = field(repr=False)
 
     @classmethod
-    def from_json(cls, document: object, name: str | None = None, *, kind: str = "identity",
-                  max_size: int | None = None) -> Policy:
+    def from_json(cls, document: object, name: str | None = None, *,
+                  kind: str | None = None, max_size: int | None = None) -> Policy:
         """Parse, check and compile a policy (cached by content).
 
         Args:
@@ -161,16 +160,22 @@ class Policy:
                 or renamed when ``name`` differs).
             name: label used in decisions; None to label by position (``identity[0]``).
             kind: ``"identity"`` (also ``"boundary"``, ``"session"``), ``"trust"`` or
-                ``"resource"``; trust and resource policies must name a Principal.
+                ``"resource"``; trust and resource policies must name a Principal. None
+                (the default) reads it from the document: ``"identity"`` unless a statement
+                names a Principal or NotPrincipal, then ``"resource"`` if a statement has
+                Resource or NotResource, else ``"trust"``. Pass ``kind="identity"`` to
+                reject a Principal as IAM does for identity policies.
             max_size: size quota in non-whitespace characters; None for the kind's
-                default (6144 identity, 2048 trust), 0 for none.
+                default (6144 identity, 2048 trust, 20480 resource), 0 for none (AWS
+                managed policies are larger than 6144).
 
         Returns:
             The compiled policy; the same object for the same text, kind and name.
 
         Raises:
             PolicyError: exactly when ``validate(document, kind, max_size=max_size)`` has an
-                ERROR; its message is the one IAM gives first.
+                ERROR (with the kind read from the document when ``kind`` is None); its
+                message is the one IAM gives first.
         """
         if isinstance(document, Policy):
             return document if name in (None, document.name) else document.with_name(name)
@@ -178,6 +183,8 @@ class Policy:
             text = to_text(document)
         except JsonSyntaxError as error:
             raise PolicyError([_syntax_finding(error)]) from None
+        if kind is None:
+            kind = infer_kind(text)
         if not (isinstance(kind, str) and (max_size is None or type(max_size) is int)
                 and (name is None or isinstance(name, str))):
             _, errors = check(text, kind, max_size)
@@ -211,6 +218,22 @@ class Policy:
 
     def __hash__(self) -> int:
         return hash((self.text, self.kind, self.name))
+
+
+def infer_kind(text: str) -> str:
+    """Read a policy's kind from its statements (see :meth:`Policy.from_json`)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return "identity"
+    statements: Any = data.get("Statement") if isinstance(data, dict) else None
+    listed: list[Any] = statements if isinstance(statements, list) else [statements]
+    items = [item for item in listed if isinstance(item, dict)]
+    if not any("Principal" in item or "NotPrincipal" in item for item in items):
+        return "identity"
+    if any("Resource" in item or "NotResource" in item for item in items):
+        return "resource"
+    return "trust"
 
 
 def _syntax_finding(error: JsonSyntaxError) -> Finding:

@@ -24,14 +24,12 @@ Standard library only: no Django (see STYLE.md, P2).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .compiled import Policy, Span
-from .document import to_text
 from .request import Request
 
 __all__ = ["Decision", "MatchedStatement", "evaluate"]
@@ -276,20 +274,7 @@ def _policies(value: Any, layer: str) -> list[Policy]:
         if isinstance(item, Policy):
             policies.append(item)
         else:
-            kind = _resource_kind(item) if layer == "resource" else layer
-            policies.append(Policy.from_json(dict(item) if isinstance(item, Mapping) else item,
-                                             kind=kind, max_size=0))
+            document = dict(item) if isinstance(item, Mapping) else item
+            kind = None if layer == "resource" else layer
+            policies.append(Policy.from_json(document, kind=kind, max_size=0))
     return policies
-
-
-def _resource_kind(document: Any) -> str:
-    """``"resource"`` when a statement has Resource/NotResource, else ``"trust"``."""
-    try:
-        data = document if isinstance(document, Mapping) else json.loads(to_text(document))
-    except (ValueError, TypeError, RecursionError):
-        return "resource"
-    statements = data.get("Statement") if isinstance(data, Mapping) else None
-    items = statements if isinstance(statements, list) else [statements]
-    has_resource = any(isinstance(s, Mapping) and ("Resource" in s or "NotResource" in s)
-                       for s in items)
-    return "resource" if has_resource else "trust"

@@ -311,6 +311,23 @@ class PrincipalSet:
         return cls(everyone, frozenset(arns), frozenset(accounts), frozenset(roles),
                    frozenset(services), frozenset(others))
 
+    def names_exactly(self, caller: Caller) -> bool:
+        """Whether the element names the caller itself, as ``NotPrincipal`` requires.
+
+        In ``NotPrincipal`` nothing is implied: an account entry exempts only the account
+        principal (``arn:aws:iam::acct:root``), not its users, and a role ARN does not
+        exempt the role's sessions (name the session ARN), as the IAM User Guide's
+        NotPrincipal examples show.
+        """
+        who = caller.principal
+        if who is None:
+            return self.everyone
+        if self.everyone or who in self.arns or who in self.others or who.lower() in self.services:
+            return True
+        if caller.account is not None and caller.account in self.accounts:
+            return who == caller.account or who.endswith(f":{caller.account}:root")
+        return False
+
     def match(self, caller: Caller) -> str | None:
         """Say how the element names the caller.
 
