@@ -24,6 +24,7 @@ from iamportal.errors import (
     LimitExceeded,
     NoSuchEntity,
     PasswordPolicyViolation,
+    ValidationError,
 )
 
 from . import quotas, validators
@@ -155,16 +156,31 @@ def change_own_password(user: User, *, old_password: str, new_password: str) -> 
 # IAM users
 
 
+def _could_name(value: str, maximum: int) -> bool:
+    """Whether ``value`` fits IAM's name rules. Anything else names nothing, and is not sent
+    to the database (PostgreSQL refuses a NUL byte in a URL-supplied name with an error)."""
+    try:
+        validators.validate_name(value, "name", maximum)
+    except ValidationError:
+        return False
+    return True
+
+
 def get_user(account: Account, user_name: str) -> User:
     """An IAM user of ``account`` by name (case-insensitive), or ``NoSuchEntity``."""
-    user = User.objects.for_account(account).filter(user_name__iexact=user_name).first()
+    user = None
+    if _could_name(user_name, quotas.USER_NAME_MAX):
+        user = User.objects.for_account(account).filter(user_name__iexact=user_name).first()
     if user is None:
         raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
     return user
 
 
 def get_group(account: Account, group_name: str) -> Group:
-    group = Group.objects.filter(account=account, name__iexact=group_name).first()
+    """A group of ``account`` by name (case-insensitive), or ``NoSuchEntity``."""
+    group = None
+    if _could_name(group_name, quotas.GROUP_NAME_MAX):
+        group = Group.objects.filter(account=account, name__iexact=group_name).first()
     if group is None:
         raise NoSuchEntity(f"The group with name {group_name} cannot be found.")
     return group

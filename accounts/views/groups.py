@@ -104,6 +104,10 @@ class GroupListView(IAMActionRequiredMixin, ListView):
     def get_resource_arn(self) -> str:
         return self.request.iam.account.arn("group/")
 
+    def get_search(self) -> str:
+        # No IAM name holds a NUL byte, and PostgreSQL refuses one in a query: drop it.
+        return self.request.GET.get("q", "").replace("\x00", "").strip()
+
     def get_sort(self) -> tuple[str, bool]:
         value = self.request.GET.get("sort", "name")
         key = value.removeprefix("-")
@@ -114,7 +118,7 @@ class GroupListView(IAMActionRequiredMixin, ListView):
     def get_queryset(self):
         groups = (Group.objects.filter(account=self.request.iam.account)
                   .annotate(user_count=Count("members")))
-        query = self.request.GET.get("q", "").strip()
+        query = self.get_search()
         if query:
             groups = groups.filter(name__icontains=query)
         key, descending = self.get_sort()
@@ -125,7 +129,7 @@ class GroupListView(IAMActionRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         key, descending = self.get_sort()
         context.update({
-            "q": self.request.GET.get("q", "").strip(),
+            "q": self.get_search(),
             "sort_key": key,
             "sort_descending": descending,
             # The header link of each column: ascending first, a second click reverses it.

@@ -170,3 +170,11 @@ def test_remove_needs_remove_user_from_group(bob_client, bob, cashiers):
     assert (f"User: {bob.arn} is not authorized to perform: iam:RemoveUserFromGroup on resource: "
             f"{cashiers.arn}") in response.content.decode()
     assert cashiers.members.count() == 1
+
+
+@pytest.mark.parametrize("url", ["/iam/groups/a%00b/", "/iam/groups/two%20words/", f"/iam/groups/{'g' * 129}/",
+                                 "/iam/groups/Cashiers/users/a%00b/remove/"])
+def test_a_name_iam_could_never_hold_is_404_not_a_database_error(root_client, cashiers, url):
+    """PostgreSQL refuses NUL bytes in queries; such a name is looked for nowhere."""
+    response = csrf_post(root_client, url) if url.endswith("/remove/") else root_client.get(url)
+    assert response.status_code == 404

@@ -117,3 +117,10 @@ def test_a_user_without_policies_gets_awss_access_denied(bob_client, bob, accoun
 def test_anonymous_visitors_are_sent_to_sign_in():
     response = Client().get("/iam/groups/")
     assert response.status_code == 302 and response["Location"] == "/signin/?next=/iam/groups/"
+
+
+def test_a_search_with_a_nul_byte_is_not_a_database_error(root_client, account):
+    services.create_group(account, name="Cashiers")
+    response = root_client.get("/iam/groups/", {"q": "Cash\x00"})
+    assert response.status_code == 200
+    assert [g.name for g in response.context["groups"]] == ["Cashiers"]
