@@ -62,8 +62,9 @@ def run_case(case: dict):
         session = sessions[0]
     else:
         session = sessions
+    # A resource-based policy (bucket policy, role trust policy) goes in as the plain dict,
+    # which evaluate() accepts: Policy.from_json alone would read it as an identity policy.
     resource = case.get("resource_policy")
-    resource = eng.Policy.from_json(resource) if resource is not None else None
     raw = case["request"]
     request = eng.Request(
         action=raw["action"],
