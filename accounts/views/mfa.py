@@ -232,7 +232,7 @@ class MFASubjectMixin(IAMActionRequiredMixin):
     def done_url(self) -> str:
         if self.self_service:
             return reverse("accounts:security_credentials")
-        return _user_detail_url(self.subject)
+        return _user_detail_url(self.subject) + "?tab=security_credentials"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -77,7 +77,7 @@ def test_root_removes_an_iam_users_device_with_its_own_password(root_client, ali
     assert "current MFA code" not in page.content.decode()  # root does not hold alice's device
     response = csrf_post(root_client, "/iam/users/alice/mfa/remove/",
                          {"device": "alice-phone", "password": ROOT_PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/iam/users/alice/"
+    assert response.status_code == 302 and response["Location"] == "/iam/users/alice/?tab=security_credentials"
     assert not TOTPDevice.objects.filter(pk=alice_device.pk).exists()
     assert "DeactivateMFADevice" in caplog.text and "mfa/alice-phone" in caplog.text
     assert alice_device.key not in caplog.text

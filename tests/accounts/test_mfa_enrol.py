@@ -170,7 +170,7 @@ def post_codes(client, urls, code1, code2, step=T):
 def test_two_consecutive_codes_activate_the_device(root_client, alice):
     device = start_enrolment(root_client, user_urls("alice"), alice)
     response = post_codes(root_client, user_urls("alice"), code(device, T - 1), code(device, T))
-    assert response.status_code == 302 and response["Location"] == "/iam/users/alice/"
+    assert response.status_code == 302 and response["Location"] == "/iam/users/alice/?tab=security_credentials"
     device.refresh_from_db()
     assert device.confirmed and device.last_t == T and device.throttling_failure_count == 0
 
