@@ -220,6 +220,7 @@ class Policy:
         return hash((self.text, self.kind, self.name))
 
 
+@functools.lru_cache(maxsize=2048)
 def infer_kind(text: str) -> str:
     """Read a policy's kind from its statements (see :meth:`Policy.from_json`)."""
     try:

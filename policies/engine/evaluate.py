@@ -25,7 +25,7 @@ Standard library only: no Django (see STYLE.md, P2).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,18 +180,17 @@ def evaluate(request: Request | Mapping[str, Any],
     """
     if not isinstance(request, Request):
         request = Request.from_dict(request)
-    layers = {
-        "identity": _policies(identity, "identity"),
-        "boundary": _policies(boundary, "boundary"),
-        "session": _policies(session, "session"),
-        "resource": _policies(resource, "resource"),
-    }
+    layers = (
+        ("identity", _policies(identity, "identity")),
+        ("boundary", _policies(boundary, "boundary")),
+        ("session", _policies(session, "session")),
+        ("resource", _policies(resource, "resource")),
+    )
     prefix, name, target = request.prefix, request.name, request.resource
     context, caller = request.normalized, request.caller
     missing: list[str] = []
-    applied: dict[str, list[MatchedStatement]] = {layer: [] for layer in LAYERS}
-    for layer in LAYERS:
-        policies = layers[layer]
+    applied: list[MatchedStatement] = []
+    for layer, policies in layers:
         for position, policy in enumerate(policies):
             label = policy.name or (layer if layer in ("boundary", "resource")
                                     and len(policies) == 1 else f"{layer}[{position}]")
@@ -204,18 +203,17 @@ def evaluate(request: Request | Mapping[str, Any],
                     if grant is None:
                         continue
                 if statement.conditions_hold(context, missing):
-                    applied[layer].append(MatchedStatement(
-                        label, layer, statement.sid, statement.index, statement.effect,
-                        statement.span, grant))
-    return _decide(request, layers, applied, tuple(dict.fromkeys(missing)))
+                    applied.append(MatchedStatement(label, layer, statement.sid, statement.index,
+                                                    statement.effect, statement.span, grant))
+    return _decide(request, dict(layers), tuple(applied),
+                   tuple(dict.fromkeys(missing)) if missing else ())
 
 
-def _decide(request: Request, layers: Mapping[str, list[Policy]],
-            applied: Mapping[str, list[MatchedStatement]],
-            missing: tuple[str, ...]) -> Decision:
-    every = tuple(m for layer in LAYERS for m in applied[layer])
-    allows = {layer: [m for m in applied[layer] if m.effect == "Allow"] for layer in LAYERS}
-    grants = {m.grant for m in allows["resource"]}
+def _decide(request: Request, layers: Mapping[str, Sequence[Policy]],
+            applied: tuple[MatchedStatement, ...], missing: tuple[str, ...]) -> Decision:
+    denies = tuple(m for m in applied if m.effect == "Deny")
+    allowing = {m.policy_kind for m in applied if m.effect == "Allow"}
+    grants = {m.grant for m in applied if m.grant is not None and m.effect == "Allow"}
     grant = next((g for g in ("principal", "everyone", "role", "account") if g in grants), None)
     resource_grant = None if grant is None else ("account" if grant == "account"
                                                  else "principal")
@@ -223,27 +221,27 @@ def _decide(request: Request, layers: Mapping[str, list[Policy]],
     def decided(decision: str, matched: tuple[MatchedStatement, ...] = (),
                 denied_by: str | None = None) -> Decision:
         return Decision(decision, matched, missing, denied_by, resource_grant,
-                        request.action, every)
+                        request.action, applied)
 
-    denies = tuple(m for m in every if m.effect == "Deny")
     if denies:
         return decided(EXPLICIT_DENY, denies, denies[0].policy_kind)
-    all_allows = tuple(m for m in every if m.effect == "Allow")
-    has_resource = bool(layers["resource"])
-    cross_account = has_resource and _cross_account(request)
-    trust = has_resource and (any(p.kind == "trust" for p in layers["resource"])
-                              or f"{request.prefix}:{request.name}" in _ASSUME_ACTIONS)
+    allows = tuple(m for m in applied if m.effect == "Allow")
+    resource_policies = layers["resource"]
+    cross_account = bool(resource_policies) and _cross_account(request)
+    trust = bool(resource_policies) and (
+        any(p.kind == "trust" for p in resource_policies)
+        or f"{request.prefix}:{request.name}" in _ASSUME_ACTIONS)
     if (trust or cross_account) and grant is None:
         return decided(IMPLICIT_DENY, denied_by="resource")
-    if has_resource and not cross_account and grant in ("principal", "everyone"):
-        return decided(ALLOWED, all_allows)
-    if not (allows["identity"] or (grant == "role" and not cross_account)):
+    if resource_policies and not cross_account and grant in ("principal", "everyone"):
+        return decided(ALLOWED, allows)
+    if not ("identity" in allowing or (grant == "role" and not cross_account)):
         return decided(IMPLICIT_DENY, denied_by="identity")
-    if layers["boundary"] and not allows["boundary"]:
+    if layers["boundary"] and "boundary" not in allowing:
         return decided(IMPLICIT_DENY, denied_by="boundary")
-    if layers["session"] and not allows["session"]:
+    if layers["session"] and "session" not in allowing:
         return decided(IMPLICIT_DENY, denied_by="session")
-    return decided(ALLOWED, all_allows)
+    return decided(ALLOWED, allows)
 
 
 def _cross_account(request: Request) -> bool:
@@ -261,10 +259,14 @@ def _cross_account(request: Request) -> bool:
     return bool(_ACCOUNT_ID.fullmatch(resource_account)) and resource_account != caller_account
 
 
-def _policies(value: Any, layer: str) -> list[Policy]:
+def _policies(value: Any, layer: str) -> Sequence[Policy]:
     """Turn one policy, a list of them, or None into compiled policies."""
     if value is None:
-        return []
+        return ()
+    if type(value) is Policy:
+        return (value,)
+    if type(value) in (list, tuple) and all(type(item) is Policy for item in value):
+        return tuple(value)
     if isinstance(value, (Policy, Mapping, str, bytes, bytearray)):
         value = [value]
     policies = []
@@ -277,4 +279,4 @@ def _policies(value: Any, layer: str) -> list[Policy]:
             document = dict(item) if isinstance(item, Mapping) else item
             kind = None if layer == "resource" else layer
             policies.append(Policy.from_json(document, kind=kind, max_size=0))
-    return policies
+    return tuple(policies)

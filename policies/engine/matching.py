@@ -30,6 +30,7 @@ __all__ = [
     "Caller",
     "PrincipalSet",
     "ResourceSet",
+    "arn_pattern",
     "compile_regex",
     "glob_regex",
     "pieces_regex",
@@ -82,6 +83,12 @@ def pieces_regex(pieces: Iterable[Piece], *, arn: bool) -> str:
 def compile_regex(regex: str) -> re.Pattern[str]:
     """Compile (and remember) a translated pattern."""
     return re.compile(regex, re.DOTALL)
+
+
+@functools.lru_cache(maxsize=8192)
+def arn_pattern(pieces: tuple[Piece, ...]) -> re.Pattern[str]:
+    """Compile (and remember) resolved ARN pieces, so a variable's value costs one lookup."""
+    return compile_regex(pieces_regex(pieces, arn=True))
 
 
 # ---------------------------------------------------------------- actions
@@ -213,8 +220,7 @@ class ResourceSet:
             return True
         for template in self.templates:
             pieces = template.resolve(context, missing)
-            if pieces is not None and compile_regex(
-                    pieces_regex(pieces, arn=True)).fullmatch(resource) is not None:
+            if pieces is not None and arn_pattern(pieces).fullmatch(resource) is not None:
                 return True
         return False
 
