@@ -1,3 +1,544 @@
-"""Console views: users (being built)."""
+"""Console views: Users — list, create (wizard), detail tabs, groups, console access,
+tags and delete.
 
-urlpatterns: list = []
+Every view authorises its IAM action through :class:`IAMActionRequiredMixin` and fetches
+users with ``services.get_user`` scoped to the caller's account, so another account's
+user is a 404 (STYLE.md P13). Mutations are POST-only and run in a transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models.functions import Lower
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView, ListView, TemplateView
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from iamportal.errors import IAMError, NoSuchEntity
+from policies.authz import IAMActionRequiredMixin, authorize
+
+from .. import services
+from ..models import Group, User
+from ..user_forms import (
+    AddUserToGroupsForm,
+    ConsoleAccessForm,
+    DeleteConfirmationForm,
+    TagsForm,
+    form_status,
+)
+from ..wizards import (
+    UserCreateWizard,
+    authorize_all,
+    peek_new_credentials,
+    pop_new_credentials,
+    tag_context,
+)
+
+# ---------------------------------------------------------------------------
+# Mixins
+
+
+class ExtraAuthorizationsMixin:
+    """Authorise further (action, resource) pairs after the view's own ``iam_action``."""
+
+    def get_extra_authorizations(self) -> list[tuple]:
+        return []
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            denied = authorize_all(request, self.get_extra_authorizations())
+            if denied:
+                return denied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class UsersConsoleMixin(IAMActionRequiredMixin, ExtraAuthorizationsMixin):
+    """A page of the Users console in the caller's account.
+
+    Opening any of these pages forgets the one-time password of a finished create-user
+    wizard: the user has left the *Retrieve password* page.
+    """
+
+    def setup_objects(self) -> None:
+        self.account = self.request.iam.account
+        pop_new_credentials(self.request)
+
+    def users_arn(self) -> str:
+        """The resource of account-wide user actions (``iam:ListUsers``)."""
+        return self.account.arn("user/")
+
+
+class UserObjectMixin(UsersConsoleMixin):
+    """A page about one IAM user, ``<name>`` in the URL (404 unless in the caller's account)."""
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        try:
+            self.iam_user = services.get_user(self.account, self.kwargs["name"])
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+        self.iam_user.account = self.account  # already loaded: spare the query for its ARN
+
+    def get_resource_arn(self) -> str:
+        return self.iam_user.arn
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["iam_user"] = self.iam_user
+        return context
+
+    def tab_url(self, tab: str) -> str:
+        return f"{reverse('accounts:user_detail', args=[self.iam_user.user_name])}?tab={tab}"
+
+
+class FormStatusMixin:
+    """Re-render an invalid form with a 4xx status (IAM's, when an IAM error caused it)."""
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=form_status(form))
+
+
+def _mfa_exists():
+    return Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+
+
+# ---------------------------------------------------------------------------
+# Users list
+
+
+class UserListView(UsersConsoleMixin, ListView):
+    """Users: search by name, sort by any column, 50 per page, in a fixed number of queries."""
+
+    iam_action = "iam:ListUsers"
+    template_name = "accounts/user_list.html"
+    context_object_name = "users"
+    paginate_by = 50
+
+    # column key -> (heading, ordering expression); descending is "-key".
+    COLUMNS = {
+        "name": ("User name", Lower("user_name")),
+        "groups": ("Groups", F("group_count")),
+        "last_activity": ("Last activity", F("last_login")),
+        "mfa": ("MFA", F("has_mfa")),
+        # A younger password sorts first: the age grows as password_changed recedes.
+        "password_age": ("Password age", F("password_changed")),
+        "created": ("Creation time", F("created")),
+    }
+
+    def get_resource_arn(self) -> str:
+        return self.users_arn()
+
+    def get_sort(self) -> tuple[str, bool]:
+        sort = self.request.GET.get("sort", "name")
+        key, descending = sort.removeprefix("-"), sort.startswith("-")
+        if key not in self.COLUMNS:
+            return "name", False
+        return key, descending
+
+    def get_ordering(self) -> list:
+        key, descending = self.get_sort()
+        expression = self.COLUMNS[key][1]
+        if key == "password_age":
+            # Users without a password have no age: last, whichever way.
+            ordered = expression.asc(nulls_last=True) if descending else expression.desc(nulls_last=True)
+        elif descending:
+            ordered = expression.desc(nulls_last=True)
+        else:
+            ordered = expression.asc(nulls_first=True)
+        return [ordered, Lower("user_name")]
+
+    def get_queryset(self):
+        users = User.objects.for_account(self.account)
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            users = users.filter(user_name__icontains=query)
+        return (users
+                .annotate(group_count=Count("iam_groups", distinct=True), has_mfa=_mfa_exists())
+                .prefetch_related(Prefetch("iam_groups", queryset=Group.objects.order_by("name").only("id", "name")))
+                .order_by(*self.get_ordering()))
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        for user in context["users"]:
+            user.password_age_days = (now - user.password_changed).days if user.password_changed else None
+        key, descending = self.get_sort()
+        context["columns"] = [
+            {"key": column, "label": label,
+             "sort": f"-{column}" if column == key and not descending else column,
+             "aria_sort": ("descending" if descending else "ascending") if column == key else None}
+            for column, (label, _) in self.COLUMNS.items()
+        ]
+        context["query"] = self.request.GET.get("q", "").strip()
+        context["total"] = context["paginator"].count
+        page = context["page_obj"]
+        context["page_range"] = context["paginator"].get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        return context
+
+
+# ---------------------------------------------------------------------------
+# The one-time password of the create-user wizard
+
+
+@method_decorator(never_cache, name="dispatch")
+class UserCreateCSVView(IAMActionRequiredMixin, View):
+    """*Download .csv file* on the wizard's Retrieve password page: the one download of
+    the new user's credentials; afterwards the password is gone from the server."""
+
+    iam_action = "iam:CreateLoginProfile"
+    http_method_names = ["post"]
+
+    def setup_objects(self) -> None:
+        self.account = self.request.iam.account
+
+    def get_resource_arn(self) -> str:
+        kept = peek_new_credentials(self.request)
+        return kept["arn"] if kept else self.account.arn("user/*")
+
+    def post(self, request):
+        kept = pop_new_credentials(request)
+        if kept is None:
+            return render(request, "accounts/user_create_password_gone.html", status=410)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["User name", "Password", "Console sign-in URL"])
+        writer.writerow([kept["user_name"], kept["password"], kept["signin_url"]])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{kept["user_name"]}_credentials.csv"'
+        return response
+
+
+# ---------------------------------------------------------------------------
+# User detail
+
+
+class UserDetailView(UserObjectMixin, TemplateView):
+    """A user's Summary and its tabs; each tab authorises the action that reads it."""
+
+    iam_action = "iam:GetUser"
+    template_name = "accounts/user_detail.html"
+
+    TABS = {
+        "permissions": ("Permissions", "iam:ListGroupsForUser"),
+        "groups": ("Groups", "iam:ListGroupsForUser"),
+        "security_credentials": ("Security credentials", "iam:GetLoginProfile"),
+        "tags": ("Tags", "iam:ListUserTags"),
+    }
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.iam_user
+        tab = self.request.GET.get("tab", "permissions")
+        if tab not in self.TABS:
+            tab = "permissions"
+        auth = authorize(self.request, self.TABS[tab][1], user.arn)
+        context.update({
+            "tab": tab,
+            "tabs": [{"key": key, "label": label, "url": self.tab_url(key), "current": key == tab}
+                     for key, (label, _) in self.TABS.items()],
+            "tab_denied": None if auth else auth,
+            "has_mfa": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "signin_url": services.iam_user_signin_url(self.account),
+        })
+        if auth and tab in ("permissions", "groups"):
+            context["groups"] = list(user.iam_groups.annotate(member_count=Count("members")).order_by("name"))
+        if user.password_changed:
+            context["password_age_days"] = (timezone.now() - user.password_changed).days
+        return context
+
+
+# ---------------------------------------------------------------------------
+# Groups tab
+
+
+class UserGroupsAddView(UserObjectMixin, FormStatusMixin, FormView):
+    """Add user to groups: ``iam:ListGroups`` to see them, ``iam:AddUserToGroup`` per group."""
+
+    iam_action = "iam:ListGroups"
+    template_name = "accounts/user_groups_add.html"
+    form_class = AddUserToGroupsForm
+
+    def get_resource_arn(self) -> str:
+        return self.account.arn("group/")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.iam_user}
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        selected = set(form["groups"].value() or [])
+        context["group_rows"] = [(group, group.name in selected) for group in form.fields["groups"].queryset]
+        context["current_groups"] = self.iam_user.iam_groups.count()
+        return context
+
+    def form_valid(self, form):
+        groups = list(form.cleaned_data["groups"])
+        denied = authorize_all(self.request, [("iam:AddUserToGroup", group.arn) for group in groups])
+        if denied:
+            return denied
+        try:
+            with transaction.atomic():
+                for group in groups:
+                    services.add_user_to_group(group, self.iam_user)
+        except IAMError as exc:
+            form.add_iam_error("groups", exc)
+            return self.form_invalid(form)
+        names = ", ".join(group.name for group in groups)
+        messages.success(self.request, f"User {self.iam_user.user_name} added to {names}.")
+        return redirect(self.tab_url("groups"))
+
+
+class UserGroupRemoveView(UserObjectMixin, View):
+    """Remove the user from one group (POST, ``iam:RemoveUserFromGroup`` on the group)."""
+
+    iam_action = "iam:RemoveUserFromGroup"
+    http_method_names = ["post"]
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        try:
+            self.group = services.get_group(self.account, self.kwargs["group"])
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+    def get_resource_arn(self) -> str:
+        return self.group.arn
+
+    def post(self, request, name, group):
+        try:
+            with transaction.atomic():
+                services.remove_user_from_group(self.group, self.iam_user)
+        except NoSuchEntity:
+            raise Http404(f"The user {self.iam_user.user_name} is not in the group {self.group.name}.") from None
+        messages.success(request, f"User {self.iam_user.user_name} removed from {self.group.name}.")
+        return redirect(self.tab_url("groups"))
+
+
+# ---------------------------------------------------------------------------
+# Security credentials tab: console access
+
+
+@method_decorator([never_cache, sensitive_post_parameters("custom_password")], name="dispatch")
+class UserConsoleAccessView(UserObjectMixin, FormStatusMixin, FormView):
+    """Enable console access or reset the password (``iam:CreateLoginProfile`` /
+    ``iam:UpdateLoginProfile``). The new password is shown once, on the response page."""
+
+    iam_action = "iam:GetLoginProfile"
+    template_name = "accounts/user_console_access.html"
+    form_class = ConsoleAccessForm
+
+    def get_iam_action(self) -> str:
+        if self.request.method == "POST":
+            return "iam:UpdateLoginProfile" if self.iam_user.has_console_access else "iam:CreateLoginProfile"
+        return self.iam_action
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.iam_user}
+
+    def form_valid(self, form):
+        enabling = not self.iam_user.has_console_access
+        password = form.new_password()
+        try:
+            with transaction.atomic():
+                services.set_console_password(self.iam_user, password,
+                                              reset_required=form.cleaned_data["password_reset_required"])
+        except IAMError as exc:
+            form.add_iam_error("custom_password", exc)
+            return self.form_invalid(form)
+        return render(self.request, "accounts/user_console_password.html", {
+            "iam_user": self.iam_user, "password": password, "enabled_now": enabling,
+            "signin_url": services.iam_user_signin_url(self.account),
+            "back_url": self.tab_url("security_credentials"),
+        })
+
+
+class UserConsoleAccessDisableView(UserObjectMixin, View):
+    """Disable console access (POST, ``iam:DeleteLoginProfile``)."""
+
+    iam_action = "iam:DeleteLoginProfile"
+    http_method_names = ["post"]
+
+    def post(self, request, name):
+        try:
+            with transaction.atomic():
+                services.remove_console_access(self.iam_user)
+        except IAMError as exc:
+            return render(request, "accounts/user_console_access.html", {
+                "iam_user": self.iam_user, "form": ConsoleAccessForm(user=self.iam_user),
+                "error": exc.message}, status=exc.status)
+        messages.success(request, f"Console access disabled for {self.iam_user.user_name}.")
+        return redirect(self.tab_url("security_credentials"))
+
+
+# ---------------------------------------------------------------------------
+# Tags tab
+
+
+class UserTagsView(UserObjectMixin, FormStatusMixin, FormView):
+    """Manage tags: ``iam:TagUser`` for added or changed keys, ``iam:UntagUser`` for removed ones."""
+
+    iam_action = "iam:ListUserTags"
+    template_name = "accounts/user_tags.html"
+    form_class = TagsForm
+
+    def current_tags(self) -> list[tuple[str, str]]:
+        return [(tag["Key"], tag["Value"]) for tag in self.iam_user.tag_list]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        tags = self.current_tags()
+        return {**super().get_form_kwargs(), "tags": tags, "extra_rows": 0 if tags else 1}
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if "add_tag" in request.POST or "remove_tag" in request.POST:
+            remove = request.POST.get("remove_tag", "")
+            edited = TagsForm.edited(form, add="add_tag" in request.POST,
+                                     remove=int(remove) if remove.isdigit() else None)
+            return self.render_to_response(self.get_context_data(form=edited))
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def form_valid(self, form):
+        old = {key.lower(): (key, value) for key, value in self.current_tags()}
+        new = form.cleaned_data["tags"]
+        new_keys = {key.lower() for key, _ in new}
+        changed = [(key, value) for key, value in new if old.get(key.lower()) != (key, value)]
+        removed = [key for lowered, (key, _) in old.items() if lowered not in new_keys]
+        checks: list[tuple] = []
+        if changed:
+            checks.append(("iam:TagUser", self.iam_user.arn, tag_context(changed)))
+        if removed:
+            checks.append(("iam:UntagUser", self.iam_user.arn, {"aws:TagKeys": removed}))
+        denied = authorize_all(self.request, checks)
+        if denied:
+            return denied
+        try:
+            with transaction.atomic():
+                services.update_user_tags(self.iam_user, new)
+        except IAMError as exc:
+            form.add_iam_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Tags saved for user {self.iam_user.user_name}.")
+        return redirect(self.tab_url("tags"))
+
+
+# ---------------------------------------------------------------------------
+# Delete
+
+
+class UserDeleteView(UserObjectMixin, FormStatusMixin, FormView):
+    """Delete one user the console's way: its password, MFA devices, group memberships
+    and other dependents go first. Confirmed by typing the user name."""
+
+    iam_action = "iam:DeleteUser"
+    template_name = "accounts/user_delete.html"
+    form_class = DeleteConfirmationForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "expected": self.iam_user.user_name}
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["dependents"] = services.user_dependents(self.iam_user)
+        return context
+
+    def form_valid(self, form):
+        name = self.iam_user.user_name
+        try:
+            with transaction.atomic():
+                services.delete_user(self.iam_user, remove_dependents=True)
+        except IAMError as exc:
+            form.add_iam_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"User {name} deleted.")
+        return redirect("accounts:user_list")
+
+
+class UserBulkDeleteView(UsersConsoleMixin, FormStatusMixin, FormView):
+    """Delete the users ticked on the list (``users`` parameters), confirmed by typing "delete"."""
+
+    iam_action = "iam:DeleteUser"
+    template_name = "accounts/user_bulk_delete.html"
+    form_class = DeleteConfirmationForm
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        names = list(dict.fromkeys(source.getlist("users")))
+        users = {user.user_name: user for user in (
+            User.objects.for_account(self.account).filter(user_name__in=names)
+            .annotate(group_count=Count("iam_groups", distinct=True), has_mfa=_mfa_exists()))}
+        missing = [name for name in names if name not in users]
+        if missing:
+            raise Http404(f"The user with name {missing[0]} cannot be found.")
+        self.targets = [users[name] for name in names]
+        for user in self.targets:
+            user.account = self.account
+
+    def get_resource_arn(self) -> str:
+        return self.targets[0].arn if self.targets else self.users_arn()
+
+    def get_extra_authorizations(self) -> list[tuple]:
+        return [("iam:DeleteUser", user.arn) for user in self.targets[1:]]
+
+    def get(self, request, *args, **kwargs):
+        if not self.targets:
+            messages.info(request, "Select the users to delete.")
+            return redirect("accounts:user_list")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.targets:
+            messages.info(request, "Select the users to delete.")
+            return redirect("accounts:user_list")
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "expected": "delete"}
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "targets": self.targets}
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                for user in self.targets:
+                    services.delete_user(user, remove_dependents=True)
+        except IAMError as exc:
+            form.add_iam_error(None, exc)
+            return self.form_invalid(form)
+        count = len(self.targets)
+        messages.success(self.request, f"{count} user{'s' if count != 1 else ''} deleted.")
+        return redirect("accounts:user_list")
+
+
+# User names may be any of [\w+=,.@-], so the fixed pages sit before ``<name>/`` and use
+# paths no user page can take ("create" itself is the one name the wizard shadows).
+urlpatterns = [
+    path("iam/users/", UserListView.as_view(), name="user_list"),
+    path("iam/users/create/", UserCreateWizard.as_view(), name="user_create"),
+    path("iam/users/create/credentials/", UserCreateCSVView.as_view(), name="user_create_csv"),
+    path("iam/users/delete/selected/", UserBulkDeleteView.as_view(), name="user_bulk_delete"),
+    path("iam/users/<str:name>/", UserDetailView.as_view(), name="user_detail"),
+    path("iam/users/<str:name>/delete/", UserDeleteView.as_view(), name="user_delete"),
+    path("iam/users/<str:name>/groups/add/", UserGroupsAddView.as_view(), name="user_groups_add"),
+    path("iam/users/<str:name>/groups/<str:group>/remove/", UserGroupRemoveView.as_view(),
+         name="user_group_remove"),
+    path("iam/users/<str:name>/console-access/", UserConsoleAccessView.as_view(), name="user_console_access"),
+    path("iam/users/<str:name>/console-access/disable/", UserConsoleAccessDisableView.as_view(),
+         name="user_console_access_disable"),
+    path("iam/users/<str:name>/tags/", UserTagsView.as_view(), name="user_tags"),
+]
