@@ -216,3 +216,16 @@ def test_the_dashboard_recommends_mfa_for_root_until_root_has_a_device(root_clie
     page = root_client.get("/iam/").content.decode()
     assert "Add MFA for root user" not in page
     assert "Root user has MFA" in page
+
+
+def test_the_partial_shows_access_denied_instead_of_the_list_when_listing_is_refused(alice, alice_device):
+    from policies.authz import Authorization
+
+    denied = Authorization(False, "iam:ListMFADevices", alice.arn, "arn:aws:iam::1:user/bob", "implicitDeny",
+                           "because no identity-based policy allows the iam:ListMFADevices action")
+    html = render_to_string("accounts/mfa/_device_list.html", {"subject": alice, "mfa_list_auth": denied})
+    assert "AccessDenied" in html and "iam:ListMFADevices" in html
+    assert "mfa/alice-phone" not in html
+    allowed = Authorization(True, "iam:ListMFADevices", alice.arn, "arn:aws:iam::1:root", "allowed")
+    html = render_to_string("accounts/mfa/_device_list.html", {"subject": alice, "mfa_list_auth": allowed})
+    assert "mfa/alice-phone" in html and "AccessDenied" not in html
