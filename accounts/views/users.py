@@ -254,7 +254,9 @@ class UserDetailView(UserObjectMixin, TemplateView):
             "signin_url": services.iam_user_signin_url(self.account),
         })
         if auth and tab in ("permissions", "groups"):
-            context["groups"] = list(user.iam_groups.annotate(member_count=Count("members")).order_by("name"))
+            # Filter through a subquery: annotating user.iam_groups would count only this user.
+            context["groups"] = list(Group.objects.filter(pk__in=user.iam_groups.values("pk"))
+                                     .annotate(member_count=Count("members")).order_by("name"))
         if user.password_changed:
             context["password_age_days"] = (timezone.now() - user.password_changed).days
         return context
@@ -450,9 +452,16 @@ class UserDeleteView(UserObjectMixin, FormStatusMixin, FormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "expected": self.iam_user.user_name}
 
+    # Other apps register dependents by what must be done first ("detach all policies");
+    # the page names what goes instead.
+    DEPENDENT_NAMES = {"detach all policies": "Attached managed policies", "delete policies": "Inline policies"}
+
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["dependents"] = services.user_dependents(self.iam_user)
+        dependents = services.user_dependents(self.iam_user)
+        context["dependents"] = dependents
+        context["other_dependents"] = [(self.DEPENDENT_NAMES.get(label, label.capitalize()), count)
+                                       for label, count in dependents.extra.items()]
         return context
 
     def form_valid(self, form):

@@ -1,0 +1,137 @@
+"""Deleting users from the console: what goes with them, and the typed confirmation."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import services
+from accounts.models import GroupMembership, User
+from tests.conftest import csrf_post
+
+pytestmark = pytest.mark.django_db
+
+BULK = "/iam/users/delete/selected/"
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+@pytest.fixture
+def alice_with_dependents(account, alice):
+    services.create_group(account, name="Cashiers", users=[alice])
+    services.create_group(account, name="Baristas", users=[alice])
+    TOTPDevice.objects.create(user=alice, name="phone", confirmed=True)
+    return alice
+
+
+def test_the_confirmation_lists_what_goes_with_the_user(root_client, alice_with_dependents):
+    response = root_client.get("/iam/users/alice/delete/")
+    page = text(response)
+    assert response.status_code == 200
+    assert "<h1>Delete alice?</h1>" in page
+    assert "Console password: yes" in page
+    assert "MFA devices: 1" in page
+    assert "Group memberships: Baristas, Cashiers" in page
+    assert "To confirm deletion, enter the user name in the text input field." in page
+
+
+def test_dependents_other_apps_register_are_listed_and_removed(root_client, alice, monkeypatch):
+    removed = []
+    monkeypatch.setitem(services.USER_DEPENDENT_COUNTERS, "delete access keys", lambda user: 2)
+    monkeypatch.setattr(services, "USER_DEPENDENT_REMOVERS", [*services.USER_DEPENDENT_REMOVERS, removed.append])
+    assert "Delete access keys: 2" in text(root_client.get("/iam/users/alice/delete/"))
+    csrf_post(root_client, "/iam/users/alice/delete/", {"confirmation": "alice"})
+    assert [user.user_name for user in removed] == ["alice"]
+
+
+def test_typing_the_name_deletes_the_user_and_its_dependents(root_client, alice_with_dependents):
+    alice = alice_with_dependents
+    response = csrf_post(root_client, "/iam/users/alice/delete/", {"confirmation": "alice"})
+    assert response.status_code == 302 and response["Location"] == "/iam/users/"
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not GroupMembership.objects.exists() and not TOTPDevice.objects.exists()
+    assert "User alice deleted." in text(root_client.get("/iam/users/"))
+
+
+@pytest.mark.parametrize("typed", ["", "ALICE", "alice ", "delete"])
+def test_a_wrong_confirmation_is_refused_and_deletes_nothing(root_client, alice, typed):
+    response = csrf_post(root_client, "/iam/users/alice/delete/", {"confirmation": typed})
+    assert response.status_code == 400
+    assert "The text you entered does not match “alice”." in text(response)
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_confirmation_page_deletes_nothing(root_client, alice):
+    root_client.get("/iam/users/alice/delete/?confirmation=alice")
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_several_users_are_deleted_by_typing_delete(root_client, account, alice_with_dependents, bob):
+    page = text(root_client.get(BULK, {"users": ["alice", "bob"]}))
+    assert "<h1>Delete 2 users?</h1>" in page
+    assert "<td>alice</td><td>Yes</td><td>Virtual</td><td>2</td>" in page
+    assert "To confirm deletion, enter delete in the text input field." in page.replace("<em>", "").replace("</em>", "")
+    response = csrf_post(root_client, BULK, {"users": ["alice", "bob"], "confirmation": "delete"})
+    assert response.status_code == 302
+    assert not User.objects.for_account(account).exists()
+    assert "2 users deleted." in text(root_client.get("/iam/users/"))
+
+
+def test_bulk_delete_refuses_anything_but_delete(root_client, alice, bob):
+    response = csrf_post(root_client, BULK, {"users": ["alice", "bob"], "confirmation": "Delete"})
+    assert response.status_code == 400
+    assert "The text you entered does not match “delete”." in text(response)
+    assert User.objects.filter(user_name__in=["alice", "bob"]).count() == 2
+
+
+def test_bulk_delete_without_a_selection_goes_back_to_the_list(root_client, alice):
+    response = root_client.get(BULK)
+    assert response.status_code == 302 and response["Location"] == "/iam/users/"
+    assert "Select the users to delete." in text(root_client.get("/iam/users/"))
+
+
+def test_bulk_delete_of_an_unknown_or_foreign_user_is_not_found(root_client, mallory_client, alice):
+    assert root_client.get(BULK, {"users": ["alice", "nobody"]}).status_code == 404
+    response = csrf_post(mallory_client, BULK, {"users": ["alice"], "confirmation": "delete"})
+    assert response.status_code == 404
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_list_offers_the_selection_to_bulk_delete(root_client, alice):
+    page = root_client.get("/iam/users/").content.decode()
+    assert f'<form method="get" action="{BULK}" id="users-selection">' in page
+    assert '<input type="checkbox" name="users" value="alice"' in page
+
+
+def test_another_accounts_user_cannot_be_deleted(mallory_client, alice):
+    assert mallory_client.get("/iam/users/alice/delete/").status_code == 404
+    assert csrf_post(mallory_client, "/iam/users/alice/delete/", {"confirmation": "alice"}).status_code == 404
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_user_without_policies_cannot_delete(bob_client, account, alice):
+    response = csrf_post(bob_client, "/iam/users/alice/delete/", {"confirmation": "alice"})
+    assert response.status_code == 403
+    assert (f"User: arn:aws:iam::{account.account_id}:user/bob is not authorized to perform: iam:DeleteUser "
+            f"on resource: arn:aws:iam::{account.account_id}:user/alice because no identity-based policy "
+            "allows the iam:DeleteUser action") in text(response)
+    bulk = csrf_post(bob_client, BULK, {"users": ["alice"], "confirmation": "delete"})
+    assert bulk.status_code == 403
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_deleting_needs_the_csrf_token(root_client, alice):
+    assert root_client.post("/iam/users/alice/delete/", {"confirmation": "alice"}).status_code == 403
+    assert root_client.post(BULK, {"users": ["alice"], "confirmation": "delete"}).status_code == 403
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(alice):
+    response = Client().post("/iam/users/alice/delete/", {"confirmation": "alice"})
+    assert response.status_code == 302 and response["Location"].startswith("/signin/")
+    assert User.objects.filter(pk=alice.pk).exists()
