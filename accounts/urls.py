@@ -1,6 +1,7 @@
 """URLs of the accounts app: each views module contributes its own ``urlpatterns``."""
 
 from .views import account, groups, mfa, signin, users
+from .views import roles
 
 app_name = "accounts"
 
@@ -10,4 +11,5 @@ urlpatterns = [
     *users.urlpatterns,
     *groups.urlpatterns,
     *account.urlpatterns,
+    *roles.urlpatterns,
 ]
