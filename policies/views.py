@@ -157,6 +157,12 @@ class PolicyCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             return {"account": self.request.iam.account}
         return {}
 
+    def render(self, form=None, **kwargs):
+        response = super().render(form, **kwargs)
+        if form is not None and form.is_bound and form.errors:
+            response.status_code = 400  # a step that refused its input
+        return response
+
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         if self.steps.current == "review":
@@ -169,7 +175,7 @@ class PolicyCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         document = form_dict["permissions"].cleaned_data["document"]
         details = form_dict["review"].cleaned_data
         denied = first_denied(self.request, [("iam:CreatePolicy", self.new_arn(details["name"]))])
-        if denied:
+        if denied is not None:
             return access_denied(self.request, denied)
         try:
             policy = services.create_policy(self.request.iam.account, name=details["name"], document=document,
@@ -240,7 +246,7 @@ class PolicyDetailView(PolicyObjectMixin, TemplateView):
         context.update(self.policy_context())
         version = context["default_version"]
         read = authorize(self.request, "iam:GetPolicyVersion", self.policy.arn)
-        context["document_denied"] = None if read else read
+        context["document_denied"] = "" if read else read.message
         if read and version is not None:
             context["summary"] = summarize(version.document)
             context["document_lines"] = numbered_lines(version.document)
@@ -358,7 +364,7 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
         delete_id = form.cleaned_data.get("delete_version")
         if delete_id:
             denied = first_denied(request, [("iam:DeletePolicyVersion", self.policy.arn)])
-            if denied:
+            if denied is not None:
                 return access_denied(request, denied)
         try:
             with transaction.atomic():
@@ -413,7 +419,7 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         if policy.versions.filter(is_default=False).exists():
             checks.append(("iam:DeletePolicyVersion", policy.arn))
         denied = first_denied(request, checks)
-        if denied:
+        if denied is not None:
             return access_denied(request, denied)
         try:
             services.delete_policy(policy, detach_all=True)
@@ -428,6 +434,11 @@ class PolicyEntityDetachView(PolicyObjectMixin, View):
 
     http_method_names = ["post"]
     iam_action = "iam:DetachUserPolicy"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":  # the entity is named in the POST body only
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def setup_objects(self) -> None:
         super().setup_objects()
@@ -668,9 +679,9 @@ class UserBoundaryView(EntityMixin, TemplateView):
     iam_action = "iam:PutUserPermissionsBoundary"
 
     def render_form(self, form, status=200):
-        context = self.get_context_data(form=form, policies=self.policies,
-                                        current=PermissionsBoundary.objects.filter(user=self.subject)
-                                        .select_related("policy__account").first())
+        current = PermissionsBoundary.objects.filter(user=self.subject).select_related("policy__account").first()
+        selected = form["policy_arn"].value() or (current.policy.arn if current else "")
+        context = self.get_context_data(form=form, policies=self.policies, current=current, selected=selected)
         context.update(self.entity_context())
         return self.render_to_response(context, status=status)
 

@@ -18,3 +18,16 @@ def sized_doc(non_ws_chars: int) -> str:
     pad = non_ws_chars - len(base)
     assert pad >= 0, "too small to pad"
     return base.replace('"Sid":""', '"Sid":"' + "A" * pad + '"')
+
+
+def bulk_policies(account, count: int, prefix: str = "P") -> list:
+    """``count`` customer policies with one default version each, written in two queries."""
+    from accounts import ids
+    from policies.models import ManagedPolicy, PolicyVersion
+
+    policies = ManagedPolicy.objects.bulk_create(
+        ManagedPolicy(account=account, name=f"{prefix}{i:03d}", policy_id=ids.unique_id("ANPA"), next_version=2)
+        for i in range(count))
+    PolicyVersion.objects.bulk_create(PolicyVersion(policy=p, number=1, document=doc(), is_default=True)
+                                      for p in policies)
+    return policies

@@ -1,0 +1,108 @@
+"""The caller's policy set: what it contains, its names, a fixed number of queries, reuse."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from accounts import services as accounts_services
+from accounts.identity import identity_for
+from accounts.models import GroupMembership
+from policies import loading, services
+from policies.authz import authorize, policy_set_for
+from policies.models import ManagedPolicy, PolicyAttachment, PolicyVersion
+
+from .helpers import bulk_policies, doc
+
+pytestmark = pytest.mark.django_db
+
+LIST = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::receipts"}
+
+
+def identity(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = {}
+    return identity_for(request)
+
+
+def test_set_holds_user_and_group_policies_default_versions_and_boundary(account, alice, aws_managed_policies):
+    group = accounts_services.create_group(account, name="Cashiers", users=[alice])
+    policy = services.create_policy(account, name="ReceiptsReadOnly", document=doc(LIST))
+    services.create_policy_version(policy, document=doc({"Effect": "Deny", "Action": "*", "Resource": "*"}))
+    services.attach_group_policy(group, policy_arn=policy.arn)
+    services.put_group_policy(group, name="GroupInline", document=doc())
+    services.put_user_policy(alice, name="UserInline", document=doc())
+    services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    policy_set = loading.load_policy_set(identity(alice))
+    names = sorted(p.name for p in policy_set.identity)
+    assert names == ["IAMReadOnlyAccess", "ReceiptsReadOnly", "inline:Cashiers/GroupInline", "inline:UserInline"]
+    assert policy_set.boundary.name == "AmazonS3FullAccess"
+    # v1 is the default, not the Deny-all v2:
+    from policies.engine import Request, evaluate
+
+    decision = evaluate(Request(action="s3:ListBucket", resource="arn:aws:s3:::receipts", principal=alice.arn,
+                                context={}), identity=policy_set.identity, boundary=policy_set.boundary)
+    assert decision.decision == "allowed"
+
+
+def test_root_has_no_policy_set_and_is_allowed_everything(root):
+    assert loading.load_policy_set(identity(root)).identity == []
+
+
+@pytest.mark.parametrize("groups, per_group", [(1, 1), (20, 10)])
+def test_loaded_in_a_fixed_number_of_queries(account, alice, groups, per_group, django_assert_max_num_queries):
+    policies = bulk_policies(account, per_group)
+    for g in range(groups):
+        # IAM caps a user at 10 groups; the loader must not care, so write memberships directly.
+        group = accounts_services.create_group(account, name=f"G{g}")
+        GroupMembership.objects.create(group=group, user=alice)
+        PolicyAttachment.objects.bulk_create(PolicyAttachment(account=account, policy=p, group=group)
+                                             for p in policies)
+        services.put_group_policy(group, name=f"Inline{g}", document=doc())
+    services.attach_user_policy(alice, policy_arn=policies[0].arn)
+    services.put_user_permissions_boundary(alice, policy_arn=policies[0].arn)
+    who = identity(alice)
+    with django_assert_max_num_queries(3):
+        policy_set = loading.load_policy_set(who)
+    assert len(policy_set.identity) == per_group + groups  # each managed policy once, plus the inlines
+    assert policy_set.boundary is not None
+
+
+def test_compiled_policies_are_reused_across_requests(account, alice):
+    services.put_user_policy(alice, name="UserInline", document=doc())
+    first = loading.load_policy_set(identity(alice)).identity[0]
+    second = loading.load_policy_set(identity(alice)).identity[0]
+    assert first is second
+
+
+def test_policy_set_is_loaded_once_per_request(alice, django_assert_max_num_queries):
+    services.put_user_policy(alice, name="UserInline", document=doc(LIST))
+    request = RequestFactory().get("/")
+    request.user = alice
+    request.session = {}
+    request.iam = identity_for(request)
+    policy_set_for(request.iam)
+    with django_assert_max_num_queries(0):
+        assert authorize(request, "s3:ListBucket", "arn:aws:s3:::receipts")
+        assert not authorize(request, "s3:GetObject", "arn:aws:s3:::receipts/a.csv")
+
+
+def test_boundary_caps_the_identity_policies(account, alice, aws_managed_policies):
+    services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    request = RequestFactory().get("/")
+    request.user, request.session = alice, {}
+    request.iam = identity_for(request)
+    assert authorize(request, "s3:GetObject", "arn:aws:s3:::receipts/a.csv")
+    denied = authorize(request, "iam:CreateUser", alice.account.arn("user/carol"))
+    assert not denied and "permissions boundary" in denied.message
+
+
+def test_a_stored_document_that_no_longer_compiles_grants_nothing(account, alice):
+    policy = services.create_policy(account, name="P", document=doc(LIST))
+    services.attach_user_policy(alice, policy_arn=policy.arn)
+    PolicyVersion.objects.filter(policy=policy).update(document="{broken")
+    assert loading.load_policy_set(identity(alice)).identity == []
+    assert ManagedPolicy.objects.filter(pk=policy.pk).exists()
