@@ -190,7 +190,7 @@ def good_documents(principal=False):
     return st.builds(
         lambda version, statements: {"Version": version, "Statement": statements},
         st.sampled_from(["2012-10-17", "2008-10-17"]),
-        st.lists(good_statements(principal=principal), min_size=1, max_size=3),
+        st.lists(good_statements(principal=principal), min_size=1, max_size=2),
     )
 
 
@@ -245,7 +245,7 @@ def compile_or_reject(doc):
 
 @st.composite
 def scenarios(draw):
-    identity = [compile_or_reject(doc) for doc in draw(st.lists(good_documents(), max_size=3))]
+    identity = [compile_or_reject(doc) for doc in draw(st.lists(good_documents(), max_size=2))]
     boundary = compile_or_reject(draw(good_documents())) if draw(st.booleans()) else None
     session = compile_or_reject(draw(good_documents())) if draw(st.integers(0, 3)) == 0 else None
     resource = None
