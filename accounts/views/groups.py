@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect
@@ -48,8 +48,8 @@ class ServiceFormMixin:
     name_field: str | None = "name"
     name_errors = (ValidationError, InvalidInput, EntityAlreadyExists)
 
-    def require(self, action: str, resource: str) -> None:
-        auth = authorize(self.request, action, resource)
+    def require(self, action: str, resource: str, context: dict | None = None) -> None:
+        auth = authorize(self.request, action, resource, context)
         if not auth:
             raise ActionDenied(auth)
 
@@ -116,8 +116,13 @@ class GroupListView(IAMActionRequiredMixin, ListView):
         return key, value.startswith("-")
 
     def get_queryset(self):
-        groups = (Group.objects.filter(account=self.request.iam.account)
-                  .annotate(user_count=Count("members")))
+        from policies.models import InlinePolicy, PolicyAttachment
+
+        groups = Group.objects.filter(account=self.request.iam.account).annotate(
+            user_count=Count("members"),
+            has_policies=(Exists(PolicyAttachment.objects.filter(group=OuterRef("pk")))
+                          | Exists(InlinePolicy.objects.filter(group=OuterRef("pk")))),
+        )
         query = self.get_search()
         if query:
             groups = groups.filter(name__icontains=query)
@@ -157,11 +162,16 @@ class GroupCreateView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
         return {**super().get_form_kwargs(), "account": self.request.iam.account}
 
     def perform(self, form):
+        from policies import services as policy_services
+
         users = list(form.cleaned_data["users"])
         group = services.create_group(self.request.iam.account, name=form.cleaned_data["name"], users=users)
         if users:
             # Same resource for every chosen user: one decision covers them all.
             self.require("iam:AddUserToGroup", group.arn)
+        for policy_arn in form.cleaned_data["policy_arns"]:
+            self.require("iam:AttachGroupPolicy", group.arn, {"iam:PolicyARN": policy_arn})
+            policy_services.attach_group_policy(group, policy_arn=policy_arn)
         messages.success(self.request, f"{group.name} user group created.")
         return redirect("accounts:group_list")
 
@@ -180,7 +190,11 @@ class GroupDetailView(GroupMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tab = self.request.GET.get("tab")
-        context["tab"] = tab if tab in self.TABS else "users"
+        context["tab"] = tab = tab if tab in self.TABS else "users"
+        if tab == "permissions":
+            # The tab lists the group's policies, which IAM guards with its own action.
+            auth = authorize(self.request, "iam:ListAttachedGroupPolicies", self.group.arn)
+            context["permissions_denied"] = "" if auth else auth.message
         # pk__in keeps the group count from reusing the membership join of the filter.
         members = GroupMembership.objects.filter(group=self.group).values("user_id")
         context["members"] = list(user_rows(User.objects.filter(pk__in=members)))

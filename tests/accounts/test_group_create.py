@@ -6,7 +6,7 @@ import pytest
 
 from accounts import quotas, services
 from accounts.models import Group
-from tests.conftest import csrf_post
+from tests.conftest import csrf_post, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_the_page_has_the_three_sections_and_awss_button(root_client, alice, bob
     assert 'type="checkbox" name="users" value="alice"' in html
     assert 'type="checkbox" name="users" value="bob"' in html
     assert "Attach permissions policies – optional" in html
-    assert "No managed policies are available to attach yet." in html
+    assert 'name="policy_arns" value="arn:aws:iam::aws:policy/AdministratorAccess"' in html
     assert ">Create user group</button>" in html
 
 
@@ -34,6 +34,24 @@ def test_it_creates_a_group_with_chosen_users_and_says_so(root_client, account, 
     group = Group.objects.get(account=account, name="Cashiers")
     assert sorted(group.members.values_list("user_name", flat=True)) == ["alice", "bob"]
     assert group.arn == f"arn:aws:iam::{account.account_id}:group/Cashiers"
+
+
+def test_it_attaches_the_chosen_managed_policies(root_client, account, aws_managed_policies):
+    arns = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/IAMUserChangePassword"]
+    response = csrf_post(root_client, "/iam/groups/create/", {"name": "Cashiers", "policy_arns": arns}, follow=True)
+    assert "Cashiers user group created." in response.content.decode()
+    group = Group.objects.get(account=account, name="Cashiers")
+    assert sorted(group.policy_attachments.values_list("policy__name", flat=True)) == [
+        "AmazonS3ReadOnlyAccess", "IAMUserChangePassword"]
+    row = response.content.decode().split('href="/iam/groups/Cashiers/"')[1]
+    assert "<td>Defined</td>" in row.split("</tr>")[0]
+
+
+def test_an_unknown_policy_arn_is_refused(root_client, account):
+    response = csrf_post(root_client, "/iam/groups/create/",
+                         {"name": "Cashiers", "policy_arns": ["arn:aws:iam::aws:policy/NoSuchPolicy"]})
+    assert response.status_code == 400
+    assert not Group.objects.filter(account=account).exists()
 
 
 def test_it_creates_a_group_without_users(root_client, account):
@@ -137,6 +155,51 @@ def test_choosing_users_also_needs_add_user_to_group(root_client, account, alice
     assert response.status_code == 403
     assert (f"iam:AddUserToGroup on resource: arn:aws:iam::{account.account_id}:group/Cashiers"
             in response.content.decode())
+    assert not Group.objects.exists()
+
+
+def test_attaching_policies_also_needs_attach_group_policy(root_client, account, monkeypatch,
+                                                         aws_managed_policies):
+    from accounts.views import groups as views
+    from policies.authz import Authorization
+
+    seen = []
+
+    def deny_attaching(request, action, resource, context=None):
+        seen.append((action, (context or {}).get("iam:PolicyARN")))
+        allowed = action != "iam:AttachGroupPolicy"
+        return Authorization(allowed, action, resource, request.iam.arn, "allowed" if allowed else "implicitDeny",
+                             "" if allowed else f"because no identity-based policy allows the {action} action")
+
+    monkeypatch.setattr(views, "authorize", deny_attaching)
+    arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+    response = csrf_post(root_client, "/iam/groups/create/", {"name": "Admins", "policy_arns": [arn]})
+    assert response.status_code == 403
+    assert "iam:AttachGroupPolicy on resource: " in response.content.decode()
+    assert ("iam:AttachGroupPolicy", arn) in seen  # the policy is in the request context
+    assert not Group.objects.exists()
+
+
+def test_a_user_allowed_to_create_groups_does_so(alice_client, alice, account):
+    grant(alice, {"Effect": "Allow", "Action": "iam:CreateGroup", "Resource": "*"})
+    assert alice_client.get("/iam/groups/create/").status_code == 200
+    assert csrf_post(alice_client, "/iam/groups/create/", {"name": "Cashiers"}).status_code == 302
+    assert Group.objects.filter(account=account, name="Cashiers").exists()
+
+
+def test_create_group_scoped_to_a_name_prefix_allows_only_those_names(alice_client, alice, account):
+    grant(alice, {"Effect": "Allow", "Action": "iam:CreateGroup",
+                  "Resource": [f"arn:aws:iam::{account.account_id}:group/", f"arn:aws:iam::{account.account_id}:group/shop-*"]})
+    assert csrf_post(alice_client, "/iam/groups/create/", {"name": "shop-Cashiers"}).status_code == 302
+    assert csrf_post(alice_client, "/iam/groups/create/", {"name": "Admins"}).status_code == 403
+
+
+def test_an_explicit_deny_beats_an_allow(alice_client, alice):
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:CreateGroup", "Resource": "*"})
+    response = csrf_post(alice_client, "/iam/groups/create/", {"name": "Cashiers"})
+    assert response.status_code == 403
+    assert "with an explicit deny in an identity-based policy" in response.content.decode()
     assert not Group.objects.exists()
 
 

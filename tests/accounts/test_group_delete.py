@@ -7,7 +7,7 @@ import pytest
 from accounts import services
 from accounts.models import Group, GroupMembership, User
 from iamportal.errors import DeleteConflict
-from tests.conftest import csrf_post
+from tests.conftest import attach_aws_policy, csrf_post
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,22 @@ def test_the_confirmation_lists_what_other_features_register(root_client, cashie
     html = root_client.get("/iam/groups/Cashiers/delete/").content.decode()
     assert "<li>detach all policies (3)</li>" in html
     assert "delete policies" not in html
+
+
+def test_deleting_a_group_with_policies_detaches_and_deletes_them(root_client, cashiers, aws_managed_policies):
+    from policies import services as policy_services
+    from policies.models import InlinePolicy, PolicyAttachment
+    from tests.policies.helpers import doc
+
+    attach_aws_policy(cashiers, "AmazonS3ReadOnlyAccess")
+    policy_services.put_group_policy(cashiers, name="receipts", document=doc())
+    html = root_client.get("/iam/groups/Cashiers/delete/").content.decode()
+    assert "<li>detach all policies (1)</li>" in html and "<li>delete policies (1)</li>" in html
+    with pytest.raises(DeleteConflict, match="^Cannot delete entity, must remove users from group first.$"):
+        services.delete_group(cashiers, remove_dependents=False)
+    assert csrf_post(root_client, "/iam/groups/Cashiers/delete/", {"confirm": "Cashiers"}).status_code == 302
+    assert not PolicyAttachment.objects.filter(group_id=cashiers.pk).exists()
+    assert not InlinePolicy.objects.filter(group_id=cashiers.pk).exists()
 
 
 def test_an_empty_group_says_there_is_nothing_else_to_remove(root_client, account):

@@ -6,7 +6,7 @@ import pytest
 
 from accounts import quotas, services
 from accounts.models import GroupMembership
-from tests.conftest import csrf_post
+from tests.conftest import attach_aws_policy, csrf_post, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +39,23 @@ def test_the_users_tab_lists_members_with_a_remove_button(root_client, cashiers)
     assert 'href="/iam/groups/Cashiers/users/add/"' in html
 
 
-def test_the_permissions_tab_says_no_policies_are_attached_yet(root_client, cashiers):
+def test_the_permissions_tab_lists_the_groups_policies(root_client, cashiers, aws_managed_policies):
     html = root_client.get("/iam/groups/Cashiers/?tab=permissions").content.decode()
-    assert "No permissions policies are attached to this user group yet" in html
+    assert "No policies." in html
     assert "<td>alice</td>" not in html
+    attach_aws_policy(cashiers, "AmazonS3ReadOnlyAccess")
+    html = root_client.get("/iam/groups/Cashiers/?tab=permissions").content.decode()
+    assert ">AmazonS3ReadOnlyAccess</a>" in html
+    assert 'href="/iam/groups/Cashiers/policies/attach/"' in html
+
+
+def test_the_permissions_tab_needs_list_attached_group_policies(bob_client, bob, cashiers):
+    grant(bob, {"Effect": "Allow", "Action": "iam:GetGroup", "Resource": "*"})
+    assert bob_client.get("/iam/groups/Cashiers/").status_code == 200
+    response = bob_client.get("/iam/groups/Cashiers/?tab=permissions")
+    assert response.status_code == 200
+    assert (f"User: {bob.arn} is not authorized to perform: iam:ListAttachedGroupPolicies on resource: "
+            f"{cashiers.arn}") in response.content.decode()
 
 
 def test_the_name_in_the_url_is_matched_case_insensitively_like_iam(root_client, cashiers):
@@ -121,6 +134,13 @@ def test_the_quota_refusal_rolls_back_every_user_of_the_request(root_client, acc
     response = csrf_post(root_client, "/iam/groups/Cashiers/users/add/", {"users": ["bob", "carol"]})
     assert response.status_code == 409
     assert cashiers.members.count() == 1
+
+
+def test_a_user_allowed_on_this_group_only_adds_users_to_it(bob_client, bob, account, cashiers):
+    grant(bob, {"Effect": "Allow", "Action": "iam:AddUserToGroup", "Resource": cashiers.arn})
+    services.create_group(account, name="Bakers")
+    assert csrf_post(bob_client, "/iam/groups/Cashiers/users/add/", {"users": ["bob"]}).status_code == 302
+    assert csrf_post(bob_client, "/iam/groups/Bakers/users/add/", {"users": ["bob"]}).status_code == 403
 
 
 def test_adding_users_needs_add_user_to_group(bob_client, cashiers):

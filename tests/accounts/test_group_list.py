@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts import ids, services
 from accounts.models import Group, GroupMembership
+from tests.conftest import attach_aws_policy, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,35 @@ def test_a_user_without_policies_gets_awss_access_denied(bob_client, bob, accoun
     assert (f"User: {bob.arn} is not authorized to perform: iam:ListGroups on resource: "
             f"arn:aws:iam::{account.account_id}:group/ because no identity-based policy allows "
             "the iam:ListGroups action") in response.content.decode()
+
+
+def test_a_user_allowed_to_list_groups_sees_them(alice_client, alice, account):
+    grant(alice, {"Effect": "Allow", "Action": "iam:ListGroups", "Resource": "*"})
+    services.create_group(account, name="Cashiers")
+    response = alice_client.get("/iam/groups/")
+    assert response.status_code == 200
+    assert [g.name for g in response.context["groups"]] == ["Cashiers"]
+
+
+def test_an_explicit_deny_beats_an_allow(alice_client, alice):
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:ListGroups", "Resource": "*"})
+    response = alice_client.get("/iam/groups/")
+    assert response.status_code == 403
+    assert "with an explicit deny in an identity-based policy" in response.content.decode()
+
+
+def test_the_permissions_column_says_defined_once_a_policy_is_attached_or_inline(root_client, account):
+    from policies import services as policy_services
+    from tests.policies.helpers import doc
+
+    services.create_group(account, name="Empty")
+    policy_services.put_group_policy(services.create_group(account, name="Inline"), name="p", document=doc())
+    attach_aws_policy(services.create_group(account, name="Managed"), "IAMUserChangePassword")
+    html = root_client.get("/iam/groups/").content.decode()
+    cells = {name: html.split(f'>{name}</a></td>')[1].split("</tr>")[0] for name in ("Empty", "Inline", "Managed")}
+    assert "<td>Not defined</td>" in cells["Empty"]
+    assert "<td>Defined</td>" in cells["Inline"] and "<td>Defined</td>" in cells["Managed"]
 
 
 def test_anonymous_visitors_are_sent_to_sign_in():
