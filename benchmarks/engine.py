@@ -23,6 +23,11 @@ allowed, explicitly denied and implicitly denied), after a warm-up, timed with
 combined as moto's own ``IAMRequest.check_action_permitted`` does: any DENIED denies,
 else any PERMITTED allows. The request context is handed to moto too, as
 ``incoming_condition_values`` (its single-valued keys), to give it every chance.
+Columns: decisions per second for each, their ratio, ``agree`` (the share of the first
+300 distinct requests on which moto decides as the engine does) and the engine's mix of
+decisions over all distinct requests. Any one timing stops after ``--budget`` seconds
+(default 3), so a run stays under about 30 s even on a loaded machine; a rate so cut
+short is marked ``*`` (it is still requests done / time taken).
 
 Then, for a handful of hand-written requests, it prints where moto's answer differs from
 ours and which one AWS gives (the expected answer is written next to each case, from
@@ -258,7 +263,7 @@ def build_workloads(scale: float) -> list[Workload]:
     medium.requests = make_requests(medium.documents, rng, 1000)
     large = Workload("c  100 policies x 10 statements",
                      [make_policy(rng, 10) for _ in range(100)])
-    large.requests = make_requests(large.documents, rng, 1000)
+    large.requests = make_requests(large.documents, rng, 500)
     for workload, count, moto_count in ((small, 100_000, 20_000), (medium, 50_000, 5_000),
                                         (large, 10_000, 500)):
         workload.count = max(1, int(count * scale))
@@ -269,6 +274,7 @@ def build_workloads(scale: float) -> list[Workload]:
 # --------------------------------------------------------------------------- evaluators
 
 PRINCIPAL = f"arn:aws:iam::{ACCOUNT}:user/eng/alice"
+AGREE_SAMPLE = 300
 
 
 def ours_prepare(workload: Workload) -> tuple[list[Any], list[Any]]:
@@ -405,8 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply the number of timed requests (default 1)")
-    parser.add_argument("--budget", type=float, default=4.0,
-                        help="stop any one timing after this many seconds (default 4); "
+    parser.add_argument("--budget", type=float, default=3.0,
+                        help="stop any one timing after this many seconds (default 3); "
                              "a figure so cut short is marked *")
     args = parser.parse_args(argv)
     have_moto = IAMPolicy is not None
@@ -434,8 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         moto_cell, ratio_cell, agree_cell = "-", "-", "-"
         if have_moto:
             m_policies, m_requests = moto_prepare(workload)
-            moto_answers = [moto_decide(m_policies, r) for r in m_requests]
-            agree = sum(a == b for a, b in zip(ours_answers, moto_answers)) / len(ours_answers)
+            # Agreement on the first AGREE_SAMPLE distinct requests (moto is slow on c).
+            moto_answers = [moto_decide(m_policies, r) for r in m_requests[:AGREE_SAMPLE]]
+            agree = sum(a == b for a, b in zip(ours_answers, moto_answers)) / len(moto_answers)
             moto_rate, moto_cut = measure(moto_decide, m_policies, m_requests,
                                           workload.moto_count, args.budget)
             moto_cell = f"{moto_rate:,.0f}" + ("*" if moto_cut else "")
