@@ -34,7 +34,7 @@ def test_breadcrumbs_lead_back_to_user_groups(root_client, cashiers):
 def test_the_users_tab_lists_members_with_a_remove_button(root_client, cashiers):
     html = root_client.get("/iam/groups/Cashiers/").content.decode()
     assert "Users (1)" in html
-    assert "<td>alice</td>" in html
+    assert '<td><a href="/iam/users/alice/">alice</a></td>' in html
     assert 'action="/iam/groups/Cashiers/users/alice/remove/"' in html
     assert 'href="/iam/groups/Cashiers/users/add/"' in html
 
@@ -42,7 +42,7 @@ def test_the_users_tab_lists_members_with_a_remove_button(root_client, cashiers)
 def test_the_permissions_tab_lists_the_groups_policies(root_client, cashiers, aws_managed_policies):
     html = root_client.get("/iam/groups/Cashiers/?tab=permissions").content.decode()
     assert "No policies." in html
-    assert "<td>alice</td>" not in html
+    assert 'href="/iam/users/alice/"' not in html
     attach_aws_policy(cashiers, "AmazonS3ReadOnlyAccess")
     html = root_client.get("/iam/groups/Cashiers/?tab=permissions").content.decode()
     assert ">AmazonS3ReadOnlyAccess</a>" in html
