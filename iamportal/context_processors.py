@@ -26,5 +26,5 @@ def console(request):
         except NoReverseMatch:
             continue  # that part of the console is not installed
         items.append({"label": label, "url": url, "action": action, "section": section,
-                      "active": request.path.startswith(url) if url != "/" else request.path == url})
+                      "active": request.path == url if name == "iamportal:dashboard" else request.path.startswith(url)})
     return {"iam": identity, "navigation": items}
