@@ -262,7 +262,7 @@ def user_dependents(user: User) -> UserDependents:
     return UserDependents(
         login_profile=user.has_usable_password(),
         groups=list(user.iam_groups.values_list("name", flat=True)),
-        mfa_devices=TOTPDevice.objects.filter(user=user).count(),
+        mfa_devices=TOTPDevice.objects.filter(user=user, confirmed=True).count(),
         extra={label: counter(user) for label, counter in USER_DEPENDENT_COUNTERS.items()},
     )
 
