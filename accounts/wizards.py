@@ -121,7 +121,7 @@ def step_for_error(error: IAMError) -> tuple[str, str | None]:
 
 @method_decorator([never_cache, sensitive_post_parameters("details-custom_password")], name="dispatch")
 class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
-    """Users › Create user. ``iam:CreateUser`` on the new user's ARN (``user/*`` until the
+    """Users › Create user. ``iam:CreateUser`` on the new user's ARN (``user/`` until the
     name is known); ``done()`` authorises again with the final name, plus
     ``iam:CreateLoginProfile``, ``iam:AddUserToGroup`` per group and ``iam:TagUser``."""
 
@@ -133,8 +133,10 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         pop_new_credentials(self.request)  # a new wizard run forgets the last one's password
 
     def get_resource_arn(self) -> str:
+        # Until a name is typed the resource is "user/", as for the groups console: a policy
+        # scoped to name prefixes lists it to let the wizard open.
         name, path = self._new_user_name()
-        return self.account.arn(f"user{path}{name or '*'}")
+        return self.account.arn(f"user{path}{name}")
 
     def _new_user_name(self) -> tuple[str, str]:
         """The name (and path) typed at step 1: in this POST, or stored from an earlier one."""

@@ -141,6 +141,10 @@ class UserListView(UsersConsoleMixin, ListView):
     def get_resource_arn(self) -> str:
         return self.users_arn()
 
+    def get_search(self) -> str:
+        # No IAM name holds a NUL byte, and PostgreSQL refuses one in a query: drop it.
+        return self.request.GET.get("q", "").replace("\x00", "").strip()
+
     def get_sort(self) -> tuple[str, bool]:
         sort = self.request.GET.get("sort", "name")
         key, descending = sort.removeprefix("-"), sort.startswith("-")
@@ -162,7 +166,7 @@ class UserListView(UsersConsoleMixin, ListView):
 
     def get_queryset(self):
         users = User.objects.for_account(self.account)
-        query = self.request.GET.get("q", "").strip()
+        query = self.get_search()
         if query:
             users = users.filter(user_name__icontains=query)
         return (users
@@ -182,7 +186,7 @@ class UserListView(UsersConsoleMixin, ListView):
              "aria_sort": ("descending" if descending else "ascending") if column == key else None}
             for column, (label, _) in self.COLUMNS.items()
         ]
-        context["query"] = self.request.GET.get("q", "").strip()
+        context["query"] = self.get_search()
         context["total"] = context["paginator"].count
         page = context["page_obj"]
         context["page_range"] = context["paginator"].get_elided_page_range(page.number, on_each_side=2, on_ends=1)
@@ -194,7 +198,7 @@ class UserListView(UsersConsoleMixin, ListView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class UserCreateCSVView(IAMActionRequiredMixin, View):
+class UserCreateCSVView(UsersConsoleMixin, View):
     """*Download .csv file* on the wizard's Retrieve password page: the one download of
     the new user's credentials; afterwards the password is gone from the server."""
 
@@ -202,11 +206,11 @@ class UserCreateCSVView(IAMActionRequiredMixin, View):
     http_method_names = ["post"]
 
     def setup_objects(self) -> None:
-        self.account = self.request.iam.account
+        self.account = self.request.iam.account  # and, unlike its siblings, keep the password
 
     def get_resource_arn(self) -> str:
         kept = peek_new_credentials(self.request)
-        return kept["arn"] if kept else self.account.arn("user/*")
+        return kept["arn"] if kept else self.users_arn()
 
     def post(self, request):
         kept = pop_new_credentials(request)
@@ -487,6 +491,9 @@ class UserBulkDeleteView(UsersConsoleMixin, FormStatusMixin, FormView):
         super().setup_objects()
         source = self.request.POST if self.request.method == "POST" else self.request.GET
         names = list(dict.fromkeys(source.getlist("users")))
+        for name in names:
+            if "\x00" in name:  # names nothing, and PostgreSQL refuses it in a query
+                raise Http404(f"The user with name {name} cannot be found.")
         users = {user.user_name: user for user in (
             User.objects.for_account(self.account).filter(user_name__in=names)
             .annotate(group_count=Count("iam_groups", distinct=True), has_mfa=_mfa_exists()))}

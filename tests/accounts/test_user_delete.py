@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import GroupMembership, User
-from tests.conftest import csrf_post
+from tests.conftest import csrf_post, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +135,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(alice):
     response = Client().post("/iam/users/alice/delete/", {"confirmation": "alice"})
     assert response.status_code == 302 and response["Location"].startswith("/signin/")
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_an_explicit_deny_on_one_of_several_users_stops_them_all(alice_client, alice, bob, account):
+    carol = services.create_user(account, user_name="carol")
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:DeleteUser", "Resource": carol.arn})
+    response = csrf_post(alice_client, BULK, {"users": ["bob", "carol"], "confirmation": "delete"})
+    assert response.status_code == 403
+    assert f"iam:DeleteUser on resource: {carol.arn} with an explicit deny" in text(response)
+    assert User.objects.filter(user_name__in=["bob", "carol"]).count() == 2
+
+
+def test_a_nul_byte_in_a_selected_name_is_simply_not_found(root_client, alice):
+    assert root_client.get(BULK, {"users": ["ali\x00ce"]}).status_code == 404

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import ids, services
 from accounts.models import GroupMembership, User, iam_login_key
+from tests.conftest import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,20 @@ def test_a_user_without_policies_is_denied_in_awss_words(bob_client, account):
 def test_anonymous_visitors_are_sent_to_sign_in():
     response = Client().get(URL)
     assert response.status_code == 302 and response["Location"].startswith("/signin/")
+
+
+def test_a_user_allowed_to_list_users_sees_them(alice_client, alice, bob, account):
+    grant(alice, {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": f"arn:aws:iam::{account.account_id}:user/"})
+    assert names_on(alice_client.get(URL)) == ["alice", "bob"]
+
+
+def test_an_explicit_deny_beats_an_allow(alice_client, alice):
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"})
+    response = alice_client.get(URL)
+    assert response.status_code == 403 and "with an explicit deny" in text(response)
+
+
+def test_a_nul_byte_in_the_search_is_ignored(root_client, alice):
+    response = root_client.get(URL, {"q": "ali\x00ce"})
+    assert response.status_code == 200 and names_on(response) == ["alice"]
