@@ -315,6 +315,8 @@ def test_validate_never_raises_and_returns_a_list(text, kind):
 @SETTINGS
 @given(near_valid_documents(with_principal=False).map(json.dumps) | st.text(max_size=40))
 def test_validate_errors_exactly_when_from_json_rejects_an_identity_policy(text):
+    # Documents without Principal/NotPrincipal/Id: Policy.from_json(text) is not told the
+    # kind, and a document naming a Principal is a well-formed resource policy to it.
     findings = engine().validate(text, kind="identity")
     has_error = any(is_error(finding) for finding in findings)
     event(f"error finding: {has_error}")
