@@ -18,8 +18,16 @@ from __future__ import annotations
 
 from .compiled import CompiledStatement, Policy, Span
 from .evaluate import Decision, MatchedStatement, evaluate
-from .findings import ERROR, LEVELS, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Location, \
-    PolicyError
+from .findings import (
+    ERROR,
+    LEVELS,
+    SECURITY_WARNING,
+    SUGGESTION,
+    WARNING,
+    Finding,
+    Location,
+    PolicyError,
+)
 from .request import Request
 from .validation import validate
 

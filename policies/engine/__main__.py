@@ -87,7 +87,7 @@ def _decide(case: dict[str, Any]) -> Decision:
     resource = case.get("resource_policy")
     request = case["request"]
     if not isinstance(request, dict):
-        raise ValueError("request must be an object")
+        raise TypeError("request must be an object")
     return evaluate(
         Request.from_dict(request),
         identity=identity,

@@ -85,6 +85,9 @@ _TRUST_ACTIONS = frozenset(a.lower() for a in (
 _SID = re.compile(r"[0-9A-Za-z_]*")
 _VENDOR = re.compile(r"[A-Za-z0-9.\-]*")
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+#: A principal's unique id (AIDA..., AROA...): IAM writes these into a trust policy in place
+#: of a deleted principal's ARN, so stored documents may hold them.
+_UNIQUE_ID = re.compile(r"A[A-Z]{3}[A-Z0-9]{12,124}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Stages, in IAM's order.
@@ -500,7 +503,7 @@ def _resources(doc: Document, out: _Collector) -> None:
 def _resource_format_error(resource: str) -> str | None:
     if resource == "*":
         return None
-    head, colon, rest = resource.partition(":")
+    _, colon, rest = resource.partition(":")
     if not colon:
         return f'Resource {resource} must be in ARN format or "*".'
     partition, colon, rest = rest.partition(":")
@@ -641,7 +644,7 @@ def _principal_value_ok(kind: str, value: str) -> bool:
     if not value or any(c.isspace() for c in value):
         return False
     if kind == "AWS":
-        if value == "*" or _ACCOUNT_ID.fullmatch(value):
+        if value == "*" or _ACCOUNT_ID.fullmatch(value) or _UNIQUE_ID.fullmatch(value):
             return True
         parts = value.split(":", 5)
         return (len(parts) == 6 and parts[0] == "arn" and bool(parts[2])

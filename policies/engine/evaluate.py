@@ -16,6 +16,9 @@ AWS's order (IAM User Guide, "Policy evaluation logic"; iam-facts §4):
 5. A role trust policy, and any resource policy of another account, must itself allow
    (and, across accounts, the identity side must allow too).
 
+A Deny with ``NotPrincipal`` in a resource policy always applies to a caller that has a
+permissions boundary, whatever it lists (IAM User Guide, permissions boundaries).
+
 The decision says which statements decided it, which policy type denied, how the resource
 policy named the caller, and which context keys were missing.
 
@@ -190,6 +193,7 @@ def evaluate(request: Request | Mapping[str, Any],
     context, caller = request.normalized, request.caller
     missing: list[str] = []
     applied: list[MatchedStatement] = []
+    bounded = bool(layers[1][1])
     for layer, policies in layers:
         for position, policy in enumerate(policies):
             label = policy.name or (layer if layer in ("boundary", "resource")
@@ -200,6 +204,11 @@ def evaluate(request: Request | Mapping[str, Any],
                 grant = None
                 if layer == "resource":
                     grant = statement.principal_grant(caller)
+                    if grant is None and bounded and statement.not_principal \
+                            and not statement.allow:
+                        # IAM User Guide, permissions boundaries: a Deny with NotPrincipal
+                        # always denies a principal that has a boundary, whatever it lists.
+                        grant = "everyone"
                     if grant is None:
                         continue
                 if statement.conditions_hold(context, missing):

@@ -26,7 +26,8 @@ MAX_DEPTH = 64
 
 #: The standard library's (C-accelerated) JSON string scanner: (text, index after the
 #: opening quote, strict) -> (decoded string, index after the closing quote).
-_scanstring: Callable[[str, int, bool], tuple[str, int]] = getattr(json.decoder, "scanstring")
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = getattr(  # noqa: B009 - untyped
+    json.decoder, "scanstring")
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -110,7 +111,7 @@ class Node:
 class Source:
     """Maps offsets in a text to 1-based (line, column) pairs; columns count characters."""
 
-    __slots__ = ("text", "_line_starts")
+    __slots__ = ("_line_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -94,7 +94,7 @@ def validate(text: object, kind: str = "identity", *, max_size: int | None = Non
     """
     try:
         return _validate(text, kind, max_size)
-    except Exception as error:  # a validator must answer, whatever it is given
+    except Exception as error:  # noqa: BLE001 - a validator must answer, whatever it is given
         return [Finding(ERROR, "INTERNAL_ERROR", "Syntax errors in policy.",
                         detail=f"The validator could not read this document ({error!r}).")]
 
@@ -163,14 +163,15 @@ class _Lints:
         allow = statement.allow
         for element, code, text in (
                 ("NotAction", "ALLOW_NOT_ACTION",
-                 "Allow with NotAction allows every action not listed, including those of "
-                 "other services and actions AWS adds later; list the allowed actions instead."),
+                 ("Allow with NotAction allows every action not listed, including those of "
+                  "other services and actions AWS adds later; list the allowed actions "
+                  "instead.")),
                 ("NotResource", "ALLOW_NOT_RESOURCE",
-                 "Allow with NotResource allows every resource not listed, including ones "
-                 "created later; list the allowed resources instead."),
+                 ("Allow with NotResource allows every resource not listed, including ones "
+                  "created later; list the allowed resources instead.")),
                 ("NotPrincipal", "ALLOW_NOT_PRINCIPAL",
-                 "Allow with NotPrincipal allows everyone not listed, anonymous users "
-                 "included; name the allowed principals instead.")):
+                 ("Allow with NotPrincipal allows everyone not listed, anonymous users "
+                  "included; name the allowed principals instead."))):
             member = st.node.member(element)
             if allow and member is not None:
                 self.add(WARNING, code, text, member.key_start, f"{st.path}.{element}", st)
@@ -369,7 +370,7 @@ class _Lints:
 def _catalogue() -> ModuleType | None:
     try:
         from . import catalogue
-    except Exception:  # the catalogue is optional; without it the lint is skipped
+    except Exception:  # noqa: BLE001 - the catalogue is optional; without it, no lint
         return None
     return catalogue
 
@@ -389,7 +390,7 @@ def _unknown_action(catalogue: Any, action: str) -> str | None:
         matcher = re.compile(glob_regex(name.lower()), re.DOTALL).fullmatch
         if any(matcher(known.lower()) for known in catalogue.actions_for_service(prefix)):
             return None
-    except Exception:  # a broken catalogue must not break validation
+    except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
         return None
     return f"{action} matches no known action of the {prefix} service."
 

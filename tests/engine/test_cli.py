@@ -17,7 +17,8 @@ REQUEST = {"principal": "arn:aws:iam::123456789012:user/alice", "action": "s3:Ge
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "policies.engine", *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120, input=stdin)
+                          capture_output=True, text=True, timeout=120, input=stdin,
+                          check=False)
 
 
 def write(path: Path, data: Any) -> Path:

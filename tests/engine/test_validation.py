@@ -7,8 +7,17 @@ from typing import Any
 
 import pytest
 
-from policies.engine import (ERROR, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Location,
-                             Policy, PolicyError, validate)
+from policies.engine import (
+    ERROR,
+    SECURITY_WARNING,
+    SUGGESTION,
+    WARNING,
+    Finding,
+    Location,
+    Policy,
+    PolicyError,
+    validate,
+)
 
 
 def doc(*statements: dict[str, Any], version: str | None = "2012-10-17") -> dict[str, Any]:
@@ -82,8 +91,8 @@ def test_validate_and_from_json_agree():
 
 IAM_ERRORS = [
     ("not json", "{", "identity", "Syntax errors in policy."),
-    ("duplicate keys", '{"Version": "2012-10-17", "Version": "2012-10-17", "Statement": '
-     '{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}', "identity",
+    ("duplicate keys", ('{"Version": "2012-10-17", "Version": "2012-10-17", "Statement": '
+                        '{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'), "identity",
      "Syntax errors in policy."),
     ("bad version", doc(allow(), version="2013-10-17"), "identity", "Syntax errors in policy."),
     ("version not a string", {"Version": 2012, "Statement": allow()}, "identity",
@@ -95,13 +104,13 @@ IAM_ERRORS = [
     ("lower-case effect", doc({"Effect": "allow", "Action": "s3:*", "Resource": "*"}),
      "identity", "The policy failed legacy parsing"),
     ("bad sid characters", doc(allow(Sid="read-only")), "identity",
-     "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular "
-     "expression [0-9A-Za-z]*"),
+     ("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular "
+      "expression [0-9A-Za-z]*")),
     ("bad sid in a trust policy", {"Version": "2012-10-17", "Statement": {
         "Sid": "a b", "Effect": "Allow", "Principal": {"AWS": "123456789012"},
         "Action": "sts:AssumeRole"}}, "trust",
-     "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular "
-     "expression [0-9A-Za-z]*"),
+     ("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular "
+      "expression [0-9A-Za-z]*")),
     ("duplicate sid", doc(allow(Sid="A"), allow(Sid="A")), "identity",
      "Statement IDs (SID) in a single policy must be unique."),
     ("principal in identity policy", doc(allow(Principal={"AWS": "123456789012"})), "identity",
@@ -114,8 +123,8 @@ IAM_ERRORS = [
         "Resource": "*"}}, "trust", "Has prohibited field Resource."),
     ("non-sts action in trust policy", {"Version": "2012-10-17", "Statement": {
         "Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "s3:GetObject"}},
-     "trust", "Trust Policy statement actions can only be sts:AssumeRole, "
-              "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"),
+     "trust", ("Trust Policy statement actions can only be sts:AssumeRole, "
+               "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity")),
     ("partial wildcard principal", {"Version": "2012-10-17", "Statement": {
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/*"},
         "Action": "sts:AssumeRole"}}, "trust",
@@ -143,6 +152,13 @@ def test_trust_policies_accept_the_console_shape():
     trust = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
         "Action": "sts:AssumeRole", "Condition": {}}]}
+    assert errors(trust, "trust") == []
+
+
+def test_trust_policies_may_hold_unique_ids_of_deleted_principals():
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "AIDAJQABLZS4A3QDU576Q"},
+        "Action": "sts:AssumeRole"}]}
     assert errors(trust, "trust") == []
 
 
