@@ -62,7 +62,7 @@ class ConsolePasswordMixin(IAMFormMixin, forms.Form):
         label="Users must create a new password at next sign-in – Recommended",
         required=False,
         initial=True,
-        help_text="Users automatically get the IAMUserChangePassword policy to allow them to change their own password.",
+        help_text="The user chooses a new password at the first sign-in, before anything else.",
     )
 
     def password_wanted(self) -> bool:
@@ -159,7 +159,8 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
 
     option = forms.ChoiceField(
         label="Permissions options",
-        choices=[(GROUPS, "Add user to group"), (COPY, "Copy permissions"), (POLICIES, "Attach policies directly")],
+        choices=[(GROUPS, "Add user to group"), (COPY, "Copy permissions"),
+                 (POLICIES, "Attach policies directly")],
         initial=GROUPS,
         widget=forms.RadioSelect,
     )
@@ -272,7 +273,8 @@ class TagsForm(IAMFormMixin, forms.Form):
         return data
 
     @classmethod
-    def edited(cls, form: "TagsForm", *, add: bool = False, remove: int | None = None, **kwargs) -> "TagsForm":
+    def edited(cls, form: "TagsForm", *, add: bool = False, remove: int | None = None,
+               **kwargs) -> "TagsForm":
         """An unbound copy of a posted form with one row added or removed ("Add new tag", "Remove")."""
         tags = form.posted_tags()
         if remove is not None and 0 <= remove < len(tags):
@@ -342,6 +344,7 @@ class DeleteConfirmationForm(forms.Form):
         text = self.cleaned_data["confirmation"]
         if text != self.expected:
             raise forms.ValidationError(
-                "The text you entered does not match %(expected)s. Type %(expected)s exactly to confirm deletion.",
+                "The text you entered does not match %(expected)s. "
+                "Type %(expected)s exactly to confirm deletion.",
                 code="mismatch", params={"expected": f"“{self.expected}”"})
         return text

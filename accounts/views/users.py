@@ -13,6 +13,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch
 from django.db.models.functions import Lower
@@ -111,6 +112,12 @@ class FormStatusMixin:
         return self.render_to_response(self.get_context_data(form=form), status=form_status(form))
 
 
+def keep_signed_in_if_self(request, user: User) -> None:
+    """A caller who changes their own password keeps their console session, as in AWS."""
+    if user.pk == request.user.pk:
+        update_session_auth_hash(request, user)
+
+
 def _mfa_exists():
     return Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
 
@@ -171,7 +178,8 @@ class UserListView(UsersConsoleMixin, ListView):
             users = users.filter(user_name__icontains=query)
         return (users
                 .annotate(group_count=Count("iam_groups", distinct=True), has_mfa=_mfa_exists())
-                .prefetch_related(Prefetch("iam_groups", queryset=Group.objects.order_by("name").only("id", "name")))
+                .prefetch_related(Prefetch("iam_groups",
+                                           queryset=Group.objects.order_by("name").only("id", "name")))
                 .order_by(*self.get_ordering()))
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
@@ -189,7 +197,8 @@ class UserListView(UsersConsoleMixin, ListView):
         context["query"] = self.get_search()
         context["total"] = context["paginator"].count
         page = context["page_obj"]
-        context["page_range"] = context["paginator"].get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        context["page_range"] = context["paginator"].get_elided_page_range(
+            page.number, on_each_side=2, on_ends=1)
         return context
 
 
@@ -329,7 +338,8 @@ class UserGroupRemoveView(UserObjectMixin, View):
             with transaction.atomic():
                 services.remove_user_from_group(self.group, self.iam_user)
         except NoSuchEntity:
-            raise Http404(f"The user {self.iam_user.user_name} is not in the group {self.group.name}.") from None
+            raise Http404(f"The user {self.iam_user.user_name} is not in the group "
+                          f"{self.group.name}.") from None
         messages.success(request, f"User {self.iam_user.user_name} removed from {self.group.name}.")
         return redirect(self.tab_url("groups"))
 
@@ -365,6 +375,7 @@ class UserConsoleAccessView(UserObjectMixin, FormStatusMixin, FormView):
         except IAMError as exc:
             form.add_iam_error("custom_password", exc)
             return self.form_invalid(form)
+        keep_signed_in_if_self(self.request, self.iam_user)
         return render(self.request, "accounts/user_console_password.html", {
             "iam_user": self.iam_user, "password": password, "enabled_now": enabling,
             "signin_url": services.iam_user_signin_url(self.account),
@@ -386,6 +397,7 @@ class UserConsoleAccessDisableView(UserObjectMixin, View):
             return render(request, "accounts/user_console_access.html", {
                 "iam_user": self.iam_user, "form": ConsoleAccessForm(user=self.iam_user),
                 "error": exc.message}, status=exc.status)
+        keep_signed_in_if_self(request, self.iam_user)
         messages.success(request, f"Console access disabled for {self.iam_user.user_name}.")
         return redirect(self.tab_url("security_credentials"))
 
@@ -458,7 +470,8 @@ class UserDeleteView(UserObjectMixin, FormStatusMixin, FormView):
 
     # Other apps register dependents by what must be done first ("detach all policies");
     # the page names what goes instead.
-    DEPENDENT_NAMES = {"detach all policies": "Attached managed policies", "delete policies": "Inline policies"}
+    DEPENDENT_NAMES = {"detach all policies": "Attached managed policies",
+                       "delete policies": "Inline policies"}
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -360,3 +360,13 @@ def test_console_access_changes_are_create_or_update_login_profile(alice_client,
     assert refused.status_code == 403 and "iam:UpdateLoginProfile" in text(refused)
     carol.refresh_from_db()
     assert carol.has_console_access
+
+
+def test_changing_your_own_password_keeps_you_signed_in(alice_client, alice):
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
+    response = csrf_post(alice_client, "/iam/users/alice/console-access/",
+                         {"password_type": "custom", "custom_password": "Cortado-Cup-2026!"})
+    assert response.status_code == 200
+    assert alice_client.get("/iam/users/alice/").status_code == 200
+    assert csrf_post(alice_client, "/iam/users/alice/console-access/disable/").status_code == 302
+    assert alice_client.get("/iam/users/alice/").status_code == 200
