@@ -220,8 +220,26 @@ class TrustedEntityForm(forms.Form):
 
 
 class RolePermissionsForm(forms.Form):
-    """Step 2, Add permissions. Until the policies console supports roles this step has
-    no choices: permissions are added on the role's page after creation."""
+    """Step 2, Add permissions: managed policies (a role has none by default; at most 10)
+    and an optional permissions boundary."""
+
+    policy_arns = forms.MultipleChoiceField(label="Permissions policies", required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+    permissions_boundary = forms.ChoiceField(label="Permissions boundary", required=False)
+
+    def __init__(self, *args: Any, account: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from policies.forms import attachable_policy_choices
+
+        choices = attachable_policy_choices(account) if account is not None else []
+        self.fields["policy_arns"].choices = choices
+        self.fields["permissions_boundary"].choices = [("", "No boundary"), *choices]
+
+    def clean_policy_arns(self) -> list[str]:
+        arns = self.cleaned_data["policy_arns"]
+        if len(arns) > 10:
+            raise forms.ValidationError("Cannot exceed quota for PoliciesPerRole: 10", code="too_many")
+        return arns
 
 
 class RoleDetailsForm(forms.Form):
@@ -392,3 +410,27 @@ class SwitchRoleForm(forms.Form):
             "display_name": params.get("displayName", "")[:64],
             "colour": normalise_colour(params.get("color")),
         })
+
+
+# ---------------------------------------------------------------------------
+# A role's inline policies
+
+
+def role_inline_policy_form(*args: Any, **kwargs: Any) -> Any:
+    """The policies app's inline-policy editor, for a role: one inline policy may exceed the
+    6,144 characters of a managed policy, because a role's inline quota is the sum of its
+    inline policies (10,240), which ``policies.services.put_role_policy`` checks."""
+    from policies.forms import InlinePolicyForm
+
+    class RoleInlinePolicyForm(InlinePolicyForm):
+        def clean_document(self) -> str:
+            try:
+                return super().clean_document()
+            except forms.ValidationError:
+                errors = [f for f in self.findings if f.level == "ERROR"]
+                if not errors or any(f.code != "POLICY_SIZE_EXCEEDED" for f in errors):
+                    raise
+                self.findings = [f for f in self.findings if f.code != "POLICY_SIZE_EXCEEDED"]
+                return self.cleaned_data["document"]
+
+    return RoleInlinePolicyForm(*args, **kwargs)

@@ -379,9 +379,15 @@ def check_new_role_name(account: Account, name: str, path: str = "/") -> None:
 # label -> function(role) -> count, e.g. {"detach all policies": count_attached}.
 ROLE_DEPENDENT_COUNTERS: dict[str, Any] = {}
 ROLE_DEPENDENT_REMOVERS: list[Any] = []
-# Functions (role, policy_arns, boundary_arn) that attach policies at creation (phase 2:
-# the policies app). Without one, asking for policies at creation is refused.
-ROLE_PERMISSION_SETTERS: list[Any] = []
+
+
+def _policy_services() -> Any:
+    """The policies app's services (attachments, inline policies, boundaries), if installed."""
+    try:
+        from policies import services
+    except ImportError:  # pragma: no cover - the accounts app without the policies app
+        return None
+    return services
 
 
 @transaction.atomic
@@ -397,7 +403,8 @@ def create_role(
     policy_arns: Sequence[str] = (),
     boundary_arn: str = "",
 ) -> Role:
-    """CreateRole (+ AttachRolePolicy, PutRolePermissionsBoundary, TagRole) in one transaction.
+    """CreateRole (+ AttachRolePolicy for ``policy_arns``, PutRolePermissionsBoundary for
+    ``boundary_arn``, TagRole) in one transaction. The caller authorises those actions.
 
     A role trusting ``ec2.amazonaws.com`` also gets an instance profile of the same
     name, as the console creates one.
@@ -427,10 +434,11 @@ def create_role(
     if trusts_service(trust_policy, "ec2.amazonaws.com"):
         _create_instance_profile_for(role)
     if policy_arns or boundary_arn:
-        if not ROLE_PERMISSION_SETTERS:
-            raise ValidationError("Attaching policies to roles is not available yet.")
-        for setter in ROLE_PERMISSION_SETTERS:
-            setter(role, list(policy_arns), boundary_arn)
+        policy_services = _policy_services()
+        for arn in policy_arns:
+            policy_services.attach_role_policy(role, policy_arn=arn)
+        if boundary_arn:
+            policy_services.put_role_permissions_boundary(role, policy_arn=boundary_arn)
     return role
 
 
@@ -485,6 +493,12 @@ def update_role_tags(role: Role, tags: Iterable[tuple[str, str]]) -> None:
 def role_blockers(role: Role) -> list[str]:
     """DeleteConflict messages for DeleteRole, in the order IAM checks them (§11)."""
     messages = []
+    policy_services = _policy_services()
+    if policy_services is not None:
+        if policy_services.count_attached(role):
+            messages.append("Cannot delete entity, must detach all policies first.")
+        if policy_services.count_inline(role):
+            messages.append("Cannot delete entity, must delete policies first.")
     for label, counter in ROLE_DEPENDENT_COUNTERS.items():
         if counter(role):
             messages.append(f"Cannot delete entity, must {label} first.")
@@ -501,6 +515,9 @@ def delete_role(role: Role, *, remove_dependents: bool) -> None:
     blockers = role_blockers(role)
     if not remove_dependents and blockers:
         raise DeleteConflict(blockers[0])
+    policy_services = _policy_services()
+    if policy_services is not None:
+        policy_services.remove_policies(role)
     for remover in ROLE_DEPENDENT_REMOVERS:
         remover(role)
     InstanceProfile.objects.filter(role=role, name__iexact=role.name).delete()
@@ -693,3 +710,118 @@ def assume_role(identity: Any, *, account_reference: str, role_name: str, now: f
     Role.objects.filter(pk=role.pk).update(last_used=datetime.fromtimestamp(now, UTC))
     return RoleGrant(role=role, session_name=session_name_for(identity.user.user_name), issued=now,
                      expires=expires, chained=chained, source_identity=source)
+
+
+# ---------------------------------------------------------------------------
+# What a role can do: sample decisions of its policy set
+
+
+@dataclass(frozen=True)
+class SampleDecision:
+    """One request evaluated against a role session's policies, and AWS's answer."""
+
+    action: str
+    resource: str
+    decision: str
+    message: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == "allowed"
+
+
+BASELINE_SAMPLES = (
+    ("iam:ListUsers", "*"),
+    ("iam:CreateUser", "user/example"),
+    ("s3:ListAllMyBuckets", "*"),
+    ("ec2:DescribeInstances", "*"),
+)
+
+
+def _concrete_resource(pattern: str) -> str | None:
+    """A resource a pattern matches, for a sample (``bucket/*`` → ``bucket/example``)."""
+    if pattern == "*":
+        return "*"
+    if "${" in pattern:
+        return None
+    return pattern.replace("*", "example").replace("?", "x")
+
+
+def _concrete_actions(pattern: str) -> list[str]:
+    from policies.engine import catalogue
+
+    if "*" not in pattern and "?" not in pattern:
+        return [pattern]
+    if pattern == "*" or pattern.endswith(":*"):
+        return []  # a whole service: the baseline samples speak for it
+    candidates = [action.lower() for action in catalogue.expand(pattern)]
+    preferred = [action for action in _PREFERRED_SAMPLES if action.lower() in candidates]
+    return preferred[:2] or list(catalogue.expand(pattern))[:1]
+
+
+# Well-known actions a wildcard sample uses first (``s3:Get*`` → ``s3:GetObject``).
+_PREFERRED_SAMPLES = ("s3:GetObject", "s3:ListBucket", "s3:PutObject", "iam:GetUser", "iam:ListUsers",
+                      "iam:GetRole", "ec2:DescribeInstances", "ec2:StartInstances")
+
+
+def sample_requests(policies: Iterable[Any], account_id: str, limit: int = 12) -> list[tuple[str, str]]:
+    """A few (action, resource) pairs worth checking for a set of compiled policies:
+    the concrete actions and resources their Allow and Deny statements name, then a
+    baseline of common requests (list users, create a user, list buckets, …)."""
+    pairs: list[tuple[str, str]] = []
+    for policy in policies:
+        try:
+            document = json.loads(policy.text)
+        except (AttributeError, TypeError, ValueError):
+            continue
+        for statement in _as_list(document.get("Statement") if isinstance(document, dict) else None):
+            if not isinstance(statement, dict) or "Action" not in statement or "Resource" not in statement:
+                continue
+            resources = [r for r in map(_concrete_resource, map(str, _as_list(statement["Resource"]))) if r]
+            for pattern in map(str, _as_list(statement["Action"])):
+                for action in _concrete_actions(pattern):
+                    pairs.extend((action, resource) for resource in resources)
+    for action, resource in BASELINE_SAMPLES:
+        pairs.append((action, resource if resource == "*" else f"arn:aws:iam::{account_id}:{resource}"))
+    return list(dict.fromkeys(pairs))[:limit]
+
+
+def session_context(role: Role, session_name: str, *, mfa: bool = False) -> dict[str, Any]:
+    """The context keys of a session of ``role`` (what the identity hook builds at request time)."""
+    context: dict[str, Any] = {
+        "aws:userid": f"{role.unique_id}:{session_name}",
+        "aws:PrincipalArn": role.arn,
+        "aws:PrincipalAccount": role.account.account_id,
+        "aws:PrincipalType": "AssumedRole",
+        "aws:MultiFactorAuthPresent": "true" if mfa else "false",
+        "aws:SecureTransport": "true",
+        "aws:RequestedRegion": "us-east-1",
+    }
+    for tag in role.tag_list:
+        context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
+    return context
+
+
+def decide(policy_set: Any, *, principal: str, context: dict[str, Any], action: str,
+           resource: str) -> SampleDecision:
+    """Evaluate one request with a policy set and phrase the answer as AWS does."""
+    from policies.engine import Request, evaluate
+
+    decision = evaluate(Request(action=action, resource=resource, principal=principal, context=context),
+                        identity=list(policy_set.identity), boundary=policy_set.boundary,
+                        session=policy_set.session or None)
+    message = ""
+    if decision.decision != "allowed":
+        reason = decision.reason(action) or f"because no identity-based policy allows the {action} action"
+        message = f"User: {principal} is not authorized to perform: {action} on resource: {resource} {reason}"
+    return SampleDecision(action, resource, decision.decision, message)
+
+
+def role_capabilities(role: Role, policy_set: Any, extra: Sequence[tuple[str, str]] = ()) -> list[SampleDecision]:
+    """"What this role can do": sample requests decided for a session of ``role``."""
+    session_name = "session"
+    principal = role.session_arn(session_name)
+    context = session_context(role, session_name)
+    pairs = [*extra, *sample_requests(policy_set.identity, role.account.account_id)]
+    return [decide(policy_set, principal=principal, context=context, action=action, resource=resource)
+            for action, resource in dict.fromkeys(pairs)]

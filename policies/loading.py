@@ -17,7 +17,8 @@ statement came from:
 - a user's inline policy: ``inline:<PolicyName>``;
 - a group's inline policy: ``inline:<GroupName>/<PolicyName>``.
 
-Role sessions (arriving later) register a loader in :data:`PRINCIPAL_LOADERS`.
+Role sessions: ``accounts.role_sessions`` registers a loader in :data:`PRINCIPAL_LOADERS`
+that returns :func:`load_role_policy_set` of the session's role.
 """
 
 from __future__ import annotations
@@ -102,6 +103,25 @@ def load_user_policy_set(user: Any) -> PolicySet:
 
 
 _DENY_ALL = '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}'
+
+
+def load_role_policy_set(role: Any) -> PolicySet:
+    """The policy set of a role session: the role's inline and attached policies and its
+    boundary, nothing of the user who assumed it. Three queries, named as for users
+    (``inline:<PolicyName>`` for the role's inline policies)."""
+    inline = InlinePolicy.objects.filter(role=role).order_by("name")
+    managed = (PolicyVersion.objects.filter(is_default=True, policy__attachments__role=role)
+               .select_related("policy").order_by("policy__name"))
+    boundary_version = (PolicyVersion.objects.filter(is_default=True, policy__boundaries__role=role)
+                        .select_related("policy").first())
+    identity = [_compile_or_skip(policy.document, f"inline:{policy.name}") for policy in inline]
+    identity += [_compile_or_skip(version.document, version.policy.name) for version in managed]
+    boundary = None
+    if boundary_version is not None:
+        boundary = _compile_or_skip(boundary_version.document, boundary_version.policy.name)
+        if boundary is None:
+            boundary = compiled(_DENY_ALL, boundary_version.policy.name)
+    return PolicySet(identity=[p for p in identity if p is not None], boundary=boundary)
 
 
 def load_policy_set(identity: Any) -> PolicySet:

@@ -4,14 +4,13 @@
   managed, shared by every account, read-only, loaded from ``policies/managed/*.json``).
 - It keeps up to five :class:`PolicyVersion` rows, exactly one of them the default;
   version ids (``v1``, ``v2``, …) are never reused.
-- An :class:`InlinePolicy` is embedded in exactly one user or group (roles: see below).
-- A :class:`PolicyAttachment` links a managed policy to exactly one user or group.
-- A :class:`PermissionsBoundary` sets one managed policy as a user's boundary.
+- An :class:`InlinePolicy` is embedded in exactly one user, group or role.
+- A :class:`PolicyAttachment` links a managed policy to exactly one user, group or role.
+- A :class:`PermissionsBoundary` sets one managed policy as a user's or a role's boundary.
 
-Roles arrive later in ``accounts``. To support them, add a nullable ``role`` foreign key
-to :class:`InlinePolicy`, :class:`PolicyAttachment` and :class:`PermissionsBoundary`,
-extend the ``*_one_owner`` check constraints and :attr:`OWNER_FIELDS`, and add the
-``Role``-side service functions next to the user and group ones in ``services.py``.
+Roles (``accounts.Role``) own inline policies, attachments and a boundary the same way,
+through a nullable ``role`` foreign key on each; the ``*_one_owner`` check constraints
+require exactly one owner.
 
 Attachments and boundaries carry their ``account`` (the entity's account) so that the
 counts and entity lists of an AWS-managed policy, which every account shares, are
@@ -27,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import ids
-from accounts.models import Account, Group, User
+from accounts.models import Account, Group, Role, User
 
 AWS_OWNER = "aws"
 
@@ -141,15 +140,23 @@ class PolicyVersion(models.Model):
         return f"v{self.number}"
 
 
-class InlinePolicy(models.Model):
-    """A policy embedded in exactly one user or group; its name is unique per owner."""
+# Exactly one of user, group, role owns an inline policy or an attachment.
+_ONE_OWNER = (Q(user__isnull=False, group__isnull=True, role__isnull=True)
+              | Q(user__isnull=True, group__isnull=False, role__isnull=True)
+              | Q(user__isnull=True, group__isnull=True, role__isnull=False))
 
-    OWNER_FIELDS = ("user", "group")
+
+class InlinePolicy(models.Model):
+    """A policy embedded in exactly one user, group or role; its name is unique per owner."""
+
+    OWNER_FIELDS = ("user", "group", "role")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="inline_policies")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True,
                               related_name="inline_policies")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="inline_policies")
     name = models.CharField(max_length=128)
     document = models.TextField()
     created = models.DateTimeField(default=timezone.now)
@@ -159,27 +166,27 @@ class InlinePolicy(models.Model):
         ordering = ["name"]
         verbose_name_plural = "inline policies"
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False)),
-                name="policies_inline_one_owner"),
+            models.CheckConstraint(condition=_ONE_OWNER, name="policies_inline_one_owner"),
             models.UniqueConstraint(Lower("name"), "user", condition=Q(user__isnull=False),
                                     name="policies_inline_user_name_ci"),
             models.UniqueConstraint(Lower("name"), "group", condition=Q(group__isnull=False),
                                     name="policies_inline_group_name_ci"),
+            models.UniqueConstraint(Lower("name"), "role", condition=Q(role__isnull=False),
+                                    name="policies_inline_role_name_ci"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     @property
-    def owner(self) -> User | Group:
-        return self.user if self.user_id else self.group
+    def owner(self) -> User | Group | Role:
+        return self.user if self.user_id else self.group if self.group_id else self.role
 
 
 class PolicyAttachment(models.Model):
-    """A managed policy attached to exactly one user or group of ``account``."""
+    """A managed policy attached to exactly one user, group or role of ``account``."""
 
-    OWNER_FIELDS = ("user", "group")
+    OWNER_FIELDS = ("user", "group", "role")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="attachments")
@@ -187,37 +194,41 @@ class PolicyAttachment(models.Model):
                              related_name="policy_attachments")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True,
                               related_name="policy_attachments")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="policy_attachments")
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created", "pk"]
         indexes = [models.Index(fields=["policy", "account"], name="policies_attach_policy_acct")]
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False)),
-                name="policies_attachment_one_owner"),
+            models.CheckConstraint(condition=_ONE_OWNER, name="policies_attachment_one_owner"),
             models.UniqueConstraint("policy", "user", condition=Q(user__isnull=False),
                                     name="policies_attachment_user_unique"),
             models.UniqueConstraint("policy", "group", condition=Q(group__isnull=False),
                                     name="policies_attachment_group_unique"),
+            models.UniqueConstraint("policy", "role", condition=Q(role__isnull=False),
+                                    name="policies_attachment_role_unique"),
         ]
 
     def __str__(self) -> str:
         return f"{self.policy} → {self.owner}"
 
     @property
-    def owner(self) -> User | Group:
-        return self.user if self.user_id else self.group
+    def owner(self) -> User | Group | Role:
+        return self.user if self.user_id else self.group if self.group_id else self.role
 
 
 class PermissionsBoundary(models.Model):
-    """The managed policy that caps a user's permissions (at most one per user)."""
+    """The managed policy that caps a user's or a role's permissions (at most one each)."""
 
-    OWNER_FIELDS = ("user",)
+    OWNER_FIELDS = ("user", "role")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="boundaries")
     user = models.OneToOneField(User, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="permissions_boundary")
+    role = models.OneToOneField(Role, on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="permissions_boundary")
     created = models.DateTimeField(default=timezone.now)
 
@@ -225,13 +236,14 @@ class PermissionsBoundary(models.Model):
         verbose_name_plural = "permissions boundaries"
         indexes = [models.Index(fields=["policy", "account"], name="policies_boundary_policy_acct")]
         constraints = [
-            # Roles extend this to "exactly one of user, role".
-            models.CheckConstraint(condition=Q(user__isnull=False), name="policies_boundary_one_owner"),
+            models.CheckConstraint(condition=(Q(user__isnull=False, role__isnull=True)
+                                              | Q(user__isnull=True, role__isnull=False)),
+                                   name="policies_boundary_one_owner"),
         ]
 
     def __str__(self) -> str:
         return f"{self.policy} bounds {self.owner}"
 
     @property
-    def owner(self) -> User:
-        return self.user
+    def owner(self) -> User | Role:
+        return self.user if self.user_id else self.role

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import validators
-from accounts.models import Account, Group, User
+from accounts.models import Account, Group, Role, User
 from iamportal.errors import (
     DeleteConflict,
     EntityAlreadyExists,
@@ -80,8 +80,10 @@ def _check_wire(document: str, member: str = "policyDocument") -> None:
     validators._raise([p.replace(f"Value '{document}'", "Value '[...]'") for p in problems])
 
 
-def check_document(document: str, *, kind: str = "identity") -> list[Any]:
+def check_document(document: str, *, kind: str = "identity", max_size: int | None = None) -> list[Any]:
     """Validate a policy document as IAM's Put/Create calls do; return the engine's findings.
+    ``max_size`` is the engine's size quota (None: the kind's default; 0: none, for inline
+    policies, whose quota is the owner's sum).
 
     Raises:
         ValidationError: not a policy document parameter at all (empty, too long, bad characters).
@@ -90,7 +92,7 @@ def check_document(document: str, *, kind: str = "identity") -> list[Any]:
     from policies.engine import validate
 
     _check_wire(document)
-    findings = list(validate(document, kind=kind))
+    findings = list(validate(document, kind=kind, max_size=max_size))
     errors = [f for f in findings if f.level == "ERROR"]
     if errors:
         raise MalformedPolicyDocument(errors[0].message)
@@ -273,16 +275,18 @@ def delete_policy_version(policy: ManagedPolicy, *, version_id: str) -> None:
 
 
 def attached_entities(policy: ManagedPolicy, account: Account) -> dict[str, list]:
-    """ListEntitiesForPolicy within ``account``: users and groups it is attached to, and the
-    users it bounds. Three queries."""
+    """ListEntitiesForPolicy within ``account``: users, groups and roles it is attached to,
+    and the users and roles it bounds. Three queries."""
     attachments = list(PolicyAttachment.objects.filter(policy=policy, account=account)
-                       .select_related("user__account", "group__account"))
+                       .select_related("user__account", "group__account", "role__account"))
     boundaries = list(PermissionsBoundary.objects.filter(policy=policy, account=account)
-                      .select_related("user__account"))
+                      .select_related("user__account", "role__account"))
     return {
         "users": sorted((a.user for a in attachments if a.user_id), key=lambda u: u.user_name.lower()),
         "groups": sorted((a.group for a in attachments if a.group_id), key=lambda g: g.name.lower()),
-        "boundary_users": sorted((b.user for b in boundaries), key=lambda u: u.user_name.lower()),
+        "roles": sorted((a.role for a in attachments if a.role_id), key=lambda r: r.name.lower()),
+        "boundary_users": sorted((b.user for b in boundaries if b.user_id), key=lambda u: u.user_name.lower()),
+        "boundary_roles": sorted((b.role for b in boundaries if b.role_id), key=lambda r: r.name.lower()),
     }
 
 
@@ -313,13 +317,15 @@ def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False) -> None:
 # Inline policies
 
 
-def _owner_kind(owner: User | Group) -> str:
+def _owner_kind(owner: User | Group | Role) -> str:
     if isinstance(owner, User):
         if owner.is_root:
             raise NoSuchEntity("The user with name root cannot be found.")
         return "user"
     if isinstance(owner, Group):
         return "group"
+    if isinstance(owner, Role):
+        return "role"
     raise TypeError(f"policies cannot be put on {owner!r}")
 
 
@@ -353,7 +359,7 @@ def put_inline_policy(owner: User | Group, *, name: str, document: str) -> Inlin
     quota_name, limit = INLINE_SIZE[kind]
     if policy_size(document) + sum(policy_size(d) for d in others) > limit:
         raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {limit}")
-    check_document(document)
+    check_document(document, max_size=0)  # the sum above is the inline quota (a role's exceeds 6,144)
     policy = existing.filter(name__iexact=name).first()
     now = timezone.now()
     if policy is None:
@@ -387,6 +393,15 @@ def delete_user_policy(user: User, *, name: str) -> None:
 
 def delete_group_policy(group: Group, *, name: str) -> None:
     delete_inline_policy(group, name=name)
+
+
+def put_role_policy(role: Role, *, name: str, document: str) -> InlinePolicy:
+    """PutRolePolicy (the role's inline policies together hold at most 10,240 characters)."""
+    return put_inline_policy(role, name=name, document=document)
+
+
+def delete_role_policy(role: Role, *, name: str) -> None:
+    delete_inline_policy(role, name=name)
 
 
 # ---------------------------------------------------------------------------
@@ -437,6 +452,14 @@ def detach_group_policy(group: Group, *, policy_arn: str) -> None:
     detach_policy(group, policy_arn=policy_arn)
 
 
+def attach_role_policy(role: Role, *, policy_arn: str) -> PolicyAttachment:
+    return attach_policy(role, policy_arn=policy_arn)
+
+
+def detach_role_policy(role: Role, *, policy_arn: str) -> None:
+    detach_policy(role, policy_arn=policy_arn)
+
+
 # ---------------------------------------------------------------------------
 # Permissions boundaries
 
@@ -458,6 +481,21 @@ def delete_user_permissions_boundary(user: User) -> None:
     PermissionsBoundary.objects.filter(user=user).delete()
 
 
+@transaction.atomic
+def put_role_permissions_boundary(role: Role, *, policy_arn: str) -> PermissionsBoundary:
+    """PutRolePermissionsBoundary: set or replace the role's one boundary."""
+    policy = get_attachable_policy(role.account, policy_arn)
+    boundary, _ = PermissionsBoundary.objects.update_or_create(
+        role=role, defaults={"policy": policy, "account": role.account, "created": timezone.now()})
+    return boundary
+
+
+@transaction.atomic
+def delete_role_permissions_boundary(role: Role) -> None:
+    """DeleteRolePermissionsBoundary (no error when there is none, like IAM)."""
+    PermissionsBoundary.objects.filter(role=role).delete()
+
+
 def copy_permissions(source: User, target: User) -> None:
     """The create-user wizard's "Copy permissions": attached policies, inline policies and the
     boundary of ``source`` onto ``target`` (group memberships are the accounts app's part).
@@ -475,21 +513,28 @@ def copy_permissions(source: User, target: User) -> None:
 # What blocks deleting a user or group (registered with accounts.services in apps.ready)
 
 
-def count_attached(owner: User | Group) -> int:
-    return PolicyAttachment.objects.filter(Q(user=owner) if isinstance(owner, User) else Q(group=owner)).count()
+def _owner_q(owner: User | Group | Role) -> Q:
+    if isinstance(owner, Role):
+        return Q(role=owner)
+    return Q(user=owner) if isinstance(owner, User) else Q(group=owner)
 
 
-def count_inline(owner: User | Group) -> int:
-    return InlinePolicy.objects.filter(Q(user=owner) if isinstance(owner, User) else Q(group=owner)).count()
+def count_attached(owner: User | Group | Role) -> int:
+    return PolicyAttachment.objects.filter(_owner_q(owner)).count()
 
 
-def remove_policies(owner: User | Group) -> None:
-    """The console's clean-up before DeleteUser / DeleteGroup: detach and delete every policy."""
-    owner_q = Q(user=owner) if isinstance(owner, User) else Q(group=owner)
+def count_inline(owner: User | Group | Role) -> int:
+    return InlinePolicy.objects.filter(_owner_q(owner)).count()
+
+
+def remove_policies(owner: User | Group | Role) -> None:
+    """The console's clean-up before DeleteUser / DeleteGroup / DeleteRole: detach and
+    delete every policy (and the boundary of a user or role)."""
+    owner_q = _owner_q(owner)
     PolicyAttachment.objects.filter(owner_q).delete()
     InlinePolicy.objects.filter(owner_q).delete()
-    if isinstance(owner, User):
-        PermissionsBoundary.objects.filter(user=owner).delete()
+    if not isinstance(owner, Group):
+        PermissionsBoundary.objects.filter(owner_q).delete()
 
 
 def count_customer_policies(account: Account) -> int:

@@ -28,7 +28,12 @@ from formtools.wizard.views import SessionWizardView
 
 from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.views import DASHBOARD_COUNTERS
+from policies import services as policy_services
 from policies.authz import Authorization, IAMActionRequiredMixin, access_denied, authorize
+from policies.forms import DEFAULT_DOCUMENT, AttachPoliciesForm, BoundaryForm
+from policies.loading import load_role_policy_set
+from policies.models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
+from policies.summary import summarize
 
 from .. import role_sessions, roles
 from ..models import InstanceProfile, Role
@@ -43,6 +48,7 @@ from ..role_forms import (
     TrustedEntityForm,
     TrustPolicyForm,
     format_tags,
+    role_inline_policy_form,
 )
 
 DASHBOARD_COUNTERS.setdefault(
@@ -61,8 +67,8 @@ class ActionDenied(Exception):
         self.auth = auth
 
 
-def require(request, action: str, resource: str) -> None:
-    auth = authorize(request, action, resource)
+def require(request, action: str, resource: str, context: dict | None = None) -> None:
+    auth = authorize(request, action, resource, context)
     if not auth:
         raise ActionDenied(auth)
 
@@ -94,7 +100,23 @@ class RoleFormMixin:
 
 
 class RoleMixin(IAMActionRequiredMixin):
-    """Views of one role, named in the URL and looked up in the caller's account."""
+    """Views of one role, named in the URL and looked up in the caller's account.
+
+    ``get_iam_context()`` adds request context keys to the view's authorisation (e.g.
+    ``iam:PolicyARN`` for DetachRolePolicy), so conditions on them work.
+    """
+
+    def get_iam_context(self) -> dict | None:
+        return None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.setup_objects()
+            auth = authorize(request, self.get_iam_action(), self.get_resource_arn(), self.get_iam_context())
+            if not auth:
+                return access_denied(request, auth)
+        # The check is done: skip IAMActionRequiredMixin's own (it would repeat it without context).
+        return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)
 
     def setup_objects(self) -> None:
         try:
@@ -198,9 +220,7 @@ class RoleCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         return [self.TEMPLATES[self.steps.current]]
 
     def get_form_kwargs(self, step=None):
-        if step in ("trusted_entity", "details"):
-            return {"account": self.request.iam.account}
-        return {}
+        return {"account": self.request.iam.account}
 
     def get_form_initial(self, step):
         initial = super().get_form_initial(step)
@@ -217,6 +237,11 @@ class RoleCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         context["use_cases"] = roles.SERVICE_USE_CASES
         if self.steps.current == "trusted_entity":
             context["findings"] = getattr(form, "findings", [])
+        if self.steps.current == "details":
+            permissions = self.get_cleaned_data_for_step("permissions") or {}
+            names = dict(self.get_form("permissions").fields["policy_arns"].choices)
+            context["chosen_policies"] = [names.get(arn, arn) for arn in permissions.get("policy_arns", [])]
+            context["chosen_boundary"] = names.get(permissions.get("permissions_boundary") or "", "")
         if self.steps.current in ("permissions", "details"):
             entity = self.get_cleaned_data_for_step("trusted_entity") or {}
             context["trust_policy"] = entity.get("trust_policy", "")
@@ -245,15 +270,26 @@ class RoleCreateWizard(IAMActionRequiredMixin, SessionWizardView):
     def done(self, form_list, form_dict=None, **kwargs):
         entity = form_dict["trusted_entity"].cleaned_data
         details = form_dict["details"].cleaned_data
+        permissions = form_dict["permissions"].cleaned_data
         account = self.request.iam.account
         name = details["name"]
+        role_arn = account.arn(f"role/{name}")
+        boundary = permissions.get("permissions_boundary") or ""
         try:
             with transaction.atomic():
-                require(self.request, "iam:CreateRole", account.arn(f"role/{name}"))
+                # CreateRole with a boundary carries it as iam:PermissionsBoundary (§5).
+                require(self.request, "iam:CreateRole", role_arn,
+                        {"iam:PermissionsBoundary": boundary} if boundary else None)
                 if details["tags"]:
-                    require(self.request, "iam:TagRole", account.arn(f"role/{name}"))
+                    require(self.request, "iam:TagRole", role_arn)
+                for arn in permissions.get("policy_arns", []):
+                    require(self.request, "iam:AttachRolePolicy", role_arn, {"iam:PolicyARN": arn})
+                if boundary:
+                    require(self.request, "iam:PutRolePermissionsBoundary", role_arn,
+                            {"iam:PermissionsBoundary": boundary})
                 role = roles.create_role(account, name=name, trust_policy=entity["trust_policy"],
-                                         description=details["description"], tags=details["tags"])
+                                         description=details["description"], tags=details["tags"],
+                                         policy_arns=permissions.get("policy_arns", []), boundary_arn=boundary)
         except ActionDenied as denied:
             return access_denied(self.request, denied.auth)
         except IAMError as exc:
@@ -294,14 +330,37 @@ class RoleDetailView(RoleMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tab = self.request.GET.get("tab")
+        tab = tab if tab in self.TABS else "permissions"
+        if tab == "permissions":
+            context.update(role_permissions(self.role))
+            context.update(capabilities_context(self.request, self.role, load_role_policy_set(self.role)))
         context.update({
-            "tab": tab if tab in self.TABS else "permissions",
+            "tab": tab,
             "trusted": roles.trusted_entities(self.role.trust_policy),
             "instance_profiles": list(InstanceProfile.objects.filter(role=self.role).select_related("account")),
             "switch_link": switch_role_link(self.role),
             "max_session_hours": self.role.max_session_duration / 3600,
         })
         return context
+
+
+def capabilities_context(request, role: Role, policy_set) -> dict:
+    """"What this role can do": each policy summarised, sample decisions for a session of
+    the role, and the answer to the "Try a request" form (``?action=&resource=``)."""
+    action = request.GET.get("action", "").strip()[:128]
+    resource = request.GET.get("resource", "").strip()[:2048]
+    tried = None
+    if action and resource:
+        tried = roles.decide(policy_set, principal=role.session_arn("session"),
+                             context=roles.session_context(role, "session"), action=action, resource=resource)
+    return {
+        "policy_summaries": [(policy.name, summarize(policy.text)) for policy in policy_set.identity],
+        "boundary_policy": policy_set.boundary,
+        "capabilities": roles.role_capabilities(role, policy_set),
+        "tried": tried,
+        "try_action": action,
+        "try_resource": resource,
+    }
 
 
 class RoleEditView(RoleMixin, RoleFormMixin, FormView):
@@ -391,6 +450,228 @@ class RoleDeleteView(RoleMixin, RoleFormMixin, FormView):
 
 
 # ---------------------------------------------------------------------------
+# The role's permissions: attached and inline policies, boundary
+
+
+def role_permissions(role: Role) -> dict:
+    """The Permissions tab's rows: attachments, inline policies and the boundary (3 queries)."""
+    boundary = PermissionsBoundary.objects.filter(role=role).select_related("policy__account").first()
+    attachments = list(PolicyAttachment.objects.filter(role=role).select_related("policy__account")
+                       .order_by("policy__name"))
+    inline_policies = list(InlinePolicy.objects.filter(role=role).order_by("name"))
+    return {
+        "attachments": attachments,
+        "inline_policies": inline_policies,
+        "policy_count": len(attachments) + len(inline_policies),
+        "boundary": boundary.policy if boundary else None,
+    }
+
+
+def role_url(role: Role, tab: str = "permissions") -> str:
+    return f"{role.get_absolute_url()}?tab={tab}"
+
+
+class RoleAttachView(RoleMixin, TemplateView):
+    """Add permissions › Attach policies: managed policies for the role (10 at most).
+
+    The page lists policies (``iam:ListPolicies``); each chosen policy is then authorised
+    as ``iam:AttachRolePolicy`` on the role with ``iam:PolicyARN`` set to it.
+    """
+
+    iam_action = "iam:ListPolicies"
+    template_name = "accounts/role_attach.html"
+
+    def get_resource_arn(self) -> str:
+        return "*"
+
+    def offered(self):
+        attached = PolicyAttachment.objects.filter(role=self.role).values("policy")
+        return list(ManagedPolicy.objects.visible_to(self.request.iam.account).exclude(pk__in=attached)
+                    .select_related("account").order_by("name"))
+
+    def render_form(self, form, status=200):
+        context = self.get_context_data(form=form, policies=self.offered(),
+                                        attached_count=PolicyAttachment.objects.filter(role=self.role).count(),
+                                        attached_limit=policy_services.ATTACHED_POLICIES["role"][1])
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        return self.render_form(AttachPoliciesForm(policies=self.offered()))
+
+    def post(self, request, **kwargs):
+        choices = list(ManagedPolicy.objects.visible_to(request.iam.account).select_related("account"))
+        form = AttachPoliciesForm(request.POST, policies=choices)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        arns = form.cleaned_data["policy_arns"]
+        try:
+            with transaction.atomic():
+                for arn in arns:
+                    require(request, "iam:AttachRolePolicy", self.role.arn, {"iam:PolicyARN": arn})
+                    policy_services.attach_role_policy(self.role, policy_arn=arn)
+        except ActionDenied as denied:
+            return access_denied(request, denied.auth)
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, status=exc.status)
+        messages.success(request, f"{len(arns)} {'policy' if len(arns) == 1 else 'policies'} attached to "
+                                  f"{self.role.name}.")
+        return redirect(role_url(self.role))
+
+
+class RoleDetachView(RoleMixin, View):
+    """Remove an attached managed policy (DetachRolePolicy). POST ``policy_arn``."""
+
+    iam_action = "iam:DetachRolePolicy"
+    http_method_names = ["post"]
+
+    def get_iam_context(self) -> dict:
+        return {"iam:PolicyARN": self.request.POST.get("policy_arn", "").strip()}
+
+    def post(self, request, **kwargs):
+        arn = request.POST.get("policy_arn", "").strip()
+        try:
+            policy_services.detach_role_policy(self.role, policy_arn=arn)
+        except IAMError as exc:
+            messages.error(request, exc.message)
+            return redirect(role_url(self.role))
+        messages.success(request, f"Policy {arn} removed from {self.role.name}.")
+        return redirect(role_url(self.role))
+
+
+class RoleInlineMixin(RoleMixin):
+    """An inline policy of the role, named in the URL (404 when it has none of that name)."""
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        try:
+            self.inline = policy_services.get_inline_policy(self.role, self.kwargs["policy_name"])
+        except NoSuchEntity as exc:
+            raise Http404(exc.message) from None
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("inline", self.inline)
+        return super().get_context_data(**kwargs)
+
+
+class RoleInlineCreateView(RoleMixin, TemplateView):
+    """Create inline policy (PutRolePolicy): name and the JSON editor. A role's inline
+    policies together hold at most 10,240 characters (whitespace not counted)."""
+
+    iam_action = "iam:PutRolePolicy"
+    template_name = "accounts/role_inline_form.html"
+    editing = False
+
+    def make_form(self, data=None):
+        initial = ({"document": self.inline.document} if self.editing else {"document": DEFAULT_DOCUMENT})
+        return role_inline_policy_form(data, editing=self.editing, initial=initial)
+
+    def render_form(self, form, status=200):
+        context = self.get_context_data(form=form, editing=self.editing,
+                                        size_quota=policy_services.INLINE_SIZE["role"])
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        return self.render_form(self.make_form())
+
+    def post(self, request, **kwargs):
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        name = self.inline.name if self.editing else form.cleaned_data["name"]
+        if not self.editing and InlinePolicy.objects.filter(role=self.role, name__iexact=name).exists():
+            form.add_error("name", f"An inline policy called {name} already exists on {self.role.name}; "
+                                   "edit it instead.")
+            return self.render_form(form, status=409)
+        try:
+            policy_services.put_role_policy(self.role, name=name, document=form.cleaned_data["document"])
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, status=exc.status)
+        messages.success(request, f"Inline policy {name} {'saved' if self.editing else 'created'}.")
+        return redirect(role_url(self.role))
+
+
+class RoleInlineEditView(RoleInlineMixin, RoleInlineCreateView):
+    editing = True
+
+
+class RoleInlineDetailView(RoleInlineMixin, TemplateView):
+    iam_action = "iam:GetRolePolicy"
+    template_name = "accounts/role_inline_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["summary"] = summarize(self.inline.document)
+        return context
+
+
+class RoleInlineDeleteView(RoleInlineMixin, TemplateView):
+    iam_action = "iam:DeleteRolePolicy"
+    template_name = "accounts/role_inline_delete.html"
+
+    def post(self, request, **kwargs):
+        policy_services.delete_role_policy(self.role, name=self.inline.name)
+        messages.success(request, f"Inline policy {self.inline.name} deleted.")
+        return redirect(role_url(self.role))
+
+
+class RoleBoundaryView(RoleMixin, TemplateView):
+    """Set (or change) the role's permissions boundary: one managed policy.
+
+    The page lists policies (``iam:ListPolicies``); the choice is authorised as
+    ``iam:PutRolePermissionsBoundary`` with ``iam:PermissionsBoundary`` set to it.
+    """
+
+    iam_action = "iam:ListPolicies"
+    template_name = "accounts/role_boundary.html"
+
+    def get_resource_arn(self) -> str:
+        return "*"
+
+    def policies(self):
+        return list(ManagedPolicy.objects.visible_to(self.request.iam.account).select_related("account")
+                    .order_by("name"))
+
+    def render_form(self, form, policies, status=200):
+        current = role_permissions(self.role)["boundary"]
+        selected = form["policy_arn"].value() or (current.arn if current else "")
+        context = self.get_context_data(form=form, policies=policies, current=current, selected=selected)
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        policies = self.policies()
+        return self.render_form(BoundaryForm(policies=policies), policies)
+
+    def post(self, request, **kwargs):
+        policies = self.policies()
+        form = BoundaryForm(request.POST, policies=policies)
+        if not form.is_valid():
+            return self.render_form(form, policies, status=400)
+        arn = form.cleaned_data["policy_arn"]
+        auth = authorize(request, "iam:PutRolePermissionsBoundary", self.role.arn, {"iam:PermissionsBoundary": arn})
+        if not auth:
+            return access_denied(request, auth)
+        try:
+            policy_services.put_role_permissions_boundary(self.role, policy_arn=arn)
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, policies, status=exc.status)
+        messages.success(request, f"Permissions boundary set for {self.role.name}.")
+        return redirect(role_url(self.role))
+
+
+class RoleBoundaryDeleteView(RoleMixin, View):
+    iam_action = "iam:DeleteRolePermissionsBoundary"
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        policy_services.delete_role_permissions_boundary(self.role)
+        messages.success(request, f"Permissions boundary removed from {self.role.name}.")
+        return redirect(role_url(self.role))
+
+
+# ---------------------------------------------------------------------------
 # Switch role and switch back (§8.7)
 
 
@@ -407,8 +688,30 @@ class SwitchRoleView(View):
 
     def context(self, form, **extra):
         identity = self.request.iam
-        return {"form": form, "session": identity.role_session, "colours": role_sessions.COLOURS,
-                "history": getattr(identity, "role_history", []), "is_root": identity.is_root, **extra}
+        context = {"form": form, "session": identity.role_session, "colours": role_sessions.COLOURS,
+                   "history": getattr(identity, "role_history", []), "is_root": identity.is_root, **extra}
+        if identity.role_session is not None:
+            context.update(self.session_capabilities(identity))
+        return context
+
+    def session_capabilities(self, identity) -> dict:
+        """What the current session may do: sample requests from its role's policies, and
+        the "Try a request" form. Self-service, like trying the request itself: it only
+        answers for the caller's own session, never shows the policies."""
+        from policies.authz import policy_set_for
+
+        policy_set = policy_set_for(identity)
+        action = self.request.GET.get("action", "").strip()[:128]
+        resource = self.request.GET.get("resource", "").strip()[:2048]
+
+        def decide(act, res):
+            return roles.decide(policy_set, principal=identity.arn, context=identity.context, action=act,
+                                resource=res)
+
+        pairs = roles.sample_requests(policy_set.identity, identity.account.account_id)
+        return {"capabilities": [decide(act, res) for act, res in pairs],
+                "tried": decide(action, resource) if action and resource else None,
+                "try_action": action, "try_resource": resource}
 
     def get(self, request):
         form = SwitchRoleForm.from_link(request.GET)
@@ -454,6 +757,19 @@ urlpatterns = [
     path("iam/roles/<str:role_name>/trust/edit/", RoleTrustEditView.as_view(), name="role_trust_edit"),
     path("iam/roles/<str:role_name>/tags/edit/", RoleTagsEditView.as_view(), name="role_tags_edit"),
     path("iam/roles/<str:role_name>/delete/", RoleDeleteView.as_view(), name="role_delete"),
+    path("iam/roles/<str:role_name>/policies/attach/", RoleAttachView.as_view(), name="role_attach"),
+    path("iam/roles/<str:role_name>/policies/detach/", RoleDetachView.as_view(), name="role_detach"),
+    path("iam/roles/<str:role_name>/policies/inline/create/", RoleInlineCreateView.as_view(),
+         name="role_inline_create"),
+    path("iam/roles/<str:role_name>/policies/inline/<str:policy_name>/", RoleInlineDetailView.as_view(),
+         name="role_inline_detail"),
+    path("iam/roles/<str:role_name>/policies/inline/<str:policy_name>/edit/", RoleInlineEditView.as_view(),
+         name="role_inline_edit"),
+    path("iam/roles/<str:role_name>/policies/inline/<str:policy_name>/delete/", RoleInlineDeleteView.as_view(),
+         name="role_inline_delete"),
+    path("iam/roles/<str:role_name>/permissions-boundary/", RoleBoundaryView.as_view(), name="role_boundary"),
+    path("iam/roles/<str:role_name>/permissions-boundary/delete/", RoleBoundaryDeleteView.as_view(),
+         name="role_boundary_delete"),
     re_path(r"^switchrole/?$", SwitchRoleView.as_view(), name="switch_role"),
     path("switchrole/back", SwitchBackView.as_view(), name="switch_back"),
 ]
