@@ -144,10 +144,11 @@ class GroupListView(IAMActionRequiredMixin, ListView):
 
 
 class GroupCreateView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
-    """Create user group (§8.2): name, optional users, and (later) policies on one page.
+    """Create user group (§8.2): name, optional users and managed policies on one page.
 
     CreateGroup is authorised on the new group's ARN; choosing users also needs
-    AddUserToGroup on it. The page itself asks for CreateGroup on ``group/``.
+    AddUserToGroup on it, and each policy AttachGroupPolicy. The page itself asks for
+    CreateGroup on ``group/``.
     """
 
     iam_action = "iam:CreateGroup"
