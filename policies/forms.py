@@ -76,22 +76,27 @@ class ShownFinding:
                 "detail": self.detail, "line": self.line, "column": self.column, "where": self.where}
 
 
-def find(document: str, kind: str = "identity") -> list[ShownFinding]:
-    """Every finding of the engine's ``validate`` on ``document``, most severe first, then by line."""
+def find(document: str, kind: str = "identity", max_size: int | None = None) -> list[ShownFinding]:
+    """Every finding of the engine's ``validate`` on ``document``, most severe first, then by line.
+
+    The first ERROR *in the engine's order* (the one IAM would report) stays first.
+    """
     from policies.engine import validate
 
     order = {level: i for i, level in enumerate(LEVEL_LABELS)}
-    shown = [ShownFinding.from_engine(f) for f in validate(document, kind=kind)]
-    return sorted(shown, key=lambda f: (order.get(f.level, 9), f.line, f.column))
+    shown = [ShownFinding.from_engine(f) for f in validate(document, kind=kind, max_size=max_size)]
+    reported = next((f for f in shown if f.level == "ERROR"), None)
+    return sorted(shown, key=lambda f: (f is not reported, order.get(f.level, 9), f.line, f.column))
 
 
 class PolicyDocumentForm(forms.Form):
     """The JSON policy editor.
 
     Args:
-        size_quota: ``(quota name, limit)`` checked on the non-whitespace length
-            (``("PolicySize", 6144)`` for a managed policy); ``None`` for inline
-            policies, whose quota is the sum the service checks.
+        size_quota: ``(quota name, limit)`` checked on the non-whitespace length:
+            ``("PolicySize", 6144)`` for a managed policy, the owner's quota for an
+            inline policy (``("UserPolicySize", 2048)``; the service then checks the
+            sum of all the owner's inline policies), ``None`` for no size check.
     """
 
     document = forms.CharField(
@@ -114,7 +119,7 @@ class PolicyDocumentForm(forms.Form):
             services._check_wire(document)
         except IAMError as exc:
             raise forms.ValidationError(exc.message, code="malformed_policy") from None
-        self.findings = find(document, self.kind)
+        self.findings = find(document, self.kind, self.size_quota[1] if self.size_quota else 0)
         errors = [f for f in self.findings if f.level == "ERROR"]
         if errors:
             raise forms.ValidationError(self.error_messages["malformed_policy"], code="malformed_policy",

@@ -68,7 +68,7 @@ def entity_url(subject: User | Group) -> str:
     """Where to go back to after changing a user's or group's policies: its detail page when
     the accounts app has one, else this app's permissions page for it."""
     try:
-        return subject.get_absolute_url() + "#permissions"
+        return subject.get_absolute_url() + "?tab=permissions"
     except NoReverseMatch:
         kind = "user" if isinstance(subject, User) else "group"
         name = subject.user_name if kind == "user" else subject.name
@@ -200,9 +200,11 @@ class PolicyValidateView(IAMActionRequiredMixin, View):
         kind = request.POST.get("kind", "identity")
         if kind not in ("identity", "resource", "trust"):
             kind = "identity"
+        max_size = request.POST.get("max_size", "")
+        max_size = int(max_size) if max_size.isdigit() and int(max_size) <= 131072 else None
         if len(document) > services.DOCUMENT_WIRE_MAX:
             return JsonResponse({"error": "The policy document is too long."}, status=400)
-        findings = find(document, kind)
+        findings = find(document, kind, max_size)
         return JsonResponse({"findings": [f.as_json() for f in findings], "size": services.policy_size(document),
                              "has_errors": any(f.level == "ERROR" for f in findings)})
 
@@ -606,7 +608,8 @@ class InlinePolicyCreateView(EntityMixin, TemplateView):
     def make_form(self, data=None):
         initial = {"document": self.inline.document, "name": self.inline.name} if self.editing \
             else {"document": DEFAULT_DOCUMENT}
-        return InlinePolicyForm(data, editing=self.editing, initial=initial)
+        return InlinePolicyForm(data, editing=self.editing, initial=initial,
+                                size_quota=services.INLINE_SIZE[self.entity_kind])
 
     def render_form(self, form, status=200):
         context = self.get_context_data(form=form, editing=self.editing,

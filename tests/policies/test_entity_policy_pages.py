@@ -177,3 +177,17 @@ def test_permission_scoped_to_one_user(alice_client, alice, bob, aws_managed_pol
                      {"policy_arns": [READ_ONLY]}).status_code == 302
     assert csrf_post(alice_client, "/iam/users/alice/policies/attach/",
                      {"policy_arns": [READ_ONLY]}).status_code == 403
+
+
+def test_one_inline_policy_over_the_users_quota_is_refused_in_the_editor(root_client, alice):
+    page = csrf_post(root_client, "/iam/users/alice/policies/inline/create/",
+                     {"name": "Huge", "document": sized_doc(2049)})
+    assert page.status_code == 400
+    assert "Cannot exceed quota for UserPolicySize: 2048" in page.content.decode()
+
+
+def test_changes_return_to_the_entitys_permissions_tab(root_client, alice, cashiers, aws_managed_policies):
+    response = csrf_post(root_client, "/iam/users/alice/policies/attach/", {"policy_arns": [READ_ONLY]})
+    assert response["Location"] == "/iam/users/alice/?tab=permissions"
+    response = csrf_post(root_client, "/iam/groups/Cashiers/policies/attach/", {"policy_arns": [READ_ONLY]})
+    assert response["Location"] == "/iam/groups/Cashiers/?tab=permissions"

@@ -59,6 +59,7 @@
       if (!url || !window.fetch) return;
       var body = new URLSearchParams();
       body.set("document", textarea.value);
+      body.set("max_size", editor.getAttribute("data-max-size") || "");
       fetch(url, {method: "POST", credentials: "same-origin", body: body,
                   headers: {"X-CSRFToken": csrfToken(textarea.form)}})
         .then(function (r) {
