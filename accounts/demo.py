@@ -93,8 +93,67 @@ def add_groups(result: DemoResult) -> None:
                 result.created.append(f"{user_name} in {name}")
 
 
+# ---------------------------------------------------------------------------
+# Roles: the seed's workstations. The employee (maria) starts the day as Cashier, then
+# switches to Inventory, which gives inventory access and takes the cash register's away.
+
+EMPLOYEE = "maria"
+ROLES = {
+    "Cashier": ("Cash register workstation: the employee assumes it at the till.", "CashRegister", {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ListCashRegister", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": "arn:aws:s3:::cash-register"},
+            {"Sid": "ReadCashRegister", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::cash-register/*"},
+        ],
+    }),
+    "Inventory": ("Inventory workstation: the employee assumes it to update the stock.", "InventorySystem", {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ListInventory", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": "arn:aws:s3:::inventory"},
+            {"Sid": "UpdateInventory", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+             "Resource": "arn:aws:s3:::inventory/*"},
+        ],
+    }),
+}
+SWITCH_POLICY = "SwitchToWorkstationRoles"
+
+
+def add_roles(result: DemoResult) -> None:
+    """Cashier and Inventory roles trusting the account, each with its inline policy, and
+    the employee allowed sts:AssumeRole on both (the account-principal trust needs it)."""
+    import json
+
+    from policies import services as policy_services
+    from policies.models import InlinePolicy
+
+    from . import roles
+    from .models import Role
+
+    account = result.account
+    for name, (description, policy_name, document) in ROLES.items():
+        role = Role.objects.for_account(account).filter(name__iexact=name).first()
+        if role is None:
+            role = roles.create_role(account, name=name, description=description,
+                                     trust_policy=roles.account_trust_policy(account.account_id))
+            result.created.append(f"role {name}")
+        if not InlinePolicy.objects.filter(role=role, name__iexact=policy_name).exists():
+            policy_services.put_role_policy(role, name=policy_name, document=json.dumps(document, indent=4))
+            result.created.append(f"inline policy {policy_name} on role {name}")
+    employee = services.get_user(account, EMPLOYEE)
+    if not InlinePolicy.objects.filter(user=employee, name__iexact=SWITCH_POLICY).exists():
+        resources = [account.arn(f"role/{name}") for name in ROLES]
+        document = {"Version": "2012-10-17", "Statement": [
+            {"Sid": "SwitchToWorkstationRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+             "Resource": resources}]}
+        policy_services.put_user_policy(employee, name=SWITCH_POLICY, document=json.dumps(document, indent=4))
+        result.created.append(f"{EMPLOYEE} may switch to the roles {', '.join(ROLES)}")
+
+
 # Run in this order; later issues append theirs.
-STEPS: list[Callable[[DemoResult], None]] = [add_alias, add_users, add_groups]
+STEPS: list[Callable[[DemoResult], None]] = [add_alias, add_users, add_groups, add_roles]
 
 
 @transaction.atomic
