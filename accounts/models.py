@@ -21,7 +21,9 @@ class AccountQuerySet(models.QuerySet):
     def for_signin(self, slug: str) -> "Account | None":
         """The account an IAM user sign-in names, by 12-digit id or by alias."""
         slug = (slug or "").strip().lower()
-        if not slug:
+        # Only a 12-digit id or a well-formed alias can name an account; anything else
+        # (a NUL byte, say, which PostgreSQL refuses outright) names none.
+        if not slug or len(slug) > 63 or not all(c.isascii() and (c.isalnum() or c == "-") for c in slug):
             return None
         return self.filter(Q(account_id=slug) | Q(alias=slug)).first()
 

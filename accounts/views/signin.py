@@ -167,16 +167,14 @@ def signout(request):
 
 @method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
 class PasswordChangeView(View):
-    """ChangePassword for an IAM user. The forced change at sign-in needs no permission,
-    as in AWS; a voluntary change needs iam:ChangePassword on the user's own ARN."""
+    """ChangePassword. The root user may always change its own password; for an IAM
+    user the forced change at sign-in needs no permission, as in AWS, and a voluntary
+    change needs iam:ChangePassword on the user's own ARN."""
 
     template_name = "accounts/password_change.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_root:
-            messages.info(request, "The root user changes its password in the account settings.")
-            return redirect("accounts:account_settings")
-        if not request.user.password_reset_required:
+        if not request.user.is_root and not request.user.password_reset_required:
             from policies.authz import access_denied
 
             auth = authorize(request, "iam:ChangePassword", request.user.arn)

@@ -150,6 +150,20 @@ def test_repeated_failures_are_throttled(root, settings):
     assert "Too many sign-in attempts" in response.content.decode()
 
 
-def test_signed_in_client_helper_works_for_iam_users(alice):
+def test_an_iam_user_without_policies_is_denied_the_dashboard(alice):
     client = signed_in_client(alice)
     assert client.get("/iam/").status_code == 403  # no policies: AccessDenied on the dashboard
+
+
+def test_an_account_url_with_a_nul_byte_or_odd_characters_is_404():
+    assert Client().get("/signin/%00/").status_code == 404
+    assert Client().get("/signin/%C3%A9t%C3%A9/").status_code == 404
+
+
+def test_root_changes_its_own_password_without_any_policy(root_client, root):
+    new = "Cold-Brew-Owner-2027!"
+    response = csrf_post(root_client, "/password/change/", {"old_password": ROOT_PASSWORD, "new_password": new,
+                                                            "new_password_confirm": new})
+    assert response.status_code == 302
+    root.refresh_from_db()
+    assert root.check_password(new)
