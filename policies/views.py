@@ -417,7 +417,9 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         entities = services.attached_entities(policy, request.iam.account)
         checks = [("iam:DetachUserPolicy", u.arn) for u in entities["users"]]
         checks += [("iam:DetachGroupPolicy", g.arn) for g in entities["groups"]]
+        checks += [("iam:DetachRolePolicy", r.arn) for r in entities.get("roles", [])]
         checks += [("iam:DeleteUserPermissionsBoundary", u.arn) for u in entities["boundary_users"]]
+        checks += [("iam:DeleteRolePermissionsBoundary", r.arn) for r in entities.get("boundary_roles", [])]
         if policy.versions.filter(is_default=False).exists():
             checks.append(("iam:DeletePolicyVersion", policy.arn))
         denied = first_denied(request, checks)
@@ -432,7 +434,7 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
 
 
 class PolicyEntityDetachView(PolicyObjectMixin, View):
-    """Detach the policy from one user or group, from the policy's Entities attached tab."""
+    """Detach the policy from one user, group or role, from the policy's Entities attached tab."""
 
     http_method_names = ["post"]
     iam_action = "iam:DetachUserPolicy"
@@ -452,13 +454,19 @@ class PolicyEntityDetachView(PolicyObjectMixin, View):
                 self.subject = accounts_services.get_user(account, name)
             elif kind == "group":
                 self.subject = accounts_services.get_group(account, name)
+            elif kind == "role":
+                from accounts.roles import get_role
+
+                self.subject = get_role(account, name)
             else:
-                raise Http404("Choose a user or a group.")
+                raise Http404("Choose a user, a group or a role.")
         except NoSuchEntity as exc:
             raise Http404(exc.message) from None
 
     def get_iam_action(self) -> str:
-        return "iam:DetachUserPolicy" if isinstance(self.subject, User) else "iam:DetachGroupPolicy"
+        if isinstance(self.subject, User):
+            return "iam:DetachUserPolicy"
+        return "iam:DetachGroupPolicy" if isinstance(self.subject, Group) else "iam:DetachRolePolicy"
 
     def get_resource_arn(self) -> str:
         return self.subject.arn

@@ -177,3 +177,34 @@ def test_version_posts_need_csrf(root_client, policy):
     assert root_client.post(url(policy, "versions/v2/set-default/")).status_code == 403
     assert root_client.post(url(policy, "delete/"), {"confirm": policy.name}).status_code == 403
     assert services.default_version(policy).version_id == "v1"
+
+
+TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+         '"arn:aws:iam::%s:root"}, "Action": "sts:AssumeRole"}]}')
+
+
+@pytest.fixture
+def cashier_role(account):
+    from accounts.roles import create_role
+
+    return create_role(account, name="Cashier", trust_policy=TRUST % account.account_id)
+
+
+def test_entities_tab_shows_roles_and_detaches_them(root_client, policy, cashier_role):
+    services.attach_role_policy(cashier_role, policy_arn=policy.arn)
+    text = root_client.get(url(policy, "entities/")).content.decode()
+    assert "Cashier" in text and "Role" in text
+    response = csrf_post(root_client, url(policy, "entities/detach/"), {"entity_type": "role",
+                                                                       "entity_name": "Cashier"})
+    assert response.status_code == 302 and not PolicyAttachment.objects.filter(role=cashier_role).exists()
+
+
+def test_delete_needs_detach_role_policy_for_attached_roles(alice_client, alice, policy, cashier_role):
+    services.attach_role_policy(cashier_role, policy_arn=policy.arn)
+    grant(alice, {"Effect": "Allow", "Action": "iam:DeletePolicy", "Resource": "*"})
+    page = csrf_post(alice_client, url(policy, "delete/"), {"confirm": policy.name})
+    assert page.status_code == 403
+    assert f"iam:DetachRolePolicy on resource: {cashier_role.arn}" in page.content.decode()
+    grant(alice, {"Effect": "Allow", "Action": "iam:DetachRolePolicy", "Resource": cashier_role.arn})
+    assert csrf_post(alice_client, url(policy, "delete/"), {"confirm": policy.name}).status_code == 302
+    assert not ManagedPolicy.objects.filter(pk=policy.pk).exists()
