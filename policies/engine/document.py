@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .conditions import parse_date, parse_operator
@@ -116,9 +116,9 @@ def to_text(document: object) -> str:
             return bytes(document).decode("utf-8")
         except UnicodeDecodeError as error:
             raise JsonSyntaxError("the document is not UTF-8 text", error.start) from None
-    if isinstance(document, dict):
+    if isinstance(document, Mapping):
         try:
-            return json.dumps(document, indent=4, ensure_ascii=False, allow_nan=False)
+            return json.dumps(dict(document), indent=4, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError, RecursionError) as error:
             raise JsonSyntaxError(f"the document cannot be written as JSON: {error}", 0) \
                 from None

@@ -43,7 +43,14 @@ class Request:
     caller: Caller = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        prefix, _, name = str(self.action).lower().partition(":")
+        if not isinstance(self.action, str):
+            object.__setattr__(self, "action", "" if self.action is None else str(self.action))
+        if not isinstance(self.resource, str):
+            object.__setattr__(self, "resource",
+                               "*" if self.resource is None else str(self.resource))
+        if self.principal is not None and not isinstance(self.principal, str):
+            object.__setattr__(self, "principal", str(self.principal))
+        prefix, _, name = self.action.lower().partition(":")
         normalized = normalize_context(self.context or {})
         principal_arn = normalized.get("aws:principalarn")
         object.__setattr__(self, "prefix", prefix)

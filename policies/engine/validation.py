@@ -357,9 +357,10 @@ class _Lints:
                 for other in range(len(statements)):
                     if other != later and canon[other] != canon[later] and _covers(
                             statements[other], st):
+                        label = _label(self.doc, statements[other])
                         self.add(WARNING, "REDUNDANT_STATEMENT",
-                                 f"Statement {other} ({_label(self.doc, statements[other])}) already "
-                                 "covers every request this statement covers.",
+                                 f"Statement {other} ({label}) already covers every request "
+                                 "this statement covers.",
                                  st.node, st.path, st)
                         break
 

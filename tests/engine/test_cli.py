@@ -72,7 +72,8 @@ def test_cases_reads_directories_and_several_files(tmp_path):
 
 def test_all_optional_case_fields_are_used(tmp_path):
     bucket = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::receipts/*"}]}
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": "arn:aws:s3:::receipts/*"}]}
     path = write(tmp_path / "a.json", [case("denied by bucket", "explicitDeny",
                                             session_policies=[ALLOW], resource_policy=bucket)])
     result = run("cases", str(path), "--verbose")

@@ -256,15 +256,15 @@ ASSUME = doc(stmt(action="sts:AssumeRole", resource=ROLE))
 
 TRUST = [
     ("naming the caller suffices alone", trust({"AWS": ALICE}), [], "allowed", None, "principal"),
-    ("naming the account needs the caller's own allow", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
-     [], "implicitDeny", "identity", "account"),
+    ("naming the account needs the caller's own allow",
+     trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), [], "implicitDeny", "identity", "account"),
     ("naming the account with the caller's own allow",
      trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), [ASSUME], "allowed", None, "account"),
     ("naming the bare account id", trust({"AWS": ACCOUNT}), [ASSUME], "allowed", None, "account"),
     ("not naming the caller refuses even with an identity allow", trust({"AWS": BOB}), [ASSUME],
      "implicitDeny", "resource", None),
-    ("a trust condition that fails", trust({"AWS": ALICE},
-                                           Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+    ("a trust condition that fails",
+     trust({"AWS": ALICE}, Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
      [ASSUME], "implicitDeny", "resource", None),
     ("a deny in the caller's policies wins", trust({"AWS": ALICE}),
      [doc(stmt("Deny", "sts:AssumeRole", ROLE))], "explicitDeny", "identity", "principal"),
@@ -304,9 +304,11 @@ def test_role_chaining_through_the_role_arn():
 # ---------------------------------------------------------------- what a decision says
 
 REASONS = [
-    ("implicitDeny", "identity", "because no identity-based policy allows the iam:CreateUser action"),
+    ("implicitDeny", "identity",
+     "because no identity-based policy allows the iam:CreateUser action"),
     ("explicitDeny", "identity", "with an explicit deny in an identity-based policy"),
-    ("implicitDeny", "boundary", "because no permissions boundary allows the iam:CreateUser action"),
+    ("implicitDeny", "boundary",
+     "because no permissions boundary allows the iam:CreateUser action"),
     ("explicitDeny", "boundary", "with an explicit deny in a permissions boundary"),
     ("implicitDeny", "session", "because no session policy allows the iam:CreateUser action"),
     ("explicitDeny", "session", "with an explicit deny in a session policy"),
@@ -443,3 +445,8 @@ def test_requests_are_hashable_and_compare_by_value():
     one = request(aws__username="alice")
     two = request(aws__username="alice")
     assert one == two and hash(one) == hash(two)
+
+
+def test_a_request_tolerates_missing_or_odd_fields():
+    assert Request("s3:ListAllMyBuckets", None).resource == "*"  # type: ignore[arg-type]
+    assert evaluate(Request(None), identity=[ALLOW]).decision == "implicitDeny"  # type: ignore[arg-type]

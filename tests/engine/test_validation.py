@@ -341,7 +341,8 @@ def test_unknown_actions_of_known_services_are_flagged():
 
 
 def test_findings_other_than_errors_carry_locations():
-    text = '{\n  "Statement": [\n    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}\n  ]\n}'
+    text = ('{\n  "Statement": [\n'
+            '    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}\n  ]\n}')
     by_code = {f.code: f for f in validate(text)}
     assert by_code["MISSING_VERSION"].location == Location(None, None, 1, 1, "$")
     assert by_code["ALLOW_NOT_ACTION"].location == Location(0, None, 3, 25,
