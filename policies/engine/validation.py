@@ -51,7 +51,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from .compiled import CompiledStatement, compile_document
+from .compiled import CompiledStatement, compile_document, infer_kind
 from .conditions import parse_number, parse_operator
 from .document import Document, StatementNode, check, key_path, strings_of, to_text
 from .findings import ERROR, LEVELS, SECURITY_WARNING, SUGGESTION, WARNING, Finding
@@ -76,14 +76,15 @@ _MULTI_VALUED = frozenset({"aws:tagkeys", "aws:calledvia", "aws:principalorgpath
 _MAX_PAIRWISE = 200  # statements compared pairwise for redundancy
 
 
-def validate(text: object, kind: str = "identity", *, max_size: int | None = None
+def validate(text: object, kind: str | None = "identity", *, max_size: int | None = None
              ) -> list[Finding]:
     """Check a policy document. Never raises.
 
     Args:
         text: JSON text, UTF-8 bytes or a dict (anything else is an ERROR finding).
         kind: ``"identity"`` (managed or inline identity policy; also ``"boundary"``,
-            ``"session"``), ``"trust"`` (a role's trust policy) or ``"resource"``.
+            ``"session"``), ``"trust"`` (a role's trust policy) or ``"resource"``; None to
+            read it from the document as ``Policy.from_json`` does.
         max_size: size quota in non-whitespace characters: None for the kind's default
             (6144 identity, 2048 trust), e.g. 2048/5120/10240 for user/group/role inline
             policies, 0 for none.
@@ -99,11 +100,13 @@ def validate(text: object, kind: str = "identity", *, max_size: int | None = Non
                         detail=f"The validator could not read this document ({error!r}).")]
 
 
-def _validate(document: object, kind: str, max_size: int | None) -> list[Finding]:
+def _validate(document: object, kind: str | None, max_size: int | None) -> list[Finding]:
     try:
         text = to_text(document)
     except JsonSyntaxError as error:
         return [Finding(ERROR, "INVALID_JSON", "Syntax errors in policy.", detail=str(error))]
+    if kind is None:
+        kind = infer_kind(text)
     parsed, errors = check(text, kind, max_size)
     if errors or parsed is None:
         return errors

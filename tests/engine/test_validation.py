@@ -66,9 +66,16 @@ def test_deep_nesting_is_an_error_not_a_crash():
     assert errors({"Version": "2012-10-17", "Statement": allow(Condition=nested)})
 
 
-@pytest.mark.parametrize("kind", ["nonsense", "", None, 3, ["identity"]])
+@pytest.mark.parametrize("kind", ["nonsense", "", 3, ["identity"]])
 def test_an_unknown_kind_is_an_error_finding(kind):
     assert [f.code for f in validate(doc(allow()), kind=kind)] == ["UNKNOWN_KIND"]
+
+
+def test_kind_none_reads_the_kind_from_the_document():
+    trust = {"Version": "2012-10-17", "Statement": {
+        "Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}}
+    assert errors(trust, None) == []
+    assert errors(trust)[0] == "Policy document should not specify a principal."
 
 
 def test_a_bad_max_size_is_an_error_finding():
