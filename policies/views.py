@@ -50,13 +50,49 @@ from .summary import numbered_lines, summarize
 PAGE_SIZE = 100
 
 
-def first_denied(request, checks: list[tuple[str, str]]):
-    """The first of ``(action, resource)`` the caller may not perform, as an Authorization, or None."""
-    for action, resource in checks:
-        auth = authorize(request, action, resource)
+def first_denied(request, checks: list[tuple[Any, ...]]):
+    """The first of ``(action, resource[, context])`` the caller may not perform, as an
+    Authorization, or None when every one is allowed."""
+    for action, resource, *rest in checks:
+        auth = authorize(request, action, resource, (rest[0] if rest else None) or None)
         if not auth:
             return auth
     return None
+
+
+def boundary_context(user: User, boundary_arn: str | None = None) -> dict[str, str]:
+    """``iam:PermissionsBoundary`` as IAM sets it for actions on a user: the ARN of the user's
+    current boundary (or, for PutUserPermissionsBoundary, of the boundary being set)."""
+    if boundary_arn is None:
+        found = PermissionsBoundary.objects.filter(user=user).select_related("policy__account").first()
+        boundary_arn = found.policy.arn if found else ""
+    return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
+
+
+class ConditionalIAMActionMixin(IAMActionRequiredMixin):
+    """:class:`~policies.authz.IAMActionRequiredMixin` whose checks carry IAM's condition keys.
+
+    IAM gives ``iam:PolicyARN`` to Attach/Detach*Policy and ``iam:PermissionsBoundary`` to
+    the actions on a user, which is how an administrator delegates "attach only these
+    policies" or "manage only users bounded by this boundary" without letting anyone
+    escalate. A view lists the checks of one request in :meth:`get_authorizations`
+    (several when one form attaches several policies); every one must be allowed.
+    """
+
+    def get_condition_context(self) -> dict[str, Any]:
+        return {}
+
+    def get_authorizations(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(self.get_iam_action(), self.get_resource_arn(), self.get_condition_context())]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.setup_objects()
+            denied = first_denied(request, self.get_authorizations())
+            if denied is not None:
+                return access_denied(request, denied)
+        # Skip IAMActionRequiredMixin.dispatch: its check (without the keys) is done above.
+        return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)
 
 
 def iam_error(request, exc: IAMError, back_url: str = ""):
@@ -415,10 +451,15 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         entities = services.attached_entities(policy, request.iam.account)
-        checks = [("iam:DetachUserPolicy", u.arn) for u in entities["users"]]
-        checks += [("iam:DetachGroupPolicy", g.arn) for g in entities["groups"]]
-        checks += [("iam:DetachRolePolicy", r.arn) for r in entities.get("roles", [])]
-        checks += [("iam:DeleteUserPermissionsBoundary", u.arn) for u in entities["boundary_users"]]
+        bounds = {b.user_id: b.policy.arn for b in PermissionsBoundary.objects.filter(
+            user__in=entities["users"] + entities["boundary_users"]).select_related("policy__account")}
+        arn = {"iam:PolicyARN": policy.arn}
+        checks = [("iam:DetachUserPolicy", u.arn, {**boundary_context(u, bounds.get(u.pk, "")), **arn})
+                  for u in entities["users"]]
+        checks += [("iam:DetachGroupPolicy", g.arn, arn) for g in entities["groups"]]
+        checks += [("iam:DetachRolePolicy", r.arn, arn) for r in entities.get("roles", [])]
+        checks += [("iam:DeleteUserPermissionsBoundary", u.arn, boundary_context(u, bounds.get(u.pk, "")))
+                   for u in entities["boundary_users"]]
         checks += [("iam:DeleteRolePermissionsBoundary", r.arn) for r in entities.get("boundary_roles", [])]
         if policy.versions.filter(is_default=False).exists():
             checks.append(("iam:DeletePolicyVersion", policy.arn))
@@ -433,7 +474,7 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         return redirect("policies:policy_list")
 
 
-class PolicyEntityDetachView(PolicyObjectMixin, View):
+class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View):
     """Detach the policy from one user, group or role, from the policy's Entities attached tab."""
 
     http_method_names = ["post"]
@@ -471,6 +512,10 @@ class PolicyEntityDetachView(PolicyObjectMixin, View):
     def get_resource_arn(self) -> str:
         return self.subject.arn
 
+    def get_condition_context(self) -> dict[str, Any]:
+        context = boundary_context(self.subject) if isinstance(self.subject, User) else {}
+        return {**context, "iam:PolicyARN": self.policy.arn}
+
     def post(self, request, **kwargs):
         back = reverse("policies:policy_entities", args=[self.policy.owner, self.policy.name])
         try:
@@ -485,10 +530,14 @@ class PolicyEntityDetachView(PolicyObjectMixin, View):
 # A user's or group's policies
 
 
-class EntityMixin(IAMActionRequiredMixin):
-    """Loads the user or group named by the URL (404 outside the caller's account)."""
+class EntityMixin(ConditionalIAMActionMixin):
+    """Loads the user or group named by the URL (404 outside the caller's account); actions
+    on a user carry its boundary as ``iam:PermissionsBoundary``."""
 
     entity_kind = "user"  # or "group"
+
+    def get_condition_context(self) -> dict[str, Any]:
+        return boundary_context(self.subject) if self.entity_kind == "user" else {}
 
     def setup_objects(self) -> None:
         account = self.request.iam.account
@@ -526,9 +575,21 @@ class EntityPermissionsView(EntityMixin, TemplateView):
 
 
 class EntityAttachView(EntityMixin, TemplateView):
-    """Add permissions › Attach policies directly: pick managed policies (10 at most attached)."""
+    """Add permissions › Attach policies directly: pick managed policies (10 at most attached).
+
+    Opening the page lists policies (``iam:ListPolicies``); attaching authorises
+    Attach{User,Group}Policy once per chosen policy, with ``iam:PolicyARN``.
+    """
 
     template_name = "policies/entity_attach.html"
+
+    def get_authorizations(self):
+        if self.request.method != "POST":
+            return [("iam:ListPolicies", "*", {})]
+        context = self.get_condition_context()
+        arns = self.request.POST.getlist("policy_arns") or [""]
+        return [(self.iam_action, self.subject.arn, {**context, "iam:PolicyARN": arn} if arn else context)
+                for arn in arns]
 
     def offered(self):
         account = self.request.iam.account
@@ -582,6 +643,10 @@ class EntityDetachView(EntityMixin, TemplateView):
 
     def policy_arn(self) -> str:
         return (self.request.POST.get("policy_arn") or self.request.GET.get("policy_arn") or "").strip()
+
+    def get_condition_context(self) -> dict[str, Any]:
+        context = super().get_condition_context()
+        return {**context, "iam:PolicyARN": self.policy_arn()} if self.policy_arn() else context
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -688,6 +753,13 @@ class UserBoundaryView(EntityMixin, TemplateView):
     template_name = "policies/user_boundary.html"
     entity_kind = "user"
     iam_action = "iam:PutUserPermissionsBoundary"
+
+    def get_authorizations(self):
+        if self.request.method != "POST":
+            return [("iam:ListPolicies", "*", {})]  # the page lists the policies to choose from
+        # IAM gives the boundary being set as iam:PermissionsBoundary.
+        new = self.request.POST.get("policy_arn", "")
+        return [(self.iam_action, self.subject.arn, boundary_context(self.subject, new) if new else {})]
 
     def render_form(self, form, status=200):
         current = PermissionsBoundary.objects.filter(user=self.subject).select_related("policy__account").first()

@@ -191,3 +191,43 @@ def test_changes_return_to_the_entitys_permissions_tab(root_client, alice, cashi
     assert response["Location"] == "/iam/users/alice/?tab=permissions"
     response = csrf_post(root_client, "/iam/groups/Cashiers/policies/attach/", {"policy_arns": [READ_ONLY]})
     assert response["Location"] == "/iam/groups/Cashiers/?tab=permissions"
+
+
+# ---------------------------------------------------------------------------
+# Delegation with IAM's condition keys: no escalation past what the delegate was given.
+
+S3_READ = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def test_attach_is_limited_by_iam_policy_arn(alice_client, alice, bob, aws_managed_policies):
+    grant(alice, {"Effect": "Allow", "Action": "iam:ListPolicies", "Resource": "*"},
+          {"Effect": "Allow", "Action": ["iam:AttachUserPolicy", "iam:DetachUserPolicy"], "Resource": "*",
+           "Condition": {"ArnEquals": {"iam:PolicyARN": S3_READ}}})
+    assert alice_client.get("/iam/users/bob/policies/attach/").status_code == 200
+    denied = csrf_post(alice_client, "/iam/users/bob/policies/attach/", {"policy_arns": [S3_READ, ADMIN]})
+    assert denied.status_code == 403
+    assert f"iam:AttachUserPolicy on resource: {bob.arn}" in denied.content.decode()
+    assert not PolicyAttachment.objects.filter(user=bob).exists()  # all or nothing
+    assert csrf_post(alice_client, "/iam/users/bob/policies/attach/", {"policy_arns": [S3_READ]}).status_code == 302
+    assert csrf_post(alice_client, "/iam/users/alice/policies/attach/", {"policy_arns": [ADMIN]}).status_code == 403
+    assert csrf_post(alice_client, "/iam/users/bob/policies/detach/", {"policy_arn": S3_READ}).status_code == 302
+
+
+def test_managing_users_is_limited_by_their_permissions_boundary(alice_client, alice, bob, account,
+                                                                 aws_managed_policies):
+    boundary = services.create_policy(account, name="DeveloperBoundary", document=doc())
+    grant(alice, {"Effect": "Allow", "Action": ["iam:ListPolicies"], "Resource": "*"},
+          {"Effect": "Allow", "Action": ["iam:PutUserPolicy", "iam:PutUserPermissionsBoundary"], "Resource": "*",
+           "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary.arn}}})
+    inline = {"name": "Extra", "document": doc()}
+    # bob has no boundary yet: alice may not give him inline permissions...
+    assert csrf_post(alice_client, "/iam/users/bob/policies/inline/create/", inline).status_code == 403
+    # ...nor set any boundary but the agreed one...
+    other = csrf_post(alice_client, "/iam/users/bob/permissions-boundary/", {"policy_arn": S3_READ})
+    assert other.status_code == 403 and "iam:PutUserPermissionsBoundary" in other.content.decode()
+    assert csrf_post(alice_client, "/iam/users/bob/permissions-boundary/",
+                     {"policy_arn": boundary.arn}).status_code == 302
+    # ...after which she can.
+    assert csrf_post(alice_client, "/iam/users/bob/policies/inline/create/", inline).status_code == 302
+    assert InlinePolicy.objects.filter(user=bob, name="Extra").exists()
