@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from .conditions import parse_date, parse_operator
 from .findings import ERROR, Finding, Location
+from .formats import TRUST_ACTIONS, action_error, principal_value_ok, resource_format_error
 from .jsontext import JsonSyntaxError, Node, Source, parse
 
 __all__ = [
@@ -67,27 +68,9 @@ _TOP_ELEMENTS = ("Version", "Id", "Statement", "Conditions")
 _STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
                        "Principal", "NotPrincipal", "Condition")
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
-_PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e",
-                         "aws-iso-f", "aws-eusc", "*"})
-_IAM_RESOURCE_TYPES = ("user/", "federated-user/", "role/", "group/", "instance-profile/",
-                       "mfa/", "server-certificate/", "policy/", "sms-mfa/", "saml-provider/",
-                       "oidc-provider/", "report/", "access-report/")
-_IAM_EXTRA_RESOURCE_TYPES = ("u2f/",)  # accepted although IAM's message does not list it
-_S3_REGIONAL_TYPES = ("accesspoint/", "job/", "storage-lens/", "storage-lens-group/",
-                      "access-grants/", "async-request/")
-_TRUST_ACTIONS = frozenset(a.lower() for a in (
-    "sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
-    "sts:DecodeAuthorizationMessage", "sts:GetAccessKeyInfo", "sts:GetCallerIdentity",
-    "sts:GetFederationToken", "sts:GetServiceBearerToken", "sts:GetSessionToken",
-    "sts:SetSourceIdentity", "sts:TagSession"))
 # IAM's message says [0-9A-Za-z]*, yet documents IAM accepted (iam-grammar-cases.json,
 # moto-valid-39/40) have Sids with underscores: we accept "_" (validation warns about it).
 _SID = re.compile(r"[0-9A-Za-z_]*")
-_VENDOR = re.compile(r"[A-Za-z0-9.\-]*")
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
-#: A principal's unique id (AIDA..., AROA...): IAM writes these into a trust policy in place
-#: of a deleted principal's ARN, so stored documents may hold them.
-_UNIQUE_ID = re.compile(r"A[A-Z]{3}[A-Z0-9]{12,124}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Stages, in IAM's order.
@@ -480,7 +463,7 @@ def _resources(doc: Document, out: _Collector) -> None:
                                                            f"{st.path}.{element}")
                       if v is not None]
             for value, node, path in sorted(values, key=lambda item: item[0], reverse=True):
-                message = _resource_format_error(value)
+                message = resource_format_error(value)
                 if message is not None:
                     format_error_seen = True
                     order -= 1
@@ -498,38 +481,6 @@ def _resources(doc: Document, out: _Collector) -> None:
                     out.add(_LEGACY, "RESOURCE_LEGACY", LEGACY, node.start, path, st,
                             detail="The ARN has too few segments or no service: "
                                    "arn:partition:service:region:account:resource.")
-
-
-def _resource_format_error(resource: str) -> str | None:
-    if resource == "*":
-        return None
-    _, colon, rest = resource.partition(":")
-    if not colon:
-        return f'Resource {resource} must be in ARN format or "*".'
-    partition, colon, rest = rest.partition(":")
-    if partition not in _PARTITIONS:
-        parts = rest.split(":")
-        arn1 = parts[0] if parts[0] != "" or len(parts) > 1 else "*"
-        arn2 = parts[1] if len(parts) > 1 else "*"
-        arn3 = parts[2] if len(parts) > 2 else "*"
-        arn4 = ":".join(parts[3:]) if len(parts) > 3 else "*"
-        return (f'Partition "{partition}" is not valid for resource '
-                f'"arn:{partition}:{arn1}:{arn2}:{arn3}:{arn4}".')
-    service, _, rest = rest.partition(":")
-    if not colon or "*" in service or "?" in service:
-        return "Resource vendor must be fully qualified and cannot contain regexes."
-    region, _, rest = rest.partition(":")
-    _account, _, resource_part = rest.partition(":")
-    if region:
-        if service == "iam":
-            return f"IAM resource {resource} cannot contain region information."
-        if service == "s3" and not resource_part.startswith(_S3_REGIONAL_TYPES):
-            return f"Resource {resource} can not contain region information."
-    if service == "iam" and resource_part not in ("*", "root") and not resource_part.startswith(
-            _IAM_RESOURCE_TYPES + _IAM_EXTRA_RESOURCE_TYPES):
-        return ('IAM resource path must either be "*" or start with '
-                + ", ".join(_IAM_RESOURCE_TYPES) + ".")
-    return None
 
 
 def _sids(doc: Document, kind: str, out: _Collector) -> None:
@@ -570,22 +521,11 @@ def _action_prefixes(doc: Document, out: _Collector) -> None:
             for value, node, path in strings_of(st.get(element), f"{st.path}.{element}"):
                 if value is None:
                     continue
-                message = _action_error(value)
+                message = action_error(value)
                 if message is not None:
                     out.add(_ACTION_PREFIX, "INVALID_ACTION", message, node.start, path, st,
                             detail='An action is "*" or "service:ActionName", e.g. '
                                    '"s3:GetObject" or "iam:List*".')
-
-
-def _action_error(action: str) -> str | None:
-    parts = action.split(":")
-    if len(parts) == 1 and action != "*":
-        return "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
-    if len(parts) > 2:
-        return "Actions/Condition can contain only one colon."
-    if len(parts) == 2 and _VENDOR.fullmatch(parts[0]) is None:
-        return f"Vendor {parts[0]} is not valid"
-    return None
 
 
 def _kind_rules(doc: Document, kind: str, out: _Collector) -> None:
@@ -608,7 +548,7 @@ def _kind_rules(doc: Document, kind: str, out: _Collector) -> None:
             _principal_values(st, principal, f"{st.path}.{element}", out)
         if kind == "trust":
             for value, node, path in strings_of(st.get("Action"), f"{st.path}.Action"):
-                if value is not None and value.lower() not in _TRUST_ACTIONS:
+                if value is not None and value.lower() not in TRUST_ACTIONS:
                     out.add(_KIND, "INVALID_TRUST_ACTION",
                             "Trust Policy statement actions can only be sts:AssumeRole, "
                             "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity",
@@ -632,21 +572,9 @@ def _kind_rules(doc: Document, kind: str, out: _Collector) -> None:
 def _principal_values(st: StatementNode, principal: Node, path: str, out: _Collector) -> None:
     for member in principal.members:
         for value, node, value_path in strings_of(member.value, key_path(path, member.key)):
-            if value is None or _principal_value_ok(member.key, value):
+            if value is None or principal_value_ok(member.key, value):
                 continue
             out.add(_KIND, "INVALID_PRINCIPAL",
                     f'Invalid principal in policy: "{member.key}":"{value}"', node.start,
                     value_path, st,
                     detail="Name an account id, an ARN without wildcards, or \"*\".")
-
-
-def _principal_value_ok(kind: str, value: str) -> bool:
-    if not value or any(c.isspace() for c in value):
-        return False
-    if kind == "AWS":
-        if value == "*" or _ACCOUNT_ID.fullmatch(value) or _UNIQUE_ID.fullmatch(value):
-            return True
-        parts = value.split(":", 5)
-        return (len(parts) == 6 and parts[0] == "arn" and bool(parts[2])
-                and "*" not in value and "?" not in value)
-    return "*" not in value and "?" not in value
