@@ -60,6 +60,14 @@ def first_denied(request, checks: list[tuple[Any, ...]]):
     return None
 
 
+def tag_context(tags: list[tuple[str, str]]) -> dict[str, Any]:
+    """The request-tag condition keys of a call that tags what it creates."""
+    context: dict[str, Any] = {f"aws:RequestTag/{key}": value for key, value in tags}
+    if tags:
+        context["aws:TagKeys"] = [key for key, _ in tags]
+    return context
+
+
 def boundary_context(user: User, boundary_arn: str | None = None) -> dict[str, str]:
     """``iam:PermissionsBoundary`` as IAM sets it for actions on a user: the ARN of the user's
     current boundary (or, for PutUserPermissionsBoundary, of the boundary being set)."""
@@ -85,11 +93,15 @@ class ConditionalIAMActionMixin(IAMActionRequiredMixin):
     def get_authorizations(self) -> list[tuple[str, str, dict[str, Any]]]:
         return [(self.get_iam_action(), self.get_resource_arn(), self.get_condition_context())]
 
+    def may_proceed(self, denied) -> bool:
+        """Whether a denied check may still let the page open (a step before the real call)."""
+        return False
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.setup_objects()
             denied = first_denied(request, self.get_authorizations())
-            if denied is not None:
+            if denied is not None and not self.may_proceed(denied):
                 return access_denied(request, denied)
         # Skip IAMActionRequiredMixin.dispatch: its check (without the keys) is done above.
         return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)
@@ -163,9 +175,19 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
 # Create policy: JSON editor → review and create
 
 
-class PolicyCreateWizard(IAMActionRequiredMixin, SessionWizardView):
+def _is_request_tag_key(key: str) -> bool:
+    return key == "aws:TagKeys" or key.startswith("aws:RequestTag/")
+
+
+class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
     """Create policy (iam-facts §8.4): step 1 the JSON editor, step 2 name, description, tags
-    and the permissions summary. CreatePolicy is authorised on the new policy's ARN."""
+    and the permissions summary.
+
+    CreatePolicy is authorised on the new policy's ARN with the request's tags
+    (``aws:RequestTag/<key>``, ``aws:TagKeys``) when the review step is submitted. Before
+    that the flow is checked on ``policy/*`` and may open when the only thing missing
+    is the tags the review step will supply.
+    """
 
     iam_action = "iam:CreatePolicy"
     form_list = [("permissions", PolicyDocumentForm), ("review", PolicyDetailsForm)]
@@ -175,10 +197,27 @@ class PolicyCreateWizard(IAMActionRequiredMixin, SessionWizardView):
     def new_arn(self, name: str = "*") -> str:
         return self.request.iam.account.arn(f"policy/{name}")
 
+    def is_final(self) -> bool:
+        post = self.request.POST
+        return (self.request.method == "POST" and post.get("policy_create_wizard-current_step") == "review"
+                and "wizard_goto_step" not in post)
+
     def get_resource_arn(self) -> str:
         # Opening the flow names no policy yet; submitting the review step names it.
-        name = self.request.POST.get("review-name", "").strip() if self.request.method == "POST" else ""
+        name = self.request.POST.get("review-name", "").strip() if self.is_final() else ""
         return self.new_arn(name or "*")
+
+    def get_condition_context(self) -> dict[str, Any]:
+        if not self.is_final():
+            return {}
+        keys = [k.strip() for k in self.request.POST.getlist("review-tag_key")]
+        values = [v.strip() for v in self.request.POST.getlist("review-tag_value")]
+        return tag_context([(k, v) for k, v in zip(keys, values + [""] * len(keys)) if k])
+
+    def may_proceed(self, denied) -> bool:
+        missing = getattr(denied.engine_decision, "missing_context", ()) or ()
+        return (not self.is_final() and denied.decision == "implicitDeny" and bool(missing)
+                and all(_is_request_tag_key(key) for key in missing))
 
     def get_template_names(self):
         return [self.templates[self.steps.current]]
@@ -210,7 +249,8 @@ class PolicyCreateWizard(IAMActionRequiredMixin, SessionWizardView):
     def done(self, form_list, form_dict, **kwargs):
         document = form_dict["permissions"].cleaned_data["document"]
         details = form_dict["review"].cleaned_data
-        denied = first_denied(self.request, [("iam:CreatePolicy", self.new_arn(details["name"]))])
+        denied = first_denied(self.request, [("iam:CreatePolicy", self.new_arn(details["name"]),
+                                              tag_context(details["tags"]))])
         if denied is not None:
             return access_denied(self.request, denied)
         try:

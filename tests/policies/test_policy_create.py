@@ -140,3 +140,14 @@ def test_create_is_authorised_on_the_new_policys_arn(alice_client, alice, accoun
     assert (f"iam:CreatePolicy on resource: arn:aws:iam::{account.account_id}:policy/AdminEverything with an "
             "explicit deny") in denied.content.decode()
     assert step2(alice_client, name="ReceiptsReadOnly").status_code in (200, 302)
+
+
+def test_create_policy_sees_the_request_tags(alice_client, alice, account):
+    grant(alice, {"Effect": "Allow", "Action": "iam:CreatePolicy", "Resource": "*",
+                  "Condition": {"StringEquals": {"aws:RequestTag/team": "cafe"}}})
+    step1(alice_client, doc())
+    untagged = step2(alice_client)
+    assert untagged.status_code == 403
+    step1(alice_client, doc())
+    tagged = step2(alice_client, tag_key=["team"], tag_value=["cafe"])
+    assert tagged.status_code == 302
