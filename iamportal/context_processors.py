@@ -1,30 +1,103 @@
-"""Context every console page needs: the caller's identity and the navigation."""
+"""Context every console page needs: the caller's identity and the navigation.
+
+Each navigation item names the IAM action (and the resource) its page authorises, the
+same as the page's view (``tests/policies/test_navigation.py`` keeps the two in sync).
+The items the caller may not open are shown greyed, with AWS's AccessDenied message,
+instead of as links that would end on a 403 page. The caller's policy set is loaded
+once per request and cached on ``request.iam``, so the checks cost no query beyond
+that first load, and the items are computed once per request however many templates
+render.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.urls import NoReverseMatch, reverse
 
-# (label, url name, IAM action that opening it needs, section)
+from policies.authz import authorize
+
+
+class NavItem(NamedTuple):
+    """One entry of the IAM navigation.
+
+    Attributes:
+        label: what the menu says.
+        url_name: the page.
+        action: the IAM action that opening the page needs (the view's ``iam_action``).
+        section: the heading it sits under, or None.
+        resource: the resource the page authorises, relative to the caller's account
+            (``"user/"`` → ``arn:aws:iam::<account>:user/``), or ``"*"``.
+    """
+
+    label: str
+    url_name: str
+    action: str
+    section: str | None
+    resource: str = "*"
+
+
 NAVIGATION = [
-    ("Dashboard", "iamportal:dashboard", "iam:GetAccountSummary", None),
-    ("User groups", "accounts:group_list", "iam:ListGroups", "Access management"),
-    ("Users", "accounts:user_list", "iam:ListUsers", "Access management"),
-    ("Roles", "accounts:role_list", "iam:ListRoles", "Access management"),
-    ("Policies", "policies:policy_list", "iam:ListPolicies", "Access management"),
-    ("Account settings", "accounts:account_settings", "iam:GetAccountPasswordPolicy", "Access management"),
+    NavItem("Dashboard", "iamportal:dashboard", "iam:GetAccountSummary", None),
+    NavItem("User groups", "accounts:group_list", "iam:ListGroups", "Access management", "group/"),
+    NavItem("Users", "accounts:user_list", "iam:ListUsers", "Access management", "user/"),
+    NavItem("Roles", "accounts:role_list", "iam:ListRoles", "Access management", "role/"),
+    NavItem("Policies", "policies:policy_list", "iam:ListPolicies", "Access management"),
+    NavItem("Account settings", "accounts:account_settings", "iam:ListAccountAliases", "Access management"),
+    NavItem("Policy simulator", "policies:simulator", "iam:SimulatePrincipalPolicy", "Tools", "@self"),
 ]
+
+
+def item_resource(identity, item: NavItem) -> str:
+    """The ARN the item's page authorises for ``identity``.
+
+    ``"@self"`` is the caller's own user (or, in a role session, role): the policy
+    simulator opens with the caller preselected.
+    """
+    if item.resource == "@self":
+        if identity.role_session is not None:
+            return identity.role_session.role.arn
+        if identity.principal_type == "User":
+            return identity.user.arn
+        return "*"
+    if item.resource == "*":
+        return "*"
+    return identity.account.arn(item.resource)
+
+
+def item_action(identity, item: NavItem) -> str:
+    """The action the item's page authorises (the simulator without a principal to
+    preselect, as for root, simulates custom policies)."""
+    if item.resource == "@self" and identity.principal_type == "Account":
+        return "iam:SimulateCustomPolicy"
+    return item.action
+
+
+def navigation_for(request) -> list[dict]:
+    """The navigation of ``request``: each item with ``allowed``, and ``denied`` (the
+    Authorization, for its message) when the caller may not open it. Computed once per
+    request."""
+    cached = getattr(request, "_iam_navigation", None)
+    if cached is not None:
+        return cached
+    identity = request.iam
+    items = []
+    for item in NAVIGATION:
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue  # that part of the console is not installed
+        auth = authorize(request, item_action(identity, item), item_resource(identity, item))
+        active = request.path == url if item.url_name == "iamportal:dashboard" else request.path.startswith(url)
+        items.append({"label": item.label, "url": url, "action": auth.action, "resource": auth.resource,
+                      "section": item.section, "active": active, "allowed": auth.allowed,
+                      "denied": None if auth else auth})
+    request._iam_navigation = items
+    return items
 
 
 def console(request):
     identity = getattr(request, "iam", None)
     if identity is None:
         return {}
-    items = []
-    for label, name, action, section in NAVIGATION:
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue  # that part of the console is not installed
-        items.append({"label": label, "url": url, "action": action, "section": section,
-                      "active": request.path == url if name == "iamportal:dashboard" else request.path.startswith(url)})
-    return {"iam": identity, "navigation": items}
+    return {"iam": identity, "navigation": navigation_for(request)}

@@ -92,19 +92,56 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
                          "" if allowed else decision.reason(action), decision)
 
 
-def simulator_url(auth: Authorization) -> str:
-    """A link to the policy simulator prefilled with the denied request."""
+def simulator_url(auth: Authorization, principal: str = "", role: str = "") -> str:
+    """A link to the policy simulator prefilled with the denied request.
+
+    Args:
+        auth: the denied (or allowed) authorization.
+        principal: the IAM user name to simulate (the caller, when an IAM user was denied).
+        role: the role name to simulate (the caller's role, when a role session was denied).
+
+    Returns:
+        ``/iam/policies/simulator/?action=…&resource=…[&principal=…|&role=…]``, or ``""``
+        while the simulator is not installed.
+    """
     try:
         base = reverse("policies:simulator")
     except Exception:  # the simulator arrives with the policies console
         return ""
-    return base + "?" + urlencode({"action": auth.action, "resource": auth.resource})
+    params = {"action": auth.action, "resource": auth.resource}
+    if principal:
+        params["principal"] = principal
+    elif role:
+        params["role"] = role
+    return base + "?" + urlencode(params)
+
+
+def caller_simulator_url(request: Any, auth: Authorization) -> str:
+    """:func:`simulator_url` for the caller of ``request``: the denied IAM user (or the
+    role of the denied role session) is preselected, so the simulator explains the same
+    decision."""
+    identity = getattr(request, "iam", None)
+    principal = role = ""
+    if identity is not None and identity.role_session is not None:
+        role = identity.role_session.role.name
+    elif identity is not None and identity.principal_type == "User":
+        principal = identity.user.user_name
+    return simulator_url(auth, principal=principal, role=role)
+
+
+def denied_statements(auth: Authorization) -> tuple[Any, ...]:
+    """The statements that explicitly denied ``auth`` (empty for an implicit deny)."""
+    decision = auth.engine_decision
+    if decision is None or auth.decision != "explicitDeny":
+        return ()
+    return tuple(decision.matched)
 
 
 def access_denied(request: Any, auth: Authorization):
     """The 403 page in AWS's words."""
     return render(request, "errors/access_denied.html",
-                  {"auth": auth, "simulator_url": simulator_url(auth)}, status=403)
+                  {"auth": auth, "simulator_url": caller_simulator_url(request, auth),
+                   "denied_statements": denied_statements(auth)}, status=403)
 
 
 class IAMActionRequiredMixin:

@@ -81,4 +81,5 @@ urlpatterns = [
          name="policy_user_boundary"),
     path("iam/users/<iamname:entity_name>/permissions-boundary/delete/", views.UserBoundaryDeleteView.as_view(),
          name="policy_user_boundary_delete"),
+    path("", ("policies.simulator", None, None)),  # the policy simulator's urlpatterns (policies:simulator)
 ]
