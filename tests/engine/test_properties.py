@@ -324,6 +324,21 @@ def test_validate_errors_exactly_when_from_json_rejects_an_identity_policy(text)
 
 
 @SETTINGS
+@given(near_valid_documents().map(json.dumps) | st.text(max_size=40),
+       st.sampled_from(["identity", "trust", "resource"]))
+def test_validate_errors_exactly_when_from_json_rejects_for_the_same_kind(text, kind):
+    # With the kind named on both sides they agree on every document, Principal or not.
+    has_error = any(is_error(finding) for finding in engine().validate(text, kind=kind))
+    try:
+        engine().Policy.from_json(text, kind=kind)
+        rejected = False
+    except engine().PolicyError:
+        rejected = True
+    event(f"{kind} rejected: {rejected}")
+    assert has_error == rejected
+
+
+@SETTINGS
 @given(requests(), scenarios(), good_statements(effect="Deny"))
 def test_adding_a_deny_never_makes_a_request_allowed(request, scenario, deny_statement):
     before = decide(request, scenario)
