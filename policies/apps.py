@@ -1,4 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def sync_managed_policies(sender, using="default", apps=None, **kwargs) -> None:
+    """After ``migrate`` (and test-database flushes): bring the AWS managed policies up to
+    date with ``policies/managed/*.json``."""
+    from . import managed
+
+    if apps is None:
+        from django.apps import apps
+    try:
+        policy_model = apps.get_model("policies", "ManagedPolicy")
+        version_model = apps.get_model("policies", "PolicyVersion")
+    except LookupError:  # migrating backwards past the policies app
+        return
+    managed.sync(policy_model, version_model, using=using)
 
 
 class PoliciesConfig(AppConfig):
@@ -24,3 +40,4 @@ class PoliciesConfig(AppConfig):
             accounts_services.GROUP_DEPENDENT_REMOVERS.append(services.remove_policies)
         DASHBOARD_COUNTERS["Customer managed policies"] = (services.count_customer_policies,
                                                            "policies:policy_list")
+        post_migrate.connect(sync_managed_policies, sender=self, dispatch_uid="policies.sync_managed_policies")

@@ -93,9 +93,24 @@ class ConditionalIAMActionMixin(IAMActionRequiredMixin):
     def get_authorizations(self) -> list[tuple[str, str, dict[str, Any]]]:
         return [(self.get_iam_action(), self.get_resource_arn(), self.get_condition_context())]
 
+    #: Condition keys that only the submitted form supplies (``"aws:RequestTag/"`` covers
+    #: every key with that prefix). Opening the form is allowed when the one thing that
+    #: stands between the caller and an allow is such a key: the call itself, on submit,
+    #: is checked with it.
+    pending_condition_keys: tuple[str, ...] = ()
+
+    def is_submission(self) -> bool:
+        return self.request.method == "POST"
+
     def may_proceed(self, denied) -> bool:
-        """Whether a denied check may still let the page open (a step before the real call)."""
-        return False
+        """Whether a denied check may still let the page open (a form before the real call)."""
+        if self.is_submission() or not self.pending_condition_keys:
+            return False
+        missing = getattr(denied.engine_decision, "missing_context", ()) or ()
+        pending = self.pending_condition_keys
+        return (denied.decision == "implicitDeny" and bool(missing)
+                and all(any(key == p or (p.endswith("/") and key.startswith(p)) for p in pending)
+                        for key in missing))
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -175,10 +190,6 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
 # Create policy: JSON editor → review and create
 
 
-def _is_request_tag_key(key: str) -> bool:
-    return key == "aws:TagKeys" or key.startswith("aws:RequestTag/")
-
-
 class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
     """Create policy (iam-facts §8.4): step 1 the JSON editor, step 2 name, description, tags
     and the permissions summary.
@@ -197,10 +208,15 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
     def new_arn(self, name: str = "*") -> str:
         return self.request.iam.account.arn(f"policy/{name}")
 
+    pending_condition_keys = ("aws:TagKeys", "aws:RequestTag/")
+
     def is_final(self) -> bool:
         post = self.request.POST
         return (self.request.method == "POST" and post.get("policy_create_wizard-current_step") == "review"
                 and "wizard_goto_step" not in post)
+
+    def is_submission(self) -> bool:
+        return self.is_final()
 
     def get_resource_arn(self) -> str:
         # Opening the flow names no policy yet; submitting the review step names it.
@@ -214,10 +230,6 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
         values = [v.strip() for v in self.request.POST.getlist("review-tag_value")]
         return tag_context([(k, v) for k, v in zip(keys, values + [""] * len(keys)) if k])
 
-    def may_proceed(self, denied) -> bool:
-        missing = getattr(denied.engine_decision, "missing_context", ()) or ()
-        return (not self.is_final() and denied.decision == "implicitDeny" and bool(missing)
-                and all(_is_request_tag_key(key) for key in missing))
 
     def get_template_names(self):
         return [self.templates[self.steps.current]]
@@ -617,16 +629,18 @@ class EntityPermissionsView(EntityMixin, TemplateView):
 class EntityAttachView(EntityMixin, TemplateView):
     """Add permissions › Attach policies directly: pick managed policies (10 at most attached).
 
-    Opening the page lists policies (``iam:ListPolicies``); attaching authorises
-    Attach{User,Group}Policy once per chosen policy, with ``iam:PolicyARN``.
+    Attaching authorises Attach{User,Group}Policy once per chosen policy, with
+    ``iam:PolicyARN``; the page opens for a caller whom only that key stands between
+    and an allow (a delegate limited to some policies).
     """
 
     template_name = "policies/entity_attach.html"
+    pending_condition_keys = ("iam:PolicyARN",)
 
     def get_authorizations(self):
-        if self.request.method != "POST":
-            return [("iam:ListPolicies", "*", {})]
         context = self.get_condition_context()
+        if self.request.method != "POST":
+            return [(self.iam_action, self.subject.arn, context)]
         arns = self.request.POST.getlist("policy_arns") or [""]
         return [(self.iam_action, self.subject.arn, {**context, "iam:PolicyARN": arn} if arn else context)
                 for arn in arns]
@@ -794,9 +808,11 @@ class UserBoundaryView(EntityMixin, TemplateView):
     entity_kind = "user"
     iam_action = "iam:PutUserPermissionsBoundary"
 
+    pending_condition_keys = ("iam:PermissionsBoundary",)
+
     def get_authorizations(self):
         if self.request.method != "POST":
-            return [("iam:ListPolicies", "*", {})]  # the page lists the policies to choose from
+            return [(self.iam_action, self.subject.arn, {})]
         # IAM gives the boundary being set as iam:PermissionsBoundary.
         new = self.request.POST.get("policy_arn", "")
         return [(self.iam_action, self.subject.arn, boundary_context(self.subject, new) if new else {})]

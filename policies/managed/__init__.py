@@ -11,6 +11,10 @@ return for one AWS managed policy (iam-facts §6)::
 account's attachments survive) and gets a new default version when the file's
 ``DefaultVersionId`` changes; an unchanged file changes nothing. It takes the model
 classes as arguments so that the data migration can pass its historical models.
+
+It runs from the data migration (a fresh database has the catalog), from
+``manage.py syncmanagedpolicies``, and after every ``migrate`` or test-database flush
+(``post_migrate``, see ``policies.apps``), so edited files reach every database.
 """
 
 from __future__ import annotations
@@ -77,31 +81,35 @@ class SyncResult:
     unchanged: list[str]
 
 
-def sync(policy_model: Any, version_model: Any, directory: Path | str = DATA_DIR) -> SyncResult:
+def sync(policy_model: Any, version_model: Any, directory: Path | str = DATA_DIR,
+         using: str = "default") -> SyncResult:
     """Create or update every AWS managed policy from the data files, idempotently.
 
     Args:
         policy_model: ``ManagedPolicy`` (or its historical version in a migration).
         version_model: ``PolicyVersion`` (likewise).
         directory: where the ``*.json`` files are.
+        using: the database alias.
 
     Returns:
         The names created, updated and left unchanged.
     """
     result = SyncResult([], [], [])
+    policies = policy_model._default_manager.db_manager(using)
+    versions = version_model._default_manager.db_manager(using)
     for spec in definitions(directory):
-        policy = policy_model.objects.filter(account__isnull=True, name__iexact=spec.name).first()
+        policy = policies.filter(account__isnull=True, name__iexact=spec.name).first()
         if policy is None:
-            policy = policy_model.objects.create(
+            policy = policies.create(
                 account=None, name=spec.name, path=spec.path, description=spec.description,
                 policy_id=spec.policy_id, created=spec.created, updated=spec.updated,
                 next_version=spec.version_number + 1)
-            version_model.objects.create(policy=policy, number=spec.version_number, document=spec.document,
-                                         is_default=True, created=spec.updated)
+            versions.create(policy=policy, number=spec.version_number, document=spec.document,
+                            is_default=True, created=spec.updated)
             result.created.append(spec.name)
             continue
         changed = _update_fields(policy, spec)
-        changed |= _update_default_version(policy, version_model, spec)
+        changed |= _update_default_version(policy, versions, spec)
         (result.updated if changed else result.unchanged).append(spec.name)
     return result
 
@@ -118,20 +126,20 @@ def _update_fields(policy: Any, spec: Definition) -> bool:
     return bool(changed)
 
 
-def _update_default_version(policy: Any, version_model: Any, spec: Definition) -> bool:
-    versions = version_model.objects.filter(policy=policy)
+def _update_default_version(policy: Any, version_manager: Any, spec: Definition) -> bool:
+    versions = version_manager.filter(policy=policy)
     current = versions.filter(number=spec.version_number).first()
     if current is not None and current.is_default and current.document == spec.document:
         return False
     versions.filter(is_default=True).exclude(number=spec.version_number).update(is_default=False)
     if current is None:
-        version_model.objects.create(policy=policy, number=spec.version_number, document=spec.document,
-                                     is_default=True, created=spec.updated)
+        version_manager.create(policy=policy, number=spec.version_number, document=spec.document,
+                               is_default=True, created=spec.updated)
     else:
         current.document, current.is_default = spec.document, True
         current.save(update_fields=["document", "is_default"])
     # Keep IAM's five versions: drop the oldest non-default ones beyond that.
     surplus = list(versions.filter(is_default=False).order_by("-number").values_list("pk", flat=True)[MAX_VERSIONS - 1:])
     if surplus:
-        version_model.objects.filter(pk__in=surplus).delete()
+        version_manager.filter(pk__in=surplus).delete()
     return True

@@ -82,3 +82,13 @@ def test_a_new_file_adds_a_policy(tmp_path, aws_managed_policies):
     call_command("syncmanagedpolicies", directory=str(tmp_path), stdout=StringIO())
     policy = ManagedPolicy.objects.get(account=None, name="ViewOnlyAccess")
     assert policy.arn == "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
+
+
+def test_post_migrate_brings_the_catalog_back_after_a_flush(aws_managed_policies):
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    ManagedPolicy.objects.filter(account=None).delete()  # what flushing a test database does
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert ManagedPolicy.objects.filter(account=None).count() == len(FACTS)
+    assert apps.get_app_config("policies")  # the receiver is registered by the app
