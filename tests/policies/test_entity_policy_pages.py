@@ -165,6 +165,8 @@ def test_user_without_policies_is_denied_in_awss_words(alice_client, alice, bob,
 def test_read_only_user_cannot_grant_itself_more(alice_client, alice, aws_managed_policies):
     attach_aws_policy(alice, "IAMReadOnlyAccess")
     assert alice_client.get("/iam/users/alice/policies/").status_code == 200
+    assert alice_client.get("/iam/users/alice/policies/attach/").status_code == 403
+    assert alice_client.get("/iam/users/alice/permissions-boundary/").status_code == 403
     response = csrf_post(alice_client, "/iam/users/alice/policies/attach/",
                          {"policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"]})
     assert response.status_code == 403
