@@ -377,8 +377,8 @@ class SwitchRoleForm(forms.Form):
     # session's own credentials make it role chaining (one hour at most).
     chain = forms.ChoiceField(label="Switch using", required=False, initial="user", widget=forms.RadioSelect,
                               choices=[("user", "Your IAM user's credentials, as the AWS console does"),
-                                       ("session", "This role session's credentials (role chaining, "
-                                                   "as the AWS CLI does; 1 hour at most)")])
+                                       ("session", ("This role session's credentials (role chaining, "
+                                                    "as the AWS CLI does; 1 hour at most)"))])
 
     def clean_role_name(self) -> str:
         value = self.cleaned_data["role_name"].strip()
@@ -399,7 +399,7 @@ class SwitchRoleForm(forms.Form):
         return data
 
     @classmethod
-    def from_link(cls, params: Any) -> "SwitchRoleForm":
+    def from_link(cls, params: Any) -> SwitchRoleForm:
         """An unbound form prefilled from AWS's link parameters
         (``account``, ``roleName``, ``displayName``, ``color``)."""
         from .role_sessions import normalise_colour

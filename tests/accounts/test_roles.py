@@ -173,8 +173,8 @@ def test_the_same_name_may_exist_in_another_account(account, mallory):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("bad name", "1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint: "
-                 "Member must satisfy regular expression pattern: [\\w+=,.@-]+"),
+    ("bad name", ("1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint: "
+                  "Member must satisfy regular expression pattern: [\\w+=,.@-]+")),
     ("x" * 65, "Member must have length less than or equal to 64"),
     ("", "Member must have length greater than or equal to 1"),
 ])

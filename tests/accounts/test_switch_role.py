@@ -185,7 +185,7 @@ def test_history_keeps_the_last_five_roles_most_recent_first(alice_client, accou
     history = alice_client.session[role_sessions.SESSION_HISTORY]
     assert [entry["role_name"] for entry in history] == ["R4", "R6", "R5", "R3", "R2"]
     menu = get(alice_client, "/switchrole").content.decode()
-    assert menu.count(f'name="role_name" value="R4"') >= 1
+    assert menu.count('name="role_name" value="R4"') >= 1
     assert "Switch back to alice" in menu
 
 
