@@ -38,6 +38,10 @@ class PoliciesConfig(AppConfig):
         accounts_services.GROUP_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
         if services.remove_policies not in accounts_services.GROUP_DEPENDENT_REMOVERS:
             accounts_services.GROUP_DEPENDENT_REMOVERS.append(services.remove_policies)
-        DASHBOARD_COUNTERS["Customer managed policies"] = (services.count_customer_policies,
-                                                           "policies:policy_list")
-        post_migrate.connect(sync_managed_policies, sender=self, dispatch_uid="policies.sync_managed_policies")
+        DASHBOARD_COUNTERS["Customer managed policies"] = (
+            services.count_customer_policies,
+            "policies:policy_list",
+        )
+        post_migrate.connect(
+            sync_managed_policies, sender=self, dispatch_uid="policies.sync_managed_policies"
+        )

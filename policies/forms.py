@@ -17,9 +17,18 @@ from iamportal.errors import IAMError
 
 from . import services
 
-LEVEL_LABELS = {"ERROR": "Error", "SECURITY_WARNING": "Security warning", "WARNING": "Warning",
-                "SUGGESTION": "Suggestion"}
-LEVEL_CSS = {"ERROR": "error", "SECURITY_WARNING": "security", "WARNING": "warning", "SUGGESTION": "suggestion"}
+LEVEL_LABELS = {
+    "ERROR": "Error",
+    "SECURITY_WARNING": "Security warning",
+    "WARNING": "Warning",
+    "SUGGESTION": "Suggestion",
+}
+LEVEL_CSS = {
+    "ERROR": "error",
+    "SECURITY_WARNING": "security",
+    "WARNING": "warning",
+    "SUGGESTION": "suggestion",
+}
 
 DEFAULT_DOCUMENT = """{
     "Version": "2012-10-17",
@@ -66,14 +75,29 @@ class ShownFinding:
     @classmethod
     def from_engine(cls, finding: Any) -> "ShownFinding":
         location = finding.location
-        return cls(level=finding.level, code=finding.code, message=finding.message,
-                   detail=getattr(finding, "detail", "") or "", line=getattr(location, "line", 1) or 1,
-                   column=getattr(location, "column", 1) or 1, statement=getattr(location, "statement", None),
-                   sid=getattr(location, "sid", None), path=getattr(location, "path", "$"))
+        return cls(
+            level=finding.level,
+            code=finding.code,
+            message=finding.message,
+            detail=getattr(finding, "detail", "") or "",
+            line=getattr(location, "line", 1) or 1,
+            column=getattr(location, "column", 1) or 1,
+            statement=getattr(location, "statement", None),
+            sid=getattr(location, "sid", None),
+            path=getattr(location, "path", "$"),
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {"level": self.level, "label": self.label, "code": self.code, "message": self.message,
-                "detail": self.detail, "line": self.line, "column": self.column, "where": self.where}
+        return {
+            "level": self.level,
+            "label": self.label,
+            "code": self.code,
+            "message": self.message,
+            "detail": self.detail,
+            "line": self.line,
+            "column": self.column,
+            "where": self.where,
+        }
 
 
 def find(document: str, kind: str = "identity", max_size: int | None = None) -> list[ShownFinding]:
@@ -100,14 +124,32 @@ class PolicyDocumentForm(forms.Form):
     """
 
     document = forms.CharField(
-        label="Policy editor", strip=False,
-        widget=forms.Textarea(attrs={"spellcheck": "false", "autocomplete": "off", "autocapitalize": "off",
-                                     "wrap": "off", "class": "code-input", "data-policy-editor": ""}))
+        label="Policy editor",
+        strip=False,
+        widget=forms.Textarea(
+            attrs={
+                "spellcheck": "false",
+                "autocomplete": "off",
+                "autocapitalize": "off",
+                "wrap": "off",
+                "class": "code-input",
+                "data-policy-editor": "",
+            }
+        ),
+    )
 
-    error_messages = {"malformed_policy": "%(message)s", "too_large": "Cannot exceed quota for %(quota)s: %(limit)s"}
+    error_messages = {
+        "malformed_policy": "%(message)s",
+        "too_large": "Cannot exceed quota for %(quota)s: %(limit)s",
+    }
 
-    def __init__(self, *args: Any, size_quota: tuple[str, int] | None = ("PolicySize", services.POLICY_SIZE_MAX),
-                 kind: str = "identity", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        size_quota: tuple[str, int] | None = ("PolicySize", services.POLICY_SIZE_MAX),
+        kind: str = "identity",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.size_quota = size_quota
         self.kind = kind
@@ -122,13 +164,19 @@ class PolicyDocumentForm(forms.Form):
         self.findings = find(document, self.kind, self.size_quota[1] if self.size_quota else 0)
         errors = [f for f in self.findings if f.level == "ERROR"]
         if errors:
-            raise forms.ValidationError(self.error_messages["malformed_policy"], code="malformed_policy",
-                                        params={"message": errors[0].message})
+            raise forms.ValidationError(
+                self.error_messages["malformed_policy"],
+                code="malformed_policy",
+                params={"message": errors[0].message},
+            )
         if self.size_quota is not None:
             quota, limit = self.size_quota
             if services.policy_size(document) > limit:
-                raise forms.ValidationError(self.error_messages["too_large"], code="too_large",
-                                            params={"quota": quota, "limit": limit})
+                raise forms.ValidationError(
+                    self.error_messages["too_large"],
+                    code="too_large",
+                    params={"quota": quota, "limit": limit},
+                )
         return document
 
     # The editor's view of the text -------------------------------------------------
@@ -147,9 +195,15 @@ class PolicyDocumentForm(forms.Form):
             if 1 <= finding.line <= count:
                 marks[finding.line] = finding.css
         lines = [{"number": n, "mark": marks.get(n, "")} for n in range(1, count + 1)]
-        return {"lines": lines, "rows": max(count + 2, 14), "findings": self.findings,
-                "size": services.policy_size(text), "size_limit": self.size_quota[1] if self.size_quota else None,
-                "has_errors": any(f.level == "ERROR" for f in self.findings) or bool(self.errors.get("document"))}
+        return {
+            "lines": lines,
+            "rows": max(count + 2, 14),
+            "findings": self.findings,
+            "size": services.policy_size(text),
+            "size_limit": self.size_quota[1] if self.size_quota else None,
+            "has_errors": any(f.level == "ERROR" for f in self.findings)
+            or bool(self.errors.get("document")),
+        }
 
 
 # ---------------------------------------------------------------------------
@@ -157,7 +211,7 @@ class PolicyDocumentForm(forms.Form):
 
 
 class TagRowsMixin:
-    """Tags as repeated ``tag_key`` / ``tag_value`` inputs, like the console's "Add new tag" rows."""
+    """Tags as repeated ``tag_key`` / ``tag_value`` inputs (the console's "Add new tag" rows)."""
 
     blank_tag_rows = 2
 
@@ -167,7 +221,8 @@ class TagRowsMixin:
         keys = self.data.getlist(self.add_prefix("tag_key"))
         values = self.data.getlist(self.add_prefix("tag_value"))
         values += [""] * (len(keys) - len(values))
-        return [(k.strip(), v.strip()) for k, v in zip(keys, values) if k.strip() or v.strip()]
+        pairs = [(k.strip(), v.strip()) for k, v in zip(keys, values, strict=False)]
+        return [(k, v) for k, v in pairs if k or v]
 
     def tag_rows(self) -> list[tuple[str, str]]:
         return self.tag_pairs() + [("", "")] * self.blank_tag_rows
@@ -184,12 +239,19 @@ class TagRowsMixin:
 class PolicyDetailsForm(TagRowsMixin, forms.Form):
     """Step 2 of Create policy: name, description, tags."""
 
-    name = forms.CharField(label="Policy name", max_length=services.POLICY_NAME_MAX,
-                           help_text="Maximum 128 characters. Use alphanumeric and '+=,.@-_' characters.")
-    description = forms.CharField(label="Description - optional", required=False, strip=False,
-                                  max_length=services.POLICY_DESCRIPTION_MAX,
-                                  widget=forms.Textarea(attrs={"rows": 3}),
-                                  help_text="Maximum 1,000 characters. You cannot change it after creation.")
+    name = forms.CharField(
+        label="Policy name",
+        max_length=services.POLICY_NAME_MAX,
+        help_text="Maximum 128 characters. Use alphanumeric and '+=,.@-_' characters.",
+    )
+    description = forms.CharField(
+        label="Description - optional",
+        required=False,
+        strip=False,
+        max_length=services.POLICY_DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Maximum 1,000 characters. You cannot change it after creation.",
+    )
 
     def __init__(self, *args: Any, account: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -200,7 +262,9 @@ class PolicyDetailsForm(TagRowsMixin, forms.Form):
         data["tags"] = self.clean_tag_rows()
         if "name" in data and self.account is not None:
             try:
-                services.check_new_policy(self.account, name=data["name"], description=data.get("description", ""))
+                services.check_new_policy(
+                    self.account, name=data["name"], description=data.get("description", "")
+                )
             except IAMError as exc:
                 self.add_error("name", forms.ValidationError(exc.message, code=exc.code))
         return data
@@ -209,8 +273,11 @@ class PolicyDetailsForm(TagRowsMixin, forms.Form):
 class InlinePolicyForm(PolicyDocumentForm):
     """Create or edit an inline policy: its name (only when creating) and document."""
 
-    name = forms.CharField(label="Policy name", max_length=services.POLICY_NAME_MAX,
-                           help_text="Maximum 128 characters. Use alphanumeric and '+=,.@-_' characters.")
+    name = forms.CharField(
+        label="Policy name",
+        max_length=services.POLICY_NAME_MAX,
+        help_text="Maximum 128 characters. Use alphanumeric and '+=,.@-_' characters.",
+    )
 
     field_order = ["name", "document"]
 
@@ -232,10 +299,15 @@ class InlinePolicyForm(PolicyDocumentForm):
 class PolicyVersionForm(PolicyDocumentForm):
     """Edit policy → a new version. At the five-version limit, pick one to delete first."""
 
-    set_as_default = forms.BooleanField(label="Set the new version as the default version", required=False,
-                                        initial=True)
-    delete_version = forms.ChoiceField(label="Version to delete", required=False, widget=forms.RadioSelect,
-                                       help_text=services.VERSION_LIMIT_MESSAGE)
+    set_as_default = forms.BooleanField(
+        label="Set the new version as the default version", required=False, initial=True
+    )
+    delete_version = forms.ChoiceField(
+        label="Version to delete",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=services.VERSION_LIMIT_MESSAGE,
+    )
 
     def __init__(self, *args: Any, versions: list[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -244,7 +316,9 @@ class PolicyVersionForm(PolicyDocumentForm):
             self.fields["delete_version"].required = True
             self.fields["delete_version"].choices = [
                 (v.version_id, f"{v.version_id} (created {v.created:%Y-%m-%d %H:%M} UTC)")
-                for v in versions if not v.is_default]
+                for v in versions
+                if not v.is_default
+            ]
         else:
             del self.fields["delete_version"]
 
@@ -252,8 +326,11 @@ class PolicyVersionForm(PolicyDocumentForm):
 class AttachPoliciesForm(forms.Form):
     """Choose managed policies to attach (checkboxes; the choices are the policies offered)."""
 
-    policy_arns = forms.MultipleChoiceField(label="Permissions policies", widget=forms.CheckboxSelectMultiple,
-                                            error_messages={"required": "Choose at least one policy."})
+    policy_arns = forms.MultipleChoiceField(
+        label="Permissions policies",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one policy."},
+    )
 
     def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -263,8 +340,11 @@ class AttachPoliciesForm(forms.Form):
 class BoundaryForm(forms.Form):
     """Set permissions boundary: one managed policy."""
 
-    policy_arn = forms.ChoiceField(label="Permissions boundary policy", widget=forms.RadioSelect,
-                                   error_messages={"required": "Choose a policy to use as the boundary."})
+    policy_arn = forms.ChoiceField(
+        label="Permissions boundary policy",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a policy to use as the boundary."},
+    )
 
     def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -274,7 +354,9 @@ class BoundaryForm(forms.Form):
 class ConfirmNameForm(forms.Form):
     """Type the name to confirm a deletion, as the console asks."""
 
-    confirm = forms.CharField(label="To confirm deletion, enter the policy name in the text input field.")
+    confirm = forms.CharField(
+        label="To confirm deletion, enter the policy name in the text input field."
+    )
 
     def __init__(self, *args: Any, expected: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -283,7 +365,9 @@ class ConfirmNameForm(forms.Form):
     def clean_confirm(self) -> str:
         value = self.cleaned_data["confirm"].strip()
         if value != self.expected:
-            raise forms.ValidationError("Enter the policy name exactly to confirm.", code="mismatch")
+            raise forms.ValidationError(
+                "Enter the policy name exactly to confirm.", code="mismatch"
+            )
         return value
 
 
@@ -292,5 +376,9 @@ def attachable_policy_choices(account: Any) -> list[tuple[str, str]]:
     create-user wizard's and create-group page's policy fields (``_policy_picker.html``)."""
     from .models import ManagedPolicy
 
-    return [(p.arn, p.name) for p in ManagedPolicy.objects.visible_to(account).select_related("account")
-            .order_by("name")]
+    return [
+        (p.arn, p.name)
+        for p in ManagedPolicy.objects.visible_to(account)
+        .select_related("account")
+        .order_by("name")
+    ]

@@ -79,17 +79,32 @@ def _compile_or_skip(document: str, name: str) -> Any | None:
 def load_user_policy_set(user: Any) -> PolicySet:
     """The policy set of an IAM user, in three queries."""
     in_groups = Q(group__members=user)
-    inline = (InlinePolicy.objects.filter(Q(user=user) | in_groups)
-              .select_related("group").order_by("group__name", "name").distinct())
-    managed = (PolicyVersion.objects.filter(is_default=True)
-               .filter(Q(policy__attachments__user=user) | Q(policy__attachments__group__members=user))
-               .select_related("policy").order_by("policy__name").distinct())
-    boundary_version = (PolicyVersion.objects.filter(is_default=True, policy__boundaries__user=user)
-                        .select_related("policy").first())
+    inline = (
+        InlinePolicy.objects.filter(Q(user=user) | in_groups)
+        .select_related("group")
+        .order_by("group__name", "name")
+        .distinct()
+    )
+    managed = (
+        PolicyVersion.objects.filter(is_default=True)
+        .filter(Q(policy__attachments__user=user) | Q(policy__attachments__group__members=user))
+        .select_related("policy")
+        .order_by("policy__name")
+        .distinct()
+    )
+    boundary_version = (
+        PolicyVersion.objects.filter(is_default=True, policy__boundaries__user=user)
+        .select_related("policy")
+        .first()
+    )
 
     identity = []
     for policy in inline:
-        name = f"inline:{policy.group.name}/{policy.name}" if policy.group_id else f"inline:{policy.name}"
+        name = (
+            f"inline:{policy.group.name}/{policy.name}"
+            if policy.group_id
+            else f"inline:{policy.name}"
+        )
         identity.append(_compile_or_skip(policy.document, name))
     for version in managed:
         identity.append(_compile_or_skip(version.document, version.policy.name))
@@ -102,7 +117,9 @@ def load_user_policy_set(user: Any) -> PolicySet:
     return PolicySet(identity=[p for p in identity if p is not None], boundary=boundary)
 
 
-_DENY_ALL = '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}'
+_DENY_ALL = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}'
+)
 
 
 def load_role_policy_set(role: Any) -> PolicySet:
@@ -110,10 +127,16 @@ def load_role_policy_set(role: Any) -> PolicySet:
     boundary, nothing of the user who assumed it. Three queries, named as for users
     (``inline:<PolicyName>`` for the role's inline policies)."""
     inline = InlinePolicy.objects.filter(role=role).order_by("name")
-    managed = (PolicyVersion.objects.filter(is_default=True, policy__attachments__role=role)
-               .select_related("policy").order_by("policy__name"))
-    boundary_version = (PolicyVersion.objects.filter(is_default=True, policy__boundaries__role=role)
-                        .select_related("policy").first())
+    managed = (
+        PolicyVersion.objects.filter(is_default=True, policy__attachments__role=role)
+        .select_related("policy")
+        .order_by("policy__name")
+    )
+    boundary_version = (
+        PolicyVersion.objects.filter(is_default=True, policy__boundaries__role=role)
+        .select_related("policy")
+        .first()
+    )
     identity = [_compile_or_skip(policy.document, f"inline:{policy.name}") for policy in inline]
     identity += [_compile_or_skip(version.document, version.policy.name) for version in managed]
     boundary = None

@@ -53,8 +53,9 @@ class ManagedPolicy(models.Model):
     creation, as in IAM.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="managed_policies")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="managed_policies"
+    )
     name = models.CharField(max_length=128)
     path = models.CharField(max_length=512, default="/")
     description = models.CharField(max_length=1000, blank=True)
@@ -71,9 +72,12 @@ class ManagedPolicy(models.Model):
         ordering = ["name"]
         verbose_name_plural = "managed policies"
         constraints = [
-            models.UniqueConstraint(Lower("name"), "account", name="policies_managedpolicy_name_ci"),
-            models.UniqueConstraint(Lower("name"), condition=Q(account__isnull=True),
-                                    name="policies_awspolicy_name_ci"),
+            models.UniqueConstraint(
+                Lower("name"), "account", name="policies_managedpolicy_name_ci"
+            ),
+            models.UniqueConstraint(
+                Lower("name"), condition=Q(account__isnull=True), name="policies_awspolicy_name_ci"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,7 +133,9 @@ class PolicyVersion(models.Model):
         ordering = ["policy", "-number"]
         constraints = [
             models.UniqueConstraint("policy", "number", name="policies_version_number_unique"),
-            models.UniqueConstraint("policy", condition=Q(is_default=True), name="policies_one_default_version"),
+            models.UniqueConstraint(
+                "policy", condition=Q(is_default=True), name="policies_one_default_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,9 +147,11 @@ class PolicyVersion(models.Model):
 
 
 # Exactly one of user, group, role owns an inline policy or an attachment.
-_ONE_OWNER = (Q(user__isnull=False, group__isnull=True, role__isnull=True)
-              | Q(user__isnull=True, group__isnull=False, role__isnull=True)
-              | Q(user__isnull=True, group__isnull=True, role__isnull=False))
+_ONE_OWNER = (
+    Q(user__isnull=False, group__isnull=True, role__isnull=True)
+    | Q(user__isnull=True, group__isnull=False, role__isnull=True)
+    | Q(user__isnull=True, group__isnull=True, role__isnull=False)
+)
 
 
 class InlinePolicy(models.Model):
@@ -151,12 +159,15 @@ class InlinePolicy(models.Model):
 
     OWNER_FIELDS = ("user", "group", "role")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="inline_policies")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True,
-                              related_name="inline_policies")
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="inline_policies")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
+    )
+    role = models.ForeignKey(
+        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
+    )
     name = models.CharField(max_length=128)
     document = models.TextField()
     created = models.DateTimeField(default=timezone.now)
@@ -167,12 +178,24 @@ class InlinePolicy(models.Model):
         verbose_name_plural = "inline policies"
         constraints = [
             models.CheckConstraint(condition=_ONE_OWNER, name="policies_inline_one_owner"),
-            models.UniqueConstraint(Lower("name"), "user", condition=Q(user__isnull=False),
-                                    name="policies_inline_user_name_ci"),
-            models.UniqueConstraint(Lower("name"), "group", condition=Q(group__isnull=False),
-                                    name="policies_inline_group_name_ci"),
-            models.UniqueConstraint(Lower("name"), "role", condition=Q(role__isnull=False),
-                                    name="policies_inline_role_name_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                "user",
+                condition=Q(user__isnull=False),
+                name="policies_inline_user_name_ci",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "group",
+                condition=Q(group__isnull=False),
+                name="policies_inline_group_name_ci",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "role",
+                condition=Q(role__isnull=False),
+                name="policies_inline_role_name_ci",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -190,12 +213,15 @@ class PolicyAttachment(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="attachments")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="policy_attachments")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, null=True, blank=True,
-                              related_name="policy_attachments")
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="policy_attachments")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="policy_attachments"
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="policy_attachments"
+    )
+    role = models.ForeignKey(
+        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="policy_attachments"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -203,12 +229,24 @@ class PolicyAttachment(models.Model):
         indexes = [models.Index(fields=["policy", "account"], name="policies_attach_policy_acct")]
         constraints = [
             models.CheckConstraint(condition=_ONE_OWNER, name="policies_attachment_one_owner"),
-            models.UniqueConstraint("policy", "user", condition=Q(user__isnull=False),
-                                    name="policies_attachment_user_unique"),
-            models.UniqueConstraint("policy", "group", condition=Q(group__isnull=False),
-                                    name="policies_attachment_group_unique"),
-            models.UniqueConstraint("policy", "role", condition=Q(role__isnull=False),
-                                    name="policies_attachment_role_unique"),
+            models.UniqueConstraint(
+                "policy",
+                "user",
+                condition=Q(user__isnull=False),
+                name="policies_attachment_user_unique",
+            ),
+            models.UniqueConstraint(
+                "policy",
+                "group",
+                condition=Q(group__isnull=False),
+                name="policies_attachment_group_unique",
+            ),
+            models.UniqueConstraint(
+                "policy",
+                "role",
+                condition=Q(role__isnull=False),
+                name="policies_attachment_role_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -226,19 +264,25 @@ class PermissionsBoundary(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="boundaries")
-    user = models.OneToOneField(User, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="permissions_boundary")
-    role = models.OneToOneField(Role, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="permissions_boundary")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="permissions_boundary"
+    )
+    role = models.OneToOneField(
+        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="permissions_boundary"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name_plural = "permissions boundaries"
         indexes = [models.Index(fields=["policy", "account"], name="policies_boundary_policy_acct")]
         constraints = [
-            models.CheckConstraint(condition=(Q(user__isnull=False, role__isnull=True)
-                                              | Q(user__isnull=True, role__isnull=False)),
-                                   name="policies_boundary_one_owner"),
+            models.CheckConstraint(
+                condition=(
+                    Q(user__isnull=False, role__isnull=True)
+                    | Q(user__isnull=True, role__isnull=False)
+                ),
+                name="policies_boundary_one_owner",
+            ),
         ]
 
     def __str__(self) -> str:

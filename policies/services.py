@@ -29,7 +29,14 @@ from iamportal.errors import (
     ValidationError,
 )
 
-from .models import AWS_OWNER, InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment, PolicyVersion
+from .models import (
+    AWS_OWNER,
+    InlinePolicy,
+    ManagedPolicy,
+    PermissionsBoundary,
+    PolicyAttachment,
+    PolicyVersion,
+)
 
 # ---------------------------------------------------------------------------
 # Quotas (iam-facts §1.2, §1.3)
@@ -42,11 +49,17 @@ DOCUMENT_WIRE_MAX = 131072
 #: A managed policy version, whitespace not counted.
 POLICY_SIZE_MAX = 6144
 #: The sum of an entity's inline policies, whitespace not counted: (quota name, limit).
-INLINE_SIZE = {"user": ("UserPolicySize", 2048), "group": ("GroupPolicySize", 5120),
-               "role": ("RolePolicySize", 10240)}
+INLINE_SIZE = {
+    "user": ("UserPolicySize", 2048),
+    "group": ("GroupPolicySize", 5120),
+    "role": ("RolePolicySize", 10240),
+}
 #: Managed policies attached to one entity: (quota name, limit).
-ATTACHED_POLICIES = {"user": ("PoliciesPerUser", 10), "group": ("PoliciesPerGroup", 10),
-                     "role": ("PoliciesPerRole", 10)}
+ATTACHED_POLICIES = {
+    "user": ("PoliciesPerUser", 10),
+    "group": ("PoliciesPerGroup", 10),
+    "role": ("PoliciesPerRole", 10),
+}
 VERSIONS_PER_POLICY = 5
 POLICIES_PER_ACCOUNT = 1500
 
@@ -55,15 +68,22 @@ DOCUMENT_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 _POLICY_PATH_RE = re.compile(POLICY_PATH_PATTERN)
 _DOCUMENT_RE = re.compile("[\t\n\r\u0020-\u00ff]+")
 _VERSION_RE = re.compile(r"v[1-9][0-9]*")
-_POLICY_ARN_RE = re.compile(r"arn:aws:iam::(?P<owner>aws|\d{12}):policy(?P<path>(?:/[A-Za-z0-9.,+@=_-]+)*/)"
-                            r"(?P<name>[\w+=,.@-]+)", re.ASCII)
+_POLICY_ARN_RE = re.compile(
+    r"arn:aws:iam::(?P<owner>aws|\d{12}):policy(?P<path>(?:/[A-Za-z0-9.,+@=_-]+)*/)"
+    r"(?P<name>[\w+=,.@-]+)",
+    re.ASCII,
+)
 
-VERSION_LIMIT_MESSAGE = ("A managed policy can have up to 5 versions. Before you create a new version, "
-                         "you must delete an existing version.")
+VERSION_LIMIT_MESSAGE = (
+    "A managed policy can have up to 5 versions. Before you create a new version, "
+    "you must delete an existing version."
+)
 DEFAULT_VERSION_MESSAGE = "Cannot delete the default version of a policy."
 ATTACHED_MESSAGE = "Cannot delete a policy attached to entities."
-VERSIONS_MESSAGE = ("This policy has more than one version. Before you delete a policy, you must delete the "
-                    "policy's versions. The default version is deleted with the policy.")
+VERSIONS_MESSAGE = (
+    "This policy has more than one version. Before you delete a policy, you must delete the "
+    "policy's versions. The default version is deleted with the policy."
+)
 
 
 # ---------------------------------------------------------------------------
@@ -76,11 +96,15 @@ def policy_size(document: str) -> int:
 
 
 def _check_wire(document: str, member: str = "policyDocument") -> None:
-    problems = validators._length_and_pattern(document, member, DOCUMENT_WIRE_MAX, _DOCUMENT_RE, DOCUMENT_PATTERN)
+    problems = validators._length_and_pattern(
+        document, member, DOCUMENT_WIRE_MAX, _DOCUMENT_RE, DOCUMENT_PATTERN
+    )
     validators._raise([p.replace(f"Value '{document}'", "Value '[...]'") for p in problems])
 
 
-def check_document(document: str, *, kind: str = "identity", max_size: int | None = None) -> list[Any]:
+def check_document(
+    document: str, *, kind: str = "identity", max_size: int | None = None
+) -> list[Any]:
     """Validate a policy document as IAM's Put/Create calls do; return the engine's findings.
     ``max_size`` is the engine's size quota (None: the kind's default; 0: none, for inline
     policies, whose quota is the owner's sum).
@@ -149,7 +173,9 @@ def get_attachable_policy(account: Account, arn: str) -> ManagedPolicy:
 
 
 def get_policy_by_name(account: Account, owner: str, name: str) -> ManagedPolicy:
-    """The policy the console URL ``/iam/policies/<owner>/<name>/`` names (``owner``: ``aws`` or the id)."""
+    """The policy that the console URL ``/iam/policies/<owner>/<name>/`` names.
+
+    ``owner`` is ``aws`` or the 12-digit account id, as in the ARN."""
     if owner == AWS_OWNER:
         scope = ManagedPolicy.objects.aws_managed()
     elif owner == account.account_id:
@@ -166,11 +192,15 @@ def get_version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
     """GetPolicyVersion, or ``NoSuchEntity``."""
     if not _VERSION_RE.fullmatch(version_id or ""):
         raise ValidationError(
-            f"1 validation error detected: Value '{version_id}' at 'versionId' failed to satisfy constraint: "
-            r"Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?")
+            f"1 validation error detected: Value '{version_id}' at 'versionId' "
+            "failed to satisfy constraint: "
+            r"Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"
+        )
     version = policy.versions.filter(number=int(version_id[1:])).first()
     if version is None:
-        raise NoSuchEntity(f"Policy {policy.arn} version {version_id} does not exist or is not attachable.")
+        raise NoSuchEntity(
+            f"Policy {policy.arn} version {version_id} does not exist or is not attachable."
+        )
     return version
 
 
@@ -179,9 +209,11 @@ def default_version(policy: ManagedPolicy) -> PolicyVersion:
 
 
 def _customer_only(policy: ManagedPolicy) -> None:
-    # IAM refuses to change AWS managed policies; the exact API wording is not published [unverified].
+    # IAM refuses to change AWS managed policies; its exact wording is not published [unverified].
     if policy.is_aws_managed:
-        raise UnmodifiableEntity(f"Policy {policy.arn} is an AWS managed policy and cannot be modified.")
+        raise UnmodifiableEntity(
+            f"Policy {policy.arn} is an AWS managed policy and cannot be modified."
+        )
 
 
 def _lock(policy: ManagedPolicy) -> None:
@@ -192,22 +224,41 @@ def _lock(policy: ManagedPolicy) -> None:
 # Managed policies and versions
 
 
-def check_new_policy(account: Account, *, name: str, path: str = "/", description: str = "") -> None:
+def check_new_policy(
+    account: Account, *, name: str, path: str = "/", description: str = ""
+) -> None:
     """Raise unless ``name``/``path``/``description`` could describe a new policy of ``account``."""
-    problems = validators._length_and_pattern(name, "policyName", POLICY_NAME_MAX, validators._NAME_RE,
-                                              validators.NAME_PATTERN)
-    problems += validators._length_and_pattern(path, "path", POLICY_PATH_MAX, _POLICY_PATH_RE, POLICY_PATH_PATTERN)
+    problems = validators._length_and_pattern(
+        name, "policyName", POLICY_NAME_MAX, validators._NAME_RE, validators.NAME_PATTERN
+    )
+    problems += validators._length_and_pattern(
+        path, "path", POLICY_PATH_MAX, _POLICY_PATH_RE, POLICY_PATH_PATTERN
+    )
     if len(description) > POLICY_DESCRIPTION_MAX:
-        problems.append(validators._constraint(
-            description, "description", f"Member must have length less than or equal to {POLICY_DESCRIPTION_MAX}"))
+        problems.append(
+            validators._constraint(
+                description,
+                "description",
+                f"Member must have length less than or equal to {POLICY_DESCRIPTION_MAX}",
+            )
+        )
     validators._raise(problems)
     if ManagedPolicy.objects.for_account(account).filter(name__iexact=name).exists():
-        raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are not allowed.")
+        raise EntityAlreadyExists(
+            f"A policy called {name} already exists. Duplicate names are not allowed."
+        )
 
 
 @transaction.atomic
-def create_policy(account: Account, *, name: str, document: str, path: str = "/", description: str = "",
-                  tags: Iterable[tuple[str, str]] = ()) -> ManagedPolicy:
+def create_policy(
+    account: Account,
+    *,
+    name: str,
+    document: str,
+    path: str = "/",
+    description: str = "",
+    tags: Iterable[tuple[str, str]] = (),
+) -> ManagedPolicy:
     """CreatePolicy: a customer managed policy with ``v1`` as its default version."""
     check_new_policy(account, name=name, path=path, description=description)
     tag_list = validators.validate_tags(tags)
@@ -217,19 +268,33 @@ def create_policy(account: Account, *, name: str, document: str, path: str = "/"
     if ManagedPolicy.objects.for_account(account).count() >= POLICIES_PER_ACCOUNT:
         raise LimitExceeded(f"Cannot exceed quota for PoliciesPerAccount: {POLICIES_PER_ACCOUNT}")
     now = timezone.now()
-    policy = ManagedPolicy(account=account, name=name, path=path, description=description, tags=tag_list,
-                           created=now, updated=now, next_version=2)
+    policy = ManagedPolicy(
+        account=account,
+        name=name,
+        path=path,
+        description=description,
+        tags=tag_list,
+        created=now,
+        updated=now,
+        next_version=2,
+    )
     try:
         with transaction.atomic():
             policy.save()
     except IntegrityError:
-        raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are not allowed.") from None
-    PolicyVersion.objects.create(policy=policy, number=1, document=document, is_default=True, created=now)
+        raise EntityAlreadyExists(
+            f"A policy called {name} already exists. Duplicate names are not allowed."
+        ) from None
+    PolicyVersion.objects.create(
+        policy=policy, number=1, document=document, is_default=True, created=now
+    )
     return policy
 
 
 @transaction.atomic
-def create_policy_version(policy: ManagedPolicy, *, document: str, set_as_default: bool = False) -> PolicyVersion:
+def create_policy_version(
+    policy: ManagedPolicy, *, document: str, set_as_default: bool = False
+) -> PolicyVersion:
     """CreatePolicyVersion: the next ``v<n>`` (numbers are never reused), at most five kept."""
     _customer_only(policy)
     _lock(policy)
@@ -240,8 +305,13 @@ def create_policy_version(policy: ManagedPolicy, *, document: str, set_as_defaul
     now = timezone.now()
     if set_as_default:
         policy.versions.filter(is_default=True).update(is_default=False)
-    version = PolicyVersion.objects.create(policy=policy, number=policy.next_version, document=document,
-                                           is_default=set_as_default, created=now)
+    version = PolicyVersion.objects.create(
+        policy=policy,
+        number=policy.next_version,
+        document=document,
+        is_default=set_as_default,
+        created=now,
+    )
     policy.next_version += 1
     policy.updated = now
     policy.save(update_fields=["next_version", "updated"])
@@ -277,16 +347,30 @@ def delete_policy_version(policy: ManagedPolicy, *, version_id: str) -> None:
 def attached_entities(policy: ManagedPolicy, account: Account) -> dict[str, list]:
     """ListEntitiesForPolicy within ``account``: users, groups and roles it is attached to,
     and the users and roles it bounds. Three queries."""
-    attachments = list(PolicyAttachment.objects.filter(policy=policy, account=account)
-                       .select_related("user__account", "group__account", "role__account"))
-    boundaries = list(PermissionsBoundary.objects.filter(policy=policy, account=account)
-                      .select_related("user__account", "role__account"))
+    attachments = list(
+        PolicyAttachment.objects.filter(policy=policy, account=account).select_related(
+            "user__account", "group__account", "role__account"
+        )
+    )
+    boundaries = list(
+        PermissionsBoundary.objects.filter(policy=policy, account=account).select_related(
+            "user__account", "role__account"
+        )
+    )
     return {
-        "users": sorted((a.user for a in attachments if a.user_id), key=lambda u: u.user_name.lower()),
-        "groups": sorted((a.group for a in attachments if a.group_id), key=lambda g: g.name.lower()),
+        "users": sorted(
+            (a.user for a in attachments if a.user_id), key=lambda u: u.user_name.lower()
+        ),
+        "groups": sorted(
+            (a.group for a in attachments if a.group_id), key=lambda g: g.name.lower()
+        ),
         "roles": sorted((a.role for a in attachments if a.role_id), key=lambda r: r.name.lower()),
-        "boundary_users": sorted((b.user for b in boundaries if b.user_id), key=lambda u: u.user_name.lower()),
-        "boundary_roles": sorted((b.role for b in boundaries if b.role_id), key=lambda r: r.name.lower()),
+        "boundary_users": sorted(
+            (b.user for b in boundaries if b.user_id), key=lambda u: u.user_name.lower()
+        ),
+        "boundary_roles": sorted(
+            (b.role for b in boundaries if b.role_id), key=lambda r: r.name.lower()
+        ),
     }
 
 
@@ -301,8 +385,10 @@ def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False) -> None:
     """
     _customer_only(policy)
     _lock(policy)
-    in_use = (PolicyAttachment.objects.filter(policy=policy).exists()
-              or PermissionsBoundary.objects.filter(policy=policy).exists())
+    in_use = (
+        PolicyAttachment.objects.filter(policy=policy).exists()
+        or PermissionsBoundary.objects.filter(policy=policy).exists()
+    )
     if not detach_all:
         if in_use:
             raise DeleteConflict(ATTACHED_MESSAGE)
@@ -350,8 +436,11 @@ def put_inline_policy(owner: User | Group, *, name: str, document: str) -> Inlin
     kind's quota: user 2,048, group 5,120 (role 10,240).
     """
     kind = _owner_kind(owner)
-    validators._raise(validators._length_and_pattern(name, "policyName", POLICY_NAME_MAX, validators._NAME_RE,
-                                                      validators.NAME_PATTERN))
+    validators._raise(
+        validators._length_and_pattern(
+            name, "policyName", POLICY_NAME_MAX, validators._NAME_RE, validators.NAME_PATTERN
+        )
+    )
     _check_wire(document)
     type(owner).objects.select_for_update().filter(pk=owner.pk).first()
     existing = InlinePolicy.objects.filter(**_owner_filter(kind, owner))
@@ -359,12 +448,15 @@ def put_inline_policy(owner: User | Group, *, name: str, document: str) -> Inlin
     quota_name, limit = INLINE_SIZE[kind]
     if policy_size(document) + sum(policy_size(d) for d in others) > limit:
         raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {limit}")
-    check_document(document, max_size=0)  # the sum above is the inline quota (a role's exceeds 6,144)
+    check_document(
+        document, max_size=0
+    )  # the sum above is the inline quota (a role's exceeds 6,144)
     policy = existing.filter(name__iexact=name).first()
     now = timezone.now()
     if policy is None:
-        policy = InlinePolicy.objects.create(name=name, document=document, created=now, updated=now,
-                                             **_owner_filter(kind, owner))
+        policy = InlinePolicy.objects.create(
+            name=name, document=document, created=now, updated=now, **_owner_filter(kind, owner)
+        )
     else:
         policy.document, policy.updated = document, now
         policy.save(update_fields=["document", "updated"])
@@ -421,7 +513,9 @@ def attach_policy(owner: User | Group, *, policy_arn: str) -> PolicyAttachment:
     quota_name, limit = ATTACHED_POLICIES[kind]
     if existing.count() >= limit:
         raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {limit}")
-    return PolicyAttachment.objects.create(account=owner.account, policy=policy, **_owner_filter(kind, owner))
+    return PolicyAttachment.objects.create(
+        account=owner.account, policy=policy, **_owner_filter(kind, owner)
+    )
 
 
 @transaction.atomic
@@ -431,7 +525,9 @@ def detach_policy(owner: User | Group, *, policy_arn: str) -> None:
     policy = _policy_by_arn(owner.account, policy_arn)
     deleted = 0
     if policy is not None:
-        deleted, _ = PolicyAttachment.objects.filter(policy=policy, **_owner_filter(kind, owner)).delete()
+        deleted, _ = PolicyAttachment.objects.filter(
+            policy=policy, **_owner_filter(kind, owner)
+        ).delete()
     if not deleted:
         raise NoSuchEntity(f"Policy {policy_arn} was not found.")
 
@@ -470,7 +566,8 @@ def put_user_permissions_boundary(user: User, *, policy_arn: str) -> Permissions
     _owner_kind(user)
     policy = get_attachable_policy(user.account, policy_arn)
     boundary, _ = PermissionsBoundary.objects.update_or_create(
-        user=user, defaults={"policy": policy, "account": user.account, "created": timezone.now()})
+        user=user, defaults={"policy": policy, "account": user.account, "created": timezone.now()}
+    )
     return boundary
 
 
@@ -486,7 +583,8 @@ def put_role_permissions_boundary(role: Role, *, policy_arn: str) -> Permissions
     """PutRolePermissionsBoundary: set or replace the role's one boundary."""
     policy = get_attachable_policy(role.account, policy_arn)
     boundary, _ = PermissionsBoundary.objects.update_or_create(
-        role=role, defaults={"policy": policy, "account": role.account, "created": timezone.now()})
+        role=role, defaults={"policy": policy, "account": role.account, "created": timezone.now()}
+    )
     return boundary
 
 
@@ -500,11 +598,15 @@ def copy_permissions(source: User, target: User) -> None:
     """The create-user wizard's "Copy permissions": attached policies, inline policies and the
     boundary of ``source`` onto ``target`` (group memberships are the accounts app's part).
     The caller authorises AttachUserPolicy / PutUserPolicy / PutUserPermissionsBoundary."""
-    for attachment in PolicyAttachment.objects.filter(user=source).select_related("policy__account"):
+    for attachment in PolicyAttachment.objects.filter(user=source).select_related(
+        "policy__account"
+    ):
         attach_policy(target, policy_arn=attachment.policy.arn)
     for inline in InlinePolicy.objects.filter(user=source):
         put_inline_policy(target, name=inline.name, document=inline.document)
-    boundary = PermissionsBoundary.objects.filter(user=source).select_related("policy__account").first()
+    boundary = (
+        PermissionsBoundary.objects.filter(user=source).select_related("policy__account").first()
+    )
     if boundary is not None:
         put_user_permissions_boundary(target, policy_arn=boundary.policy.arn)
 
@@ -539,4 +641,3 @@ def remove_policies(owner: User | Group | Role) -> None:
 
 def count_customer_policies(account: Account) -> int:
     return ManagedPolicy.objects.for_account(account).count()
-

@@ -75,8 +75,9 @@ def _services(actions: Iterable[Any], negated: bool) -> list[ServiceRow]:
     rows = []
     for prefix, patterns in by_prefix.items():
         if prefix == "*":
-            rows.append(ServiceRow("*", "All services", patterns,
-                                   "None" if negated else "Full access"))
+            rows.append(
+                ServiceRow("*", "All services", patterns, "None" if negated else "Full access")
+            )
             continue
         name = catalogue.service_name(prefix) or f"Unknown service ({prefix})"
         rows.append(ServiceRow(prefix, name, patterns, _access(prefix, patterns, negated)))
@@ -112,19 +113,23 @@ def summarize(document: str | dict[str, Any]) -> list[StatementSummary]:
         negated = "NotAction" in statement
         actions = _as_list(statement.get("NotAction" if negated else "Action"))
         not_resource = "NotResource" in statement
-        resources = [str(r) for r in _as_list(statement.get("NotResource" if not_resource else "Resource"))]
+        resources = [
+            str(r) for r in _as_list(statement.get("NotResource" if not_resource else "Resource"))
+        ]
         principal = statement.get("Principal") or statement.get("NotPrincipal") or ""
-        summaries.append(StatementSummary(
-            index=index,
-            sid=str(statement.get("Sid", "") or ""),
-            effect=str(statement.get("Effect", "")),
-            not_action=negated,
-            services=_services(actions, negated),
-            resources=resources,
-            not_resource=not_resource,
-            conditions=_conditions(statement.get("Condition")),
-            principal=json.dumps(principal) if principal else "",
-        ))
+        summaries.append(
+            StatementSummary(
+                index=index,
+                sid=str(statement.get("Sid", "") or ""),
+                effect=str(statement.get("Effect", "")),
+                not_action=negated,
+                services=_services(actions, negated),
+                resources=resources,
+                not_resource=not_resource,
+                conditions=_conditions(statement.get("Condition")),
+                principal=json.dumps(principal) if principal else "",
+            )
+        )
     return summaries
 
 

@@ -49,13 +49,26 @@ def entity_patterns(kind: str, prefix: str, entity_views: dict) -> list:
         path(base, entity_views["permissions"].as_view(), name=f"policy_{kind}_permissions"),
         path(f"{base}attach/", entity_views["attach"].as_view(), name=f"policy_{kind}_attach"),
         path(f"{base}detach/", entity_views["detach"].as_view(), name=f"policy_{kind}_detach"),
-        path(f"{base}inline/create/", entity_views["inline_create"].as_view(), name=f"policy_{kind}_inline_create"),
-        path(f"{base}inline/<iamname:policy_name>/", entity_views["inline_detail"].as_view(),
-             name=f"policy_{kind}_inline_detail"),
-        path(f"{base}inline/<iamname:policy_name>/edit/", entity_views["inline_edit"].as_view(),
-             name=f"policy_{kind}_inline_edit"),
-        path(f"{base}inline/<iamname:policy_name>/delete/", entity_views["inline_delete"].as_view(),
-             name=f"policy_{kind}_inline_delete"),
+        path(
+            f"{base}inline/create/",
+            entity_views["inline_create"].as_view(),
+            name=f"policy_{kind}_inline_create",
+        ),
+        path(
+            f"{base}inline/<iamname:policy_name>/",
+            entity_views["inline_detail"].as_view(),
+            name=f"policy_{kind}_inline_detail",
+        ),
+        path(
+            f"{base}inline/<iamname:policy_name>/edit/",
+            entity_views["inline_edit"].as_view(),
+            name=f"policy_{kind}_inline_edit",
+        ),
+        path(
+            f"{base}inline/<iamname:policy_name>/delete/",
+            entity_views["inline_delete"].as_view(),
+            name=f"policy_{kind}_inline_delete",
+        ),
     ]
 
 
@@ -65,21 +78,42 @@ urlpatterns = [
     path("iam/policies/validate/", views.PolicyValidateView.as_view(), name="policy_validate"),
     path(POLICY, views.PolicyDetailView.as_view(), name="policy_detail"),
     path(f"{POLICY}entities/", views.PolicyEntitiesView.as_view(), name="policy_entities"),
-    path(f"{POLICY}entities/detach/", views.PolicyEntityDetachView.as_view(), name="policy_entity_detach"),
+    path(
+        f"{POLICY}entities/detach/",
+        views.PolicyEntityDetachView.as_view(),
+        name="policy_entity_detach",
+    ),
     path(f"{POLICY}versions/", views.PolicyVersionsView.as_view(), name="policy_versions"),
-    path(f"{POLICY}versions/<str:version_id>/", views.PolicyVersionDetailView.as_view(),
-         name="policy_version_detail"),
-    path(f"{POLICY}versions/<str:version_id>/set-default/", views.PolicyVersionSetDefaultView.as_view(),
-         name="policy_version_set_default"),
-    path(f"{POLICY}versions/<str:version_id>/delete/", views.PolicyVersionDeleteView.as_view(),
-         name="policy_version_delete"),
+    path(
+        f"{POLICY}versions/<str:version_id>/",
+        views.PolicyVersionDetailView.as_view(),
+        name="policy_version_detail",
+    ),
+    path(
+        f"{POLICY}versions/<str:version_id>/set-default/",
+        views.PolicyVersionSetDefaultView.as_view(),
+        name="policy_version_set_default",
+    ),
+    path(
+        f"{POLICY}versions/<str:version_id>/delete/",
+        views.PolicyVersionDeleteView.as_view(),
+        name="policy_version_delete",
+    ),
     path(f"{POLICY}edit/", views.PolicyEditView.as_view(), name="policy_edit"),
     path(f"{POLICY}delete/", views.PolicyDeleteView.as_view(), name="policy_delete"),
     *entity_patterns("user", "iam/users", views.USER_VIEWS),
     *entity_patterns("group", "iam/groups", views.GROUP_VIEWS),
-    path("iam/users/<iamname:entity_name>/permissions-boundary/", views.UserBoundaryView.as_view(),
-         name="policy_user_boundary"),
-    path("iam/users/<iamname:entity_name>/permissions-boundary/delete/", views.UserBoundaryDeleteView.as_view(),
-         name="policy_user_boundary_delete"),
-    path("", ("policies.simulator", None, None)),  # the policy simulator's urlpatterns (policies:simulator)
+    path(
+        "iam/users/<iamname:entity_name>/permissions-boundary/",
+        views.UserBoundaryView.as_view(),
+        name="policy_user_boundary",
+    ),
+    path(
+        "iam/users/<iamname:entity_name>/permissions-boundary/delete/",
+        views.UserBoundaryDeleteView.as_view(),
+        name="policy_user_boundary_delete",
+    ),
+    path(
+        "", ("policies.simulator", None, None)
+    ),  # the policy simulator's urlpatterns (policies:simulator)
 ]

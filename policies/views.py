@@ -44,7 +44,7 @@ from .forms import (
     PolicyVersionForm,
     find,
 )
-from .models import AWS_OWNER, InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
+from .models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
 from .summary import numbered_lines, summarize
 
 PAGE_SIZE = 100
@@ -72,7 +72,9 @@ def boundary_context(user: User, boundary_arn: str | None = None) -> dict[str, s
     """``iam:PermissionsBoundary`` as IAM sets it for actions on a user: the ARN of the user's
     current boundary (or, for PutUserPermissionsBoundary, of the boundary being set)."""
     if boundary_arn is None:
-        found = PermissionsBoundary.objects.filter(user=user).select_related("policy__account").first()
+        found = (
+            PermissionsBoundary.objects.filter(user=user).select_related("policy__account").first()
+        )
         boundary_arn = found.policy.arn if found else ""
     return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
 
@@ -108,9 +110,14 @@ class ConditionalIAMActionMixin(IAMActionRequiredMixin):
             return False
         missing = getattr(denied.engine_decision, "missing_context", ()) or ()
         pending = self.pending_condition_keys
-        return (denied.decision == "implicitDeny" and bool(missing)
-                and all(any(key == p or (p.endswith("/") and key.startswith(p)) for p in pending)
-                        for key in missing))
+        return (
+            denied.decision == "implicitDeny"
+            and bool(missing)
+            and all(
+                any(key == p or (p.endswith("/") and key.startswith(p)) for p in pending)
+                for key in missing
+            )
+        )
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -124,7 +131,9 @@ class ConditionalIAMActionMixin(IAMActionRequiredMixin):
 
 def iam_error(request, exc: IAMError, back_url: str = ""):
     """A page that shows one IAM error in AWS's words, with AWS's HTTP status."""
-    return render(request, "policies/iam_error.html", {"error": exc, "back_url": back_url}, status=exc.status)
+    return render(
+        request, "policies/iam_error.html", {"error": exc, "back_url": back_url}, status=exc.status
+    )
 
 
 def entity_url(subject: User | Group) -> str:
@@ -151,13 +160,28 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
 
     def get_queryset(self):
         account = self.request.iam.account
-        attached = (PolicyAttachment.objects.filter(policy=OuterRef("pk"), account=account).order_by()
-                    .values("policy").annotate(n=Count("pk")).values("n"))
-        bounds = (PermissionsBoundary.objects.filter(policy=OuterRef("pk"), account=account).order_by()
-                  .values("policy").annotate(n=Count("pk")).values("n"))
-        queryset = (ManagedPolicy.objects.visible_to(account).select_related("account")
-                    .annotate(attached_count=Coalesce(Subquery(attached, output_field=IntegerField()), Value(0)),
-                              boundary_count=Coalesce(Subquery(bounds, output_field=IntegerField()), Value(0))))
+        attached = (
+            PolicyAttachment.objects.filter(policy=OuterRef("pk"), account=account)
+            .order_by()
+            .values("policy")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        bounds = (
+            PermissionsBoundary.objects.filter(policy=OuterRef("pk"), account=account)
+            .order_by()
+            .values("policy")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        queryset = (
+            ManagedPolicy.objects.visible_to(account)
+            .select_related("account")
+            .annotate(
+                attached_count=Coalesce(Subquery(attached, output_field=IntegerField()), Value(0)),
+                boundary_count=Coalesce(Subquery(bounds, output_field=IntegerField()), Value(0)),
+            )
+        )
         kind = self.request.GET.get("type", "")
         if kind == "aws":
             queryset = queryset.filter(account__isnull=True)
@@ -180,9 +204,17 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
         page = Paginator(self.get_queryset(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         params = self.request.GET.copy()
         params.pop("page", None)
-        context.update({"page": page, "policies": list(page.object_list), "types": self.TYPES,
-                        "type": self.request.GET.get("type", ""), "q": self.request.GET.get("q", ""),
-                        "used": self.request.GET.get("used", ""), "query_string": params.urlencode()})
+        context.update(
+            {
+                "page": page,
+                "policies": list(page.object_list),
+                "types": self.TYPES,
+                "type": self.request.GET.get("type", ""),
+                "q": self.request.GET.get("q", ""),
+                "used": self.request.GET.get("used", ""),
+                "query_string": params.urlencode(),
+            }
+        )
         return context
 
 
@@ -202,8 +234,10 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
 
     iam_action = "iam:CreatePolicy"
     form_list = [("permissions", PolicyDocumentForm), ("review", PolicyDetailsForm)]
-    templates = {"permissions": "policies/policy_create_permissions.html",
-                 "review": "policies/policy_create_review.html"}
+    templates = {
+        "permissions": "policies/policy_create_permissions.html",
+        "review": "policies/policy_create_review.html",
+    }
 
     def new_arn(self, name: str = "*") -> str:
         return self.request.iam.account.arn(f"policy/{name}")
@@ -212,8 +246,11 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
 
     def is_final(self) -> bool:
         post = self.request.POST
-        return (self.request.method == "POST" and post.get("policy_create_wizard-current_step") == "review"
-                and "wizard_goto_step" not in post)
+        return (
+            self.request.method == "POST"
+            and post.get("policy_create_wizard-current_step") == "review"
+            and "wizard_goto_step" not in post
+        )
 
     def is_submission(self) -> bool:
         return self.is_final()
@@ -228,8 +265,8 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
             return {}
         keys = [k.strip() for k in self.request.POST.getlist("review-tag_key")]
         values = [v.strip() for v in self.request.POST.getlist("review-tag_value")]
-        return tag_context([(k, v) for k, v in zip(keys, values + [""] * len(keys)) if k])
-
+        values += [""] * (len(keys) - len(values))
+        return tag_context([(k, v) for k, v in zip(keys, values, strict=False) if k])
 
     def get_template_names(self):
         return [self.templates[self.steps.current]]
@@ -261,13 +298,20 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
     def done(self, form_list, form_dict, **kwargs):
         document = form_dict["permissions"].cleaned_data["document"]
         details = form_dict["review"].cleaned_data
-        denied = first_denied(self.request, [("iam:CreatePolicy", self.new_arn(details["name"]),
-                                              tag_context(details["tags"]))])
+        denied = first_denied(
+            self.request,
+            [("iam:CreatePolicy", self.new_arn(details["name"]), tag_context(details["tags"]))],
+        )
         if denied is not None:
             return access_denied(self.request, denied)
         try:
-            policy = services.create_policy(self.request.iam.account, name=details["name"], document=document,
-                                            description=details.get("description", ""), tags=details["tags"])
+            policy = services.create_policy(
+                self.request.iam.account,
+                name=details["name"],
+                document=document,
+                description=details.get("description", ""),
+                tags=details["tags"],
+            )
         except IAMError as exc:
             return iam_error(self.request, exc, reverse("policies:policy_create"))
         messages.success(self.request, f"Policy {policy.name} created.")
@@ -293,8 +337,13 @@ class PolicyValidateView(IAMActionRequiredMixin, View):
         if len(document) > services.DOCUMENT_WIRE_MAX:
             return JsonResponse({"error": "The policy document is too long."}, status=400)
         findings = find(document, kind, max_size)
-        return JsonResponse({"findings": [f.as_json() for f in findings], "size": services.policy_size(document),
-                             "has_errors": any(f.level == "ERROR" for f in findings)})
+        return JsonResponse(
+            {
+                "findings": [f.as_json() for f in findings],
+                "size": services.policy_size(document),
+                "has_errors": any(f.level == "ERROR" for f in findings),
+            }
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -308,8 +357,9 @@ class PolicyObjectMixin(IAMActionRequiredMixin):
 
     def setup_objects(self) -> None:
         try:
-            self.policy = services.get_policy_by_name(self.request.iam.account, self.kwargs["owner"],
-                                                      self.kwargs["name"])
+            self.policy = services.get_policy_by_name(
+                self.request.iam.account, self.kwargs["owner"], self.kwargs["name"]
+            )
         except NoSuchEntity as exc:
             raise Http404(exc.message) from None
 
@@ -319,9 +369,13 @@ class PolicyObjectMixin(IAMActionRequiredMixin):
     def policy_context(self) -> dict[str, Any]:
         policy = self.policy
         versions = list(policy.versions.order_by("-number"))
-        return {"policy": policy, "versions": versions, "tab": self.tab,
-                "default_version": next((v for v in versions if v.is_default), None),
-                "version_limit": services.VERSIONS_PER_POLICY}
+        return {
+            "policy": policy,
+            "versions": versions,
+            "tab": self.tab,
+            "default_version": next((v for v in versions if v.is_default), None),
+            "version_limit": services.VERSIONS_PER_POLICY,
+        }
 
 
 class PolicyDetailView(PolicyObjectMixin, TemplateView):
@@ -344,7 +398,7 @@ class PolicyDetailView(PolicyObjectMixin, TemplateView):
 
 
 class PolicyEntitiesView(PolicyObjectMixin, TemplateView):
-    """Entities attached: users and groups it is attached to, users it bounds (this account only)."""
+    """Entities attached: users, groups and roles it is attached to or bounds (this account)."""
 
     template_name = "policies/policy_entities.html"
     iam_action = "iam:ListEntitiesForPolicy"
@@ -387,8 +441,13 @@ class PolicyVersionDetailView(PolicyVersionObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(self.policy_context())
-        context.update({"version": self.version, "summary": summarize(self.version.document),
-                        "document_lines": numbered_lines(self.version.document)})
+        context.update(
+            {
+                "version": self.version,
+                "summary": summarize(self.version.document),
+                "document_lines": numbered_lines(self.version.document),
+            }
+        )
         return context
 
 
@@ -431,9 +490,14 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
     def make_form(self, data=None):
         self.versions = list(self.policy.versions.order_by("-number"))
         default = next((v for v in self.versions if v.is_default), None)
-        return PolicyVersionForm(data, versions=self.versions,
-                                 initial={"document": default.document if default else DEFAULT_DOCUMENT,
-                                          "set_as_default": True})
+        return PolicyVersionForm(
+            data,
+            versions=self.versions,
+            initial={
+                "document": default.document if default else DEFAULT_DOCUMENT,
+                "set_as_default": True,
+            },
+        )
 
     def render_form(self, form, status=200):
         context = self.get_context_data(form=form)
@@ -442,12 +506,16 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
 
     def get(self, request, **kwargs):
         if self.policy.is_aws_managed:
-            return iam_error(request, services_unmodifiable(self.policy), self.policy.get_absolute_url())
+            return iam_error(
+                request, services_unmodifiable(self.policy), self.policy.get_absolute_url()
+            )
         return self.render_form(self.make_form())
 
     def post(self, request, **kwargs):
         if self.policy.is_aws_managed:
-            return iam_error(request, services_unmodifiable(self.policy), self.policy.get_absolute_url())
+            return iam_error(
+                request, services_unmodifiable(self.policy), self.policy.get_absolute_url()
+            )
         form = self.make_form(request.POST)
         if not form.is_valid():
             return self.render_form(form, status=400)
@@ -460,20 +528,28 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
             with transaction.atomic():
                 if delete_id:
                     services.delete_policy_version(self.policy, version_id=delete_id)
-                version = services.create_policy_version(self.policy, document=form.cleaned_data["document"],
-                                                         set_as_default=form.cleaned_data["set_as_default"])
+                version = services.create_policy_version(
+                    self.policy,
+                    document=form.cleaned_data["document"],
+                    set_as_default=form.cleaned_data["set_as_default"],
+                )
         except IAMError as exc:
             form.add_error(None, exc.message)
             return self.render_form(form, status=exc.status)
-        messages.success(request, f"Policy {self.policy.name} saved as version {version.version_id}"
-                                  + (" (default)." if version.is_default else "."))
+        messages.success(
+            request,
+            f"Policy {self.policy.name} saved as version {version.version_id}"
+            + (" (default)." if version.is_default else "."),
+        )
         return redirect(self.policy.get_absolute_url())
 
 
 def services_unmodifiable(policy: ManagedPolicy) -> IAMError:
     from iamportal.errors import UnmodifiableEntity
 
-    return UnmodifiableEntity(f"Policy {policy.arn} is an AWS managed policy and cannot be modified.")
+    return UnmodifiableEntity(
+        f"Policy {policy.arn} is an AWS managed policy and cannot be modified."
+    )
 
 
 class PolicyDeleteView(PolicyObjectMixin, TemplateView):
@@ -492,7 +568,9 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
 
     def get(self, request, **kwargs):
         if self.policy.is_aws_managed:
-            return iam_error(request, services_unmodifiable(self.policy), self.policy.get_absolute_url())
+            return iam_error(
+                request, services_unmodifiable(self.policy), self.policy.get_absolute_url()
+            )
         return super().get(request, **kwargs)
 
     def post(self, request, **kwargs):
@@ -503,16 +581,26 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         entities = services.attached_entities(policy, request.iam.account)
-        bounds = {b.user_id: b.policy.arn for b in PermissionsBoundary.objects.filter(
-            user__in=entities["users"] + entities["boundary_users"]).select_related("policy__account")}
+        bounds = {
+            b.user_id: b.policy.arn
+            for b in PermissionsBoundary.objects.filter(
+                user__in=entities["users"] + entities["boundary_users"]
+            ).select_related("policy__account")
+        }
         arn = {"iam:PolicyARN": policy.arn}
-        checks = [("iam:DetachUserPolicy", u.arn, {**boundary_context(u, bounds.get(u.pk, "")), **arn})
-                  for u in entities["users"]]
+        checks = [
+            ("iam:DetachUserPolicy", u.arn, {**boundary_context(u, bounds.get(u.pk, "")), **arn})
+            for u in entities["users"]
+        ]
         checks += [("iam:DetachGroupPolicy", g.arn, arn) for g in entities["groups"]]
         checks += [("iam:DetachRolePolicy", r.arn, arn) for r in entities.get("roles", [])]
-        checks += [("iam:DeleteUserPermissionsBoundary", u.arn, boundary_context(u, bounds.get(u.pk, "")))
-                   for u in entities["boundary_users"]]
-        checks += [("iam:DeleteRolePermissionsBoundary", r.arn) for r in entities.get("boundary_roles", [])]
+        checks += [
+            ("iam:DeleteUserPermissionsBoundary", u.arn, boundary_context(u, bounds.get(u.pk, "")))
+            for u in entities["boundary_users"]
+        ]
+        checks += [
+            ("iam:DeleteRolePermissionsBoundary", r.arn) for r in entities.get("boundary_roles", [])
+        ]
         if policy.versions.filter(is_default=False).exists():
             checks.append(("iam:DeletePolicyVersion", policy.arn))
         denied = first_denied(request, checks)
@@ -559,7 +647,9 @@ class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View)
     def get_iam_action(self) -> str:
         if isinstance(self.subject, User):
             return "iam:DetachUserPolicy"
-        return "iam:DetachGroupPolicy" if isinstance(self.subject, Group) else "iam:DetachRolePolicy"
+        return (
+            "iam:DetachGroupPolicy" if isinstance(self.subject, Group) else "iam:DetachRolePolicy"
+        )
 
     def get_resource_arn(self) -> str:
         return self.subject.arn
@@ -610,9 +700,12 @@ class EntityMixin(ConditionalIAMActionMixin):
         return reverse(f"policies:policy_{self.entity_kind}_{suffix}", args=[name, *args])
 
     def entity_context(self) -> dict[str, Any]:
-        return {"subject": self.subject, "entity_kind": self.entity_kind,
-                "entity_label": "User" if self.entity_kind == "user" else "User group",
-                "entity_url": entity_url(self.subject)}
+        return {
+            "subject": self.subject,
+            "entity_kind": self.entity_kind,
+            "entity_label": "User" if self.entity_kind == "user" else "User group",
+            "entity_url": entity_url(self.subject),
+        }
 
 
 class EntityPermissionsView(EntityMixin, TemplateView):
@@ -642,14 +735,26 @@ class EntityAttachView(EntityMixin, TemplateView):
         if self.request.method != "POST":
             return [(self.iam_action, self.subject.arn, context)]
         arns = self.request.POST.getlist("policy_arns") or [""]
-        return [(self.iam_action, self.subject.arn, {**context, "iam:PolicyARN": arn} if arn else context)
-                for arn in arns]
+        return [
+            (
+                self.iam_action,
+                self.subject.arn,
+                {**context, "iam:PolicyARN": arn} if arn else context,
+            )
+            for arn in arns
+        ]
 
     def offered(self):
         account = self.request.iam.account
-        attached = PolicyAttachment.objects.filter(**{self.entity_kind: self.subject}).values("policy")
-        queryset = (ManagedPolicy.objects.visible_to(account).exclude(pk__in=attached)
-                    .select_related("account").order_by("name"))
+        attached = PolicyAttachment.objects.filter(**{self.entity_kind: self.subject}).values(
+            "policy"
+        )
+        queryset = (
+            ManagedPolicy.objects.visible_to(account)
+            .exclude(pk__in=attached)
+            .select_related("account")
+            .order_by("name")
+        )
         kind = self.request.GET.get("type", "")
         if kind == "aws":
             queryset = queryset.filter(account__isnull=True)
@@ -661,10 +766,16 @@ class EntityAttachView(EntityMixin, TemplateView):
         return list(queryset)
 
     def render_form(self, form, policies, status=200):
-        context = self.get_context_data(form=form, policies=policies, q=self.request.GET.get("q", ""),
-                                        type=self.request.GET.get("type", ""))
+        context = self.get_context_data(
+            form=form,
+            policies=policies,
+            q=self.request.GET.get("q", ""),
+            type=self.request.GET.get("type", ""),
+        )
         context.update(self.entity_context())
-        context["attached_count"] = PolicyAttachment.objects.filter(**{self.entity_kind: self.subject}).count()
+        context["attached_count"] = PolicyAttachment.objects.filter(
+            **{self.entity_kind: self.subject}
+        ).count()
         context["attached_limit"] = services.ATTACHED_POLICIES[self.entity_kind][1]
         return self.render_to_response(context, status=status)
 
@@ -686,7 +797,9 @@ class EntityAttachView(EntityMixin, TemplateView):
             form.add_error(None, exc.message)
             return self.render_form(form, self.offered(), status=exc.status)
         count = len(form.cleaned_data["policy_arns"])
-        messages.success(request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}.")
+        messages.success(
+            request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}."
+        )
         return redirect(entity_url(self.subject))
 
 
@@ -696,7 +809,9 @@ class EntityDetachView(EntityMixin, TemplateView):
     template_name = "policies/entity_detach.html"
 
     def policy_arn(self) -> str:
-        return (self.request.POST.get("policy_arn") or self.request.GET.get("policy_arn") or "").strip()
+        return (
+            self.request.POST.get("policy_arn") or self.request.GET.get("policy_arn") or ""
+        ).strip()
 
     def get_condition_context(self) -> dict[str, Any]:
         context = super().get_condition_context()
@@ -733,14 +848,22 @@ class InlinePolicyCreateView(EntityMixin, TemplateView):
     editing = False
 
     def make_form(self, data=None):
-        initial = {"document": self.inline.document, "name": self.inline.name} if self.editing \
+        initial = (
+            {"document": self.inline.document, "name": self.inline.name}
+            if self.editing
             else {"document": DEFAULT_DOCUMENT}
-        return InlinePolicyForm(data, editing=self.editing, initial=initial,
-                                size_quota=services.INLINE_SIZE[self.entity_kind])
+        )
+        return InlinePolicyForm(
+            data,
+            editing=self.editing,
+            initial=initial,
+            size_quota=services.INLINE_SIZE[self.entity_kind],
+        )
 
     def render_form(self, form, status=200):
-        context = self.get_context_data(form=form, editing=self.editing,
-                                        inline=getattr(self, "inline", None))
+        context = self.get_context_data(
+            form=form, editing=self.editing, inline=getattr(self, "inline", None)
+        )
         context.update(self.entity_context())
         kind = self.entity_kind
         context["size_quota"] = services.INLINE_SIZE[kind]
@@ -754,13 +877,22 @@ class InlinePolicyCreateView(EntityMixin, TemplateView):
         if not form.is_valid():
             return self.render_form(form, status=400)
         name = self.inline.name if self.editing else form.cleaned_data["name"]
-        if not self.editing and InlinePolicy.objects.filter(name__iexact=name,
-                                                            **{self.entity_kind: self.subject}).exists():
-            form.add_error("name", f"An inline policy called {name} already exists on {self.subject}; "
-                                   "edit it instead.")
+        if (
+            not self.editing
+            and InlinePolicy.objects.filter(
+                name__iexact=name, **{self.entity_kind: self.subject}
+            ).exists()
+        ):
+            form.add_error(
+                "name",
+                f"An inline policy called {name} already exists on {self.subject}; "
+                "edit it instead.",
+            )
             return self.render_form(form, status=409)
         try:
-            services.put_inline_policy(self.subject, name=name, document=form.cleaned_data["document"])
+            services.put_inline_policy(
+                self.subject, name=name, document=form.cleaned_data["document"]
+            )
         except IAMError as exc:
             form.add_error(None, exc.message)
             return self.render_form(form, status=exc.status)
@@ -778,8 +910,13 @@ class InlinePolicyDetailView(InlineObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(self.entity_context())
-        context.update({"inline": self.inline, "summary": summarize(self.inline.document),
-                        "document_lines": numbered_lines(self.inline.document)})
+        context.update(
+            {
+                "inline": self.inline,
+                "summary": summarize(self.inline.document),
+                "document_lines": numbered_lines(self.inline.document),
+            }
+        )
         return context
 
 
@@ -815,19 +952,30 @@ class UserBoundaryView(EntityMixin, TemplateView):
             return [(self.iam_action, self.subject.arn, {})]
         # IAM gives the boundary being set as iam:PermissionsBoundary.
         new = self.request.POST.get("policy_arn", "")
-        return [(self.iam_action, self.subject.arn, boundary_context(self.subject, new) if new else {})]
+        return [
+            (self.iam_action, self.subject.arn, boundary_context(self.subject, new) if new else {})
+        ]
 
     def render_form(self, form, status=200):
-        current = PermissionsBoundary.objects.filter(user=self.subject).select_related("policy__account").first()
+        current = (
+            PermissionsBoundary.objects.filter(user=self.subject)
+            .select_related("policy__account")
+            .first()
+        )
         selected = form["policy_arn"].value() or (current.policy.arn if current else "")
-        context = self.get_context_data(form=form, policies=self.policies, current=current, selected=selected)
+        context = self.get_context_data(
+            form=form, policies=self.policies, current=current, selected=selected
+        )
         context.update(self.entity_context())
         return self.render_to_response(context, status=status)
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.policies = list(ManagedPolicy.objects.visible_to(request.iam.account)
-                                 .select_related("account").order_by("name"))
+            self.policies = list(
+                ManagedPolicy.objects.visible_to(request.iam.account)
+                .select_related("account")
+                .order_by("name")
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, **kwargs):
@@ -838,7 +986,9 @@ class UserBoundaryView(EntityMixin, TemplateView):
         if not form.is_valid():
             return self.render_form(form, status=400)
         try:
-            services.put_user_permissions_boundary(self.subject, policy_arn=form.cleaned_data["policy_arn"])
+            services.put_user_permissions_boundary(
+                self.subject, policy_arn=form.cleaned_data["policy_arn"]
+            )
         except IAMError as exc:
             form.add_error(None, exc.message)
             return self.render_form(form, status=exc.status)
@@ -869,9 +1019,14 @@ def entity_views(kind: str) -> dict[str, type]:
         "inline_edit": (InlinePolicyEditView, f"iam:Put{noun}Policy"),
         "inline_delete": (InlinePolicyDeleteView, f"iam:Delete{noun}Policy"),
     }
-    return {suffix: type(f"{noun}{base.__name__}", (base,), {"entity_kind": kind, "iam_action": action,
-                                                           "__module__": __name__})
-            for suffix, (base, action) in specs.items()}
+    return {
+        suffix: type(
+            f"{noun}{base.__name__}",
+            (base,),
+            {"entity_kind": kind, "iam_action": action, "__module__": __name__},
+        )
+        for suffix, (base, action) in specs.items()
+    }
 
 
 USER_VIEWS = entity_views("user")

@@ -71,7 +71,9 @@ def _timestamp(text: str) -> datetime:
 
 def definitions(directory: Path | str = DATA_DIR) -> list[Definition]:
     """Every policy definition in ``directory``, ordered by name."""
-    return sorted((Definition.from_file(f) for f in Path(directory).glob("*.json")), key=lambda d: d.name)
+    return sorted(
+        (Definition.from_file(f) for f in Path(directory).glob("*.json")), key=lambda d: d.name
+    )
 
 
 @dataclass
@@ -81,8 +83,9 @@ class SyncResult:
     unchanged: list[str]
 
 
-def sync(policy_model: Any, version_model: Any, directory: Path | str = DATA_DIR,
-         using: str = "default") -> SyncResult:
+def sync(
+    policy_model: Any, version_model: Any, directory: Path | str = DATA_DIR, using: str = "default"
+) -> SyncResult:
     """Create or update every AWS managed policy from the data files, idempotently.
 
     Args:
@@ -101,11 +104,22 @@ def sync(policy_model: Any, version_model: Any, directory: Path | str = DATA_DIR
         policy = policies.filter(account__isnull=True, name__iexact=spec.name).first()
         if policy is None:
             policy = policies.create(
-                account=None, name=spec.name, path=spec.path, description=spec.description,
-                policy_id=spec.policy_id, created=spec.created, updated=spec.updated,
-                next_version=spec.version_number + 1)
-            versions.create(policy=policy, number=spec.version_number, document=spec.document,
-                            is_default=True, created=spec.updated)
+                account=None,
+                name=spec.name,
+                path=spec.path,
+                description=spec.description,
+                policy_id=spec.policy_id,
+                created=spec.created,
+                updated=spec.updated,
+                next_version=spec.version_number + 1,
+            )
+            versions.create(
+                policy=policy,
+                number=spec.version_number,
+                document=spec.document,
+                is_default=True,
+                created=spec.updated,
+            )
             result.created.append(spec.name)
             continue
         changed = _update_fields(policy, spec)
@@ -115,9 +129,15 @@ def sync(policy_model: Any, version_model: Any, directory: Path | str = DATA_DIR
 
 
 def _update_fields(policy: Any, spec: Definition) -> bool:
-    fields = {"name": spec.name, "path": spec.path, "description": spec.description,
-              "policy_id": spec.policy_id, "created": spec.created, "updated": spec.updated,
-              "next_version": max(policy.next_version, spec.version_number + 1)}
+    fields = {
+        "name": spec.name,
+        "path": spec.path,
+        "description": spec.description,
+        "policy_id": spec.policy_id,
+        "created": spec.created,
+        "updated": spec.updated,
+        "next_version": max(policy.next_version, spec.version_number + 1),
+    }
     changed = [name for name, value in fields.items() if getattr(policy, name) != value]
     for name in changed:
         setattr(policy, name, fields[name])
@@ -133,13 +153,22 @@ def _update_default_version(policy: Any, version_manager: Any, spec: Definition)
         return False
     versions.filter(is_default=True).exclude(number=spec.version_number).update(is_default=False)
     if current is None:
-        version_manager.create(policy=policy, number=spec.version_number, document=spec.document,
-                               is_default=True, created=spec.updated)
+        version_manager.create(
+            policy=policy,
+            number=spec.version_number,
+            document=spec.document,
+            is_default=True,
+            created=spec.updated,
+        )
     else:
         current.document, current.is_default = spec.document, True
         current.save(update_fields=["document", "is_default"])
     # Keep IAM's five versions: drop the oldest non-default ones beyond that.
-    surplus = list(versions.filter(is_default=False).order_by("-number").values_list("pk", flat=True)[MAX_VERSIONS - 1:])
+    surplus = list(
+        versions.filter(is_default=False)
+        .order_by("-number")
+        .values_list("pk", flat=True)[MAX_VERSIONS - 1 :]
+    )
     if surplus:
         version_manager.filter(pk__in=surplus).delete()
     return True

@@ -6,11 +6,12 @@ from django.db import migrations
 def load(apps, schema_editor):
     from policies import managed
 
-    managed.sync(apps.get_model("policies", "ManagedPolicy"), apps.get_model("policies", "PolicyVersion"))
+    managed.sync(
+        apps.get_model("policies", "ManagedPolicy"), apps.get_model("policies", "PolicyVersion")
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [("policies", "0001_initial")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -52,20 +52,51 @@ def entity_permissions(subject: User | Group) -> dict[str, Any]:
         owner = Q(user=subject) | Q(group__members=subject)
     else:
         owner = Q(group=subject)
-    attachments = (PolicyAttachment.objects.filter(owner).select_related("policy__account", "group")
-                   .order_by("group__name", "policy__name").distinct())
-    inline = InlinePolicy.objects.filter(owner).select_related("group").order_by("group__name", "name").distinct()
-    rows = [AppliedPolicy(a.policy.name, a.policy.type_label, a.group if a.group_id else None, managed=a.policy)
-            for a in attachments]
-    rows += [AppliedPolicy(p.name, "Customer inline", p.group if (is_user and p.group_id) else None, inline=p)
-             for p in inline]
-    rows.sort(key=lambda r: (not r.direct, r.via_group.name.lower() if r.via_group else "", r.name.lower()))
+    attachments = (
+        PolicyAttachment.objects.filter(owner)
+        .select_related("policy__account", "group")
+        .order_by("group__name", "policy__name")
+        .distinct()
+    )
+    inline = (
+        InlinePolicy.objects.filter(owner)
+        .select_related("group")
+        .order_by("group__name", "name")
+        .distinct()
+    )
+    rows = [
+        AppliedPolicy(
+            a.policy.name, a.policy.type_label, a.group if a.group_id else None, managed=a.policy
+        )
+        for a in attachments
+    ]
+    rows += [
+        AppliedPolicy(
+            p.name, "Customer inline", p.group if (is_user and p.group_id) else None, inline=p
+        )
+        for p in inline
+    ]
+    rows.sort(
+        key=lambda r: (
+            not r.direct,
+            r.via_group.name.lower() if r.via_group else "",
+            r.name.lower(),
+        )
+    )
     boundary = None
     if is_user:
-        found = PermissionsBoundary.objects.filter(user=subject).select_related("policy__account").first()
+        found = (
+            PermissionsBoundary.objects.filter(user=subject)
+            .select_related("policy__account")
+            .first()
+        )
         boundary = found.policy if found else None
-    return {"policies": rows, "boundary": boundary, "is_user": is_user,
-            "attached_count": sum(1 for r in rows if r.direct and r.managed is not None)}
+    return {
+        "policies": rows,
+        "boundary": boundary,
+        "is_user": is_user,
+        "attached_count": sum(1 for r in rows if r.direct and r.managed is not None),
+    }
 
 
 @register.simple_tag(takes_context=True)
@@ -74,4 +105,8 @@ def attachable_policies(context: template.Context) -> list[ManagedPolicy]:
     identity = context.get("iam")
     if identity is None:
         return []
-    return list(ManagedPolicy.objects.visible_to(identity.account).select_related("account").order_by("name"))
+    return list(
+        ManagedPolicy.objects.visible_to(identity.account)
+        .select_related("account")
+        .order_by("name")
+    )

@@ -16,8 +16,13 @@ pytestmark = pytest.mark.django_db
 
 
 def kwargs_for(pattern: URLPattern, account) -> dict:
-    values = {"owner": account.account_id, "name": "ReceiptsReadOnly", "version_id": "v1", "entity_name": "bob",
-              "policy_name": "Inline"}
+    values = {
+        "owner": account.account_id,
+        "name": "ReceiptsReadOnly",
+        "version_id": "v1",
+        "entity_name": "bob",
+        "policy_name": "Inline",
+    }
     if pattern.name.startswith("policy_group_"):
         values["entity_name"] = "Cashiers"
     return {key: values[key] for key in pattern.pattern.converters}
@@ -36,8 +41,13 @@ def world(account, bob):
 PATTERNS = [p for p in urls.urlpatterns if isinstance(p, URLPattern)]
 
 
-POST_ONLY = {"policy_validate", "policy_entity_detach", "policy_version_set_default", "policy_version_delete",
-             "policy_user_boundary_delete"}
+POST_ONLY = {
+    "policy_validate",
+    "policy_entity_detach",
+    "policy_version_set_default",
+    "policy_version_delete",
+    "policy_user_boundary_delete",
+}
 
 
 def test_user_with_no_policies_is_denied_every_page(alice_client, alice, account, world):
@@ -45,8 +55,10 @@ def test_user_with_no_policies_is_denied_every_page(alice_client, alice, account
     checked = []
     for pattern in PATTERNS:
         url = reverse(f"policies:{pattern.name}", kwargs=kwargs_for(pattern, account))
-        for response in (alice_client.get(url),
-                         csrf_post(alice_client, url, {"entity_type": "user", "entity_name": "bob"})):
+        for response in (
+            alice_client.get(url),
+            csrf_post(alice_client, url, {"entity_type": "user", "entity_name": "bob"}),
+        ):
             if response.status_code == 405:
                 continue  # POST-only or GET-only
             assert response.status_code == 403, (url, response.status_code)

@@ -7,7 +7,13 @@ import pytest
 
 from accounts import services as accounts_services
 from accounts.models import Group, User
-from iamportal.errors import DeleteConflict, LimitExceeded, MalformedPolicyDocument, NoSuchEntity, ValidationError
+from iamportal.errors import (
+    DeleteConflict,
+    LimitExceeded,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    ValidationError,
+)
 from policies import services
 from policies.models import InlinePolicy, PermissionsBoundary, PolicyAttachment
 
@@ -37,8 +43,9 @@ def test_inline_policy_must_be_valid(alice):
     assert not InlinePolicy.objects.exists()
 
 
-@pytest.mark.parametrize("kind, quota, limit", [("user", "UserPolicySize", 2048),
-                                                ("group", "GroupPolicySize", 5120)])
+@pytest.mark.parametrize(
+    "kind, quota, limit", [("user", "UserPolicySize", 2048), ("group", "GroupPolicySize", 5120)]
+)
 def test_inline_policies_share_one_size_quota_per_entity(alice, cashiers, kind, quota, limit):
     owner = alice if kind == "user" else cashiers
     services.put_inline_policy(owner, name="Half", document=sized_doc(limit // 2))
@@ -78,7 +85,9 @@ def test_attaching_an_unknown_or_foreign_policy_is_refused(alice, mallory):
         assert exc.value.message == f"Policy {arn} does not exist or is not attachable."
 
 
-@pytest.mark.parametrize("kind, quota", [("user", "PoliciesPerUser"), ("group", "PoliciesPerGroup")])
+@pytest.mark.parametrize(
+    "kind, quota", [("user", "PoliciesPerUser"), ("group", "PoliciesPerGroup")]
+)
 def test_at_most_10_managed_policies_per_entity(account, alice, cashiers, kind, quota):
     owner = alice if kind == "user" else cashiers
     policies = [services.create_policy(account, name=f"P{i}", document=doc()) for i in range(11)]
@@ -90,8 +99,12 @@ def test_at_most_10_managed_policies_per_entity(account, alice, cashiers, kind, 
 
 
 def test_boundary_is_one_per_user_and_can_be_removed(account, alice, aws_managed_policies):
-    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
-    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    services.put_user_permissions_boundary(
+        alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    )
+    services.put_user_permissions_boundary(
+        alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+    )
     assert PermissionsBoundary.objects.get(user=alice).policy.name == "IAMReadOnlyAccess"
     services.delete_user_permissions_boundary(alice)
     assert not PermissionsBoundary.objects.filter(user=alice).exists()
@@ -99,10 +112,14 @@ def test_boundary_is_one_per_user_and_can_be_removed(account, alice, aws_managed
         services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/Missing")
 
 
-def test_policies_block_deleting_a_user_until_the_console_cleans_up(account, alice, aws_managed_policies):
+def test_policies_block_deleting_a_user_until_the_console_cleans_up(
+    account, alice, aws_managed_policies
+):
     services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     services.put_user_policy(alice, name="Inline", document=doc())
-    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    services.put_user_permissions_boundary(
+        alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    )
     accounts_services.remove_console_access(alice)
     with pytest.raises(DeleteConflict) as exc:
         accounts_services.delete_user(alice, remove_dependents=False)
@@ -119,7 +136,9 @@ def test_policies_block_deleting_a_user_until_the_console_cleans_up(account, ali
     assert not PermissionsBoundary.objects.exists()
 
 
-def test_policies_block_deleting_a_group_until_the_console_cleans_up(cashiers, aws_managed_policies):
+def test_policies_block_deleting_a_group_until_the_console_cleans_up(
+    cashiers, aws_managed_policies
+):
     services.attach_group_policy(cashiers, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     with pytest.raises(DeleteConflict) as exc:
         accounts_services.delete_group(cashiers, remove_dependents=False)
@@ -133,10 +152,14 @@ def test_policies_block_deleting_a_group_until_the_console_cleans_up(cashiers, a
     assert not Group.objects.filter(pk=cashiers.pk).exists() and not InlinePolicy.objects.exists()
 
 
-def test_copy_permissions_copies_attached_inline_and_boundary(account, alice, bob, aws_managed_policies):
+def test_copy_permissions_copies_attached_inline_and_boundary(
+    account, alice, bob, aws_managed_policies
+):
     services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     services.put_user_policy(alice, name="Inline", document=doc())
-    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    services.put_user_permissions_boundary(
+        alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    )
     services.copy_permissions(alice, bob)
     assert PolicyAttachment.objects.get(user=bob).policy.name == "IAMReadOnlyAccess"
     assert InlinePolicy.objects.get(user=bob).name == "Inline"

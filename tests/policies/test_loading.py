@@ -26,24 +26,43 @@ def identity(user):
     return identity_for(request)
 
 
-def test_set_holds_user_and_group_policies_default_versions_and_boundary(account, alice, aws_managed_policies):
+def test_set_holds_user_and_group_policies_default_versions_and_boundary(
+    account, alice, aws_managed_policies
+):
     group = accounts_services.create_group(account, name="Cashiers", users=[alice])
     policy = services.create_policy(account, name="ReceiptsReadOnly", document=doc(LIST))
-    services.create_policy_version(policy, document=doc({"Effect": "Deny", "Action": "*", "Resource": "*"}))
+    services.create_policy_version(
+        policy, document=doc({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    )
     services.attach_group_policy(group, policy_arn=policy.arn)
     services.put_group_policy(group, name="GroupInline", document=doc())
     services.put_user_policy(alice, name="UserInline", document=doc())
     services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
-    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    services.put_user_permissions_boundary(
+        alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    )
     policy_set = loading.load_policy_set(identity(alice))
     names = sorted(p.name for p in policy_set.identity)
-    assert names == ["IAMReadOnlyAccess", "ReceiptsReadOnly", "inline:Cashiers/GroupInline", "inline:UserInline"]
+    assert names == [
+        "IAMReadOnlyAccess",
+        "ReceiptsReadOnly",
+        "inline:Cashiers/GroupInline",
+        "inline:UserInline",
+    ]
     assert policy_set.boundary.name == "AmazonS3FullAccess"
     # v1 is the default, not the Deny-all v2:
     from policies.engine import Request, evaluate
 
-    decision = evaluate(Request(action="s3:ListBucket", resource="arn:aws:s3:::receipts", principal=alice.arn,
-                                context={}), identity=policy_set.identity, boundary=policy_set.boundary)
+    decision = evaluate(
+        Request(
+            action="s3:ListBucket",
+            resource="arn:aws:s3:::receipts",
+            principal=alice.arn,
+            context={},
+        ),
+        identity=policy_set.identity,
+        boundary=policy_set.boundary,
+    )
     assert decision.decision == "allowed"
 
 
@@ -52,21 +71,26 @@ def test_root_has_no_policy_set_and_is_allowed_everything(root):
 
 
 @pytest.mark.parametrize("groups, per_group", [(1, 1), (20, 10)])
-def test_loaded_in_a_fixed_number_of_queries(account, alice, groups, per_group, django_assert_max_num_queries):
+def test_loaded_in_a_fixed_number_of_queries(
+    account, alice, groups, per_group, django_assert_max_num_queries
+):
     policies = bulk_policies(account, per_group)
     for g in range(groups):
         # IAM caps a user at 10 groups; the loader must not care, so write memberships directly.
         group = accounts_services.create_group(account, name=f"G{g}")
         GroupMembership.objects.create(group=group, user=alice)
-        PolicyAttachment.objects.bulk_create(PolicyAttachment(account=account, policy=p, group=group)
-                                             for p in policies)
+        PolicyAttachment.objects.bulk_create(
+            PolicyAttachment(account=account, policy=p, group=group) for p in policies
+        )
         services.put_group_policy(group, name=f"Inline{g}", document=doc())
     services.attach_user_policy(alice, policy_arn=policies[0].arn)
     services.put_user_permissions_boundary(alice, policy_arn=policies[0].arn)
     who = identity(alice)
     with django_assert_max_num_queries(3):
         policy_set = loading.load_policy_set(who)
-    assert len(policy_set.identity) == per_group + groups  # each managed policy once, plus the inlines
+    assert (
+        len(policy_set.identity) == per_group + groups
+    )  # each managed policy once, plus the inlines
     assert policy_set.boundary is not None
 
 
@@ -91,7 +115,9 @@ def test_policy_set_is_loaded_once_per_request(alice, django_assert_max_num_quer
 
 def test_boundary_caps_the_identity_policies(account, alice, aws_managed_policies):
     services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
-    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    services.put_user_permissions_boundary(
+        alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    )
     request = RequestFactory().get("/")
     request.user, request.session = alice, {}
     request.iam = identity_for(request)

@@ -21,8 +21,9 @@ def render(source: str, **context) -> str:
 
 
 @pytest.mark.parametrize("groups", [1, 10])
-def test_entity_permissions_renders_in_a_fixed_number_of_queries(account, alice, groups,
-                                                                  django_assert_max_num_queries):
+def test_entity_permissions_renders_in_a_fixed_number_of_queries(
+    account, alice, groups, django_assert_max_num_queries
+):
     policies = bulk_policies(account, 3)
     for g in range(groups):
         group = accounts_services.create_group(account, name=f"G{g}")
@@ -31,7 +32,9 @@ def test_entity_permissions_renders_in_a_fixed_number_of_queries(account, alice,
             services.attach_group_policy(group, policy_arn=policy.arn)
         services.put_group_policy(group, name="Inline", document=doc())
     with django_assert_max_num_queries(3):
-        html = render('{% include "policies/_entity_permissions.html" with subject=user %}', user=alice)
+        html = render(
+            '{% include "policies/_entity_permissions.html" with subject=user %}', user=alice
+        )
     assert f"G{groups - 1}" in html and "P002" in html
     assert "/iam/users/alice/policies/attach/" in html and "Set permissions boundary" in html
 
@@ -50,13 +53,26 @@ class PickerForm(forms.Form):
 def test_policy_and_boundary_pickers_render_the_fields_choices(account, root, aws_managed_policies):
     from accounts.identity import Identity
 
-    iam = Identity(user=root, account=account, arn=account.root_arn, principal_type="Account", context={})
-    form = PickerForm({"policy_arns": ["arn:aws:iam::aws:policy/IAMReadOnlyAccess"],
-                       "permissions_boundary": "arn:aws:iam::aws:policy/AmazonS3FullAccess"}, account=account)
+    iam = Identity(
+        user=root, account=account, arn=account.root_arn, principal_type="Account", context={}
+    )
+    form = PickerForm(
+        {
+            "policy_arns": ["arn:aws:iam::aws:policy/IAMReadOnlyAccess"],
+            "permissions_boundary": "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+        },
+        account=account,
+    )
     assert form.is_valid()
-    html = render('{% include "policies/_policy_picker.html" with field=form.policy_arns %}'
-                  '{% include "policies/_boundary_picker.html" with field=form.permissions_boundary %}',
-                  form=form, iam=iam)
-    assert 'name="policy_arns" value="arn:aws:iam::aws:policy/IAMReadOnlyAccess" id="policy_arns-' in html
+    html = render(
+        '{% include "policies/_policy_picker.html" with field=form.policy_arns %}'
+        '{% include "policies/_boundary_picker.html" with field=form.permissions_boundary %}',
+        form=form,
+        iam=iam,
+    )
+    assert (
+        'name="policy_arns" value="arn:aws:iam::aws:policy/IAMReadOnlyAccess" id="policy_arns-'
+        in html
+    )
     assert html.count(" checked") == 2  # the chosen policy and the chosen boundary
     assert 'name="permissions_boundary" value=""' in html

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 URL = "/iam/policies/create/"
 STEP = "policy_create_wizard-current_step"
 
-BROKEN = '{\n    "Version": "2012-10-17",\n    "Statement": [\n        {"Effect": "Allow", "Action": "s3:ListBucket"}\n    ]\n}'
+BROKEN = (
+    '{\n    "Version": "2012-10-17",\n    "Statement": [\n'
+    '        {"Effect": "Allow", "Action": "s3:ListBucket"}\n    ]\n}'
+)
 
 
 def step1(client, document):
@@ -58,8 +61,13 @@ def test_full_flow_creates_the_policy_with_description_and_tags(root_client, acc
     text = page.content.decode()
     assert page.status_code == 200 and "Review and create" in text
     assert "Amazon S3" in text and "arn:aws:s3:::receipts" in text  # summary table
-    done = step2(root_client, name="ReceiptsReadOnly", description="Cashiers list receipts",
-                 tag_key=["team"], tag_value=["cafe"])
+    done = step2(
+        root_client,
+        name="ReceiptsReadOnly",
+        description="Cashiers list receipts",
+        tag_key=["team"],
+        tag_value=["cafe"],
+    )
     assert done.status_code == 302
     assert done["Location"] == f"/iam/policies/{account.account_id}/ReceiptsReadOnly/"
     policy = ManagedPolicy.objects.get(account=account, name="ReceiptsReadOnly")
@@ -74,20 +82,28 @@ def test_duplicate_name_is_shown_on_the_review_step(root_client, account):
     step1(root_client, doc())
     page = step2(root_client, name="receiptsreadonly")
     assert page.status_code == 400  # the wizard re-renders the step
-    assert "A policy called receiptsreadonly already exists. Duplicate names are not allowed." in \
-        page.content.decode()
+    assert (
+        "A policy called receiptsreadonly already exists. Duplicate names are not allowed."
+        in page.content.decode()
+    )
     assert ManagedPolicy.objects.filter(account=account).count() == 1
 
 
 def test_bad_tags_and_names_are_refused(root_client):
     step1(root_client, doc())
-    text = step2(root_client, name="bad name", tag_key=["a", "A"], tag_value=["1", "2"]).content.decode()
+    text = step2(
+        root_client, name="bad name", tag_key=["a", "A"], tag_value=["1", "2"]
+    ).content.decode()
     assert "Member must satisfy regular expression pattern" in text
     assert "Duplicate tag keys found. Please note that Tag keys are case insensitive." in text
 
 
 def test_too_large_policy_is_refused_on_step_1(root_client):
-    statement = {"Effect": "Allow", "Action": [f"s3:GetObject{i}" for i in range(400)], "Resource": "*"}
+    statement = {
+        "Effect": "Allow",
+        "Action": [f"s3:GetObject{i}" for i in range(400)],
+        "Resource": "*",
+    }
     page = step1(root_client, json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     assert page.status_code == 400
     assert "Cannot exceed quota for PolicySize: 6144" in page.content.decode()
@@ -97,20 +113,28 @@ def test_live_validation_endpoint_returns_findings(root_client):
     response = csrf_post(root_client, "/iam/policies/validate/", {"document": BROKEN})
     data = response.json()
     assert response.status_code == 200 and data["has_errors"]
-    assert {"level": "ERROR", "line": 4, "message": "Policy statement must contain resources."}.items() <= \
-        data["findings"][0].items()
+    assert {
+        "level": "ERROR",
+        "line": 4,
+        "message": "Policy statement must contain resources.",
+    }.items() <= data["findings"][0].items()
 
 
 def test_posts_need_the_csrf_token(root_client):
-    assert root_client.post(URL, {STEP: "permissions", "permissions-document": doc()}).status_code == 403
+    assert (
+        root_client.post(URL, {STEP: "permissions", "permissions-document": doc()}).status_code
+        == 403
+    )
     assert root_client.post("/iam/policies/validate/", {"document": doc()}).status_code == 403
 
 
 def test_user_with_no_policies_cannot_open_create(alice_client, alice):
     page = alice_client.get(URL)
     assert page.status_code == 403
-    assert (f"is not authorized to perform: iam:CreatePolicy on resource: "
-            f"arn:aws:iam::{alice.account.account_id}:policy/*") in page.content.decode()
+    assert (
+        f"is not authorized to perform: iam:CreatePolicy on resource: "
+        f"arn:aws:iam::{alice.account.account_id}:policy/*"
+    ) in page.content.decode()
 
 
 def test_iam_read_only_user_can_view_but_not_create(alice_client, alice, account):
@@ -119,7 +143,10 @@ def test_iam_read_only_user_can_view_but_not_create(alice_client, alice, account
     assert alice_client.get("/iam/policies/aws/IAMReadOnlyAccess/").status_code == 200
     page = alice_client.get(URL)
     assert page.status_code == 403
-    assert "because no identity-based policy allows the iam:CreatePolicy action" in page.content.decode()
+    assert (
+        "because no identity-based policy allows the iam:CreatePolicy action"
+        in page.content.decode()
+    )
 
 
 def test_administrator_can_create(alice_client, alice, account):
@@ -130,21 +157,39 @@ def test_administrator_can_create(alice_client, alice, account):
 
 
 def test_create_is_authorised_on_the_new_policys_arn(alice_client, alice, account):
-    grant(alice, {"Effect": "Allow", "Action": "iam:CreatePolicy",
-                  "Resource": f"arn:aws:iam::{account.account_id}:policy/*"},
-          {"Effect": "Deny", "Action": "iam:CreatePolicy",
-           "Resource": f"arn:aws:iam::{account.account_id}:policy/Admin*"})
+    grant(
+        alice,
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreatePolicy",
+            "Resource": f"arn:aws:iam::{account.account_id}:policy/*",
+        },
+        {
+            "Effect": "Deny",
+            "Action": "iam:CreatePolicy",
+            "Resource": f"arn:aws:iam::{account.account_id}:policy/Admin*",
+        },
+    )
     step1(alice_client, doc())
     denied = step2(alice_client, name="AdminEverything")
     assert denied.status_code == 403
-    assert (f"iam:CreatePolicy on resource: arn:aws:iam::{account.account_id}:policy/AdminEverything with an "
-            "explicit deny") in denied.content.decode()
+    assert (
+        f"iam:CreatePolicy on resource: arn:aws:iam::{account.account_id}:policy/AdminEverything"
+        " with an explicit deny"
+    ) in denied.content.decode()
     assert step2(alice_client, name="ReceiptsReadOnly").status_code in (200, 302)
 
 
 def test_create_policy_sees_the_request_tags(alice_client, alice, account):
-    grant(alice, {"Effect": "Allow", "Action": "iam:CreatePolicy", "Resource": "*",
-                  "Condition": {"StringEquals": {"aws:RequestTag/team": "cafe"}}})
+    grant(
+        alice,
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreatePolicy",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestTag/team": "cafe"}},
+        },
+    )
     step1(alice_client, doc())
     untagged = step2(alice_client)
     assert untagged.status_code == 403

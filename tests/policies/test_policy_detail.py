@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def policy(account):
-    return services.create_policy(account, name="ReceiptsReadOnly", document=doc(), description="Cashiers")
+    return services.create_policy(
+        account, name="ReceiptsReadOnly", document=doc(), description="Cashiers"
+    )
 
 
 def url(policy, suffix=""):
@@ -42,14 +44,21 @@ def test_aws_managed_policy_page_is_read_only(root_client, aws_managed_policies)
     assert "/iam/policies/aws/PowerUserAccess/edit/" not in text
     edit = root_client.get("/iam/policies/aws/PowerUserAccess/edit/")
     assert edit.status_code == 400 and "cannot be modified" in edit.content.decode()
-    assert csrf_post(root_client, "/iam/policies/aws/PowerUserAccess/delete/",
-                     {"confirm": "PowerUserAccess"}).status_code == 400
+    assert (
+        csrf_post(
+            root_client, "/iam/policies/aws/PowerUserAccess/delete/", {"confirm": "PowerUserAccess"}
+        ).status_code
+        == 400
+    )
 
 
 def test_another_accounts_policy_is_404(mallory_client, policy):
     assert mallory_client.get(url(policy)).status_code == 404
     assert mallory_client.get(url(policy, "versions/")).status_code == 404
-    assert csrf_post(mallory_client, url(policy, "delete/"), {"confirm": policy.name}).status_code == 404
+    assert (
+        csrf_post(mallory_client, url(policy, "delete/"), {"confirm": policy.name}).status_code
+        == 404
+    )
     assert ManagedPolicy.objects.filter(pk=policy.pk).exists()
 
 
@@ -63,11 +72,15 @@ def test_document_needs_get_policy_version_shown_inline(alice_client, alice, pol
     grant(alice, {"Effect": "Allow", "Action": "iam:GetPolicy", "Resource": "*"})
     page = alice_client.get(url(policy))
     assert page.status_code == 200
-    assert (f"is not authorized to perform: iam:GetPolicyVersion on resource: {policy.arn}"
-            in page.content.decode())
+    assert (
+        f"is not authorized to perform: iam:GetPolicyVersion on resource: {policy.arn}"
+        in page.content.decode()
+    )
 
 
-def test_entities_tab_lists_users_groups_and_boundaries_and_detaches(root_client, account, alice, policy):
+def test_entities_tab_lists_users_groups_and_boundaries_and_detaches(
+    root_client, account, alice, policy
+):
     group = accounts_services.create_group(account, name="Cashiers")
     services.attach_user_policy(alice, policy_arn=policy.arn)
     services.attach_group_policy(group, policy_arn=policy.arn)
@@ -75,8 +88,11 @@ def test_entities_tab_lists_users_groups_and_boundaries_and_detaches(root_client
     services.put_user_permissions_boundary(bob, policy_arn=policy.arn)
     text = root_client.get(url(policy, "entities/")).content.decode()
     assert "alice" in text and "Cashiers" in text and "Permissions boundary" in text
-    response = csrf_post(root_client, url(policy, "entities/detach/"), {"entity_type": "group",
-                                                                       "entity_name": "Cashiers"})
+    response = csrf_post(
+        root_client,
+        url(policy, "entities/detach/"),
+        {"entity_type": "group", "entity_name": "Cashiers"},
+    )
     assert response.status_code == 302
     assert not PolicyAttachment.objects.filter(group=group).exists()
 
@@ -84,18 +100,33 @@ def test_entities_tab_lists_users_groups_and_boundaries_and_detaches(root_client
 def test_detach_from_entities_tab_is_authorised_on_the_entity(alice_client, alice, account, policy):
     group = accounts_services.create_group(account, name="Cashiers")
     services.attach_group_policy(group, policy_arn=policy.arn)
-    grant(alice, {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "iam:DetachUserPolicy"], "Resource": "*"})
-    page = csrf_post(alice_client, url(policy, "entities/detach/"), {"entity_type": "group",
-                                                                    "entity_name": "Cashiers"})
+    grant(
+        alice,
+        {
+            "Effect": "Allow",
+            "Action": ["iam:Get*", "iam:List*", "iam:DetachUserPolicy"],
+            "Resource": "*",
+        },
+    )
+    page = csrf_post(
+        alice_client,
+        url(policy, "entities/detach/"),
+        {"entity_type": "group", "entity_name": "Cashiers"},
+    )
     assert page.status_code == 403
     assert f"iam:DetachGroupPolicy on resource: {group.arn}" in page.content.decode()
 
 
 def test_edit_creates_a_new_default_version(root_client, policy):
     page = root_client.get(url(policy, "edit/"))
-    assert page.status_code == 200 and "Modify permissions in ReceiptsReadOnly" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "Modify permissions in ReceiptsReadOnly" in page.content.decode()
+    )
     new = doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::receipts/*"})
-    response = csrf_post(root_client, url(policy, "edit/"), {"document": new, "set_as_default": "on"})
+    response = csrf_post(
+        root_client, url(policy, "edit/"), {"document": new, "set_as_default": "on"}
+    )
     assert response.status_code == 302
     assert services.default_version(policy).version_id == "v2"
     assert services.default_version(policy).document == new
@@ -112,12 +143,19 @@ def test_at_five_versions_edit_asks_which_to_delete(root_client, policy):
     for _ in range(4):
         services.create_policy_version(policy, document=doc())
     versions = root_client.get(url(policy, "versions/")).content.decode()
-    assert ("A managed policy can have up to 5 versions. Before you create a new version, you must delete an "
-            "existing version.") in versions
-    page = csrf_post(root_client, url(policy, "edit/"), {"document": doc(indent=2), "set_as_default": "on"})
+    assert (
+        "A managed policy can have up to 5 versions. Before you create a new version, "
+        "you must delete an existing version."
+    ) in versions
+    page = csrf_post(
+        root_client, url(policy, "edit/"), {"document": doc(indent=2), "set_as_default": "on"}
+    )
     assert page.status_code == 400 and "Version to delete" in page.content.decode()
-    response = csrf_post(root_client, url(policy, "edit/"), {"document": doc(indent=2), "set_as_default": "on",
-                                                           "delete_version": "v2"})
+    response = csrf_post(
+        root_client,
+        url(policy, "edit/"),
+        {"document": doc(indent=2), "set_as_default": "on", "delete_version": "v2"},
+    )
     assert response.status_code == 302
     assert sorted(v.version_id for v in policy.versions.all()) == ["v1", "v3", "v4", "v5", "v6"]
 
@@ -167,7 +205,9 @@ def test_read_only_user_can_look_but_not_change_versions(alice_client, alice, po
     assert alice_client.get(url(policy, "versions/")).status_code == 200
     assert alice_client.get(url(policy, "entities/")).status_code == 200
     for suffix in ("versions/v2/set-default/", "versions/v2/delete/", "edit/", "delete/"):
-        page = csrf_post(alice_client, url(policy, suffix), {"document": doc(), "confirm": policy.name})
+        page = csrf_post(
+            alice_client, url(policy, suffix), {"document": doc(), "confirm": policy.name}
+        )
         assert page.status_code == 403, suffix
     assert policy.versions.count() == 2
 
@@ -179,8 +219,10 @@ def test_version_posts_need_csrf(root_client, policy):
     assert services.default_version(policy).version_id == "v1"
 
 
-TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
-         '"arn:aws:iam::%s:root"}, "Action": "sts:AssumeRole"}]}')
+TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+    '"arn:aws:iam::%s:root"}, "Action": "sts:AssumeRole"}]}'
+)
 
 
 @pytest.fixture
@@ -194,17 +236,29 @@ def test_entities_tab_shows_roles_and_detaches_them(root_client, policy, cashier
     services.attach_role_policy(cashier_role, policy_arn=policy.arn)
     text = root_client.get(url(policy, "entities/")).content.decode()
     assert "Cashier" in text and "Role" in text
-    response = csrf_post(root_client, url(policy, "entities/detach/"), {"entity_type": "role",
-                                                                       "entity_name": "Cashier"})
-    assert response.status_code == 302 and not PolicyAttachment.objects.filter(role=cashier_role).exists()
+    response = csrf_post(
+        root_client,
+        url(policy, "entities/detach/"),
+        {"entity_type": "role", "entity_name": "Cashier"},
+    )
+    assert (
+        response.status_code == 302
+        and not PolicyAttachment.objects.filter(role=cashier_role).exists()
+    )
 
 
-def test_delete_needs_detach_role_policy_for_attached_roles(alice_client, alice, policy, cashier_role):
+def test_delete_needs_detach_role_policy_for_attached_roles(
+    alice_client, alice, policy, cashier_role
+):
     services.attach_role_policy(cashier_role, policy_arn=policy.arn)
     grant(alice, {"Effect": "Allow", "Action": "iam:DeletePolicy", "Resource": "*"})
     page = csrf_post(alice_client, url(policy, "delete/"), {"confirm": policy.name})
     assert page.status_code == 403
     assert f"iam:DetachRolePolicy on resource: {cashier_role.arn}" in page.content.decode()
-    grant(alice, {"Effect": "Allow", "Action": "iam:DetachRolePolicy", "Resource": cashier_role.arn})
-    assert csrf_post(alice_client, url(policy, "delete/"), {"confirm": policy.name}).status_code == 302
+    grant(
+        alice, {"Effect": "Allow", "Action": "iam:DetachRolePolicy", "Resource": cashier_role.arn}
+    )
+    assert (
+        csrf_post(alice_client, url(policy, "delete/"), {"confirm": policy.name}).status_code == 302
+    )
     assert not ManagedPolicy.objects.filter(pk=policy.pk).exists()

@@ -16,7 +16,9 @@ LIST_POLICIES = {"Effect": "Allow", "Action": "iam:ListPolicies", "Resource": "*
 
 
 def test_root_sees_aws_and_own_policies_with_types(root_client, account, aws_managed_policies):
-    services.create_policy(account, name="ReceiptsReadOnly", document=doc(), description="Cashiers list receipts")
+    services.create_policy(
+        account, name="ReceiptsReadOnly", document=doc(), description="Cashiers list receipts"
+    )
     page = root_client.get("/iam/policies/")
     text = page.content.decode()
     assert page.status_code == 200
@@ -36,11 +38,15 @@ def test_filter_by_type_and_search(root_client, account, aws_managed_policies):
     assert "IAMReadOnlyAccess" in found and "AdministratorAccess" not in found
 
 
-def test_used_as_counts_only_this_accounts_entities(root_client, account, alice, mallory, aws_managed_policies):
+def test_used_as_counts_only_this_accounts_entities(
+    root_client, account, alice, mallory, aws_managed_policies
+):
     services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     group = accounts_services.create_group(account, name="Cashiers")
     services.attach_group_policy(group, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
-    services.put_user_permissions_boundary(alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    services.put_user_permissions_boundary(
+        alice, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    )
     elsewhere = accounts_services.create_user(mallory.account, user_name="eve")
     services.attach_user_policy(elsewhere, policy_arn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
     text = root_client.get("/iam/policies/?used=permissions").content.decode()
@@ -55,8 +61,9 @@ def test_other_accounts_policies_are_not_listed(root_client, mallory):
 
 
 @pytest.mark.parametrize("count", [1, 300])
-def test_queries_do_not_grow_with_policies(root_client, account, aws_managed_policies, count,
-                                           django_assert_max_num_queries):
+def test_queries_do_not_grow_with_policies(
+    root_client, account, aws_managed_policies, count, django_assert_max_num_queries
+):
     bulk_policies(account, count)
     with django_assert_max_num_queries(12):
         page = root_client.get("/iam/policies/?type=customer")
@@ -66,8 +73,10 @@ def test_queries_do_not_grow_with_policies(root_client, account, aws_managed_pol
 def test_user_without_policies_gets_awss_access_denied(alice_client, alice):
     page = alice_client.get("/iam/policies/")
     assert page.status_code == 403
-    assert (f"User: {alice.arn} is not authorized to perform: iam:ListPolicies on resource: * because no "
-            "identity-based policy allows the iam:ListPolicies action") in page.content.decode()
+    assert (
+        f"User: {alice.arn} is not authorized to perform: iam:ListPolicies on resource: * "
+        "because no identity-based policy allows the iam:ListPolicies action"
+    ) in page.content.decode()
 
 
 def test_user_granted_list_policies_sees_the_list(alice_client, alice):
@@ -78,7 +87,10 @@ def test_user_granted_list_policies_sees_the_list(alice_client, alice):
 def test_explicit_deny_beats_allow(alice_client, alice):
     grant(alice, LIST_POLICIES, {"Effect": "Deny", "Action": "iam:List*", "Resource": "*"})
     page = alice_client.get("/iam/policies/")
-    assert page.status_code == 403 and "with an explicit deny in an identity-based policy" in page.content.decode()
+    assert (
+        page.status_code == 403
+        and "with an explicit deny in an identity-based policy" in page.content.decode()
+    )
 
 
 def test_anonymous_is_sent_to_sign_in(client):

@@ -1,4 +1,4 @@
-"""``manage.py syncmanagedpolicies`` and the data migration: AWS managed policies from the data files."""
+"""``manage.py syncmanagedpolicies`` and the data migration: the AWS managed policy catalog."""
 
 from __future__ import annotations
 
@@ -15,9 +15,17 @@ from policies.models import ManagedPolicy, PolicyAttachment
 pytestmark = pytest.mark.django_db
 
 FACTS = {  # iam-facts §6
-    "AdministratorAccess": ("v1", "ANPAIWMBCKSKIEE64ZLYK", "Provides full access to AWS services and resources."),
-    "PowerUserAccess": ("v12", "ANPAJYRXTHIB4FOVS3ZXS", "Provides full access to AWS services and resources, "
-                                                        "but does not allow management of Users and groups."),
+    "AdministratorAccess": (
+        "v1",
+        "ANPAIWMBCKSKIEE64ZLYK",
+        "Provides full access to AWS services and resources.",
+    ),
+    "PowerUserAccess": (
+        "v12",
+        "ANPAJYRXTHIB4FOVS3ZXS",
+        "Provides full access to AWS services and resources, "
+        "but does not allow management of Users and groups.",
+    ),
     "IAMFullAccess": ("v2", "ANPAI7XKCFMBPM3QQRRVQ", None),
     "IAMReadOnlyAccess": ("v4", "ANPAJKSO7NDY4T57MWDSQ", None),
     "IAMUserChangePassword": ("v5", None, None),
@@ -25,7 +33,11 @@ FACTS = {  # iam-facts §6
     "AmazonS3ReadOnlyAccess": ("v3", "ANPAIZTJ4DXE7G6AGAE6M", None),
     "AmazonEC2ReadOnlyAccess": ("v5", "ANPAIGDT4SV4GSETWTBZK", None),
     "AmazonEC2FullAccess": ("v5", "ANPAI3VAJF5ZCRZ7MCQE6", None),
-    "ReadOnlyAccess": ("v190", "ANPAILL3HVNFSB6DCOWYQ", "Provides read-only access to AWS services and resources."),
+    "ReadOnlyAccess": (
+        "v190",
+        "ANPAILL3HVNFSB6DCOWYQ",
+        "Provides read-only access to AWS services and resources.",
+    ),
 }
 
 
@@ -35,12 +47,16 @@ def test_the_catalog_has_awss_metadata_and_valid_documents():
     for name, (version, policy_id, description) in FACTS.items():
         spec = specs[name]
         assert f"v{spec.version_number}" == version
-        assert spec.policy_id.startswith("ANPA") and (policy_id is None or spec.policy_id == policy_id)
+        assert spec.policy_id.startswith("ANPA") and (
+            policy_id is None or spec.policy_id == policy_id
+        )
         assert description is None or spec.description == description
         services.check_document(spec.document)  # IAM would accept it
     assert "REDUCED STAND-IN" in specs["ReadOnlyAccess"].note
     assert json.loads(specs["AdministratorAccess"].document) == {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
 
 
 def test_command_is_idempotent(aws_managed_policies):
@@ -66,18 +82,24 @@ def test_a_changed_file_updates_the_policy_in_place(tmp_path, alice, aws_managed
     call_command("syncmanagedpolicies", directory=str(tmp_path), stdout=out)
     assert "1 updated" in out.getvalue()
     s3_after = ManagedPolicy.objects.get(account=None, name="AmazonS3ReadOnlyAccess")
-    assert s3_after.pk == s3.pk and s3_after.description == "Provides read only access to all buckets."
+    assert (
+        s3_after.pk == s3.pk and s3_after.description == "Provides read only access to all buckets."
+    )
     assert services.default_version(s3_after).version_id == "v4"
     assert "s3:Describe*Job" in services.default_version(s3_after).document
     assert sorted(v.version_id for v in s3_after.versions.all()) == ["v3", "v4"]
-    assert PolicyAttachment.objects.filter(user=alice, policy=s3_after).exists()  # attachments survive
+    assert PolicyAttachment.objects.filter(
+        user=alice, policy=s3_after
+    ).exists()  # attachments survive
     call_command("syncmanagedpolicies", directory=str(tmp_path), stdout=StringIO())
     assert s3_after.versions.count() == 2
 
 
 def test_a_new_file_adds_a_policy(tmp_path, aws_managed_policies):
     data = json.loads((managed.DATA_DIR / "AdministratorAccess.json").read_text())
-    data.update(PolicyName="ViewOnlyAccess", Path="/job-function/", PolicyId="ANPAID22R6XPJATWOFDK6")
+    data.update(
+        PolicyName="ViewOnlyAccess", Path="/job-function/", PolicyId="ANPAID22R6XPJATWOFDK6"
+    )
     (tmp_path / "ViewOnlyAccess.json").write_text(json.dumps(data))
     call_command("syncmanagedpolicies", directory=str(tmp_path), stdout=StringIO())
     policy = ManagedPolicy.objects.get(account=None, name="ViewOnlyAccess")

@@ -1,4 +1,4 @@
-"""``manage.py syncmanagedpolicies``: load or update the AWS managed policies from their data files."""
+"""``manage.py syncmanagedpolicies``: load or update the AWS managed policies from their files."""
 
 from __future__ import annotations
 
@@ -10,18 +10,25 @@ from policies.models import ManagedPolicy, PolicyVersion
 
 
 class Command(BaseCommand):
-    help = ("Create or update, in place, the AWS managed policies from the JSON files in "
-            "policies/managed/ (idempotent: unchanged files change nothing).")
+    help = (
+        "Create or update, in place, the AWS managed policies from the JSON files in "
+        "policies/managed/ (idempotent: unchanged files change nothing)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--directory", default=str(managed.DATA_DIR),
-                            help="Folder of policy data files (default: the built-in catalog).")
+        parser.add_argument(
+            "--directory",
+            default=str(managed.DATA_DIR),
+            help="Folder of policy data files (default: the built-in catalog).",
+        )
 
     def handle(self, *args, directory: str, **options):
         with transaction.atomic():
             result = managed.sync(ManagedPolicy, PolicyVersion, directory)
-        self.stdout.write(f"AWS managed policies: {len(result.created)} created, {len(result.updated)} updated, "
-                          f"{len(result.unchanged)} unchanged.")
+        self.stdout.write(
+            f"AWS managed policies: {len(result.created)} created, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged."
+        )
         for name in result.created:
             self.stdout.write(f"  created {name}")
         for name in result.updated:
