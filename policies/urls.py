@@ -113,7 +113,6 @@ urlpatterns = [
         views.UserBoundaryDeleteView.as_view(),
         name="policy_user_boundary_delete",
     ),
-    path(
-        "", ("policies.simulator", None, None)
-    ),  # the policy simulator's urlpatterns (policies:simulator)
+    # The policy simulator's urlpatterns (policies:simulator).
+    path("", ("policies.simulator", None, None)),
 ]
