@@ -108,8 +108,13 @@ def test_an_administrator_assuming_a_read_only_role_cannot_create_users(alice_cl
     attach_aws_policy(alice, "AdministratorAccess")
     roles.create_role(account, name="ReadOnly", trust_policy=trusting(alice), policy_arns=[READ_ONLY])
     assert alice_client.get("/iam/roles/").status_code == 200
+    assert alice_client.get("/iam/users/create/").status_code == 200
     assert switch(alice_client, account, "ReadOnly").status_code == 302
     assert alice_client.get("/iam/roles/").status_code == 200  # ReadOnlyAccess lists roles
+    create_user = alice_client.get("/iam/users/create/")
+    assert create_user.status_code == 403
+    assert (f"User: arn:aws:sts::{account.account_id}:assumed-role/ReadOnly/alice is not authorized to perform: "
+            "iam:CreateUser") in create_user.content.decode()
     denied = csrf_post(alice_client, "/iam/roles/ReadOnly/delete/", {"confirmation": "ReadOnly"})
     assert denied.status_code == 403
     assert (f"User: arn:aws:sts::{account.account_id}:assumed-role/ReadOnly/alice is not authorized to perform: "
