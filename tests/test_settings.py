@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("IAMPORTAL_")}
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith("IAMPORTAL_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=120)
