@@ -180,13 +180,28 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "The user with name %(value)s cannot be found."},
     )
+    policy_arns = forms.MultipleChoiceField(
+        label="Permissions policies",
+        required=False,
+        error_messages={"invalid_choice": "Policy %(value)s does not exist or is not attachable."},
+    )
+    permissions_boundary = forms.ChoiceField(
+        label="Permissions boundary",
+        required=False,
+        error_messages={"invalid_choice": "Policy %(value)s does not exist or is not attachable."},
+    )
 
     def __init__(self, *args, account: Account, **kwargs) -> None:
+        from policies.forms import attachable_policy_choices
+
         super().__init__(*args, **kwargs)
         self.account = account
         self.fields["groups"].queryset = (
             Group.objects.filter(account=account).annotate(member_count=Count("members")).order_by("name"))
         self.fields["copy_from"].queryset = User.objects.for_account(account).order_by("user_name")
+        policies = attachable_policy_choices(account)
+        self.fields["policy_arns"].choices = policies
+        self.fields["permissions_boundary"].choices = [("", "No boundary"), *policies]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -197,7 +212,19 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
         if option == self.COPY and not data.get("copy_from") and "copy_from" not in self.errors:
             self.add_error("copy_from", forms.ValidationError(
                 "Choose a user to copy permissions from.", code="required"))
+        if option == self.POLICIES:
+            from policies.services import ATTACHED_POLICIES
+
+            quota_name, limit = ATTACHED_POLICIES["user"]
+            if len(data.get("policy_arns") or ()) > limit:
+                self.add_iam_error("policy_arns", LimitExceeded(f"Cannot exceed quota for {quota_name}: {limit}"))
         return data
+
+    def chosen_policy_arns(self) -> list[str]:
+        """The managed policies attached directly ("Attach policies directly" only)."""
+        if self.cleaned_data["option"] == self.POLICIES:
+            return list(self.cleaned_data["policy_arns"])
+        return []
 
     def chosen_groups(self) -> list[Group]:
         """The groups the new user joins: those ticked, or those of the user copied."""

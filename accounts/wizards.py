@@ -24,6 +24,7 @@ from formtools.wizard.storage import get_storage
 from formtools.wizard.views import SessionWizardView
 
 from iamportal.errors import EntityAlreadyExists, IAMError, PasswordPolicyViolation
+from policies import services as policy_services
 from policies.authz import IAMActionRequiredMixin, access_denied, authorize
 
 from . import services
@@ -181,7 +182,6 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
                            for group in form.fields["groups"].queryset],
             "copy_rows": [(user, user.user_name == copy_from)
                           for user in form.fields["copy_from"].queryset.prefetch_related("iam_groups")],
-            "managed_policies_available": managed_policies_available(),
         }
 
     def _summary(self) -> dict[str, Any]:
@@ -200,6 +200,8 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             "option": chosen.get("option"),
             "copy_from": chosen.get("copy_from") if chosen.get("option") == UserPermissionsForm.COPY else None,
             "groups": groups,
+            "policy_arns": permissions_form.chosen_policy_arns() if chosen else [],
+            "boundary_arn": chosen.get("permissions_boundary") or None,
         }
 
     # -- posting -----------------------------------------------------------
@@ -268,12 +270,22 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         tags = review.cleaned_data["tags"]
         arn = self.account.arn(f"user{path}{name}")
 
-        checks: list[tuple] = [("iam:CreateUser", arn)]
+        reset_required = bool(console and details.cleaned_data["password_reset_required"])
+        copy_from = permissions.cleaned_data["copy_from"] if (
+            permissions.cleaned_data["option"] == UserPermissionsForm.COPY) else None
+        plan = policy_services.new_user_permissions_plan(
+            self.account, policy_arns=permissions.chosen_policy_arns(),
+            boundary_arn=permissions.cleaned_data["permissions_boundary"] or None,
+            copy_from=copy_from, password_reset_required=reset_required)
+
+        create_context = {"iam:PermissionsBoundary": plan.boundary_arn} if plan.boundary_arn else None
+        checks: list[tuple] = [("iam:CreateUser", arn, create_context)]
         if console:
             checks.append(("iam:CreateLoginProfile", arn))
-        if permissions.cleaned_data["option"] == UserPermissionsForm.COPY:
-            checks.append(("iam:ListGroupsForUser", permissions.cleaned_data["copy_from"].arn))
+        if copy_from is not None:
+            checks.append(("iam:ListGroupsForUser", copy_from.arn))
         checks += [("iam:AddUserToGroup", group.arn) for group in groups]
+        checks += plan.authorizations(arn)
         if tags:
             checks.append(("iam:TagUser", arn, tag_context(tags)))
         denied = authorize_all(self.request, checks)
@@ -285,8 +297,8 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             with transaction.atomic():
                 user = services.create_user(
                     self.account, user_name=name, path=path, console_password=password,
-                    password_reset_required=bool(console and details.cleaned_data["password_reset_required"]),
-                    groups=groups, tags=tags)
+                    password_reset_required=reset_required, groups=groups, tags=tags)
+                plan.apply(user)
         except IAMError as exc:
             raise StepFailed(*step_for_error(exc), exc) from None
 
@@ -300,11 +312,3 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             "step_titles": [(step, title, step == "password") for step, title in STEP_TITLES],
         })
 
-
-def managed_policies_available() -> bool:
-    """Whether the policies app provides managed policies to attach yet."""
-    try:
-        from policies import models as policy_models
-    except ImportError:
-        return False
-    return hasattr(policy_models, "ManagedPolicy")

@@ -10,6 +10,7 @@ not authorise: the caller's view has done that with :func:`policies.authz.author
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
@@ -594,21 +595,73 @@ def delete_role_permissions_boundary(role: Role) -> None:
     PermissionsBoundary.objects.filter(role=role).delete()
 
 
+CHANGE_PASSWORD_POLICY_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+
+
+@dataclass(frozen=True)
+class NewUserPermissions:
+    """What the create-user wizard's permissions choices put on a new user, described once
+    so that the same list is both authorised (:meth:`authorizations`) and applied
+    (:meth:`apply`): a plan cannot attach anything that was not checked."""
+
+    policy_arns: tuple[str, ...] = ()
+    inline: tuple[tuple[str, str], ...] = ()  # (name, document) copied from another user
+    boundary_arn: str | None = None
+
+    def authorizations(self, user_arn: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """``(action, resource, context)`` checks the caller must pass, IAM's condition keys included."""
+        checks: list[tuple[str, str, dict[str, Any]]] = [
+            ("iam:AttachUserPolicy", user_arn, {"iam:PolicyARN": arn}) for arn in self.policy_arns
+        ]
+        if self.inline:
+            checks.append(("iam:PutUserPolicy", user_arn, {}))
+        if self.boundary_arn:
+            checks.append(("iam:PutUserPermissionsBoundary", user_arn,
+                           {"iam:PermissionsBoundary": self.boundary_arn}))
+        return checks
+
+    def apply(self, user: User) -> None:
+        for arn in self.policy_arns:
+            attach_policy(user, policy_arn=arn)
+        for name, document in self.inline:
+            put_inline_policy(user, name=name, document=document)
+        if self.boundary_arn:
+            put_user_permissions_boundary(user, policy_arn=self.boundary_arn)
+
+
+def new_user_permissions_plan(
+    account: Account,
+    *,
+    policy_arns: Iterable[str] = (),
+    boundary_arn: str | None = None,
+    copy_from: User | None = None,
+    password_reset_required: bool = False,
+) -> NewUserPermissions:
+    """The policies a new user gets from the create-user wizard (iam-facts §8.1).
+
+    "Copy permissions" copies ``copy_from``'s attached policies, inline policies and
+    boundary (its groups are the accounts app's part); "Users must create a new password
+    at next sign-in" attaches IAMUserChangePassword, as the console does while the account
+    has no password policy letting users change their own password.
+    """
+    arns = list(policy_arns)
+    inline: list[tuple[str, str]] = []
+    if copy_from is not None:
+        arns += [a.policy.arn for a in
+                 PolicyAttachment.objects.filter(user=copy_from).select_related("policy__account")]
+        inline = [(p.name, p.document) for p in InlinePolicy.objects.filter(user=copy_from)]
+        copied = PermissionsBoundary.objects.filter(user=copy_from).select_related("policy__account").first()
+        boundary_arn = boundary_arn or (copied.policy.arn if copied else None)
+    if password_reset_required:
+        arns.append(CHANGE_PASSWORD_POLICY_ARN)
+    return NewUserPermissions(policy_arns=tuple(dict.fromkeys(arns)), inline=tuple(inline),
+                              boundary_arn=boundary_arn)
+
+
 def copy_permissions(source: User, target: User) -> None:
-    """The create-user wizard's "Copy permissions": attached policies, inline policies and the
-    boundary of ``source`` onto ``target`` (group memberships are the accounts app's part).
-    The caller authorises AttachUserPolicy / PutUserPolicy / PutUserPermissionsBoundary."""
-    for attachment in PolicyAttachment.objects.filter(user=source).select_related(
-        "policy__account"
-    ):
-        attach_policy(target, policy_arn=attachment.policy.arn)
-    for inline in InlinePolicy.objects.filter(user=source):
-        put_inline_policy(target, name=inline.name, document=inline.document)
-    boundary = (
-        PermissionsBoundary.objects.filter(user=source).select_related("policy__account").first()
-    )
-    if boundary is not None:
-        put_user_permissions_boundary(target, policy_arn=boundary.policy.arn)
+    """Copy ``source``'s attached policies, inline policies and boundary onto ``target``.
+    The caller authorises what :func:`new_user_permissions_plan` lists."""
+    new_user_permissions_plan(source.account, copy_from=source).apply(target)
 
 
 # ---------------------------------------------------------------------------

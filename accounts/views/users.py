@@ -245,7 +245,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
     template_name = "accounts/user_detail.html"
 
     TABS = {
-        "permissions": ("Permissions", "iam:ListGroupsForUser"),
+        "permissions": ("Permissions", "iam:ListAttachedUserPolicies"),
         "groups": ("Groups", "iam:ListGroupsForUser"),
         "security_credentials": ("Security credentials", "iam:GetLoginProfile"),
         "tags": ("Tags", "iam:ListUserTags"),

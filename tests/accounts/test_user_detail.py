@@ -63,13 +63,18 @@ def test_tabs_are_links_and_the_current_one_says_so(root_client, alice):
     assert 'aria-current="page">Permissions</a>' in unknown
 
 
-def test_the_permissions_tab_names_the_groups_the_user_inherits_from(root_client, account, alice):
+def test_the_permissions_tab_lists_policies_attached_directly_and_through_groups(root_client, account, alice,
+                                                                                  aws_managed_policies):
+    from policies import services as policy_services
+
     page = text(root_client.get("/iam/users/alice/?tab=permissions"))
-    assert "Policies appear here once they are attached" in page
-    assert "This user is in no group, so it inherits no permissions." in page
-    services.create_group(account, name="Cashiers", users=[alice])
+    assert "Permissions policies" in page and "Attach policies" in page
+    policy_services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    group = services.create_group(account, name="Cashiers", users=[alice])
+    policy_services.attach_group_policy(group, policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
     page = text(root_client.get("/iam/users/alice/"))
-    assert "This user inherits the permissions of its groups:" in page and "Cashiers" in page
+    assert "IAMReadOnlyAccess" in page and "Attached directly" in page
+    assert "AmazonS3ReadOnlyAccess" in page and "Cashiers" in page
 
 
 def test_the_security_credentials_tab_shows_console_sign_in_and_the_mfa_devices(root_client, account, alice):
