@@ -32,6 +32,8 @@ USERS = {
     "maria": "Cashier",
     "li": "Cashier",
     "sam": "Inventory specialist",
+    "admin": "Administrator",
+    "dev": "Developer",
 }
 
 # Group name -> its members.
@@ -152,8 +154,61 @@ def add_roles(result: DemoResult) -> None:
         result.created.append(f"{EMPLOYEE} may switch to the roles {', '.join(ROLES)}")
 
 
+# ---------------------------------------------------------------------------
+# Policies: the seed's sample policy (cashiers list the receipts bucket), the inventory
+# specialists' policy, and the seed's administrator (all access) and developer (EC2 only).
+
+CUSTOMER_POLICIES = {
+    # name -> (description, document, group it is attached to)
+    "ReceiptsListBucket": ("Lets cashiers list the objects of the receipts bucket.", {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "ListReceipts", "Effect": "Allow", "Action": "s3:ListBucket",
+                       "Resource": "arn:aws:s3:::receipts"}],
+    }, "Cashiers"),
+    "InventoryStockManagement": ("Lets inventory specialists read and update the stock files.", {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ListInventory", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": "arn:aws:s3:::inventory"},
+            {"Sid": "UpdateStock", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+             "Resource": "arn:aws:s3:::inventory/*"},
+        ],
+    }, "Inventory-Specialists"),
+}
+# IAM user -> the AWS managed policy attached to it directly.
+USER_MANAGED_POLICIES = {
+    "admin": "arn:aws:iam::aws:policy/AdministratorAccess",
+    "dev": "arn:aws:iam::aws:policy/AmazonEC2FullAccess",
+}
+
+
+def add_policies(result: DemoResult) -> None:
+    import json
+
+    from policies import services as policy_services
+    from policies.models import ManagedPolicy, PolicyAttachment
+
+    account = result.account
+    for name, (description, document, group_name) in CUSTOMER_POLICIES.items():
+        policy = ManagedPolicy.objects.for_account(account).filter(name__iexact=name).first()
+        if policy is None:
+            policy = policy_services.create_policy(account, name=name, description=description,
+                                                   document=json.dumps(document, indent=4))
+            result.created.append(f"customer managed policy {name}")
+        group = services.get_group(account, group_name)
+        if not PolicyAttachment.objects.filter(group=group, policy=policy).exists():
+            policy_services.attach_group_policy(group, policy_arn=policy.arn)
+            result.created.append(f"{name} attached to {group_name}")
+    for user_name, arn in USER_MANAGED_POLICIES.items():
+        user = services.get_user(account, user_name)
+        if not PolicyAttachment.objects.filter(user=user, policy__account=None,
+                                               policy__name=arn.rsplit("/", 1)[1]).exists():
+            policy_services.attach_user_policy(user, policy_arn=arn)
+            result.created.append(f"{arn.rsplit('/', 1)[1]} attached to {user_name}")
+
+
 # Run in this order; later issues append theirs.
-STEPS: list[Callable[[DemoResult], None]] = [add_alias, add_users, add_groups, add_roles]
+STEPS: list[Callable[[DemoResult], None]] = [add_alias, add_users, add_groups, add_policies, add_roles]
 
 
 @transaction.atomic

@@ -34,7 +34,7 @@ def test_it_loads_the_owner_alias_users_and_groups():
     assert account.alias == "coffee-shop"
     assert root.check_password(demo.PASSWORD)
     users = User.objects.for_account(account)
-    assert sorted(users.values_list("user_name", flat=True)) == ["li", "maria", "sam"]
+    assert sorted(users.values_list("user_name", flat=True)) == ["admin", "dev", "li", "maria", "sam"]
     for user in users:
         assert user.has_console_access and user.check_password(demo.PASSWORD)
         assert not user.password_reset_required
@@ -52,7 +52,7 @@ def test_it_prints_what_it_created_the_sign_in_urls_and_the_credentials():
     assert "Root user (the owner): http://127.0.0.1:8000/signin/\n" in out
     assert "email owner@coffee-shop.example, password " + demo.PASSWORD in out
     assert "IAM users: http://127.0.0.1:8000/signin/coffee-shop/\n" in out
-    assert "user names maria, li, sam, password " + demo.PASSWORD in out
+    assert "user names maria, li, sam, admin, dev, password " + demo.PASSWORD in out
 
 
 def test_running_it_twice_changes_nothing_and_says_so():
@@ -71,7 +71,8 @@ def test_a_second_run_puts_back_what_was_removed_and_only_that():
     services.remove_user_from_group(services.get_group(account, "Cashiers"), services.get_user(account, "li"))
     services.delete_group(services.get_group(account, "Inventory-Specialists"), remove_dependents=True)
     again = demo.load_demo()
-    assert again.created == ["li in Cashiers", "user group Inventory-Specialists", "sam in Inventory-Specialists"]
+    assert again.created == ["li in Cashiers", "user group Inventory-Specialists", "sam in Inventory-Specialists",
+                             "InventoryStockManagement attached to Inventory-Specialists"]
     assert Account.objects.count() == 1
 
 
@@ -110,3 +111,43 @@ def test_later_features_add_steps_to_the_scenario(monkeypatch):
 
     monkeypatch.setattr(demo, "STEPS", [*demo.STEPS, add_receipts_note])
     assert demo.load_demo().created[-1] == "receipts bucket policy"
+
+
+
+def test_it_loads_the_coffee_shop_policies_and_they_decide_as_the_seed_says():
+    from policies.authz import PolicySet  # noqa: F401  (the console's own decision path)
+    from policies.engine import Request, evaluate
+    from policies.loading import load_policy_set
+    from accounts.identity import Identity
+
+    _loaddemo()
+    account = Account.objects.get(alias="coffee-shop")
+
+    def decide(user_name, action, resource):
+        user = services.get_user(account, user_name)
+        identity = Identity(user=user, account=account, arn=user.arn, principal_type="User",
+                            context={"aws:username": user_name})
+        policy_set = load_policy_set(identity)
+        return evaluate(Request(action=action, resource=resource, principal=user.arn,
+                                context={"aws:username": user_name}),
+                        identity=policy_set.identity, boundary=policy_set.boundary).decision
+
+    assert decide("li", "s3:ListBucket", "arn:aws:s3:::receipts") == "allowed"
+    assert decide("li", "s3:GetObject", "arn:aws:s3:::receipts/2026/01.csv") == "implicitDeny"
+    assert decide("sam", "s3:PutObject", "arn:aws:s3:::inventory/beans.csv") == "allowed"
+    assert decide("sam", "s3:ListBucket", "arn:aws:s3:::receipts") == "implicitDeny"
+    assert decide("admin", "iam:CreateUser", account.arn("user/newbie")) == "allowed"
+    assert decide("dev", "ec2:RunInstances", "arn:aws:ec2:us-east-1:%s:instance/*" % account.account_id) == "allowed"
+    assert decide("dev", "s3:ListBucket", "arn:aws:s3:::receipts") == "implicitDeny"
+    assert decide("dev", "iam:CreateUser", account.arn("user/newbie")) == "implicitDeny"
+
+
+def test_the_demo_administrator_can_use_the_console_and_the_developer_cannot():
+    _loaddemo()
+    admin, dev = Client(), Client()
+    admin.post("/signin/coffee-shop/", {"user_name": "admin", "password": demo.PASSWORD})
+    dev.post("/signin/coffee-shop/", {"user_name": "dev", "password": demo.PASSWORD})
+    assert admin.get("/iam/users/").status_code == 200
+    denied = dev.get("/iam/users/")
+    assert denied.status_code == 403
+    assert "because no identity-based policy allows the iam:ListUsers action" in denied.content.decode()
