@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .conditions import Condition, build_condition
+from .conditions import Check, Condition, build_condition
 from .document import Document, StatementNode, check, non_whitespace_size, strings_of, to_text
 from .findings import ERROR, Finding, PolicyError
 from .jsontext import JsonSyntaxError, Node
-from .matching import ActionSet, Caller, PrincipalSet, ResourceSet
+from .matching import ActionSet, Caller, PrincipalSet, ResourceSet, ResourceTest
 
 __all__ = ["CompiledStatement", "Policy", "Span", "compile_document", "infer_kind"]
 
@@ -51,6 +51,11 @@ class CompiledStatement:
         principals: the Principal (or NotPrincipal) matcher; None when absent.
         conditions: every condition of the block; all must hold.
         span: where the statement is in the text.
+        resource_test: the resource element prepared as one function (see
+            :meth:`ResourceSet.prepare`); None when every resource is covered.
+        condition_test: the condition block prepared as one function of the context,
+            with :meth:`conditions_hold`'s answers and missing keys; None without
+            conditions.
     """
 
     index: int
@@ -64,6 +69,13 @@ class CompiledStatement:
     not_principal: bool
     conditions: tuple[Condition, ...]
     span: Span
+    resource_test: ResourceTest | None = field(init=False, repr=False)
+    condition_test: Check | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resource_test", None if self.resources is None
+                           else self.resources.prepare(self.not_resource))
+        object.__setattr__(self, "condition_test", _all_hold(self.conditions))
 
     @property
     def allow(self) -> bool:
@@ -89,8 +101,7 @@ class CompiledStatement:
         """Tell whether the action and resource are covered (conditions and principal aside)."""
         if self.actions.matches(prefix, name) == self.not_action:
             return False
-        return self.resources is None or (
-            self.resources.matches(resource, context, missing) != self.not_resource)
+        return self.resource_test is None or self.resource_test(resource, context, missing)
 
     def principal_grant(self, caller: Caller) -> str | None:
         """How the statement names the caller: ``"principal"``, ``"everyone"``, ``"role"``,
@@ -104,13 +115,40 @@ class CompiledStatement:
     def conditions_hold(self, context: Mapping[str, tuple[str, ...]],
                         missing: list[str]) -> bool:
         """AND of the conditions; keeps noting missing keys after the first false one."""
-        conditions = self.conditions
-        for position, condition in enumerate(conditions):
-            if not condition.evaluate(context, missing):
-                for rest in conditions[position + 1:]:
-                    rest.note_missing(context, missing)
+        return self.condition_test is None or self.condition_test(context, missing)
+
+
+def _all_hold(conditions: tuple[Condition, ...]) -> Check | None:
+    """The AND of a statement's conditions as one function: after the first false one,
+    the others only note the keys they would have missed (``missing_context`` reports
+    every key a statement that applies needed)."""
+    if not conditions:
+        return None
+    checks = tuple(condition.check for condition in conditions)
+    if len(checks) == 1:
+        return checks[0]
+    notes = tuple(tuple(c.note for c in conditions[position + 1:] if c.note is not None)
+                  for position in range(len(conditions)))
+    if len(checks) == 2:
+        first, second = checks
+        after_first = notes[0]
+
+        def both(context: Mapping[str, tuple[str, ...]], missing: list[str]) -> bool:
+            if not first(context, missing):
+                for note in after_first:
+                    note(context, missing)
+                return False
+            return second(context, missing)
+        return both
+
+    def every(context: Mapping[str, tuple[str, ...]], missing: list[str]) -> bool:
+        for position, check in enumerate(checks):
+            if not check(context, missing):
+                for note in notes[position]:
+                    note(context, missing)
                 return False
         return True
+    return every
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +187,11 @@ class Policy:
     size: int
     _index: Mapping[str, tuple[CompiledStatement, ...]] = field(repr=False)
     _always: tuple[CompiledStatement, ...] = field(repr=False)
+    _hash: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Policies are dictionary keys on every decision (evaluate's plans): hash once.
+        object.__setattr__(self, "_hash", hash((self.text, self.kind, self.name)))
 
     @classmethod
     def from_json(cls, document: object, name: str | None = None, *,
@@ -201,6 +244,13 @@ class Policy:
         in document order."""
         return self._index.get(prefix, self._always)
 
+    def for_action(self, prefix: str, name: str) -> tuple[CompiledStatement, ...]:
+        """The statements whose Action (or NotAction) element admits the action
+        ``prefix:name`` (both lower-case), in document order: what a request for that
+        action has to look at, whatever its resource and context."""
+        return tuple(st for st in self.candidates(prefix)
+                     if st.actions.matches(prefix, name) != st.not_action)
+
     def to_dict(self) -> Any:
         """The document as plain Python values."""
         return json.loads(self.text)
@@ -217,7 +267,7 @@ class Policy:
         return (self.text, self.kind, self.name) == (other.text, other.kind, other.name)
 
     def __hash__(self) -> int:
-        return hash((self.text, self.kind, self.name))
+        return self._hash
 
 
 @functools.lru_cache(maxsize=2048)

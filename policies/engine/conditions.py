@@ -30,8 +30,9 @@ import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import eq, ge, gt, le, lt
 
 from .matching import compile_regex, pieces_regex
 from .variables import Piece, Template, parse_template
@@ -210,14 +211,40 @@ def _parse_base64(value: str) -> bytes | None:
         return None
 
 
+# ---------------------------------------------------------------- request values
+
+# A request's values repeat across conditions, statements and requests (the same source
+# address, the same MFA age, ...): each is parsed once and remembered, boundedly.
+
+
+@functools.lru_cache(maxsize=4096)
+def _request_number(value: str) -> Decimal | None:
+    return parse_number(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _request_date(value: str) -> Decimal | None:
+    return parse_date(value, policy=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _request_address(value: str) -> tuple[int, int] | None:
+    """(IP version, address as an integer), or None when the value is not an address."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    return address.version, int(address)
+
+
 # ---------------------------------------------------------------- test builders
 
 _COMPARE: Mapping[str, Callable[[Decimal, Decimal], bool]] = {
-    "Equals": lambda request, policy: request == policy,
-    "LessThan": lambda request, policy: request < policy,
-    "LessThanEquals": lambda request, policy: request <= policy,
-    "GreaterThan": lambda request, policy: request > policy,
-    "GreaterThanEquals": lambda request, policy: request >= policy,
+    "Equals": eq,
+    "LessThan": lt,
+    "LessThanEquals": le,
+    "GreaterThan": gt,
+    "GreaterThanEquals": ge,
 }
 
 
@@ -231,7 +258,11 @@ def _join(pieces: tuple[Piece, ...]) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _build_test(family: str, values: tuple[tuple[Piece, ...], ...]) -> Test:
-    """Build the single-value test of a family for (resolved) policy values."""
+    """Build the single-value test of a family for (resolved) policy values.
+
+    Everything that depends on the policy alone (sets, regexes, numbers, dates, networks)
+    is prepared here, once; the returned test only reads the request value.
+    """
     if not values:
         return _never
     if family == "StringEquals":
@@ -255,29 +286,54 @@ def _build_test(family: str, values: tuple[tuple[Piece, ...], ...]) -> Test:
             return (data if data is not None else request.encode()) in blobs
         return binary
     if family == "IpAddress":
-        networks = tuple(n for n in (_parse_network(_join(v)) for v in values) if n is not None)
+        # (version, network address, netmask) as integers: ``address in network`` is
+        # ``address & netmask == network address`` for an address of the same version.
+        networks = tuple((n.version, int(n.network_address), int(n.netmask))
+                         for n in (_parse_network(_join(v)) for v in values) if n is not None)
 
         def ip(request: str) -> bool:
-            try:
-                address = ipaddress.ip_address(request.strip())
-            except ValueError:
+            parsed = _request_address(request)
+            if parsed is None:
                 return False
-            return any(address.version == n.version and address in n for n in networks)
+            version, number = parsed
+            for network_version, network, mask in networks:
+                if network_version == version and number & mask == network:
+                    return True
+            return False
         return ip
     if family.startswith(("Numeric", "Date")):
         is_date = family.startswith("Date")
         parse: Callable[..., Decimal | None] = parse_date if is_date else parse_number
+        read = _request_date if is_date else _request_number
         compare = _COMPARE[family[4:] if is_date else family[7:]]
         limits = tuple(n for n in (parse(_join(v)) for v in values) if n is not None)
+        if len(limits) == 1:
+            limit = limits[0]
+
+            def ordered_one(request: str) -> bool:
+                number = read(request)
+                return number is not None and compare(number, limit)
+            return ordered_one
 
         def ordered(request: str) -> bool:
-            number = parse_date(request, policy=False) if is_date else parse_number(request)
-            return number is not None and any(compare(number, limit) for limit in limits)
+            number = read(request)
+            if number is None:
+                return False
+            for limit in limits:
+                if compare(number, limit):
+                    return True
+            return False
         return ordered
     return _never
 
 
 # ---------------------------------------------------------------- conditions
+
+#: A prepared condition: does it hold for this normalised context? Appends to the list
+#: the keys it needed and did not find (see :meth:`Condition.evaluate`).
+Check = Callable[[Mapping[str, tuple[str, ...]], list[str]], bool]
+#: Records what a :data:`Check` would record as missing, without evaluating.
+Note = Callable[[Mapping[str, tuple[str, ...]], list[str]], None]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -291,6 +347,9 @@ class Condition:
         spec: the parsed operator.
         templates: the values as templates when one holds a policy variable, else None.
         test: the compiled single-value test when there are no variables.
+        check: the whole condition prepared as one function of the context (built from
+            the fields above when the condition is created).
+        note: what :meth:`note_missing` runs; None when it never records anything.
     """
 
     operator: str
@@ -300,6 +359,13 @@ class Condition:
     spec: OperatorSpec
     templates: tuple[Template, ...] | None
     test: Test | None
+    check: Check = field(init=False, repr=False)
+    note: Note | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        check, note = _prepare(self)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "note", note)
 
     def _test(self, context: Mapping[str, tuple[str, ...]], missing: list[str] | None) -> Test:
         if self.templates is None:
@@ -322,6 +388,10 @@ class Condition:
                 ``IfExists``, ``Null`` or ``ForAllValues:``, whose result is defined by the
                 absence), and the keys of unresolved policy variables.
         """
+        return self.check(context, [] if missing is None else missing)
+
+    def _evaluate(self, context: Mapping[str, tuple[str, ...]], missing: list[str]) -> bool:
+        """The general rule, for every operator (the prepared checks are its special cases)."""
         spec = self.spec
         request = context.get(self.key_lower)
         if spec.family == "Null":
@@ -331,8 +401,7 @@ class Condition:
         if request is None:
             if spec.if_exists or spec.qualifier == "ForAllValues":
                 return True
-            if missing is not None:
-                missing.append(self.key)
+            missing.append(self.key)
             return spec.negated and spec.qualifier is None
         test = self._test(context, missing)
         if spec.qualifier == "ForAllValues":
@@ -348,6 +417,10 @@ class Condition:
 
     def note_missing(self, context: Mapping[str, tuple[str, ...]], missing: list[str]) -> None:
         """Record what :meth:`evaluate` would record as missing, without evaluating."""
+        if self.note is not None:
+            self.note(context, missing)
+
+    def _note_missing(self, context: Mapping[str, tuple[str, ...]], missing: list[str]) -> None:
         spec = self.spec
         if spec.family == "Null":
             return
@@ -358,6 +431,70 @@ class Condition:
         if self.templates is not None:
             for template in self.templates:
                 template.resolve(context, missing)
+
+
+def _prepare(condition: Condition) -> tuple[Check, Note | None]:
+    """Specialise a condition into one closure (and its missing-key note).
+
+    The common shapes (no set qualifier, no policy variable) get a closure with the
+    operator's decisions taken at compile time; the rest use :meth:`Condition._evaluate`.
+    Both give the same answers and record the same missing keys.
+    """
+    spec = condition.spec
+    key, written = condition.key_lower, condition.key
+    if spec.family == "Null":
+        flags = tuple(flag == "true" for flag in condition.values if flag in ("true", "false"))
+        when_present = any(not flag for flag in flags)
+        when_absent = any(flags)
+
+        def null(context: Mapping[str, tuple[str, ...]], missing: list[str]) -> bool:
+            return when_present if context.get(key) else when_absent
+        return null, None
+
+    absence_defined = spec.if_exists or spec.qualifier == "ForAllValues"
+    note: Note | None
+    if condition.templates is not None:
+        note = condition._note_missing
+    elif absence_defined:
+        note = None
+    else:
+        def note_absent(context: Mapping[str, tuple[str, ...]], missing: list[str]) -> None:
+            if key not in context:
+                missing.append(written)
+        note = note_absent
+
+    if condition.templates is not None or spec.qualifier is not None:
+        return condition._evaluate, note
+
+    test = condition.test
+    assert test is not None
+    negated = spec.negated
+    record = not spec.if_exists
+    when_absent = True if spec.if_exists else negated
+
+    if spec.family == "StringEquals":
+        exact = frozenset(condition.values)
+
+        def equals(context: Mapping[str, tuple[str, ...]], missing: list[str]) -> bool:
+            values = context.get(key)
+            if values is None:
+                if record:
+                    missing.append(written)
+                return when_absent
+            return exact.isdisjoint(values) == negated
+        return equals, note
+
+    def check(context: Mapping[str, tuple[str, ...]], missing: list[str]) -> bool:
+        values = context.get(key)
+        if values is None:
+            if record:
+                missing.append(written)
+            return when_absent
+        for value in values:
+            if test(value):
+                return not negated
+        return negated
+    return check, note
 
 
 def build_condition(operator: str, key: str, values: tuple[str, ...], *,

@@ -28,11 +28,13 @@ Standard library only: no Django (see STYLE.md, P2).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .compiled import Policy, Span
+from .compiled import CompiledStatement, Policy, Span
+from .conditions import Check
+from .matching import ResourceTest, never_covered
 from .request import Request
 
 __all__ = ["Decision", "MatchedStatement", "evaluate"]
@@ -183,74 +185,176 @@ def evaluate(request: Request | Mapping[str, Any],
     """
     if not isinstance(request, Request):
         request = Request.from_dict(request)
+    try:
+        key: Hashable | None = (request.prefix, request.name, _key(identity), _key(boundary),
+                                _key(session), _key(resource))
+        plan = _PLANS.get(key)
+    except TypeError:  # dicts, generators...: compiled first, then keyed by the policies
+        key, plan = None, None
+    if plan is None:
+        plan = _plan(request.prefix, request.name, identity, boundary, session, resource, key)
+    target, context = request.resource, request._context
+    missing: list[str] = []
+    applied: list[MatchedStatement] = []
+    for resource_test, condition_test, matched, principal_check in plan.steps:
+        if resource_test is not None and not resource_test(target, context, missing):
+            continue
+        if principal_check is not None:  # a resource policy's statement
+            grant = principal_check.principal_grant(request.caller)
+            if grant is None and plan.bounded and principal_check.not_principal \
+                    and not principal_check.allow:
+                # IAM User Guide, permissions boundaries: a Deny with NotPrincipal always
+                # denies a principal that has a boundary, whatever it lists.
+                grant = "everyone"
+            if grant is None:
+                continue
+            matched = MatchedStatement(matched.policy, matched.policy_kind, matched.sid,
+                                       matched.index, matched.effect, matched.span, grant)
+        if condition_test is not None and not condition_test(context, missing):
+            continue
+        applied.append(matched)
+    return _decide(request, plan, tuple(applied),
+                   tuple(dict.fromkeys(missing)) if missing else ())
+
+
+def _decide(request: Request, plan: _Plan, applied: tuple[MatchedStatement, ...],
+            missing: tuple[str, ...]) -> Decision:
+    action = request.action
+    if not applied:
+        denied_by = ("resource" if plan.resource and (plan.trust or _cross_account(request))
+                     else "identity")
+        return Decision(IMPLICIT_DENY, (), missing, denied_by, None, action, ())
+    denies = tuple(m for m in applied if m.effect == "Deny")
+    grant = None
+    if plan.resource:  # only resource policies' statements carry a grant
+        grants = {m.grant for m in applied if m.grant is not None and m.effect == "Allow"}
+        grant = next((g for g in ("principal", "everyone", "role", "account") if g in grants),
+                     None)
+    resource_grant = None if grant is None else ("account" if grant == "account"
+                                                 else "principal")
+
+    def decided(decision: str, matched: tuple[MatchedStatement, ...] = (),
+                denied_by: str | None = None) -> Decision:
+        return Decision(decision, matched, missing, denied_by, resource_grant, action, applied)
+
+    if denies:
+        return decided(EXPLICIT_DENY, denies, denies[0].policy_kind)
+    allows = applied  # no Deny among them
+    cross_account = plan.resource and _cross_account(request)
+    if (plan.trust or cross_account) and grant is None:
+        return decided(IMPLICIT_DENY, denied_by="resource")
+    if plan.resource and not cross_account and grant in ("principal", "everyone"):
+        return decided(ALLOWED, allows)
+    allowing = {m.policy_kind for m in allows}
+    if not ("identity" in allowing or (grant == "role" and not cross_account)):
+        return decided(IMPLICIT_DENY, denied_by="identity")
+    if plan.bounded and "boundary" not in allowing:
+        return decided(IMPLICIT_DENY, denied_by="boundary")
+    if plan.sessioned and "session" not in allowing:
+        return decided(IMPLICIT_DENY, denied_by="session")
+    return decided(ALLOWED, allows)
+
+
+# ---------------------------------------------------------------- plans
+#
+# A plan is what a policy set needs to decide one action, worked out once: the
+# statements (of every layer, in evaluation order) whose Action/NotAction admits the
+# action, each with its prepared resource and condition tests and the MatchedStatement it
+# contributes. Deciding a request then does no action matching at all. Plans are keyed by
+# the action (lower-case) and the policies as given (Policy objects hash by content, once),
+# and kept boundedly: actions and policy sets are finite, and an old plan is only rebuilt.
+
+#: (resource test, condition test, what it contributes, the statement when its principal
+#: must be checked): one statement of a plan.
+_Step = tuple[ResourceTest | None, Check | None, MatchedStatement, CompiledStatement | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    steps: tuple[_Step, ...]
+    resource: bool  # resource policies were given
+    bounded: bool  # a permissions boundary was given
+    sessioned: bool  # session policies were given
+    trust: bool  # the resource policy must itself allow (trust policy, sts:AssumeRole*)
+
+
+_PLANS: dict[Hashable, _Plan] = {}
+_PLAN_LIMIT = 4096
+_AS_GIVEN = frozenset({tuple, str, bytes})
+
+
+def _key(value: Any) -> Any:
+    """A policy argument as part of a plan's key: equal keys for arguments that compile
+    to the same policies (None and ``()``; a Policy and ``[policy]``). Raises TypeError for
+    arguments that are not keys as given (dicts, generators): those are compiled first."""
+    kind = type(value)
+    if kind is list:
+        return tuple(value)
+    if kind is Policy:
+        return (value,)
+    if value is None:
+        return ()
+    if kind in _AS_GIVEN:
+        return value
+    raise TypeError(kind)
+
+
+def _keyable(value: Any) -> bool:
+    """Whether an argument keyed as given stands for fixed policies (no iterator or
+    mapping that could change or be consumed)."""
+    if type(value) in (list, tuple):
+        return all(item is None or type(item) in (Policy, str, bytes) for item in value)
+    return True
+
+
+def _plan(prefix: str, name: str, identity: Any, boundary: Any, session: Any,
+          resource: Any, key: Hashable | None) -> _Plan:
     layers = (
         ("identity", _policies(identity, "identity")),
         ("boundary", _policies(boundary, "boundary")),
         ("session", _policies(session, "session")),
         ("resource", _policies(resource, "resource")),
     )
-    prefix, name, target = request.prefix, request.name, request.resource
-    context, caller = request.normalized, request.caller
-    missing: list[str] = []
-    applied: list[MatchedStatement] = []
-    bounded = bool(layers[1][1])
+    compiled_key = (prefix, name, *(policies for _, policies in layers))
+    plan = _PLANS.get(compiled_key)
+    if plan is None:
+        plan = _build_plan(prefix, name, layers)
+        _remember(compiled_key, plan)
+    if key is not None and key != compiled_key and all(
+            _keyable(value) for value in (identity, boundary, session, resource)):
+        _remember(key, plan)
+    return plan
+
+
+def _build_plan(prefix: str, name: str,
+                layers: tuple[tuple[str, Sequence[Policy]], ...]) -> _Plan:
+    steps: list[_Step] = []
     for layer, policies in layers:
         for position, policy in enumerate(policies):
             label = policy.name or (layer if layer in ("boundary", "resource")
                                     and len(policies) == 1 else f"{layer}[{position}]")
-            for statement in policy.candidates(prefix):
-                if not statement.targets(prefix, name, target, context, missing):
+            for statement in policy.for_action(prefix, name):
+                if statement.resource_test is never_covered:  # "NotResource": "*"
                     continue
-                grant = None
-                if layer == "resource":
-                    grant = statement.principal_grant(caller)
-                    if grant is None and bounded and statement.not_principal \
-                            and not statement.allow:
-                        # IAM User Guide, permissions boundaries: a Deny with NotPrincipal
-                        # always denies a principal that has a boundary, whatever it lists.
-                        grant = "everyone"
-                    if grant is None:
-                        continue
-                if statement.conditions_hold(context, missing):
-                    applied.append(MatchedStatement(label, layer, statement.sid, statement.index,
-                                                    statement.effect, statement.span, grant))
-    return _decide(request, dict(layers), tuple(applied),
-                   tuple(dict.fromkeys(missing)) if missing else ())
-
-
-def _decide(request: Request, layers: Mapping[str, Sequence[Policy]],
-            applied: tuple[MatchedStatement, ...], missing: tuple[str, ...]) -> Decision:
-    denies = tuple(m for m in applied if m.effect == "Deny")
-    allowing = {m.policy_kind for m in applied if m.effect == "Allow"}
-    grants = {m.grant for m in applied if m.grant is not None and m.effect == "Allow"}
-    grant = next((g for g in ("principal", "everyone", "role", "account") if g in grants), None)
-    resource_grant = None if grant is None else ("account" if grant == "account"
-                                                 else "principal")
-
-    def decided(decision: str, matched: tuple[MatchedStatement, ...] = (),
-                denied_by: str | None = None) -> Decision:
-        return Decision(decision, matched, missing, denied_by, resource_grant,
-                        request.action, applied)
-
-    if denies:
-        return decided(EXPLICIT_DENY, denies, denies[0].policy_kind)
-    allows = tuple(m for m in applied if m.effect == "Allow")
-    resource_policies = layers["resource"]
-    cross_account = bool(resource_policies) and _cross_account(request)
+                matched = MatchedStatement(label, layer, statement.sid, statement.index,
+                                           statement.effect, statement.span)
+                steps.append((statement.resource_test, statement.condition_test, matched,
+                              statement if layer == "resource" else None))
+    resource_policies = layers[3][1]
     trust = bool(resource_policies) and (
         any(p.kind == "trust" for p in resource_policies)
-        or f"{request.prefix}:{request.name}" in _ASSUME_ACTIONS)
-    if (trust or cross_account) and grant is None:
-        return decided(IMPLICIT_DENY, denied_by="resource")
-    if resource_policies and not cross_account and grant in ("principal", "everyone"):
-        return decided(ALLOWED, allows)
-    if not ("identity" in allowing or (grant == "role" and not cross_account)):
-        return decided(IMPLICIT_DENY, denied_by="identity")
-    if layers["boundary"] and "boundary" not in allowing:
-        return decided(IMPLICIT_DENY, denied_by="boundary")
-    if layers["session"] and "session" not in allowing:
-        return decided(IMPLICIT_DENY, denied_by="session")
-    return decided(ALLOWED, allows)
+        or f"{prefix}:{name}" in _ASSUME_ACTIONS)
+    return _Plan(tuple(steps), bool(resource_policies), bool(layers[1][1]), bool(layers[2][1]),
+                 trust)
+
+
+def _remember(key: Hashable, plan: _Plan) -> None:
+    if len(_PLANS) >= _PLAN_LIMIT:
+        try:  # forget the oldest; another thread may just have done so
+            del _PLANS[next(iter(_PLANS))]
+        except (KeyError, RuntimeError, StopIteration):
+            pass
+    _PLANS[key] = plan
 
 
 def _cross_account(request: Request) -> bool:

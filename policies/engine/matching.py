@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -30,9 +30,11 @@ __all__ = [
     "Caller",
     "PrincipalSet",
     "ResourceSet",
+    "ResourceTest",
     "arn_pattern",
     "compile_regex",
     "glob_regex",
+    "never_covered",
     "pieces_regex",
     "resource_template",
 ]
@@ -174,6 +176,16 @@ def resource_template(value: str) -> Template:
     return Template(value, (head, *tail.parts), True)
 
 
+#: A prepared resource test: (resource, normalised context, missing keys) -> covered?
+ResourceTest = Callable[[str, Mapping[str, tuple[str, ...]], list[str]], bool]
+
+
+def never_covered(resource: str, context: Mapping[str, tuple[str, ...]],
+                  missing: list[str]) -> bool:
+    """The resource test of ``"NotResource": "*"``: nothing is covered."""
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceSet:
     """The ARN patterns one ``Resource`` (or ``NotResource``) element names.
@@ -182,17 +194,32 @@ class ResourceSet:
         match_all: the element contains ``"*"``.
         static: one regex for every pattern without variables.
         templates: patterns with policy variables, resolved per request.
+        exact: the static patterns without wildcards (matched by set membership).
+        starts: the static patterns whose only wildcard is a final ``*``, without it
+            (matched by ``str.startswith``: a final ``*`` is in the pattern's last segment,
+            where it spans colons).
+        rest: one regex for the other static patterns, or None.
     """
 
     match_all: bool
     static: re.Pattern[str] | None
     templates: tuple[Template, ...]
+    exact: frozenset[str] = frozenset()
+    starts: tuple[str, ...] = ()
+    rest: re.Pattern[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.static is not None and not self.exact and not self.starts and self.rest is None:
+            object.__setattr__(self, "rest", self.static)  # built without the split
 
     @classmethod
     def build(cls, values: Iterable[str], *, variables: bool) -> ResourceSet:
         """Compile ARN patterns; ``variables`` is True under Version 2012-10-17."""
         match_all = False
         regexes: list[str] = []
+        exact: set[str] = set()
+        starts: list[str] = []
+        others: list[str] = []
         templates: list[Template] = []
         for value in values:
             if value == "*":
@@ -201,11 +228,22 @@ class ResourceSet:
             template = resource_template(value) if variables else None
             if template is not None and template.has_vars:
                 templates.append(template)
+                continue
+            regex = pieces_regex(((value, False),), arn=True)
+            regexes.append(regex)
+            wildcards = [position for position, char in enumerate(value) if char in _WILDCARDS]
+            if not wildcards:
+                exact.add(value)
+            elif wildcards == [len(value) - 1] and value[-1] == "*":
+                starts.append(value[:-1])
             else:
-                regexes.append(pieces_regex(((value, False),), arn=True))
+                others.append(regex)
         static = (re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL)
                   if regexes else None)
-        return cls(match_all, static, tuple(templates))
+        rest = (re.compile("|".join(f"(?:{r})" for r in others), re.DOTALL)
+                if others else None)
+        return cls(match_all, static, tuple(templates), frozenset(exact),
+                   tuple(dict.fromkeys(starts)), rest)
 
     def matches(self, resource: str, context: Mapping[str, tuple[str, ...]],
                 missing: list[str] | None = None) -> bool:
@@ -214,15 +252,61 @@ class ResourceSet:
         A pattern whose variable cannot be resolved matches nothing; its key goes to
         ``missing``.
         """
-        if self.match_all:
+        if self.match_all or resource in self.exact:
             return True
-        if self.static is not None and self.static.fullmatch(resource) is not None:
+        if self.starts and resource.startswith(self.starts):
+            return True
+        if self.rest is not None and self.rest.fullmatch(resource) is not None:
             return True
         for template in self.templates:
             pieces = template.resolve(context, missing)
             if pieces is not None and arn_pattern(pieces).fullmatch(resource) is not None:
                 return True
         return False
+
+    def prepare(self, negated: bool) -> ResourceTest | None:
+        """One function telling whether a request's resource is covered by the element
+        (``Resource``), or not named by it (``NotResource``, ``negated``).
+
+        Returns:
+            The test; None when every resource is covered (``"Resource": "*"``), and
+            :func:`never_covered` for ``"NotResource": "*"``.
+        """
+        if self.match_all:
+            return never_covered if negated else None
+        exact, starts, rest = self.exact, self.starts, self.rest
+        if self.templates:
+            matches = self.matches
+
+            def templated(resource: str, context: Mapping[str, tuple[str, ...]],
+                          missing: list[str]) -> bool:
+                return matches(resource, context, missing) != negated
+            return templated
+        if not starts and rest is None:
+            if len(exact) == 1:
+                (only,) = exact
+
+                def one(resource: str, context: Mapping[str, tuple[str, ...]],
+                        missing: list[str]) -> bool:
+                    return (resource == only) != negated
+                return one
+
+            def listed(resource: str, context: Mapping[str, tuple[str, ...]],
+                       missing: list[str]) -> bool:
+                return (resource in exact) != negated
+            return listed
+        if not exact and rest is None:
+            def prefixed(resource: str, context: Mapping[str, tuple[str, ...]],
+                         missing: list[str]) -> bool:
+                return resource.startswith(starts) != negated
+            return prefixed
+
+        def static(resource: str, context: Mapping[str, tuple[str, ...]],
+                   missing: list[str]) -> bool:
+            hit = (resource in exact or (bool(starts) and resource.startswith(starts))
+                   or (rest is not None and rest.fullmatch(resource) is not None))
+            return hit != negated
+        return static
 
 
 # ---------------------------------------------------------------- principals

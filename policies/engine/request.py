@@ -41,6 +41,9 @@ class Request:
     name: str = field(init=False, repr=False, compare=False)
     normalized: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     caller: Caller = field(init=False, repr=False, compare=False)
+    # The dict behind ``normalized``: condition checks read it directly (a plain dict
+    # lookup is cheaper than one through the read-only proxy). Never mutated.
+    _context: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.action, str):
@@ -51,11 +54,12 @@ class Request:
         if self.principal is not None and not isinstance(self.principal, str):
             object.__setattr__(self, "principal", str(self.principal))
         prefix, _, name = self.action.lower().partition(":")
-        normalized = normalize_context(self.context or {})
-        principal_arn = normalized.get("aws:principalarn")
+        context = _normalize(self.context or {})
+        principal_arn = context.get("aws:principalarn")
         object.__setattr__(self, "prefix", prefix)
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "normalized", normalized)
+        object.__setattr__(self, "normalized", MappingProxyType(context))
+        object.__setattr__(self, "_context", context)
         object.__setattr__(self, "caller", Caller.of(
             self.principal, principal_arn[0] if principal_arn and len(principal_arn) == 1
             else None))
@@ -80,6 +84,10 @@ def normalize_context(context: Mapping[str, Any]) -> Mapping[str, tuple[str, ...
     Returns:
         A read-only mapping; keys whose value is None are left out (absent).
     """
+    return MappingProxyType(_normalize(context))
+
+
+def _normalize(context: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for key, value in context.items():
         if value is None:
@@ -90,7 +98,7 @@ def normalize_context(context: Mapping[str, Any]) -> Mapping[str, tuple[str, ...
             out[str(key).lower()] = tuple(sorted(_text(v) for v in value if v is not None))
         else:
             out[str(key).lower()] = (_text(value),)
-    return MappingProxyType(out)
+    return out
 
 
 def _text(value: Any) -> str:
