@@ -81,17 +81,24 @@ def navigation_for(request) -> list[dict]:
     if cached is not None:
         return cached
     identity = request.iam
-    items = []
+    items, shown = [], []
     for item in NAVIGATION:
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue  # that part of the console is not installed
         auth = authorize(request, item_action(identity, item), item_resource(identity, item))
-        active = request.path == url if item.url_name == "iamportal:dashboard" else request.path.startswith(url)
         items.append({"label": item.label, "url": url, "action": auth.action, "resource": auth.resource,
-                      "section": item.section, "active": active, "allowed": auth.allowed,
+                      "section": item.section, "active": False, "allowed": auth.allowed,
                       "denied": None if auth else auth})
+        shown.append(item)
+    # The current item: the dashboard on its own page only, else the longest URL the path
+    # starts with (on /iam/policies/simulator/ that is the simulator, not Policies).
+    current = [entry for entry, item in zip(items, shown, strict=True)
+               if (request.path == entry["url"] if item.url_name == "iamportal:dashboard"
+                   else request.path.startswith(entry["url"]))]
+    if current:
+        max(current, key=lambda entry: len(entry["url"]))["active"] = True
     request._iam_navigation = items
     return items
 

@@ -137,10 +137,24 @@ def denied_statements(auth: Authorization) -> tuple[Any, ...]:
     return tuple(decision.matched)
 
 
+def simulator_subject(request: Any) -> str:
+    """The ARN the simulator authorises when it opens on the caller (its
+    ``iam:SimulatePrincipalPolicy`` resource): the IAM user, the role of a role session,
+    or ``*`` for root (which simulates custom policies)."""
+    identity = getattr(request, "iam", None)
+    if identity is None or identity.is_root:
+        return "*"
+    if identity.role_session is not None:
+        return identity.role_session.role.arn
+    return identity.user.arn
+
+
 def access_denied(request: Any, auth: Authorization):
-    """The 403 page in AWS's words."""
+    """The 403 page in AWS's words, with a link to the simulator (disabled, with the
+    reason, when the caller may not simulate itself)."""
     return render(request, "errors/access_denied.html",
                   {"auth": auth, "simulator_url": caller_simulator_url(request, auth),
+                   "simulator_subject": simulator_subject(request),
                    "denied_statements": denied_statements(auth)}, status=403)
 
 

@@ -213,6 +213,12 @@ class SimulatedPolicy:
     number: int
     policy: Policy
     source: str  # "Identity-based policy" | "Permissions boundary" | "Custom policy"
+    hidden: Any = None  # the Authorization that refused reading its text, if one did
+
+    @property
+    def text_hidden(self) -> bool:
+        """Whether the caller may not read the text (``hidden`` is a falsy Authorization)."""
+        return self.hidden is not None
 
     @property
     def name(self) -> str:
@@ -375,7 +381,7 @@ def numbered(policy: Policy) -> list[Line]:
 
 def excerpt(simulated: SimulatedPolicy | None, statement: Any) -> list[Line]:
     """The statement's lines (highlighted) with a few lines around them."""
-    if simulated is None:
+    if simulated is None or simulated.hidden is not None:
         return []
     lines = numbered(simulated.policy)
     start, end = statement.span.start_line, statement.span.end_line
@@ -502,6 +508,8 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                                                                 kind="identity", max_size=0), "Custom policy"))
         for number, simulated in enumerate(policies, start=1):
             simulated.number = number
+        if target is not None:
+            self.hide_unreadable(target, policies)
 
         context, keys = self.context_for(target, [p.policy for p in policies])
         principal_arn = target.arn if target is not None else None
@@ -509,6 +517,45 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         if form.is_valid() and form.cleaned_data["actions"]:
             self.run(simulation, form.cleaned_data["actions"], form.cleaned_data["resources"])
         return simulation
+
+    def hide_unreadable(self, target: Target, policies: list[SimulatedPolicy]) -> None:
+        """Show a stored policy's text only to a caller who may read it, as the console's
+        own pages require: a managed policy with ``iam:GetPolicyVersion`` on it, an inline
+        policy with ``iam:Get{User,Group,Role}Policy`` on its owner. Its name and the Sids
+        and lines of the deciding statements stay visible (the simulate actions return them)."""
+        if self.request.iam.is_root:
+            return
+        stored = [p for p in policies if p.source != "Custom policy"]
+        managed = {p.name for p in stored if not p.name.startswith("inline:")}
+        group_names = {p.name[len("inline:"):].split("/", 1)[0] for p in stored
+                       if p.name.startswith("inline:") and "/" in p.name}
+        managed_arns: dict[str, list[str]] = {}
+        if managed:
+            from policies.models import ManagedPolicy
+
+            for found in (ManagedPolicy.objects.visible_to(self.account).filter(name__in=managed)
+                          .select_related("account")):
+                managed_arns.setdefault(found.name, []).append(found.arn)
+        group_arns = {}
+        if group_names:
+            group_arns = {g.name: g.arn for g in Group.objects.filter(account=self.account, name__in=group_names)
+                          .select_related("account")}
+        owner_action = {"user": "iam:GetUserPolicy", "role": "iam:GetRolePolicy", "group": "iam:GetGroupPolicy"}
+        for simulated in stored:
+            name = simulated.name
+            if name.startswith("inline:") and "/" in name:
+                group = name[len("inline:"):].split("/", 1)[0]
+                checks = [("iam:GetGroupPolicy", group_arns.get(group, self.account.arn(f"group/{group}")))]
+            elif name.startswith("inline:"):
+                checks = [(owner_action[target.kind], target.arn)]
+            else:
+                checks = [("iam:GetPolicyVersion", arn) for arn in managed_arns.get(name, [])]
+                checks = checks or [("iam:GetPolicyVersion", self.account.arn(f"policy/{name}"))]
+            for action, resource in checks:
+                auth = authorize(self.request, action, resource)
+                if not auth:
+                    simulated.hidden = auth
+                    break
 
     def context_for(self, target: Target | None, policies: list[Policy]) -> tuple[dict[str, Any], list[ContextKey]]:
         """The request context: for each key the policies use, the value submitted
@@ -600,6 +647,8 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             want(action.split(":", 1)[0])
         if simulation is not None:
             for simulated in simulation.policies:
+                if simulated.text_hidden:
+                    continue  # what a policy the caller may not read allows stays unsaid
                 for pattern in _action_patterns(simulated.policy):
                     if ":" in pattern and not set(pattern.split(":", 1)[0]) & {"*", "?"}:
                         want(pattern.split(":", 1)[0])
@@ -666,6 +715,8 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
     @staticmethod
     def marked_lines(simulated: SimulatedPolicy, simulation: Simulation | None) -> list[Line]:
         """The whole policy text, with the lines of every statement that decided a result marked."""
+        if simulated.hidden is not None:
+            return []
         lines = numbered(simulated.policy)
         for result in simulation.results if simulation else []:
             for row in result.matched:

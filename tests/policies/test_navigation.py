@@ -80,6 +80,15 @@ def test_root_sees_every_item_as_a_link(root_client):
     assert "Policy simulator" in html
 
 
+def test_the_current_item_is_the_most_specific(root_client):
+    items = nav_items(root_client.get("/iam/policies/simulator/"))
+    assert [label for label, item in items.items() if item["active"]] == ["Policy simulator"]
+    items = nav_items(root_client.get("/iam/policies/"))
+    assert [label for label, item in items.items() if item["active"]] == ["Policies"]
+    items = nav_items(root_client.get("/iam/"))
+    assert [label for label, item in items.items() if item["active"]] == ["Dashboard"]
+
+
 def test_a_user_without_policies_sees_greyed_items_with_the_reason(bob_client, bob, account):
     response = bob_client.get("/iam/users/")
     assert response.status_code == 403

@@ -386,3 +386,41 @@ def test_the_policy_text_is_escaped(root_client, alice):
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html
     assert json.dumps("x") and "&lt;script&gt;" in html
+
+
+def test_policy_texts_need_the_permission_to_read_them(account, bob, aws_managed_policies):
+    """Simulating shows decisions; the policy text itself needs what the console's policy
+    pages need (iam:GetUserPolicy, iam:GetGroupPolicy, iam:GetPolicyVersion)."""
+    group = accounts_services.create_group(account, name="Cashiers", users=[bob])
+    policy_services.put_group_policy(group, name="Receipts", document=doc())
+    attach_aws_policy(bob, "IAMUserChangePassword")
+    grant(bob, {"Sid": "SelfCheck", "Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy",
+                "Resource": "arn:aws:iam::*:user/${aws:username}"}, name="SelfCheck")
+    client = signed_in_client(bob)
+    response = simulate(client, action="iam:SimulatePrincipalPolicy", resource=bob.arn)
+    assert response.status_code == 200
+    [result] = rows(response)
+    assert result.decision.decision == "allowed"
+    assert [(m.statement.policy, m.statement.sid, m.lines) for m in result.matched] == [
+        ("inline:SelfCheck", "SelfCheck", [])]
+    hidden = {p.name: p.hidden.action for p in response.context["simulation"].policies if p.text_hidden}
+    assert hidden == {"inline:SelfCheck": "iam:GetUserPolicy", "inline:Cashiers/Receipts": "iam:GetGroupPolicy",
+                      "IAMUserChangePassword": "iam:GetPolicyVersion"}
+    html = response.content.decode()
+    assert "you can&#x27;t view this policy&#x27;s text" in html or "you can't view this policy's text" in html
+    assert "&quot;s3:ListBucket&quot;" not in html  # the group policy's text
+    assert "s3" not in {g["prefix"] for g in response.context["action_groups"]}
+
+    grant(bob, {"Effect": "Allow", "Action": ["iam:GetUserPolicy", "iam:GetGroupPolicy", "iam:GetPolicyVersion"],
+                "Resource": "*"})
+    response = simulate(client, action="iam:SimulatePrincipalPolicy", resource=bob.arn)
+    assert not [p for p in response.context["simulation"].policies if p.text_hidden]
+    assert rows(response)[0].matched[0].lines
+
+
+def test_the_simulator_button_is_disabled_for_whoever_cannot_simulate_itself(bob_client, bob):
+    denied = bob_client.get("/iam/users/")
+    html = denied.content.decode()
+    assert '<button type="button" class="button" disabled aria-disabled="true" title="User: ' in html
+    assert f"iam:SimulatePrincipalPolicy on resource: {bob.arn}" in html
+    assert ">Open in the policy simulator</button>" in html
