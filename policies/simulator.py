@@ -54,6 +54,8 @@ except ImportError:  # pragma: no cover
     Role = None  # type: ignore[assignment,misc]
 
 MAX_CUSTOM_POLICIES = 10
+#: IAM's limit on each policy of SimulateCustomPolicy's PolicyInputList.
+CUSTOM_POLICY_MAX = 131072
 MAX_ACTIONS = 100
 MAX_RESOURCES = 10
 MAX_ROWS = 200
@@ -113,6 +115,7 @@ class SimulatorForm(forms.Form):
         "one_principal": "Choose one user, group or role at most.",
         "nothing_to_simulate": "Choose a user, group or role, or paste a policy.",
         "too_many_policies": f"Paste {MAX_CUSTOM_POLICIES} custom policies at most.",
+        "policy_too_long": f"A custom policy has {CUSTOM_POLICY_MAX} characters at most.",
         "unknown_action": "{action} is not a known action.",
         "no_match": "{action} matches no known action.",
         "too_many_actions": f"Simulate {MAX_ACTIONS} actions at most.",
@@ -123,6 +126,8 @@ class SimulatorForm(forms.Form):
         texts = [t for t in self.cleaned_data["policy"] if t.strip()]
         if len(texts) > MAX_CUSTOM_POLICIES:
             raise forms.ValidationError(self.error_messages["too_many_policies"], code="too_many_policies")
+        if any(len(t) > CUSTOM_POLICY_MAX for t in texts):
+            raise forms.ValidationError(self.error_messages["policy_too_long"], code="policy_too_long")
         self.policy_findings: dict[int, list[Any]] = {}
         problems = []
         for number, text in enumerate(texts, start=1):
@@ -426,8 +431,10 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         self.data = data
         self.notices: list[str] = []
         self.form = SimulatorForm(data)
-        self.form.is_valid()
-        self.target = self.resolve_target(self.form.cleaned_data)
+        # Only the principal is read before the authorisation; the rest (policies to
+        # validate, actions to expand) waits until the caller may simulate at all.
+        self.target = self.resolve_target(
+            {name: data.get(name, "")[:2048] for name in ("principal", "group", "role")})
 
     def resolve_target(self, data: dict[str, Any]) -> Target | None:
         """The chosen user, group or role (``obj`` None when the account has none by that name)."""
@@ -470,6 +477,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         return self.target.arn if self.target is not None else "*"
 
     def get(self, request, *args, **kwargs):
+        self.form.is_valid()
         context = self.get_context_data(**kwargs)
         # Input the simulator cannot run (a malformed policy, an unknown action) is a 400.
         return self.render_to_response(context, status=400 if self.form.errors else 200)

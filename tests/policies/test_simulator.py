@@ -312,6 +312,18 @@ def test_a_user_without_simulate_permissions_is_denied(bob_client, bob):
     custom = csrf_post(bob_client, URL, {"principal": "", "policy": doc(), "action": "s3:ListBucket"})
     assert custom.status_code == 403
     assert "iam:SimulateCustomPolicy on resource: *" in custom.content.decode()
+    # Authorisation comes first: a denied caller learns nothing about its input.
+    broken = csrf_post(bob_client, URL, {"principal": "", "policy": "{", "action": "iam:Nope"})
+    assert broken.status_code == 403
+
+
+def test_custom_policies_have_iams_size_limit(root_client):
+    from policies.simulator import CUSTOM_POLICY_MAX
+
+    huge = doc({"Sid": "A" * CUSTOM_POLICY_MAX, "Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    response = csrf_post(root_client, URL, {"principal": "", "policy": huge, "action": "s3:ListBucket"})
+    assert response.status_code == 400
+    assert f"A custom policy has {CUSTOM_POLICY_MAX} characters at most." in response.content.decode()
 
 
 def test_simulate_principal_policy_is_checked_on_the_principal(alice, bob):
@@ -424,3 +436,29 @@ def test_the_simulator_button_is_disabled_for_whoever_cannot_simulate_itself(bob
     assert '<button type="button" class="button" disabled aria-disabled="true" title="User: ' in html
     assert f"iam:SimulatePrincipalPolicy on resource: {bob.arn}" in html
     assert ">Open in the policy simulator</button>" in html
+
+
+def test_queries_do_not_grow_with_the_principals_policies(root_client, account, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_groups(start: int, count: int) -> None:
+        for index in range(start, start + count):
+            group = accounts_services.create_group(account, name=f"G{index}", users=[alice])
+            policy_services.put_group_policy(group, name="Receipts", document=doc())
+            policy = policy_services.create_policy(account, name=f"P{index}", document=doc())
+            policy_services.attach_policy(group, policy_arn=policy.arn)
+            policy_services.attach_policy(alice, policy_arn=policy.arn)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = simulate(root_client, principal="alice", action=["s3:ListBucket", "iam:ListUsers"],
+                                resource=["*", "arn:aws:s3:::receipts"])
+        assert len(rows(response)) == 4
+        return len(captured)
+
+    add_groups(0, 1)
+    root_client.get(URL)  # warm up
+    few = queries()
+    add_groups(1, 5)
+    assert queries() == few <= 10
