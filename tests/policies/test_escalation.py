@@ -208,6 +208,10 @@ def test_leaving_or_deleting_a_group_that_denies_is_refused(world, attacker, bob
                    "iam:RemoveUserFromGroup", bob, before)
     assert_refused(csrf_post(attacker, "/iam/groups/Restricted/delete/", {"confirm": "Restricted"}),
                    "iam:DeleteGroup", bob, before)
+    assert_refused(csrf_post(attacker, "/iam/groups/Restricted/policies/inline/NoDeletes/delete/"),
+                   "iam:DeleteGroupPolicy", bob, before)
+    assert_refused(csrf_post(attacker, "/iam/groups/Restricted/policies/inline/NoDeletes/edit/",
+                             {"document": ALLOW_ALL}), "iam:PutGroupPolicy", bob, before)
 
 
 # ---------------------------------------------------------------------------
@@ -281,8 +285,7 @@ def test_making_an_older_permissive_version_the_default_is_refused(world, attack
     response = csrf_post(attacker, f"/iam/policies/{policy.owner}/{policy.name}/versions/v1/set-default/")
     assert_refused(response, "iam:SetDefaultPolicyVersion", bob, before)
     response = csrf_post(attacker, f"/iam/policies/{policy.owner}/{policy.name}/versions/v2/delete/")
-    assert response.status_code in (403, 409)  # deleting the default is never allowed anyway
-    assert db_state() == before
+    assert_refused(response, "iam:DeletePolicyVersion", bob, before)
 
 
 # ---------------------------------------------------------------------------
