@@ -212,7 +212,8 @@ def throttled_message(info: dict | None) -> str:
     locked_until = (info or {}).get("locked_until")
     if locked_until is not None:
         seconds = max(1, int((locked_until - timezone.now()).total_seconds() + 0.999))
-        return f"Too many invalid codes for this MFA device. Wait {seconds} seconds and try again."
+        unit = "second" if seconds == 1 else "seconds"
+        return f"Too many invalid codes for this MFA device. Wait {seconds} {unit} and try again."
     return "Too many invalid codes for this MFA device. Wait a moment and try again."
 
 
