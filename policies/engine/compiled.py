@@ -142,8 +142,8 @@ def _all_hold(conditions: tuple[Condition, ...]) -> Check | None:
         return both
 
     def every(context: Mapping[str, tuple[str, ...]], missing: list[str]) -> bool:
-        for position, check in enumerate(checks):
-            if not check(context, missing):
+        for position, condition_check in enumerate(checks):
+            if not condition_check(context, missing):
                 for note in notes[position]:
                     note(context, missing)
                 return False
