@@ -277,3 +277,27 @@ def test_role_sessions_have_no_role_permissions_until_policies_are_attached(alic
     switch(alice_client, account.account_id, "Cashier")
     assert get(alice_client, "/iam/").status_code == 403
     assert Role.objects.count() == 1
+
+
+def test_the_navigation_names_a_role_session_by_its_display_name_alone(account):
+    """The display name already says "Role @ account"; the badge does not repeat the account."""
+    from django.test import Client
+
+    from accounts import roles
+    from accounts import services as account_services
+    from policies import services as policy_services
+    from tests.conftest import USER_PASSWORD, csrf_post
+
+    user = account_services.create_user(account, user_name="erin", console_password=USER_PASSWORD)
+    role = roles.create_role(account, name="Cashier", trust_policy=roles.account_trust_policy(account.account_id))
+    policy_services.put_user_policy(user, name="Switch", document=(
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", '
+        f'"Resource": "{role.arn}"}}}}'))
+    client = Client()
+    client.post(f"/signin/{account.account_id}/", {"user_name": "erin", "password": USER_PASSWORD})
+    client.get("/switchrole")
+    response = csrf_post(client, "/switchrole", {"account": account.account_id, "role_name": "Cashier",
+                                                 "display_name": "Till 1", "colour": "B7CA9D"}, follow=True)
+    page = response.content.decode()
+    assert "Till 1" in page
+    assert f"Till 1 @ {account.account_id}" not in page
