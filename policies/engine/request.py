@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -60,7 +61,7 @@ class Request:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "normalized", MappingProxyType(context))
         object.__setattr__(self, "_context", context)
-        object.__setattr__(self, "caller", Caller.of(
+        object.__setattr__(self, "caller", _caller(
             self.principal, principal_arn[0] if principal_arn and len(principal_arn) == 1
             else None))
 
@@ -73,6 +74,12 @@ class Request:
         """Build from ``{"action", "resource", "principal", "context"}`` (as in case files)."""
         return cls(action=str(data.get("action", "")), resource=str(data.get("resource", "*")),
                    principal=data.get("principal"), context=data.get("context") or {})
+
+
+@functools.lru_cache(maxsize=4096)
+def _caller(principal: str | None, principal_arn: str | None) -> Caller:
+    """:meth:`Caller.of`, remembered: a caller makes many requests (Caller is immutable)."""
+    return Caller.of(principal, principal_arn)
 
 
 def normalize_context(context: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
@@ -90,6 +97,9 @@ def normalize_context(context: Mapping[str, Any]) -> Mapping[str, tuple[str, ...
 def _normalize(context: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for key, value in context.items():
+        if type(value) is str and type(key) is str:  # the usual entry, taken first
+            out[key.lower()] = (value,)
+            continue
         if value is None:
             continue
         if isinstance(value, (list, tuple)):

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import sys
 from typing import Any
@@ -403,3 +404,33 @@ def test_evaluate_gives_equal_decisions_to_the_dataclass_constructor():
         assert decision == Decision(**{f.name: getattr(decision, f.name)
                                        for f in dataclasses.fields(decision)})
         assert decision.decision == expected
+
+
+class _Key(str):
+    def __str__(self) -> str:
+        return "Renamed:Key"
+
+
+def test_context_normalisation_keeps_its_rules_for_every_kind_of_entry():
+
+    made = normalize_context({
+        "AWS:UserName": "alice", _Key("aws:Ignored"): "x", "aws:SecureTransport": True,
+        "aws:MultiFactorAuthAge": 120, "aws:TagKeys": ["b", None, "a"], "s3:x": {"b", "a"},
+        "aws:CurrentTime": dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC),
+        "aws:blob": b"dev", "aws:absent": None, 3: "three",
+    })
+    assert dict(made) == {
+        "aws:username": ("alice",), "renamed:key": ("x",), "aws:securetransport": ("true",),
+        "aws:multifactorauthage": ("120",), "aws:tagkeys": ("b", "a"), "s3:x": ("a", "b"),
+        "aws:currenttime": ("2026-01-15T12:00:00+00:00",), "aws:blob": ("ZGV2",),
+        "3": ("three",),
+    }
+
+
+def test_requests_of_one_principal_share_their_caller():
+    first, second = request(), request("iam:GetUser")
+    assert first.caller is second.caller and first.caller.account == ACCOUNT
+    session = Request(action="s3:GetObject", principal=f"arn:aws:sts::{ACCOUNT}:assumed-role/R/s",
+                      context={"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/path/R"})
+    assert session.caller.role_session == (ACCOUNT, "R")
+    assert session.caller.principal_arn == f"arn:aws:iam::{ACCOUNT}:role/path/R"
