@@ -412,7 +412,6 @@ class _Key(str):
 
 
 def test_context_normalisation_keeps_its_rules_for_every_kind_of_entry():
-
     made = normalize_context({
         "AWS:UserName": "alice", _Key("aws:Ignored"): "x", "aws:SecureTransport": True,
         "aws:MultiFactorAuthAge": 120, "aws:TagKeys": ["b", None, "a"], "s3:x": {"b", "a"},
