@@ -25,35 +25,11 @@ from formtools.wizard.views import SessionWizardView
 
 from iamportal.errors import EntityAlreadyExists, IAMError, PasswordPolicyViolation
 from policies import services as policy_services
-from policies.authz import IAMActionRequiredMixin, access_denied, authorize
+from policies.authz import IAMActionRequiredMixin, access_denied, first_denied, tag_context
 
 from . import services
 from .models import User
 from .user_forms import TagsForm, UserDetailsForm, UserPermissionsForm, form_status
-
-# ---------------------------------------------------------------------------
-# Authorising several actions at once
-
-
-def authorize_all(request, checks) -> Any:
-    """The AccessDenied page for the first of ``checks`` the caller may not do, else ``None``.
-
-    Args:
-        checks: ``(action, resource_arn)`` or ``(action, resource_arn, context)`` tuples.
-    """
-    for action, resource, *context in checks:
-        auth = authorize(request, action, resource, context[0] if context else None)
-        if not auth:
-            return access_denied(request, auth)
-    return None
-
-
-def tag_context(tags) -> dict[str, Any]:
-    """The request keys IAM sets for tagging actions: ``aws:TagKeys`` and ``aws:RequestTag/<key>``."""
-    context: dict[str, Any] = {"aws:TagKeys": [key for key, _ in tags]}
-    context.update({f"aws:RequestTag/{key}": value for key, value in tags})
-    return context
-
 
 # ---------------------------------------------------------------------------
 # The one-time password of step 4
@@ -288,9 +264,9 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         checks += plan.authorizations(arn)
         if tags:
             checks.append(("iam:TagUser", arn, tag_context(tags)))
-        denied = authorize_all(self.request, checks)
-        if denied:
-            return denied
+        denied = first_denied(self.request, checks)
+        if denied is not None:
+            return access_denied(self.request, denied)
 
         password = details.new_password() if console else None
         try:

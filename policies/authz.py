@@ -8,6 +8,7 @@ account, as in AWS. A denial is rendered as AWS's AccessDenied message.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -90,6 +91,34 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
     allowed = decision.decision == "allowed"
     return Authorization(allowed, action, resource, identity.arn, decision.decision,
                          "" if allowed else decision.reason(action), decision)
+
+
+def first_denied(request: Any, checks: Iterable[tuple[Any, ...]]) -> Authorization | None:
+    """The first of ``checks`` the caller of ``request`` may not perform, or ``None``.
+
+    Args:
+        checks: ``(action, resource_arn)`` or ``(action, resource_arn, context)`` tuples,
+            e.g. every action a request implies besides the view's own.
+
+    Returns:
+        The denied :class:`Authorization` (render it with :func:`access_denied`), or
+        ``None`` when every check is allowed.
+    """
+    for action, resource, *context in checks:
+        auth = authorize(request, action, resource, context[0] if context else None)
+        if not auth:
+            return auth
+    return None
+
+
+def tag_context(tags: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The condition keys IAM sets for a call that tags: ``aws:RequestTag/<key>`` for each
+    tag and, when there are tags, ``aws:TagKeys``."""
+    tags = list(tags)
+    context: dict[str, Any] = {f"aws:RequestTag/{key}": value for key, value in tags}
+    if tags:
+        context["aws:TagKeys"] = [key for key, _ in tags]
+    return context
 
 
 def simulator_url(auth: Authorization, principal: str = "", role: str = "") -> str:

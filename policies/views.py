@@ -30,7 +30,13 @@ from formtools.wizard.views import SessionWizardView
 from accounts import services as accounts_services
 from accounts.models import Group, User
 from iamportal.errors import IAMError, NoSuchEntity
-from policies.authz import IAMActionRequiredMixin, access_denied, authorize
+from policies.authz import (
+    IAMActionRequiredMixin,
+    access_denied,
+    authorize,
+    first_denied,
+    tag_context,
+)
 
 from . import services
 from .forms import (
@@ -48,24 +54,6 @@ from .models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAtta
 from .summary import numbered_lines, summarize
 
 PAGE_SIZE = 100
-
-
-def first_denied(request, checks: list[tuple[Any, ...]]):
-    """The first of ``(action, resource[, context])`` the caller may not perform, as an
-    Authorization, or None when every one is allowed."""
-    for action, resource, *rest in checks:
-        auth = authorize(request, action, resource, (rest[0] if rest else None) or None)
-        if not auth:
-            return auth
-    return None
-
-
-def tag_context(tags: list[tuple[str, str]]) -> dict[str, Any]:
-    """The request-tag condition keys of a call that tags what it creates."""
-    context: dict[str, Any] = {f"aws:RequestTag/{key}": value for key, value in tags}
-    if tags:
-        context["aws:TagKeys"] = [key for key, _ in tags]
-    return context
 
 
 def boundary_context(user: User, boundary_arn: str | None = None) -> dict[str, str]:

@@ -29,7 +29,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iamportal.errors import IAMError, NoSuchEntity
-from policies.authz import IAMActionRequiredMixin, authorize
+from policies.authz import IAMActionRequiredMixin, access_denied, authorize, first_denied, tag_context
 
 from .. import services
 from ..models import Group, User
@@ -40,13 +40,7 @@ from ..user_forms import (
     TagsForm,
     form_status,
 )
-from ..wizards import (
-    UserCreateWizard,
-    authorize_all,
-    peek_new_credentials,
-    pop_new_credentials,
-    tag_context,
-)
+from ..wizards import UserCreateWizard, peek_new_credentials, pop_new_credentials
 
 # ---------------------------------------------------------------------------
 # Mixins
@@ -60,9 +54,9 @@ class ExtraAuthorizationsMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            denied = authorize_all(request, self.get_extra_authorizations())
-            if denied:
-                return denied
+            denied = first_denied(request, self.get_extra_authorizations())
+            if denied is not None:
+                return access_denied(request, denied)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -302,9 +296,9 @@ class UserGroupsAddView(UserObjectMixin, FormStatusMixin, FormView):
 
     def form_valid(self, form):
         groups = list(form.cleaned_data["groups"])
-        denied = authorize_all(self.request, [("iam:AddUserToGroup", group.arn) for group in groups])
-        if denied:
-            return denied
+        denied = first_denied(self.request, [("iam:AddUserToGroup", group.arn) for group in groups])
+        if denied is not None:
+            return access_denied(self.request, denied)
         try:
             with transaction.atomic():
                 for group in groups:
@@ -440,9 +434,9 @@ class UserTagsView(UserObjectMixin, FormStatusMixin, FormView):
             checks.append(("iam:TagUser", self.iam_user.arn, tag_context(changed)))
         if removed:
             checks.append(("iam:UntagUser", self.iam_user.arn, {"aws:TagKeys": removed}))
-        denied = authorize_all(self.request, checks)
-        if denied:
-            return denied
+        denied = first_denied(self.request, checks)
+        if denied is not None:
+            return access_denied(self.request, denied)
         try:
             with transaction.atomic():
                 services.update_user_tags(self.iam_user, new)
