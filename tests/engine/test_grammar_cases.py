@@ -1,5 +1,8 @@
 """IAM's own verdicts: every document of ``reference/iam-grammar-cases.json``.
 
+The suite keeps its own copy beside this file (``tests/engine/reference/``), taken from
+the project's shared reference, so it runs wherever the repository is checked out.
+
 The file lists documents IAM's CreatePolicy rejects, each with IAM's exact message
 (``why``), and documents it accepts (from moto's tests, which were checked against AWS).
 ``validate`` must give an ERROR whose message is ``why`` (as the first ERROR, since IAM
@@ -10,28 +13,19 @@ must raise with that message, or compile.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from policies.engine import ERROR, Policy, PolicyError, validate
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CANDIDATES = [
-    Path(os.environ.get("IAMPORTAL_SHARED", REPO_ROOT.parent / "shared")),
-    REPO_ROOT.parent / "shared",
-    REPO_ROOT / "shared",
-]
-GRAMMAR_FILE = next((base / "reference" / "iam-grammar-cases.json" for base in CANDIDATES
-                     if (base / "reference" / "iam-grammar-cases.json").is_file()), None)
-CASES = json.loads(GRAMMAR_FILE.read_text(encoding="utf-8")) if GRAMMAR_FILE else []
+GRAMMAR_FILE = Path(__file__).resolve().parent / "reference" / "iam-grammar-cases.json"
+CASES = json.loads(GRAMMAR_FILE.read_text(encoding="utf-8"))
 REJECTED = [case for case in CASES if case["expect"] == "error"]
 ACCEPTED = [case for case in CASES if case["expect"] != "error"]
 
 
-def test_the_grammar_cases_file_is_there():
-    assert GRAMMAR_FILE is not None, "shared/reference/iam-grammar-cases.json beside the repo"
+def test_the_grammar_cases_file_holds_both_kinds():
     assert len(REJECTED) > 50 and len(ACCEPTED) > 50
 
 
