@@ -111,6 +111,24 @@ def first_denied(request: Any, checks: Iterable[tuple[Any, ...]]) -> Authorizati
     return None
 
 
+class ActionDenied(Exception):
+    """A secondary action the request implies (e.g. AddUserToGroup when creating a group
+    with members, TagRole when creating a role with tags) was denied: raised inside the
+    transaction so that nothing of the request is kept."""
+
+    def __init__(self, auth: Authorization) -> None:
+        super().__init__(auth.message)
+        self.auth = auth
+
+
+def require(request: Any, action: str, resource: str, context: dict[str, Any] | None = None) -> None:
+    """Raise :class:`ActionDenied` unless the caller of ``request`` may perform ``action``
+    on ``resource``."""
+    auth = authorize(request, action, resource, context)
+    if not auth:
+        raise ActionDenied(auth)
+
+
 def tag_context(tags: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """The condition keys IAM sets for a call that tags: ``aws:RequestTag/<key>`` for each
     tag and, when there are tags, ``aws:TagKeys``."""

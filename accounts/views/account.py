@@ -12,11 +12,11 @@ from django.urls import path
 from django.views.generic import FormView, TemplateView, View
 
 from iamportal.errors import NoSuchEntity
+from iamportal.views_base import ServiceFormMixin
 from policies.authz import IAMActionRequiredMixin
 
 from .. import services
 from ..group_forms import AccountAliasForm
-from .groups import ServiceFormMixin
 
 
 def _account_context(account) -> dict:
@@ -43,7 +43,7 @@ class AccountAliasEditView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
     iam_action = "iam:CreateAccountAlias"
     template_name = "accounts/account_alias_edit.html"
     form_class = AccountAliasForm
-    name_field = "alias"
+    error_field = "alias"
 
     def get_initial(self):
         return {"alias": self.request.iam.account.alias or ""}

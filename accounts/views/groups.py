@@ -16,8 +16,9 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from iamportal.errors import EntityAlreadyExists, IAMError, InvalidInput, NoSuchEntity, ValidationError
-from policies.authz import Authorization, IAMActionRequiredMixin, access_denied, authorize
+from iamportal.errors import NoSuchEntity
+from iamportal.views_base import ServiceFormMixin, get_or_404
+from policies.authz import IAMActionRequiredMixin, authorize
 
 from .. import services
 from ..group_forms import GroupAddUsersForm, GroupCreateForm, GroupDeleteForm, GroupRenameForm, user_rows
@@ -27,57 +28,11 @@ from ..models import Group, GroupMembership, User
 # Shared view machinery
 
 
-class ActionDenied(Exception):
-    """A secondary action the request implies (e.g. AddUserToGroup) was denied."""
-
-    def __init__(self, auth: Authorization) -> None:
-        super().__init__(auth.message)
-        self.auth = auth
-
-
-class ServiceFormMixin:
-    """A console form whose valid data goes to service calls in one transaction.
-
-    Subclasses implement ``perform(form) -> response``. IAM errors become form errors
-    with AWS's HTTP status (``ValidationError`` 400, ``EntityAlreadyExists`` and
-    ``LimitExceeded`` 409); errors about the entered name land on ``name_field``.
-    A secondary action refused by :meth:`require` rolls the transaction back and
-    renders AWS's AccessDenied page.
-    """
-
-    name_field: str | None = "name"
-    name_errors = (ValidationError, InvalidInput, EntityAlreadyExists)
-
-    def require(self, action: str, resource: str, context: dict | None = None) -> None:
-        auth = authorize(self.request, action, resource, context)
-        if not auth:
-            raise ActionDenied(auth)
-
-    def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                return self.perform(form)
-        except ActionDenied as denied:
-            return access_denied(self.request, denied.auth)
-        except IAMError as exc:
-            form.add_error(self.name_field if isinstance(exc, self.name_errors) else None, exc.message)
-            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def perform(self, form):  # pragma: no cover - every subclass implements it
-        raise NotImplementedError
-
-
 class GroupMixin(IAMActionRequiredMixin):
     """Views of one group, named in the URL and looked up in the caller's account."""
 
     def setup_objects(self) -> None:
-        try:
-            self.group = services.get_group(self.request.iam.account, self.kwargs["group_name"])
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.group = get_or_404(services.get_group, self.request.iam.account, self.kwargs["group_name"])
 
     def get_resource_arn(self) -> str:
         return self.group.arn
@@ -208,7 +163,7 @@ class GroupAddUsersView(GroupMixin, ServiceFormMixin, FormView):
     iam_action = "iam:AddUserToGroup"
     template_name = "accounts/group_add_users.html"
     form_class = GroupAddUsersForm
-    name_field = "users"
+    error_field = "users"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "group": self.group}
@@ -230,10 +185,7 @@ class GroupRemoveUserView(GroupMixin, View):
 
     def setup_objects(self) -> None:
         super().setup_objects()
-        try:
-            self.member = services.get_user(self.request.iam.account, self.kwargs["user_name"])
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.member = get_or_404(services.get_user, self.request.iam.account, self.kwargs["user_name"])
 
     def post(self, request, *args, **kwargs):
         try:
@@ -270,7 +222,7 @@ class GroupDeleteView(GroupMixin, ServiceFormMixin, FormView):
     iam_action = "iam:DeleteGroup"
     template_name = "accounts/group_delete.html"
     form_class = GroupDeleteForm
-    name_field = "confirm"
+    error_field = "confirm"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "group": self.group}

@@ -27,9 +27,10 @@ from django.views.generic import FormView, ListView, TemplateView
 from formtools.wizard.views import SessionWizardView
 
 from iamportal.errors import IAMError, NoSuchEntity
+from iamportal.views_base import ServiceFormMixin, get_or_404
 from iamportal.views import DASHBOARD_COUNTERS
 from policies import services as policy_services
-from policies.authz import Authorization, IAMActionRequiredMixin, access_denied, authorize
+from policies.authz import ActionDenied, IAMActionRequiredMixin, access_denied, authorize, require
 from policies.forms import DEFAULT_DOCUMENT, AttachPoliciesForm, BoundaryForm
 from policies.loading import load_role_policy_set
 from policies.models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
@@ -59,44 +60,12 @@ DASHBOARD_COUNTERS.setdefault(
 # Shared view machinery
 
 
-class ActionDenied(Exception):
-    """A secondary action the request implies (e.g. TagRole at creation) was denied."""
-
-    def __init__(self, auth: Authorization) -> None:
-        super().__init__(auth.message)
-        self.auth = auth
-
-
-def require(request, action: str, resource: str, context: dict | None = None) -> None:
-    auth = authorize(request, action, resource, context)
-    if not auth:
-        raise ActionDenied(auth)
-
-
-class RoleFormMixin:
-    """A role form whose valid data goes to one service call inside a transaction.
-
-    Subclasses implement ``perform(form) -> response``. IAM errors become form errors
-    with AWS's HTTP status; a denied secondary action renders AWS's AccessDenied page.
-    """
+class RoleFormMixin(ServiceFormMixin):
+    """A role form: every IAM error of its service call is about ``error_field`` (the form
+    itself when ``None``)."""
 
     error_field: str | None = None
-
-    def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                return self.perform(form)
-        except ActionDenied as denied:
-            return access_denied(self.request, denied.auth)
-        except IAMError as exc:
-            form.add_error(self.error_field, exc.message)
-            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def perform(self, form):  # pragma: no cover - every subclass implements it
-        raise NotImplementedError
+    field_errors = (IAMError,)
 
 
 class RoleMixin(IAMActionRequiredMixin):
@@ -119,10 +88,7 @@ class RoleMixin(IAMActionRequiredMixin):
         return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)
 
     def setup_objects(self) -> None:
-        try:
-            self.role = roles.get_role(self.request.iam.account, self.kwargs["role_name"])
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.role = get_or_404(roles.get_role, self.request.iam.account, self.kwargs["role_name"])
 
     def get_resource_arn(self) -> str:
         return self.role.arn
@@ -419,7 +385,7 @@ class RoleTagsEditView(RoleMixin, RoleFormMixin, FormView):
     def perform(self, form):
         new_keys = {key.lower() for key, _ in form.cleaned_data["tags"]}
         if any(tag["Key"].lower() not in new_keys for tag in self.role.tag_list):
-            require(self.request, "iam:UntagRole", self.role.arn)
+            self.require("iam:UntagRole", self.role.arn)
         roles.update_role_tags(self.role, form.cleaned_data["tags"])
         messages.success(self.request, f"Tags of {self.role.name} saved.")
         return redirect(f"{self.role.get_absolute_url()}?tab=tags")

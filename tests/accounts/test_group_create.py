@@ -142,7 +142,7 @@ def test_a_user_without_policies_is_denied_on_the_new_groups_arn(bob_client, bob
 
 def test_choosing_users_also_needs_add_user_to_group(root_client, account, alice, monkeypatch):
     """CreateGroup allowed, AddUserToGroup denied: nothing is created and AccessDenied names the action."""
-    from accounts.views import groups as views
+    from policies import authz
     from policies.authz import Authorization
 
     def deny_adding(request, action, resource, context=None):
@@ -150,7 +150,7 @@ def test_choosing_users_also_needs_add_user_to_group(root_client, account, alice
         return Authorization(allowed, action, resource, request.iam.arn, "allowed" if allowed else "implicitDeny",
                              "" if allowed else f"because no identity-based policy allows the {action} action")
 
-    monkeypatch.setattr(views, "authorize", deny_adding)
+    monkeypatch.setattr(authz, "authorize", deny_adding)
     response = csrf_post(root_client, "/iam/groups/create/", {"name": "Cashiers", "users": ["alice"]})
     assert response.status_code == 403
     assert (f"iam:AddUserToGroup on resource: arn:aws:iam::{account.account_id}:group/Cashiers"
@@ -160,7 +160,7 @@ def test_choosing_users_also_needs_add_user_to_group(root_client, account, alice
 
 def test_attaching_policies_also_needs_attach_group_policy(root_client, account, monkeypatch,
                                                          aws_managed_policies):
-    from accounts.views import groups as views
+    from policies import authz
     from policies.authz import Authorization
 
     seen = []
@@ -171,7 +171,7 @@ def test_attaching_policies_also_needs_attach_group_policy(root_client, account,
         return Authorization(allowed, action, resource, request.iam.arn, "allowed" if allowed else "implicitDeny",
                              "" if allowed else f"because no identity-based policy allows the {action} action")
 
-    monkeypatch.setattr(views, "authorize", deny_attaching)
+    monkeypatch.setattr(authz, "authorize", deny_attaching)
     arn = "arn:aws:iam::aws:policy/AdministratorAccess"
     response = csrf_post(root_client, "/iam/groups/create/", {"name": "Admins", "policy_arns": [arn]})
     assert response.status_code == 403

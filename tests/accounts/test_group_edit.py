@@ -53,7 +53,7 @@ def test_invalid_names_are_refused(root_client, cashiers, name):
 
 
 def test_renaming_needs_update_group_on_the_new_arn_too(root_client, account, cashiers, monkeypatch):
-    from accounts.views import groups as views
+    from policies import authz
     from policies.authz import Authorization
 
     new_arn = f"arn:aws:iam::{account.account_id}:group/Baristas"
@@ -63,7 +63,7 @@ def test_renaming_needs_update_group_on_the_new_arn_too(root_client, account, ca
         return Authorization(allowed, action, resource, request.iam.arn, "allowed" if allowed else "implicitDeny",
                              "" if allowed else f"because no identity-based policy allows the {action} action")
 
-    monkeypatch.setattr(views, "authorize", only_old_arn)
+    monkeypatch.setattr(authz, "authorize", only_old_arn)
     response = csrf_post(root_client, "/iam/groups/Cashiers/edit/", {"name": "Baristas"})
     assert response.status_code == 403
     assert f"iam:UpdateGroup on resource: {new_arn}" in response.content.decode()

@@ -1,0 +1,62 @@
+"""View helpers shared by the console's apps.
+
+- :func:`get_or_404`: an IAM entity of the caller's account, or a 404 (STYLE.md P13).
+- :class:`ServiceFormMixin`: a form whose valid data goes to service calls in one
+  transaction, with IAM's errors shown on the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.http import Http404
+
+from iamportal.errors import EntityAlreadyExists, IAMError, InvalidInput, NoSuchEntity, ValidationError
+from policies.authz import ActionDenied, access_denied, require
+
+T = TypeVar("T")
+
+
+def get_or_404(lookup: Callable[..., T], *args: Any) -> T:
+    """``lookup(*args)``, a service lookup scoped to the caller's account, with IAM's
+    ``NoSuchEntity`` as a 404: another account's entities do not exist for the caller."""
+    try:
+        return lookup(*args)
+    except NoSuchEntity as exc:
+        raise Http404(exc.message) from None
+
+
+class ServiceFormMixin:
+    """A console form whose valid data goes to service calls in one transaction.
+
+    Subclasses implement ``perform(form) -> response``. IAM errors become form errors
+    with AWS's HTTP status (``ValidationError`` 400, ``EntityAlreadyExists`` and
+    ``LimitExceeded`` 409): errors of the ``field_errors`` kinds land on ``error_field``
+    (by default, errors about the entered name on ``name``), any other on the form.
+    A secondary action refused by :meth:`require` rolls the transaction back and
+    renders AWS's AccessDenied page.
+    """
+
+    error_field: str | None = "name"
+    field_errors: tuple[type[IAMError], ...] = (ValidationError, InvalidInput, EntityAlreadyExists)
+
+    def require(self, action: str, resource: str, context: dict[str, Any] | None = None) -> None:
+        require(self.request, action, resource, context)
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return self.perform(form)
+        except ActionDenied as denied:
+            return access_denied(self.request, denied.auth)
+        except IAMError as exc:
+            form.add_error(self.error_field if isinstance(exc, self.field_errors) else None, exc.message)
+            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def perform(self, form):  # pragma: no cover - every subclass implements it
+        raise NotImplementedError
