@@ -234,3 +234,53 @@ class IAMActionRequiredMixin:
 
     def setup_objects(self) -> None:
         """Fetch the objects the view works on (404 for another account's), before the check."""
+
+
+class ConditionalIAMActionMixin(IAMActionRequiredMixin):
+    """:class:`IAMActionRequiredMixin` whose checks carry IAM's condition keys.
+
+    IAM gives ``iam:PolicyARN`` to Attach/Detach*Policy and ``iam:PermissionsBoundary`` to
+    the actions on a user, which is how an administrator delegates "attach only these
+    policies" or "manage only users bounded by this boundary" without letting anyone
+    escalate. A view lists the checks of one request in :meth:`get_authorizations`
+    (several when one form attaches several policies); every one must be allowed.
+    """
+
+    def get_condition_context(self) -> dict[str, Any]:
+        return {}
+
+    def get_authorizations(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(self.get_iam_action(), self.get_resource_arn(), self.get_condition_context())]
+
+    #: Condition keys that only the submitted form supplies (``"aws:RequestTag/"`` covers
+    #: every key with that prefix). Opening the form is allowed when the one thing that
+    #: stands between the caller and an allow is such a key: the call itself, on submit,
+    #: is checked with it.
+    pending_condition_keys: tuple[str, ...] = ()
+
+    def is_submission(self) -> bool:
+        return self.request.method == "POST"
+
+    def may_proceed(self, denied) -> bool:
+        """Whether a denied check may still let the page open (a form before the real call)."""
+        if self.is_submission() or not self.pending_condition_keys:
+            return False
+        missing = getattr(denied.engine_decision, "missing_context", ()) or ()
+        pending = self.pending_condition_keys
+        return (
+            denied.decision == "implicitDeny"
+            and bool(missing)
+            and all(
+                any(key == p or (p.endswith("/") and key.startswith(p)) for p in pending)
+                for key in missing
+            )
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.setup_objects()
+            denied = first_denied(request, self.get_authorizations())
+            if denied is not None and not self.may_proceed(denied):
+                return access_denied(request, denied)
+        # Skip IAMActionRequiredMixin.dispatch: its check (without the keys) is done above.
+        return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)

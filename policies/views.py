@@ -31,6 +31,7 @@ from accounts import services as accounts_services
 from accounts.models import Group, User
 from iamportal.errors import IAMError, NoSuchEntity
 from policies.authz import (
+    ConditionalIAMActionMixin,
     IAMActionRequiredMixin,
     access_denied,
     authorize,
@@ -65,56 +66,6 @@ def boundary_context(user: User, boundary_arn: str | None = None) -> dict[str, s
         )
         boundary_arn = found.policy.arn if found else ""
     return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
-
-
-class ConditionalIAMActionMixin(IAMActionRequiredMixin):
-    """:class:`~policies.authz.IAMActionRequiredMixin` whose checks carry IAM's condition keys.
-
-    IAM gives ``iam:PolicyARN`` to Attach/Detach*Policy and ``iam:PermissionsBoundary`` to
-    the actions on a user, which is how an administrator delegates "attach only these
-    policies" or "manage only users bounded by this boundary" without letting anyone
-    escalate. A view lists the checks of one request in :meth:`get_authorizations`
-    (several when one form attaches several policies); every one must be allowed.
-    """
-
-    def get_condition_context(self) -> dict[str, Any]:
-        return {}
-
-    def get_authorizations(self) -> list[tuple[str, str, dict[str, Any]]]:
-        return [(self.get_iam_action(), self.get_resource_arn(), self.get_condition_context())]
-
-    #: Condition keys that only the submitted form supplies (``"aws:RequestTag/"`` covers
-    #: every key with that prefix). Opening the form is allowed when the one thing that
-    #: stands between the caller and an allow is such a key: the call itself, on submit,
-    #: is checked with it.
-    pending_condition_keys: tuple[str, ...] = ()
-
-    def is_submission(self) -> bool:
-        return self.request.method == "POST"
-
-    def may_proceed(self, denied) -> bool:
-        """Whether a denied check may still let the page open (a form before the real call)."""
-        if self.is_submission() or not self.pending_condition_keys:
-            return False
-        missing = getattr(denied.engine_decision, "missing_context", ()) or ()
-        pending = self.pending_condition_keys
-        return (
-            denied.decision == "implicitDeny"
-            and bool(missing)
-            and all(
-                any(key == p or (p.endswith("/") and key.startswith(p)) for p in pending)
-                for key in missing
-            )
-        )
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.setup_objects()
-            denied = first_denied(request, self.get_authorizations())
-            if denied is not None and not self.may_proceed(denied):
-                return access_denied(request, denied)
-        # Skip IAMActionRequiredMixin.dispatch: its check (without the keys) is done above.
-        return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)
 
 
 def iam_error(request, exc: IAMError, back_url: str = ""):

@@ -30,7 +30,14 @@ from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.views_base import ServiceFormMixin, get_or_404
 from iamportal.views import DASHBOARD_COUNTERS
 from policies import services as policy_services
-from policies.authz import ActionDenied, IAMActionRequiredMixin, access_denied, authorize, require
+from policies.authz import (
+    ActionDenied,
+    ConditionalIAMActionMixin,
+    IAMActionRequiredMixin,
+    access_denied,
+    authorize,
+    require,
+)
 from policies.forms import DEFAULT_DOCUMENT, AttachPoliciesForm, BoundaryForm
 from policies.loading import load_role_policy_set
 from policies.models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
@@ -68,24 +75,12 @@ class RoleFormMixin(ServiceFormMixin):
     field_errors = (IAMError,)
 
 
-class RoleMixin(IAMActionRequiredMixin):
+class RoleMixin(ConditionalIAMActionMixin):
     """Views of one role, named in the URL and looked up in the caller's account.
 
-    ``get_iam_context()`` adds request context keys to the view's authorisation (e.g.
-    ``iam:PolicyARN`` for DetachRolePolicy), so conditions on them work.
+    ``get_condition_context()`` adds request context keys to the view's authorisation
+    (e.g. ``iam:PolicyARN`` for DetachRolePolicy), so conditions on them work.
     """
-
-    def get_iam_context(self) -> dict | None:
-        return None
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.setup_objects()
-            auth = authorize(request, self.get_iam_action(), self.get_resource_arn(), self.get_iam_context())
-            if not auth:
-                return access_denied(request, auth)
-        # The check is done: skip IAMActionRequiredMixin's own (it would repeat it without context).
-        return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)
 
     def setup_objects(self) -> None:
         self.role = get_or_404(roles.get_role, self.request.iam.account, self.kwargs["role_name"])
@@ -491,7 +486,7 @@ class RoleDetachView(RoleMixin, View):
     iam_action = "iam:DetachRolePolicy"
     http_method_names = ["post"]
 
-    def get_iam_context(self) -> dict:
+    def get_condition_context(self) -> dict:
         return {"iam:PolicyARN": self.request.POST.get("policy_arn", "").strip()}
 
     def post(self, request, **kwargs):
