@@ -358,20 +358,17 @@ def attached_entities(policy: ManagedPolicy, account: Account) -> dict[str, list
             "user__account", "role__account"
         )
     )
+
+    def named(rows: list[Any], field: str) -> list[Any]:
+        owners = [getattr(row, field) for row in rows if getattr(row, f"{field}_id")]
+        return sorted(owners, key=lambda owner: str(owner).lower())
+
     return {
-        "users": sorted(
-            (a.user for a in attachments if a.user_id), key=lambda u: u.user_name.lower()
-        ),
-        "groups": sorted(
-            (a.group for a in attachments if a.group_id), key=lambda g: g.name.lower()
-        ),
-        "roles": sorted((a.role for a in attachments if a.role_id), key=lambda r: r.name.lower()),
-        "boundary_users": sorted(
-            (b.user for b in boundaries if b.user_id), key=lambda u: u.user_name.lower()
-        ),
-        "boundary_roles": sorted(
-            (b.role for b in boundaries if b.role_id), key=lambda r: r.name.lower()
-        ),
+        "users": named(attachments, "user"),
+        "groups": named(attachments, "group"),
+        "roles": named(attachments, "role"),
+        "boundary_users": named(boundaries, "user"),
+        "boundary_roles": named(boundaries, "role"),
     }
 
 
@@ -404,10 +401,10 @@ def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False) -> None:
 # Inline policies
 
 
-def _owner_kind(owner: User | Group | Role) -> str:
+def _owner_field(owner: User | Group | Role) -> str:
+    """The owner's kind, which is also its foreign key on inline policies, attachments and
+    boundaries: ``user``, ``group`` or ``role``."""
     if isinstance(owner, User):
-        if owner.is_root:
-            raise NoSuchEntity("The user with name root cannot be found.")
         return "user"
     if isinstance(owner, Group):
         return "group"
@@ -416,22 +413,26 @@ def _owner_kind(owner: User | Group | Role) -> str:
     raise TypeError(f"policies cannot be put on {owner!r}")
 
 
-def _owner_filter(kind: str, owner: User | Group) -> dict[str, Any]:
-    return {kind: owner}
+def _owner_kind(owner: User | Group | Role) -> str:
+    """:func:`_owner_field`, for IAM's calls on an owner: the root user is not an IAM user."""
+    kind = _owner_field(owner)
+    if kind == "user" and owner.is_root:
+        raise NoSuchEntity("The user with name root cannot be found.")
+    return kind
 
 
-def get_inline_policy(owner: User | Group, name: str) -> InlinePolicy:
-    """GetUserPolicy / GetGroupPolicy, or ``NoSuchEntity`` in IAM's words."""
+def get_inline_policy(owner: User | Group | Role, name: str) -> InlinePolicy:
+    """GetUserPolicy / GetGroupPolicy / GetRolePolicy, or ``NoSuchEntity`` in IAM's words."""
     kind = _owner_kind(owner)
-    policy = InlinePolicy.objects.filter(name__iexact=name, **_owner_filter(kind, owner)).first()
+    policy = InlinePolicy.objects.filter(name__iexact=name, **{kind: owner}).first()
     if policy is None:
         raise NoSuchEntity(f"The {kind} policy with name {name} cannot be found.")
     return policy
 
 
 @transaction.atomic
-def put_inline_policy(owner: User | Group, *, name: str, document: str) -> InlinePolicy:
-    """PutUserPolicy / PutGroupPolicy: create or replace the inline policy ``name``.
+def put_inline_policy(owner: User | Group | Role, *, name: str, document: str) -> InlinePolicy:
+    """PutUserPolicy / PutGroupPolicy / PutRolePolicy: create or replace the inline policy ``name``.
 
     The sum of the owner's inline policies (whitespace not counted) must stay within the
     kind's quota: user 2,048, group 5,120 (role 10,240).
@@ -444,7 +445,7 @@ def put_inline_policy(owner: User | Group, *, name: str, document: str) -> Inlin
     )
     _check_wire(document)
     type(owner).objects.select_for_update().filter(pk=owner.pk).first()
-    existing = InlinePolicy.objects.filter(**_owner_filter(kind, owner))
+    existing = InlinePolicy.objects.filter(**{kind: owner})
     others = [p.document for p in existing if p.name.lower() != name.lower()]
     quota_name, limit = INLINE_SIZE[kind]
     if policy_size(document) + sum(policy_size(d) for d in others) > limit:
@@ -456,7 +457,7 @@ def put_inline_policy(owner: User | Group, *, name: str, document: str) -> Inlin
     now = timezone.now()
     if policy is None:
         policy = InlinePolicy.objects.create(
-            name=name, document=document, created=now, updated=now, **_owner_filter(kind, owner)
+            name=name, document=document, created=now, updated=now, **{kind: owner}
         )
     else:
         policy.document, policy.updated = document, now
@@ -465,36 +466,9 @@ def put_inline_policy(owner: User | Group, *, name: str, document: str) -> Inlin
 
 
 @transaction.atomic
-def delete_inline_policy(owner: User | Group, *, name: str) -> None:
-    """DeleteUserPolicy / DeleteGroupPolicy."""
+def delete_inline_policy(owner: User | Group | Role, *, name: str) -> None:
+    """DeleteUserPolicy / DeleteGroupPolicy / DeleteRolePolicy."""
     get_inline_policy(owner, name).delete()
-
-
-def put_user_policy(user: User, *, name: str, document: str) -> InlinePolicy:
-    """PutUserPolicy."""
-    return put_inline_policy(user, name=name, document=document)
-
-
-def put_group_policy(group: Group, *, name: str, document: str) -> InlinePolicy:
-    """PutGroupPolicy."""
-    return put_inline_policy(group, name=name, document=document)
-
-
-def delete_user_policy(user: User, *, name: str) -> None:
-    delete_inline_policy(user, name=name)
-
-
-def delete_group_policy(group: Group, *, name: str) -> None:
-    delete_inline_policy(group, name=name)
-
-
-def put_role_policy(role: Role, *, name: str, document: str) -> InlinePolicy:
-    """PutRolePolicy (the role's inline policies together hold at most 10,240 characters)."""
-    return put_inline_policy(role, name=name, document=document)
-
-
-def delete_role_policy(role: Role, *, name: str) -> None:
-    delete_inline_policy(role, name=name)
 
 
 # ---------------------------------------------------------------------------
@@ -502,12 +476,12 @@ def delete_role_policy(role: Role, *, name: str) -> None:
 
 
 @transaction.atomic
-def attach_policy(owner: User | Group, *, policy_arn: str) -> PolicyAttachment:
-    """AttachUserPolicy / AttachGroupPolicy: idempotent, at most 10 per entity."""
+def attach_policy(owner: User | Group | Role, *, policy_arn: str) -> PolicyAttachment:
+    """AttachUserPolicy / AttachGroupPolicy / AttachRolePolicy: idempotent, at most 10 per entity."""
     kind = _owner_kind(owner)
     policy = get_attachable_policy(owner.account, policy_arn)
     type(owner).objects.select_for_update().filter(pk=owner.pk).first()
-    existing = PolicyAttachment.objects.filter(**_owner_filter(kind, owner))
+    existing = PolicyAttachment.objects.filter(**{kind: owner})
     found = existing.filter(policy=policy).first()
     if found is not None:
         return found
@@ -515,46 +489,22 @@ def attach_policy(owner: User | Group, *, policy_arn: str) -> PolicyAttachment:
     if existing.count() >= limit:
         raise LimitExceeded(f"Cannot exceed quota for {quota_name}: {limit}")
     return PolicyAttachment.objects.create(
-        account=owner.account, policy=policy, **_owner_filter(kind, owner)
+        account=owner.account, policy=policy, **{kind: owner}
     )
 
 
 @transaction.atomic
-def detach_policy(owner: User | Group, *, policy_arn: str) -> None:
-    """DetachUserPolicy / DetachGroupPolicy."""
+def detach_policy(owner: User | Group | Role, *, policy_arn: str) -> None:
+    """DetachUserPolicy / DetachGroupPolicy / DetachRolePolicy."""
     kind = _owner_kind(owner)
     policy = _policy_by_arn(owner.account, policy_arn)
     deleted = 0
     if policy is not None:
         deleted, _ = PolicyAttachment.objects.filter(
-            policy=policy, **_owner_filter(kind, owner)
+            policy=policy, **{kind: owner}
         ).delete()
     if not deleted:
         raise NoSuchEntity(f"Policy {policy_arn} was not found.")
-
-
-def attach_user_policy(user: User, *, policy_arn: str) -> PolicyAttachment:
-    return attach_policy(user, policy_arn=policy_arn)
-
-
-def detach_user_policy(user: User, *, policy_arn: str) -> None:
-    detach_policy(user, policy_arn=policy_arn)
-
-
-def attach_group_policy(group: Group, *, policy_arn: str) -> PolicyAttachment:
-    return attach_policy(group, policy_arn=policy_arn)
-
-
-def detach_group_policy(group: Group, *, policy_arn: str) -> None:
-    detach_policy(group, policy_arn=policy_arn)
-
-
-def attach_role_policy(role: Role, *, policy_arn: str) -> PolicyAttachment:
-    return attach_policy(role, policy_arn=policy_arn)
-
-
-def detach_role_policy(role: Role, *, policy_arn: str) -> None:
-    detach_policy(role, policy_arn=policy_arn)
 
 
 # ---------------------------------------------------------------------------
@@ -562,37 +512,36 @@ def detach_role_policy(role: Role, *, policy_arn: str) -> None:
 
 
 @transaction.atomic
-def put_user_permissions_boundary(user: User, *, policy_arn: str) -> PermissionsBoundary:
-    """PutUserPermissionsBoundary: set or replace the user's one boundary."""
-    _owner_kind(user)
-    policy = get_attachable_policy(user.account, policy_arn)
+def put_permissions_boundary(owner: User | Role, *, policy_arn: str) -> PermissionsBoundary:
+    """PutUserPermissionsBoundary / PutRolePermissionsBoundary: set or replace the owner's
+    one boundary."""
+    kind = _owner_kind(owner)
+    if kind not in PermissionsBoundary.OWNER_FIELDS:
+        raise TypeError(f"a {kind} has no permissions boundary")
+    policy = get_attachable_policy(owner.account, policy_arn)
     boundary, _ = PermissionsBoundary.objects.update_or_create(
-        user=user, defaults={"policy": policy, "account": user.account, "created": timezone.now()}
+        **{kind: owner},
+        defaults={"policy": policy, "account": owner.account, "created": timezone.now()},
     )
     return boundary
 
 
 @transaction.atomic
-def delete_user_permissions_boundary(user: User) -> None:
-    """DeleteUserPermissionsBoundary (no error when there is none, like IAM)."""
-    _owner_kind(user)
-    PermissionsBoundary.objects.filter(user=user).delete()
+def delete_permissions_boundary(owner: User | Role) -> None:
+    """DeleteUserPermissionsBoundary / DeleteRolePermissionsBoundary (no error when there is
+    none, like IAM)."""
+    kind = _owner_kind(owner)
+    PermissionsBoundary.objects.filter(**{kind: owner}).delete()
 
 
-@transaction.atomic
-def put_role_permissions_boundary(role: Role, *, policy_arn: str) -> PermissionsBoundary:
-    """PutRolePermissionsBoundary: set or replace the role's one boundary."""
-    policy = get_attachable_policy(role.account, policy_arn)
-    boundary, _ = PermissionsBoundary.objects.update_or_create(
-        role=role, defaults={"policy": policy, "account": role.account, "created": timezone.now()}
-    )
-    return boundary
-
-
-@transaction.atomic
-def delete_role_permissions_boundary(role: Role) -> None:
-    """DeleteRolePermissionsBoundary (no error when there is none, like IAM)."""
-    PermissionsBoundary.objects.filter(role=role).delete()
+# IAM's calls per kind of owner are the same operations: the owner's kind picks the
+# quotas and the wording.
+put_user_policy = put_group_policy = put_role_policy = put_inline_policy
+delete_user_policy = delete_group_policy = delete_role_policy = delete_inline_policy
+attach_user_policy = attach_group_policy = attach_role_policy = attach_policy
+detach_user_policy = detach_group_policy = detach_role_policy = detach_policy
+put_user_permissions_boundary = put_role_permissions_boundary = put_permissions_boundary
+delete_user_permissions_boundary = delete_role_permissions_boundary = delete_permissions_boundary
 
 
 CHANGE_PASSWORD_POLICY_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
@@ -669,9 +618,7 @@ def copy_permissions(source: User, target: User) -> None:
 
 
 def _owner_q(owner: User | Group | Role) -> Q:
-    if isinstance(owner, Role):
-        return Q(role=owner)
-    return Q(user=owner) if isinstance(owner, User) else Q(group=owner)
+    return Q(**{_owner_field(owner): owner})
 
 
 def count_attached(owner: User | Group | Role) -> int:
