@@ -19,6 +19,8 @@ scoped to the caller's account with one indexed filter.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -154,20 +156,42 @@ _ONE_OWNER = (
 )
 
 
-class InlinePolicy(models.Model):
+def _owner_key(to: type[models.Model], related_name: str, *, one: bool = False) -> models.Field:
+    """The nullable key to one kind of owner (``one``: an owner has at most one such row)."""
+    field = models.OneToOneField if one else models.ForeignKey
+    return field(to, on_delete=models.CASCADE, null=True, blank=True, related_name=related_name)
+
+
+def _unique_per_owner(first: Any, name: str) -> list[models.UniqueConstraint]:
+    """``first`` is unique among the rows of each user, group and role (``name`` is the
+    constraint's name with ``{}`` for the owner's kind)."""
+    return [
+        models.UniqueConstraint(
+            first, owner, condition=Q(**{f"{owner}__isnull": False}), name=name.format(owner)
+        )
+        for owner in ("user", "group", "role")
+    ]
+
+
+class OwnedMixin:
+    """A row that belongs to one of the entities named by ``OWNER_FIELDS``."""
+
+    OWNER_FIELDS: tuple[str, ...] = ("user", "group", "role")
+
+    @property
+    def owner(self) -> User | Group | Role:
+        field = next(
+            (f for f in self.OWNER_FIELDS if getattr(self, f"{f}_id")), self.OWNER_FIELDS[-1]
+        )
+        return getattr(self, field)
+
+
+class InlinePolicy(OwnedMixin, models.Model):
     """A policy embedded in exactly one user, group or role; its name is unique per owner."""
 
-    OWNER_FIELDS = ("user", "group", "role")
-
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
-    )
-    group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
-    )
-    role = models.ForeignKey(
-        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="inline_policies"
-    )
+    user = _owner_key(User, "inline_policies")
+    group = _owner_key(Group, "inline_policies")
+    role = _owner_key(Role, "inline_policies")
     name = models.CharField(max_length=128)
     document = models.TextField()
     created = models.DateTimeField(default=timezone.now)
@@ -178,50 +202,21 @@ class InlinePolicy(models.Model):
         verbose_name_plural = "inline policies"
         constraints = [
             models.CheckConstraint(condition=_ONE_OWNER, name="policies_inline_one_owner"),
-            models.UniqueConstraint(
-                Lower("name"),
-                "user",
-                condition=Q(user__isnull=False),
-                name="policies_inline_user_name_ci",
-            ),
-            models.UniqueConstraint(
-                Lower("name"),
-                "group",
-                condition=Q(group__isnull=False),
-                name="policies_inline_group_name_ci",
-            ),
-            models.UniqueConstraint(
-                Lower("name"),
-                "role",
-                condition=Q(role__isnull=False),
-                name="policies_inline_role_name_ci",
-            ),
+            *_unique_per_owner(Lower("name"), "policies_inline_{}_name_ci"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def owner(self) -> User | Group | Role:
-        return self.user if self.user_id else self.group if self.group_id else self.role
 
-
-class PolicyAttachment(models.Model):
+class PolicyAttachment(OwnedMixin, models.Model):
     """A managed policy attached to exactly one user, group or role of ``account``."""
-
-    OWNER_FIELDS = ("user", "group", "role")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="attachments")
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, null=True, blank=True, related_name="policy_attachments"
-    )
-    group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="policy_attachments"
-    )
-    role = models.ForeignKey(
-        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="policy_attachments"
-    )
+    user = _owner_key(User, "policy_attachments")
+    group = _owner_key(Group, "policy_attachments")
+    role = _owner_key(Role, "policy_attachments")
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -229,47 +224,22 @@ class PolicyAttachment(models.Model):
         indexes = [models.Index(fields=["policy", "account"], name="policies_attach_policy_acct")]
         constraints = [
             models.CheckConstraint(condition=_ONE_OWNER, name="policies_attachment_one_owner"),
-            models.UniqueConstraint(
-                "policy",
-                "user",
-                condition=Q(user__isnull=False),
-                name="policies_attachment_user_unique",
-            ),
-            models.UniqueConstraint(
-                "policy",
-                "group",
-                condition=Q(group__isnull=False),
-                name="policies_attachment_group_unique",
-            ),
-            models.UniqueConstraint(
-                "policy",
-                "role",
-                condition=Q(role__isnull=False),
-                name="policies_attachment_role_unique",
-            ),
+            *_unique_per_owner("policy", "policies_attachment_{}_unique"),
         ]
 
     def __str__(self) -> str:
         return f"{self.policy} → {self.owner}"
 
-    @property
-    def owner(self) -> User | Group | Role:
-        return self.user if self.user_id else self.group if self.group_id else self.role
 
-
-class PermissionsBoundary(models.Model):
+class PermissionsBoundary(OwnedMixin, models.Model):
     """The managed policy that caps a user's or a role's permissions (at most one each)."""
 
     OWNER_FIELDS = ("user", "role")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="boundaries")
-    user = models.OneToOneField(
-        User, on_delete=models.CASCADE, null=True, blank=True, related_name="permissions_boundary"
-    )
-    role = models.OneToOneField(
-        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="permissions_boundary"
-    )
+    user = _owner_key(User, "permissions_boundary", one=True)
+    role = _owner_key(Role, "permissions_boundary", one=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -287,7 +257,3 @@ class PermissionsBoundary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} bounds {self.owner}"
-
-    @property
-    def owner(self) -> User | Role:
-        return self.user if self.user_id else self.role
