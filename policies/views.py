@@ -29,8 +29,11 @@ from formtools.wizard.views import SessionWizardView
 
 from accounts import services as accounts_services
 from accounts.models import Group, User
+from accounts.roles import get_role
 from iamportal.errors import IAMError, NoSuchEntity
+from iamportal.views_base import get_or_404
 from policies.authz import (
+    ActionDenied,
     ConditionalIAMActionMixin,
     IAMActionRequiredMixin,
     access_denied,
@@ -66,6 +69,25 @@ def boundary_context(user: User, boundary_arn: str | None = None) -> dict[str, s
         )
         boundary_arn = found.policy.arn if found else ""
     return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
+
+
+def document_context(document: str) -> dict[str, Any]:
+    """A policy document as the pages show it: the permissions summary and the numbered JSON."""
+    return {"summary": summarize(document), "document_lines": numbered_lines(document)}
+
+
+def filter_policies(queryset, params, account):
+    """The policy tables' filters: ``type`` (``aws`` or ``customer``) and the search ``q``
+    (in names and descriptions)."""
+    kind = params.get("type", "")
+    if kind == "aws":
+        queryset = queryset.filter(account__isnull=True)
+    elif kind == "customer":
+        queryset = queryset.filter(account=account)
+    query = params.get("q", "").strip()
+    if query:
+        queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    return queryset
 
 
 def iam_error(request, exc: IAMError, back_url: str = ""):
@@ -608,43 +630,298 @@ class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View)
 
 
 # ---------------------------------------------------------------------------
+# The policies of a user, group or role
+#
+# The page mixins below serve this app's pages for users and groups (EntityMixin) and
+# the role pages of accounts.views.roles (RoleMixin). The owner's mixin loads
+# ``self.subject``, names its ``entity_kind`` and authorises the page; these do the rest
+# the same way for the three kinds.
+
+ENTITY_LOOKUPS = {
+    "user": accounts_services.get_user,
+    "group": accounts_services.get_group,
+    "role": get_role,
+}
+
+
+class PolicyPagesMixin:
+    """What the policy pages of one user, group or role share."""
+
+    entity_kind = "user"  # "group" or "role"
+
+    def owner_filter(self) -> dict[str, Any]:
+        """The filter on inline policies, attachments and boundaries that picks the subject's."""
+        return {self.entity_kind: self.subject}
+
+    def done_url(self) -> str:
+        return entity_url(self.subject)
+
+
+class PolicyAttachMixin(PolicyPagesMixin):
+    """Add permissions › Attach policies: pick managed policies not attached yet (10 at most).
+
+    :meth:`authorize_attach` checks each chosen policy inside the transaction, for pages
+    whose own authorisation has not (the role page asks only for ``iam:ListPolicies``).
+    """
+
+    def offered(self) -> list[ManagedPolicy]:
+        attached = PolicyAttachment.objects.filter(**self.owner_filter()).values("policy")
+        queryset = (
+            ManagedPolicy.objects.visible_to(self.request.iam.account)
+            .exclude(pk__in=attached)
+            .select_related("account")
+            .order_by("name")
+        )
+        return list(self.filter_offered(queryset))
+
+    def filter_offered(self, queryset):
+        return queryset
+
+    def authorize_attach(self, policy_arn: str) -> None:
+        """Raise :class:`~policies.authz.ActionDenied` unless the policy may be attached."""
+
+    def render_form(self, form, policies, status=200):
+        context = self.get_context_data(form=form, policies=policies)
+        context["attached_count"] = PolicyAttachment.objects.filter(**self.owner_filter()).count()
+        context["attached_limit"] = services.ATTACHED_POLICIES[self.entity_kind][1]
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        policies = self.offered()
+        return self.render_form(AttachPoliciesForm(policies=policies), policies)
+
+    def post(self, request, **kwargs):
+        choices = list(ManagedPolicy.objects.visible_to(request.iam.account).select_related("account"))
+        form = AttachPoliciesForm(request.POST, policies=choices)
+        if not form.is_valid():
+            return self.render_form(form, self.offered(), status=400)
+        arns = form.cleaned_data["policy_arns"]
+        try:
+            with transaction.atomic():
+                for arn in arns:
+                    self.authorize_attach(arn)
+                    services.attach_policy(self.subject, policy_arn=arn)
+        except ActionDenied as denied:
+            return access_denied(request, denied.auth)
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, self.offered(), status=exc.status)
+        count = len(arns)
+        messages.success(
+            request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}."
+        )
+        return redirect(self.done_url())
+
+
+class PolicyDetachMixin(PolicyPagesMixin):
+    """Remove a directly attached managed policy, named by ``policy_arn`` (POST: detach)."""
+
+    def policy_arn(self) -> str:
+        return (
+            self.request.POST.get("policy_arn") or self.request.GET.get("policy_arn") or ""
+        ).strip()
+
+    def detach_failed(self, exc: IAMError):
+        return iam_error(self.request, exc, self.done_url())
+
+    def post(self, request, **kwargs):
+        try:
+            services.detach_policy(self.subject, policy_arn=self.policy_arn())
+        except IAMError as exc:
+            return self.detach_failed(exc)
+        messages.success(request, f"Policy {self.policy_arn()} removed from {self.subject}.")
+        return redirect(self.done_url())
+
+
+class InlinePolicyFormMixin(PolicyPagesMixin):
+    """Create (or, ``editing``, change) an inline policy: name and JSON editor. The sum of
+    the owner's inline policies is capped by the kind's quota (``services.INLINE_SIZE``)."""
+
+    editing = False
+
+    def inline_form(self, data, **kwargs) -> InlinePolicyForm:
+        return InlinePolicyForm(data, size_quota=services.INLINE_SIZE[self.entity_kind], **kwargs)
+
+    def make_form(self, data=None):
+        initial = (
+            {"document": self.inline.document, "name": self.inline.name}
+            if self.editing
+            else {"document": DEFAULT_DOCUMENT}
+        )
+        return self.inline_form(data, editing=self.editing, initial=initial)
+
+    def render_form(self, form, status=200):
+        context = self.get_context_data(
+            form=form,
+            editing=self.editing,
+            inline=getattr(self, "inline", None),
+            size_quota=services.INLINE_SIZE[self.entity_kind],
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        return self.render_form(self.make_form())
+
+    def post(self, request, **kwargs):
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        name = self.inline.name if self.editing else form.cleaned_data["name"]
+        if (
+            not self.editing
+            and InlinePolicy.objects.filter(name__iexact=name, **self.owner_filter()).exists()
+        ):
+            form.add_error(
+                "name",
+                f"An inline policy called {name} already exists on {self.subject}; "
+                "edit it instead.",
+            )
+            return self.render_form(form, status=409)
+        try:
+            services.put_inline_policy(
+                self.subject, name=name, document=form.cleaned_data["document"]
+            )
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, status=exc.status)
+        messages.success(request, f"Inline policy {name} {'saved' if self.editing else 'created'}.")
+        return redirect(self.done_url())
+
+
+class InlinePolicyObjectMixin(PolicyPagesMixin):
+    """An inline policy of the subject, named in the URL (404 when it has none of that name).
+    Goes before the owner's mixin, whose ``setup_objects`` loads the subject."""
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        self.inline = get_or_404(services.get_inline_policy, self.subject, self.kwargs["policy_name"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("inline", self.inline)
+        return super().get_context_data(**kwargs)
+
+
+class InlinePolicyEditMixin(InlinePolicyObjectMixin, InlinePolicyFormMixin):
+    editing = True
+
+
+class InlinePolicyDetailMixin(InlinePolicyObjectMixin):
+    """One inline policy: its permissions summary and JSON."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(document_context(self.inline.document))
+        return context
+
+
+class InlinePolicyDeleteMixin(InlinePolicyObjectMixin):
+    """Delete an inline policy (GET: confirm; POST: delete)."""
+
+    def post(self, request, **kwargs):
+        try:
+            services.delete_inline_policy(self.subject, name=self.inline.name)
+        except IAMError as exc:
+            return iam_error(request, exc, self.done_url())
+        messages.success(request, f"Inline policy {self.inline.name} deleted.")
+        return redirect(self.done_url())
+
+
+class BoundaryFormMixin(PolicyPagesMixin):
+    """Set (or change) the permissions boundary of a user or role: one managed policy.
+
+    :meth:`authorize_boundary` checks the chosen policy, for pages whose own
+    authorisation has not (the role page asks only for ``iam:ListPolicies``).
+    """
+
+    #: The page's ``current``: the PermissionsBoundary row, or (True) its policy.
+    current_is_policy = False
+
+    def boundary_policies(self) -> list[ManagedPolicy]:
+        return list(
+            ManagedPolicy.objects.visible_to(self.request.iam.account)
+            .select_related("account")
+            .order_by("name")
+        )
+
+    def authorize_boundary(self, policy_arn: str) -> None:
+        """Raise :class:`~policies.authz.ActionDenied` unless the boundary may be set."""
+
+    def render_form(self, form, policies, status=200):
+        current = (
+            PermissionsBoundary.objects.filter(**self.owner_filter())
+            .select_related("policy__account")
+            .first()
+        )
+        selected = form["policy_arn"].value() or (current.policy.arn if current else "")
+        if self.current_is_policy and current is not None:
+            current = current.policy
+        context = self.get_context_data(
+            form=form, policies=policies, current=current, selected=selected
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        policies = self.boundary_policies()
+        return self.render_form(BoundaryForm(policies=policies), policies)
+
+    def post(self, request, **kwargs):
+        policies = self.boundary_policies()
+        form = BoundaryForm(request.POST, policies=policies)
+        if not form.is_valid():
+            return self.render_form(form, policies, status=400)
+        arn = form.cleaned_data["policy_arn"]
+        try:
+            self.authorize_boundary(arn)
+            services.put_permissions_boundary(self.subject, policy_arn=arn)
+        except ActionDenied as denied:
+            return access_denied(request, denied.auth)
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, policies, status=exc.status)
+        messages.success(request, f"Permissions boundary set for {self.subject}.")
+        return redirect(self.done_url())
+
+
+class BoundaryDeleteMixin(PolicyPagesMixin):
+    """Remove the permissions boundary (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        services.delete_permissions_boundary(self.subject)
+        messages.success(request, f"Permissions boundary removed from {self.subject}.")
+        return redirect(self.done_url())
+
+
+# ---------------------------------------------------------------------------
 # A user's or group's policies
 
 
-class EntityMixin(ConditionalIAMActionMixin):
+class EntityMixin(PolicyPagesMixin, ConditionalIAMActionMixin):
     """Loads the user or group named by the URL (404 outside the caller's account); actions
     on a user carry its boundary as ``iam:PermissionsBoundary``."""
-
-    entity_kind = "user"  # or "group"
 
     def get_condition_context(self) -> dict[str, Any]:
         return boundary_context(self.subject) if self.entity_kind == "user" else {}
 
     def setup_objects(self) -> None:
-        account = self.request.iam.account
-        name = self.kwargs["entity_name"]
-        try:
-            if self.entity_kind == "user":
-                self.subject = accounts_services.get_user(account, name)
-            else:
-                self.subject = accounts_services.get_group(account, name)
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        lookup = ENTITY_LOOKUPS[self.entity_kind]
+        self.subject = get_or_404(lookup, self.request.iam.account, self.kwargs["entity_name"])
 
     def get_resource_arn(self) -> str:
         return self.subject.arn
 
-    def url(self, suffix: str, *args: str) -> str:
-        name = self.subject.user_name if self.entity_kind == "user" else self.subject.name
-        return reverse(f"policies:policy_{self.entity_kind}_{suffix}", args=[name, *args])
-
-    def entity_context(self) -> dict[str, Any]:
-        return {
-            "subject": self.subject,
-            "entity_kind": self.entity_kind,
-            "entity_label": "User" if self.entity_kind == "user" else "User group",
-            "entity_url": entity_url(self.subject),
-        }
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "subject": self.subject,
+                "entity_kind": self.entity_kind,
+                "entity_label": "User" if self.entity_kind == "user" else "User group",
+                "entity_url": entity_url(self.subject),
+            }
+        )
+        return context
 
 
 class EntityPermissionsView(EntityMixin, TemplateView):
@@ -652,14 +929,9 @@ class EntityPermissionsView(EntityMixin, TemplateView):
 
     template_name = "policies/entity_permissions.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.entity_context())
-        return context
 
-
-class EntityAttachView(EntityMixin, TemplateView):
-    """Add permissions › Attach policies directly: pick managed policies (10 at most attached).
+class EntityAttachView(PolicyAttachMixin, EntityMixin, TemplateView):
+    """Attach policies directly, with the policy list's type and search filters.
 
     Attaching authorises Attach{User,Group}Policy once per chosen policy, with
     ``iam:PolicyARN``; the page opens for a caller whom only that key stands between
@@ -683,74 +955,18 @@ class EntityAttachView(EntityMixin, TemplateView):
             for arn in arns
         ]
 
-    def offered(self):
-        account = self.request.iam.account
-        attached = PolicyAttachment.objects.filter(**{self.entity_kind: self.subject}).values(
-            "policy"
-        )
-        queryset = (
-            ManagedPolicy.objects.visible_to(account)
-            .exclude(pk__in=attached)
-            .select_related("account")
-            .order_by("name")
-        )
-        kind = self.request.GET.get("type", "")
-        if kind == "aws":
-            queryset = queryset.filter(account__isnull=True)
-        elif kind == "customer":
-            queryset = queryset.filter(account=account)
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
-        return list(queryset)
+    def filter_offered(self, queryset):
+        return filter_policies(queryset, self.request.GET, self.request.iam.account)
 
-    def render_form(self, form, policies, status=200):
-        context = self.get_context_data(
-            form=form,
-            policies=policies,
-            q=self.request.GET.get("q", ""),
-            type=self.request.GET.get("type", ""),
-        )
-        context.update(self.entity_context())
-        context["attached_count"] = PolicyAttachment.objects.filter(
-            **{self.entity_kind: self.subject}
-        ).count()
-        context["attached_limit"] = services.ATTACHED_POLICIES[self.entity_kind][1]
-        return self.render_to_response(context, status=status)
-
-    def get(self, request, **kwargs):
-        policies = self.offered()
-        return self.render_form(AttachPoliciesForm(policies=policies), policies)
-
-    def post(self, request, **kwargs):
-        account = request.iam.account
-        choices = list(ManagedPolicy.objects.visible_to(account).select_related("account"))
-        form = AttachPoliciesForm(request.POST, policies=choices)
-        if not form.is_valid():
-            return self.render_form(form, self.offered(), status=400)
-        try:
-            with transaction.atomic():
-                for arn in form.cleaned_data["policy_arns"]:
-                    services.attach_policy(self.subject, policy_arn=arn)
-        except IAMError as exc:
-            form.add_error(None, exc.message)
-            return self.render_form(form, self.offered(), status=exc.status)
-        count = len(form.cleaned_data["policy_arns"])
-        messages.success(
-            request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}."
-        )
-        return redirect(entity_url(self.subject))
+    def get_context_data(self, **kwargs):
+        kwargs.update(q=self.request.GET.get("q", ""), type=self.request.GET.get("type", ""))
+        return super().get_context_data(**kwargs)
 
 
-class EntityDetachView(EntityMixin, TemplateView):
+class EntityDetachView(PolicyDetachMixin, EntityMixin, TemplateView):
     """Remove a directly attached managed policy (GET: confirm; POST ``policy_arn``: detach)."""
 
     template_name = "policies/entity_detach.html"
-
-    def policy_arn(self) -> str:
-        return (
-            self.request.POST.get("policy_arn") or self.request.GET.get("policy_arn") or ""
-        ).strip()
 
     def get_condition_context(self) -> dict[str, Any]:
         context = super().get_condition_context()
@@ -758,126 +974,29 @@ class EntityDetachView(EntityMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.entity_context())
         context["policy_arn"] = self.policy_arn()
         return context
 
-    def post(self, request, **kwargs):
-        try:
-            services.detach_policy(self.subject, policy_arn=self.policy_arn())
-        except IAMError as exc:
-            return iam_error(request, exc, entity_url(self.subject))
-        messages.success(request, f"Policy {self.policy_arn()} removed from {self.subject}.")
-        return redirect(entity_url(self.subject))
 
-
-class InlineObjectMixin(EntityMixin):
-    def setup_objects(self) -> None:
-        super().setup_objects()
-        try:
-            self.inline = services.get_inline_policy(self.subject, self.kwargs["policy_name"])
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
-
-
-class InlinePolicyCreateView(EntityMixin, TemplateView):
+class InlinePolicyCreateView(InlinePolicyFormMixin, EntityMixin, TemplateView):
     """Create inline policy: name and JSON editor (PutUserPolicy / PutGroupPolicy)."""
 
     template_name = "policies/inline_form.html"
-    editing = False
-
-    def make_form(self, data=None):
-        initial = (
-            {"document": self.inline.document, "name": self.inline.name}
-            if self.editing
-            else {"document": DEFAULT_DOCUMENT}
-        )
-        return InlinePolicyForm(
-            data,
-            editing=self.editing,
-            initial=initial,
-            size_quota=services.INLINE_SIZE[self.entity_kind],
-        )
-
-    def render_form(self, form, status=200):
-        context = self.get_context_data(
-            form=form, editing=self.editing, inline=getattr(self, "inline", None)
-        )
-        context.update(self.entity_context())
-        kind = self.entity_kind
-        context["size_quota"] = services.INLINE_SIZE[kind]
-        return self.render_to_response(context, status=status)
-
-    def get(self, request, **kwargs):
-        return self.render_form(self.make_form())
-
-    def post(self, request, **kwargs):
-        form = self.make_form(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=400)
-        name = self.inline.name if self.editing else form.cleaned_data["name"]
-        if (
-            not self.editing
-            and InlinePolicy.objects.filter(
-                name__iexact=name, **{self.entity_kind: self.subject}
-            ).exists()
-        ):
-            form.add_error(
-                "name",
-                f"An inline policy called {name} already exists on {self.subject}; "
-                "edit it instead.",
-            )
-            return self.render_form(form, status=409)
-        try:
-            services.put_inline_policy(
-                self.subject, name=name, document=form.cleaned_data["document"]
-            )
-        except IAMError as exc:
-            form.add_error(None, exc.message)
-            return self.render_form(form, status=exc.status)
-        messages.success(request, f"Inline policy {name} {'saved' if self.editing else 'created'}.")
-        return redirect(entity_url(self.subject))
 
 
-class InlinePolicyEditView(InlineObjectMixin, InlinePolicyCreateView):
-    editing = True
+class InlinePolicyEditView(InlinePolicyEditMixin, EntityMixin, TemplateView):
+    template_name = "policies/inline_form.html"
 
 
-class InlinePolicyDetailView(InlineObjectMixin, TemplateView):
+class InlinePolicyDetailView(InlinePolicyDetailMixin, EntityMixin, TemplateView):
     template_name = "policies/inline_detail.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.entity_context())
-        context.update(
-            {
-                "inline": self.inline,
-                "summary": summarize(self.inline.document),
-                "document_lines": numbered_lines(self.inline.document),
-            }
-        )
-        return context
 
-
-class InlinePolicyDeleteView(InlineObjectMixin, TemplateView):
+class InlinePolicyDeleteView(InlinePolicyDeleteMixin, EntityMixin, TemplateView):
     template_name = "policies/inline_delete.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.entity_context())
-        context["inline"] = self.inline
-        return context
 
-    def post(self, request, **kwargs):
-        try:
-            services.delete_inline_policy(self.subject, name=self.inline.name)
-        except IAMError as exc:
-            return iam_error(request, exc, entity_url(self.subject))
-        messages.success(request, f"Inline policy {self.inline.name} deleted.")
-        return redirect(entity_url(self.subject))
-
-
-class UserBoundaryView(EntityMixin, TemplateView):
+class UserBoundaryView(BoundaryFormMixin, EntityMixin, TemplateView):
     """Set (or change) a user's permissions boundary: one managed policy."""
 
     template_name = "policies/user_boundary.html"
@@ -895,55 +1014,10 @@ class UserBoundaryView(EntityMixin, TemplateView):
             (self.iam_action, self.subject.arn, boundary_context(self.subject, new) if new else {})
         ]
 
-    def render_form(self, form, status=200):
-        current = (
-            PermissionsBoundary.objects.filter(user=self.subject)
-            .select_related("policy__account")
-            .first()
-        )
-        selected = form["policy_arn"].value() or (current.policy.arn if current else "")
-        context = self.get_context_data(
-            form=form, policies=self.policies, current=current, selected=selected
-        )
-        context.update(self.entity_context())
-        return self.render_to_response(context, status=status)
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.policies = list(
-                ManagedPolicy.objects.visible_to(request.iam.account)
-                .select_related("account")
-                .order_by("name")
-            )
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request, **kwargs):
-        return self.render_form(BoundaryForm(policies=self.policies))
-
-    def post(self, request, **kwargs):
-        form = BoundaryForm(request.POST, policies=self.policies)
-        if not form.is_valid():
-            return self.render_form(form, status=400)
-        try:
-            services.put_user_permissions_boundary(
-                self.subject, policy_arn=form.cleaned_data["policy_arn"]
-            )
-        except IAMError as exc:
-            form.add_error(None, exc.message)
-            return self.render_form(form, status=exc.status)
-        messages.success(request, f"Permissions boundary set for {self.subject}.")
-        return redirect(entity_url(self.subject))
-
-
-class UserBoundaryDeleteView(EntityMixin, View):
+class UserBoundaryDeleteView(BoundaryDeleteMixin, EntityMixin, View):
     entity_kind = "user"
     iam_action = "iam:DeleteUserPermissionsBoundary"
-    http_method_names = ["post"]
-
-    def post(self, request, **kwargs):
-        services.delete_user_permissions_boundary(self.subject)
-        messages.success(request, f"Permissions boundary removed from {self.subject}.")
-        return redirect(entity_url(self.subject))
 
 
 def entity_views(kind: str) -> dict[str, type]:

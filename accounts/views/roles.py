@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.utils.decorators import method_decorator
@@ -26,22 +25,30 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 from formtools.wizard.views import SessionWizardView
 
-from iamportal.errors import IAMError, NoSuchEntity
+from iamportal.errors import IAMError
 from iamportal.views_base import ServiceFormMixin, get_or_404
 from iamportal.views import DASHBOARD_COUNTERS
-from policies import services as policy_services
 from policies.authz import (
     ActionDenied,
     ConditionalIAMActionMixin,
     IAMActionRequiredMixin,
     access_denied,
-    authorize,
     require,
 )
-from policies.forms import DEFAULT_DOCUMENT, AttachPoliciesForm, BoundaryForm
 from policies.loading import load_role_policy_set
-from policies.models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
+from policies.models import InlinePolicy, PermissionsBoundary, PolicyAttachment
 from policies.summary import summarize
+from policies.views import (
+    BoundaryDeleteMixin,
+    BoundaryFormMixin,
+    InlinePolicyDeleteMixin,
+    InlinePolicyDetailMixin,
+    InlinePolicyEditMixin,
+    InlinePolicyFormMixin,
+    PolicyAttachMixin,
+    PolicyDetachMixin,
+    PolicyPagesMixin,
+)
 
 from .. import role_sessions, roles
 from ..models import InstanceProfile, Role
@@ -75,12 +82,19 @@ class RoleFormMixin(ServiceFormMixin):
     field_errors = (IAMError,)
 
 
-class RoleMixin(ConditionalIAMActionMixin):
+class RoleMixin(PolicyPagesMixin, ConditionalIAMActionMixin):
     """Views of one role, named in the URL and looked up in the caller's account.
 
     ``get_condition_context()`` adds request context keys to the view's authorisation
-    (e.g. ``iam:PolicyARN`` for DetachRolePolicy), so conditions on them work.
+    (e.g. ``iam:PolicyARN`` for DetachRolePolicy), so conditions on them work. The role
+    is also the ``subject`` of the policy pages the role shares with users and groups.
     """
+
+    entity_kind = "role"
+
+    @property
+    def subject(self) -> Role:
+        return self.role
 
     def setup_objects(self) -> None:
         self.role = get_or_404(roles.get_role, self.request.iam.account, self.kwargs["role_name"])
@@ -428,11 +442,7 @@ def role_permissions(role: Role) -> dict:
     }
 
 
-def role_url(role: Role, tab: str = "permissions") -> str:
-    return f"{role.get_absolute_url()}?tab={tab}"
-
-
-class RoleAttachView(RoleMixin, TemplateView):
+class RoleAttachView(PolicyAttachMixin, RoleMixin, TemplateView):
     """Add permissions › Attach policies: managed policies for the role (10 at most).
 
     The page lists policies (``iam:ListPolicies``); each chosen policy is then authorised
@@ -445,139 +455,50 @@ class RoleAttachView(RoleMixin, TemplateView):
     def get_resource_arn(self) -> str:
         return "*"
 
-    def offered(self):
-        attached = PolicyAttachment.objects.filter(role=self.role).values("policy")
-        return list(ManagedPolicy.objects.visible_to(self.request.iam.account).exclude(pk__in=attached)
-                    .select_related("account").order_by("name"))
-
-    def render_form(self, form, status=200):
-        context = self.get_context_data(form=form, policies=self.offered(),
-                                        attached_count=PolicyAttachment.objects.filter(role=self.role).count(),
-                                        attached_limit=policy_services.ATTACHED_POLICIES["role"][1])
-        return self.render_to_response(context, status=status)
-
-    def get(self, request, **kwargs):
-        return self.render_form(AttachPoliciesForm(policies=self.offered()))
-
-    def post(self, request, **kwargs):
-        choices = list(ManagedPolicy.objects.visible_to(request.iam.account).select_related("account"))
-        form = AttachPoliciesForm(request.POST, policies=choices)
-        if not form.is_valid():
-            return self.render_form(form, status=400)
-        arns = form.cleaned_data["policy_arns"]
-        try:
-            with transaction.atomic():
-                for arn in arns:
-                    require(request, "iam:AttachRolePolicy", self.role.arn, {"iam:PolicyARN": arn})
-                    policy_services.attach_role_policy(self.role, policy_arn=arn)
-        except ActionDenied as denied:
-            return access_denied(request, denied.auth)
-        except IAMError as exc:
-            form.add_error(None, exc.message)
-            return self.render_form(form, status=exc.status)
-        messages.success(request, f"{len(arns)} {'policy' if len(arns) == 1 else 'policies'} attached to "
-                                  f"{self.role.name}.")
-        return redirect(role_url(self.role))
+    def authorize_attach(self, policy_arn: str) -> None:
+        require(self.request, "iam:AttachRolePolicy", self.role.arn, {"iam:PolicyARN": policy_arn})
 
 
-class RoleDetachView(RoleMixin, View):
+class RoleDetachView(PolicyDetachMixin, RoleMixin, View):
     """Remove an attached managed policy (DetachRolePolicy). POST ``policy_arn``."""
 
     iam_action = "iam:DetachRolePolicy"
     http_method_names = ["post"]
 
     def get_condition_context(self) -> dict:
-        return {"iam:PolicyARN": self.request.POST.get("policy_arn", "").strip()}
+        return {"iam:PolicyARN": self.policy_arn()}
 
-    def post(self, request, **kwargs):
-        arn = request.POST.get("policy_arn", "").strip()
-        try:
-            policy_services.detach_role_policy(self.role, policy_arn=arn)
-        except IAMError as exc:
-            messages.error(request, exc.message)
-            return redirect(role_url(self.role))
-        messages.success(request, f"Policy {arn} removed from {self.role.name}.")
-        return redirect(role_url(self.role))
+    def detach_failed(self, exc: IAMError):
+        messages.error(self.request, exc.message)
+        return redirect(self.done_url())
 
 
-class RoleInlineMixin(RoleMixin):
-    """An inline policy of the role, named in the URL (404 when it has none of that name)."""
-
-    def setup_objects(self) -> None:
-        super().setup_objects()
-        try:
-            self.inline = policy_services.get_inline_policy(self.role, self.kwargs["policy_name"])
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("inline", self.inline)
-        return super().get_context_data(**kwargs)
-
-
-class RoleInlineCreateView(RoleMixin, TemplateView):
+class RoleInlineCreateView(InlinePolicyFormMixin, RoleMixin, TemplateView):
     """Create inline policy (PutRolePolicy): name and the JSON editor. A role's inline
     policies together hold at most 10,240 characters (whitespace not counted)."""
 
     iam_action = "iam:PutRolePolicy"
     template_name = "accounts/role_inline_form.html"
-    editing = False
 
-    def make_form(self, data=None):
-        initial = ({"document": self.inline.document} if self.editing else {"document": DEFAULT_DOCUMENT})
-        return role_inline_policy_form(data, editing=self.editing, initial=initial)
-
-    def render_form(self, form, status=200):
-        context = self.get_context_data(form=form, editing=self.editing,
-                                        size_quota=policy_services.INLINE_SIZE["role"])
-        return self.render_to_response(context, status=status)
-
-    def get(self, request, **kwargs):
-        return self.render_form(self.make_form())
-
-    def post(self, request, **kwargs):
-        form = self.make_form(request.POST)
-        if not form.is_valid():
-            return self.render_form(form, status=400)
-        name = self.inline.name if self.editing else form.cleaned_data["name"]
-        if not self.editing and InlinePolicy.objects.filter(role=self.role, name__iexact=name).exists():
-            form.add_error("name", f"An inline policy called {name} already exists on {self.role.name}; "
-                                   "edit it instead.")
-            return self.render_form(form, status=409)
-        try:
-            policy_services.put_role_policy(self.role, name=name, document=form.cleaned_data["document"])
-        except IAMError as exc:
-            form.add_error(None, exc.message)
-            return self.render_form(form, status=exc.status)
-        messages.success(request, f"Inline policy {name} {'saved' if self.editing else 'created'}.")
-        return redirect(role_url(self.role))
+    def inline_form(self, data, **kwargs):
+        return role_inline_policy_form(data, **kwargs)
 
 
-class RoleInlineEditView(RoleInlineMixin, RoleInlineCreateView):
-    editing = True
+class RoleInlineEditView(InlinePolicyEditMixin, RoleInlineCreateView):
+    pass
 
 
-class RoleInlineDetailView(RoleInlineMixin, TemplateView):
+class RoleInlineDetailView(InlinePolicyDetailMixin, RoleMixin, TemplateView):
     iam_action = "iam:GetRolePolicy"
     template_name = "accounts/role_inline_detail.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["summary"] = summarize(self.inline.document)
-        return context
 
-
-class RoleInlineDeleteView(RoleInlineMixin, TemplateView):
+class RoleInlineDeleteView(InlinePolicyDeleteMixin, RoleMixin, TemplateView):
     iam_action = "iam:DeleteRolePolicy"
     template_name = "accounts/role_inline_delete.html"
 
-    def post(self, request, **kwargs):
-        policy_services.delete_role_policy(self.role, name=self.inline.name)
-        messages.success(request, f"Inline policy {self.inline.name} deleted.")
-        return redirect(role_url(self.role))
 
-
-class RoleBoundaryView(RoleMixin, TemplateView):
+class RoleBoundaryView(BoundaryFormMixin, RoleMixin, TemplateView):
     """Set (or change) the role's permissions boundary: one managed policy.
 
     The page lists policies (``iam:ListPolicies``); the choice is authorised as
@@ -586,50 +507,18 @@ class RoleBoundaryView(RoleMixin, TemplateView):
 
     iam_action = "iam:ListPolicies"
     template_name = "accounts/role_boundary.html"
+    current_is_policy = True
 
     def get_resource_arn(self) -> str:
         return "*"
 
-    def policies(self):
-        return list(ManagedPolicy.objects.visible_to(self.request.iam.account).select_related("account")
-                    .order_by("name"))
-
-    def render_form(self, form, policies, status=200):
-        current = role_permissions(self.role)["boundary"]
-        selected = form["policy_arn"].value() or (current.arn if current else "")
-        context = self.get_context_data(form=form, policies=policies, current=current, selected=selected)
-        return self.render_to_response(context, status=status)
-
-    def get(self, request, **kwargs):
-        policies = self.policies()
-        return self.render_form(BoundaryForm(policies=policies), policies)
-
-    def post(self, request, **kwargs):
-        policies = self.policies()
-        form = BoundaryForm(request.POST, policies=policies)
-        if not form.is_valid():
-            return self.render_form(form, policies, status=400)
-        arn = form.cleaned_data["policy_arn"]
-        auth = authorize(request, "iam:PutRolePermissionsBoundary", self.role.arn, {"iam:PermissionsBoundary": arn})
-        if not auth:
-            return access_denied(request, auth)
-        try:
-            policy_services.put_role_permissions_boundary(self.role, policy_arn=arn)
-        except IAMError as exc:
-            form.add_error(None, exc.message)
-            return self.render_form(form, policies, status=exc.status)
-        messages.success(request, f"Permissions boundary set for {self.role.name}.")
-        return redirect(role_url(self.role))
+    def authorize_boundary(self, policy_arn: str) -> None:
+        require(self.request, "iam:PutRolePermissionsBoundary", self.role.arn,
+                {"iam:PermissionsBoundary": policy_arn})
 
 
-class RoleBoundaryDeleteView(RoleMixin, View):
+class RoleBoundaryDeleteView(BoundaryDeleteMixin, RoleMixin, View):
     iam_action = "iam:DeleteRolePermissionsBoundary"
-    http_method_names = ["post"]
-
-    def post(self, request, **kwargs):
-        policy_services.delete_role_permissions_boundary(self.role)
-        messages.success(request, f"Permissions boundary removed from {self.role.name}.")
-        return redirect(role_url(self.role))
 
 
 # ---------------------------------------------------------------------------
