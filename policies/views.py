@@ -30,7 +30,7 @@ from formtools.wizard.views import SessionWizardView
 from accounts import services as accounts_services
 from accounts.models import Group, User
 from accounts.roles import get_role
-from iamportal.errors import IAMError, NoSuchEntity
+from iamportal.errors import IAMError, UnmodifiableEntity
 from iamportal.views_base import get_or_404
 from policies.authz import (
     ActionDenied,
@@ -121,36 +121,18 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
 
     def get_queryset(self):
         account = self.request.iam.account
-        attached = (
-            PolicyAttachment.objects.filter(policy=OuterRef("pk"), account=account)
-            .order_by()
-            .values("policy")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        bounds = (
-            PermissionsBoundary.objects.filter(policy=OuterRef("pk"), account=account)
-            .order_by()
-            .values("policy")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
+
+        def uses(model):  # how many of this account's rows of ``model`` name the policy
+            rows = model.objects.filter(policy=OuterRef("pk"), account=account).order_by()
+            counts = rows.values("policy").annotate(n=Count("pk")).values("n")
+            return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
         queryset = (
             ManagedPolicy.objects.visible_to(account)
             .select_related("account")
-            .annotate(
-                attached_count=Coalesce(Subquery(attached, output_field=IntegerField()), Value(0)),
-                boundary_count=Coalesce(Subquery(bounds, output_field=IntegerField()), Value(0)),
-            )
+            .annotate(attached_count=uses(PolicyAttachment), boundary_count=uses(PermissionsBoundary))
         )
-        kind = self.request.GET.get("type", "")
-        if kind == "aws":
-            queryset = queryset.filter(account__isnull=True)
-        elif kind == "customer":
-            queryset = queryset.filter(account=account)
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
+        queryset = filter_policies(queryset, self.request.GET, account)
         used = self.request.GET.get("used", "")
         if used == "permissions":
             queryset = queryset.filter(attached_count__gt=0)
@@ -252,8 +234,7 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
         context = super().get_context_data(form=form, **kwargs)
         if self.steps.current == "review":
             data = self.get_cleaned_data_for_step("permissions") or {}
-            context["summary"] = summarize(data.get("document", ""))
-            context["document_lines"] = numbered_lines(data.get("document", ""))
+            context.update(document_context(data.get("document", "")))
         return context
 
     def done(self, form_list, form_dict, **kwargs):
@@ -317,26 +298,38 @@ class PolicyObjectMixin(IAMActionRequiredMixin):
     tab = ""
 
     def setup_objects(self) -> None:
-        try:
-            self.policy = services.get_policy_by_name(
-                self.request.iam.account, self.kwargs["owner"], self.kwargs["name"]
-            )
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.policy = get_or_404(
+            services.get_policy_by_name,
+            self.request.iam.account,
+            self.kwargs["owner"],
+            self.kwargs["name"],
+        )
 
     def get_resource_arn(self) -> str:
         return self.policy.arn
 
-    def policy_context(self) -> dict[str, Any]:
-        policy = self.policy
-        versions = list(policy.versions.order_by("-number"))
-        return {
-            "policy": policy,
-            "versions": versions,
-            "tab": self.tab,
-            "default_version": next((v for v in versions if v.is_default), None),
-            "version_limit": services.VERSIONS_PER_POLICY,
-        }
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = list(self.policy.versions.order_by("-number"))
+        context.update(
+            {
+                "policy": self.policy,
+                "versions": versions,
+                "tab": self.tab,
+                "default_version": next((v for v in versions if v.is_default), None),
+                "version_limit": services.VERSIONS_PER_POLICY,
+            }
+        )
+        return context
+
+    def refuse_aws_managed(self):
+        """IAM's UnmodifiableEntity page for an AWS managed policy, or None."""
+        if not self.policy.is_aws_managed:
+            return None
+        exc = UnmodifiableEntity(
+            f"Policy {self.policy.arn} is an AWS managed policy and cannot be modified."
+        )
+        return iam_error(self.request, exc, self.policy.get_absolute_url())
 
 
 class PolicyDetailView(PolicyObjectMixin, TemplateView):
@@ -348,13 +341,11 @@ class PolicyDetailView(PolicyObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.policy_context())
         version = context["default_version"]
         read = authorize(self.request, "iam:GetPolicyVersion", self.policy.arn)
         context["document_denied"] = "" if read else read.message
         if read and version is not None:
-            context["summary"] = summarize(version.document)
-            context["document_lines"] = numbered_lines(version.document)
+            context.update(document_context(version.document))
         return context
 
 
@@ -367,7 +358,6 @@ class PolicyEntitiesView(PolicyObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.policy_context())
         context["entities"] = services.attached_entities(self.policy, self.request.iam.account)
         return context
 
@@ -378,11 +368,6 @@ class PolicyVersionsView(PolicyObjectMixin, TemplateView):
     template_name = "policies/policy_versions.html"
     iam_action = "iam:ListPolicyVersions"
     tab = "versions"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.policy_context())
-        return context
 
 
 class PolicyVersionObjectMixin(PolicyObjectMixin):
@@ -401,43 +386,40 @@ class PolicyVersionDetailView(PolicyVersionObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.policy_context())
-        context.update(
-            {
-                "version": self.version,
-                "summary": summarize(self.version.document),
-                "document_lines": numbered_lines(self.version.document),
-            }
-        )
+        context["version"] = self.version
+        context.update(document_context(self.version.document))
         return context
 
 
-class PolicyVersionSetDefaultView(PolicyVersionObjectMixin, View):
+class PolicyVersionActionView(PolicyVersionObjectMixin, View):
+    """A button of the Policy versions tab (POST): ``perform`` the call, back to the tab."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        back = reverse("policies:policy_versions", args=[self.policy.owner, self.policy.name])
+        try:
+            message = self.perform()
+        except IAMError as exc:
+            return iam_error(request, exc, back)
+        messages.success(request, message)
+        return HttpResponseRedirect(back)
+
+
+class PolicyVersionSetDefaultView(PolicyVersionActionView):
     iam_action = "iam:SetDefaultPolicyVersion"
-    http_method_names = ["post"]
 
-    def post(self, request, **kwargs):
-        back = reverse("policies:policy_versions", args=[self.policy.owner, self.policy.name])
-        try:
-            services.set_default_version(self.policy, version_id=self.version.version_id)
-        except IAMError as exc:
-            return iam_error(request, exc, back)
-        messages.success(request, f"Version {self.version.version_id} is now the default version.")
-        return HttpResponseRedirect(back)
+    def perform(self) -> str:
+        services.set_default_version(self.policy, version_id=self.version.version_id)
+        return f"Version {self.version.version_id} is now the default version."
 
 
-class PolicyVersionDeleteView(PolicyVersionObjectMixin, View):
+class PolicyVersionDeleteView(PolicyVersionActionView):
     iam_action = "iam:DeletePolicyVersion"
-    http_method_names = ["post"]
 
-    def post(self, request, **kwargs):
-        back = reverse("policies:policy_versions", args=[self.policy.owner, self.policy.name])
-        try:
-            services.delete_policy_version(self.policy, version_id=self.version.version_id)
-        except IAMError as exc:
-            return iam_error(request, exc, back)
-        messages.success(request, f"Version {self.version.version_id} deleted.")
-        return HttpResponseRedirect(back)
+    def perform(self) -> str:
+        services.delete_policy_version(self.policy, version_id=self.version.version_id)
+        return f"Version {self.version.version_id} deleted."
 
 
 class PolicyEditView(PolicyObjectMixin, TemplateView):
@@ -461,22 +443,15 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
         )
 
     def render_form(self, form, status=200):
-        context = self.get_context_data(form=form)
-        context.update(self.policy_context())
-        return self.render_to_response(context, status=status)
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
     def get(self, request, **kwargs):
-        if self.policy.is_aws_managed:
-            return iam_error(
-                request, services_unmodifiable(self.policy), self.policy.get_absolute_url()
-            )
-        return self.render_form(self.make_form())
+        return self.refuse_aws_managed() or self.render_form(self.make_form())
 
     def post(self, request, **kwargs):
-        if self.policy.is_aws_managed:
-            return iam_error(
-                request, services_unmodifiable(self.policy), self.policy.get_absolute_url()
-            )
+        refused = self.refuse_aws_managed()
+        if refused is not None:
+            return refused
         form = self.make_form(request.POST)
         if not form.is_valid():
             return self.render_form(form, status=400)
@@ -505,14 +480,6 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
         return redirect(self.policy.get_absolute_url())
 
 
-def services_unmodifiable(policy: ManagedPolicy) -> IAMError:
-    from iamportal.errors import UnmodifiableEntity
-
-    return UnmodifiableEntity(
-        f"Policy {policy.arn} is an AWS managed policy and cannot be modified."
-    )
-
-
 class PolicyDeleteView(PolicyObjectMixin, TemplateView):
     """Delete policy, as the console does it: detach from every entity, remove it as a
     boundary, delete the other versions, delete it. Each of those is authorised."""
@@ -522,22 +489,18 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.policy_context())
         context["entities"] = services.attached_entities(self.policy, self.request.iam.account)
         context.setdefault("form", ConfirmNameForm(expected=self.policy.name))
         return context
 
     def get(self, request, **kwargs):
-        if self.policy.is_aws_managed:
-            return iam_error(
-                request, services_unmodifiable(self.policy), self.policy.get_absolute_url()
-            )
-        return super().get(request, **kwargs)
+        return self.refuse_aws_managed() or super().get(request, **kwargs)
 
     def post(self, request, **kwargs):
         policy = self.policy
-        if policy.is_aws_managed:
-            return iam_error(request, services_unmodifiable(policy), policy.get_absolute_url())
+        refused = self.refuse_aws_managed()
+        if refused is not None:
+            return refused
         form = ConfirmNameForm(request.POST, expected=policy.name)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -589,34 +552,20 @@ class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View)
     def setup_objects(self) -> None:
         super().setup_objects()
         kind = self.request.POST.get("entity_type", "")
+        if kind not in ENTITY_LOOKUPS:
+            raise Http404("Choose a user, a group or a role.")
+        self.entity_kind = kind
         name = self.request.POST.get("entity_name", "")
-        account = self.request.iam.account
-        try:
-            if kind == "user":
-                self.subject = accounts_services.get_user(account, name)
-            elif kind == "group":
-                self.subject = accounts_services.get_group(account, name)
-            elif kind == "role":
-                from accounts.roles import get_role
-
-                self.subject = get_role(account, name)
-            else:
-                raise Http404("Choose a user, a group or a role.")
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.subject = get_or_404(ENTITY_LOOKUPS[kind], self.request.iam.account, name)
 
     def get_iam_action(self) -> str:
-        if isinstance(self.subject, User):
-            return "iam:DetachUserPolicy"
-        return (
-            "iam:DetachGroupPolicy" if isinstance(self.subject, Group) else "iam:DetachRolePolicy"
-        )
+        return f"iam:Detach{self.entity_kind.capitalize()}Policy"
 
     def get_resource_arn(self) -> str:
         return self.subject.arn
 
     def get_condition_context(self) -> dict[str, Any]:
-        context = boundary_context(self.subject) if isinstance(self.subject, User) else {}
+        context = boundary_context(self.subject) if self.entity_kind == "user" else {}
         return {**context, "iam:PolicyARN": self.policy.arn}
 
     def post(self, request, **kwargs):
