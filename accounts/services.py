@@ -360,13 +360,18 @@ GROUP_DEPENDENT_COUNTERS: dict[str, "callable"] = {}
 GROUP_DEPENDENT_REMOVERS: list["callable"] = []
 
 
+def dependent_counts(counters: dict[str, "callable"], entity) -> list[tuple[str, int]]:
+    """``(label, count)`` of what the registered ``counters`` find on ``entity``, zeros left out:
+    what the console's delete pages say will be removed first."""
+    return [(label, count) for label, counter in counters.items() if (count := counter(entity))]
+
+
 def group_blockers(group: Group) -> list[str]:
     messages = []
     if GroupMembership.objects.filter(group=group).exists():
         messages.append("Cannot delete entity, must remove users from group first.")
-    for label, counter in GROUP_DEPENDENT_COUNTERS.items():
-        if counter(group):
-            messages.append(f"Cannot delete entity, must {label} first.")
+    messages += [f"Cannot delete entity, must {label} first."
+                 for label, _ in dependent_counts(GROUP_DEPENDENT_COUNTERS, group)]
     return messages
 
 

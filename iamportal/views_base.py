@@ -60,3 +60,44 @@ class ServiceFormMixin:
 
     def perform(self, form):  # pragma: no cover - every subclass implements it
         raise NotImplementedError
+
+
+class SearchSortMixin:
+    """A console list searched with ``?q=`` and sorted with ``?sort=<column>`` (``-<column>``
+    descending). ``SORTS`` maps each column to its ordering expression; ``name`` is the
+    default."""
+
+    SORTS: dict[str, Any] = {}
+    search_field = "name"
+
+    def get_search(self) -> str:
+        # No IAM name holds a NUL byte, and PostgreSQL refuses one in a query: drop it.
+        return self.request.GET.get("q", "").replace("\x00", "").strip()
+
+    def get_sort(self) -> tuple[str, bool]:
+        value = self.request.GET.get("sort", "name")
+        key = value.removeprefix("-")
+        if key not in self.SORTS:
+            return "name", False
+        return key, value.startswith("-")
+
+    def search_and_sort(self, queryset):
+        query = self.get_search()
+        if query:
+            queryset = queryset.filter(**{f"{self.search_field}__icontains": query})
+        key, descending = self.get_sort()
+        field = self.SORTS[key]
+        ordering = field.desc(nulls_last=True) if descending else field.asc(nulls_first=True)
+        return queryset.order_by(ordering, "pk")
+
+    def sort_context(self) -> dict[str, Any]:
+        key, descending = self.get_sort()
+        return {
+            "q": self.get_search(),
+            "sort_key": key,
+            "sort_descending": descending,
+            # The header link of each column: ascending first, a second click reverses it.
+            "sort_links": {
+                name: ("-" + name if name == key and not descending else name) for name in self.SORTS
+            },
+        }

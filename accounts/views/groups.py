@@ -17,7 +17,7 @@ from django.urls import path
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from iamportal.errors import NoSuchEntity
-from iamportal.views_base import ServiceFormMixin, get_or_404
+from iamportal.views_base import SearchSortMixin, ServiceFormMixin, get_or_404
 from policies.authz import IAMActionRequiredMixin, authorize
 
 from .. import services
@@ -46,29 +46,17 @@ class GroupMixin(IAMActionRequiredMixin):
 # List and create
 
 
-class GroupListView(IAMActionRequiredMixin, ListView):
+class GroupListView(IAMActionRequiredMixin, SearchSortMixin, ListView):
     """User groups: name, member count, permissions, creation time; search, sort, pages."""
 
     iam_action = "iam:ListGroups"
     template_name = "accounts/group_list.html"
     context_object_name = "groups"
     paginate_by = 50
-    # ?sort= value -> ordering; "-" in front reverses it.
     SORTS = {"name": Lower("name"), "users": F("user_count"), "created": F("created")}
 
     def get_resource_arn(self) -> str:
         return self.request.iam.account.arn("group/")
-
-    def get_search(self) -> str:
-        # No IAM name holds a NUL byte, and PostgreSQL refuses one in a query: drop it.
-        return self.request.GET.get("q", "").replace("\x00", "").strip()
-
-    def get_sort(self) -> tuple[str, bool]:
-        value = self.request.GET.get("sort", "name")
-        key = value.removeprefix("-")
-        if key not in self.SORTS:
-            return "name", False
-        return key, value.startswith("-")
 
     def get_queryset(self):
         from policies.models import InlinePolicy, PolicyAttachment
@@ -78,24 +66,10 @@ class GroupListView(IAMActionRequiredMixin, ListView):
             has_policies=(Exists(PolicyAttachment.objects.filter(group=OuterRef("pk")))
                           | Exists(InlinePolicy.objects.filter(group=OuterRef("pk")))),
         )
-        query = self.get_search()
-        if query:
-            groups = groups.filter(name__icontains=query)
-        key, descending = self.get_sort()
-        field = self.SORTS[key]
-        return groups.order_by(field.desc() if descending else field.asc(), "pk")
+        return self.search_and_sort(groups)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        key, descending = self.get_sort()
-        context.update({
-            "q": self.get_search(),
-            "sort_key": key,
-            "sort_descending": descending,
-            # The header link of each column: ascending first, a second click reverses it.
-            "sort_links": {name: ("-" + name if name == key and not descending else name) for name in self.SORTS},
-        })
-        return context
+        return {**super().get_context_data(**kwargs), **self.sort_context()}
 
 
 class GroupCreateView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
@@ -230,8 +204,7 @@ class GroupDeleteView(GroupMixin, ServiceFormMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["member_names"] = list(self.group.members.order_by("user_name").values_list("user_name", flat=True))
-        context["other_removals"] = [(label, count) for label, counter in services.GROUP_DEPENDENT_COUNTERS.items()
-                                     if (count := counter(self.group))]
+        context["other_removals"] = services.dependent_counts(services.GROUP_DEPENDENT_COUNTERS, self.group)
         return context
 
     def perform(self, form):

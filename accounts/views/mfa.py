@@ -28,7 +28,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.crypto import constant_time_compare
@@ -40,6 +39,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from iamportal.errors import IAMError, NoSuchEntity
+from iamportal.views_base import get_or_404
 from policies.authz import IAMActionRequiredMixin, access_denied, authorize
 
 from .. import mfa, quotas, services, throttle
@@ -211,10 +211,7 @@ class MFASubjectMixin(IAMActionRequiredMixin):
         if self.self_service:
             self.subject = identity.user
         else:
-            try:
-                self.subject = services.get_user(identity.account, self.kwargs["user_name"])
-            except NoSuchEntity as exc:
-                raise Http404(exc.message) from None
+            self.subject = get_or_404(services.get_user, identity.account, self.kwargs["user_name"])
 
     def get_resource_arn(self) -> str:
         return self.subject.arn
@@ -353,10 +350,7 @@ class _DeviceMixin(MFASubjectMixin):
     def setup_objects(self) -> None:
         super().setup_objects()
         name = self.request.POST.get("device") or self.request.GET.get("device") or ""
-        try:
-            self.device = mfa.get_device(self.subject, name)
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.device = get_or_404(mfa.get_device, self.subject, name)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -26,7 +26,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from formtools.wizard.views import SessionWizardView
 
 from iamportal.errors import IAMError
-from iamportal.views_base import ServiceFormMixin, get_or_404
+from iamportal.views_base import SearchSortMixin, ServiceFormMixin, get_or_404
 from iamportal.views import DASHBOARD_COUNTERS
 from policies.authz import (
     ActionDenied,
@@ -51,6 +51,7 @@ from policies.views import (
 )
 
 from .. import role_sessions, roles
+from ..services import dependent_counts
 from ..models import InstanceProfile, Role
 from ..role_forms import (
     ENTITY_TYPE_HELP,
@@ -118,7 +119,7 @@ def switch_role_link(role: Role) -> str:
 # List
 
 
-class RoleListView(IAMActionRequiredMixin, ListView):
+class RoleListView(IAMActionRequiredMixin, SearchSortMixin, ListView):
     """Roles: name, trusted entities, last activity, creation; search, sort, pages.
 
     Two queries whatever the page holds: the count and the page of roles (the trusted
@@ -134,36 +135,16 @@ class RoleListView(IAMActionRequiredMixin, ListView):
     def get_resource_arn(self) -> str:
         return self.request.iam.account.arn("role/")
 
-    def get_sort(self) -> tuple[str, bool]:
-        value = self.request.GET.get("sort", "name")
-        key = value.removeprefix("-")
-        if key not in self.SORTS:
-            return "name", False
-        return key, value.startswith("-")
-
     def get_queryset(self):
         queryset = Role.objects.for_account(self.request.iam.account).only(
             "name", "path", "trust_policy", "last_used", "created", "account_id")
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            queryset = queryset.filter(name__icontains=query)
-        key, descending = self.get_sort()
-        field = self.SORTS[key]
-        ordering = field.desc(nulls_last=True) if descending else field.asc(nulls_first=True)
-        return queryset.order_by(ordering, "pk")
+        return self.search_and_sort(queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        key, descending = self.get_sort()
-        rows = [{"role": role, "trusted": roles.trusted_entities(role.trust_policy)}
-                for role in context["roles"]]
-        context.update({
-            "rows": rows,
-            "q": self.request.GET.get("q", "").strip(),
-            "sort_key": key,
-            "sort_descending": descending,
-            "sort_links": {name: ("-" + name if name == key and not descending else name) for name in self.SORTS},
-        })
+        context["rows"] = [{"role": role, "trusted": roles.trusted_entities(role.trust_policy)}
+                           for role in context["roles"]]
+        context.update(self.sort_context())
         return context
 
 
@@ -413,8 +394,7 @@ class RoleDeleteView(RoleMixin, RoleFormMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["removals"] = [(label, count) for label, counter in roles.ROLE_DEPENDENT_COUNTERS.items()
-                               if (count := counter(self.role))]
+        context["removals"] = dependent_counts(roles.ROLE_DEPENDENT_COUNTERS, self.role)
         context["instance_profiles"] = list(InstanceProfile.objects.filter(role=self.role))
         return context
 

@@ -29,6 +29,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iamportal.errors import IAMError, NoSuchEntity
+from iamportal.views_base import SearchSortMixin, get_or_404
 from policies.authz import IAMActionRequiredMixin, access_denied, authorize, first_denied, tag_context
 
 from .. import services
@@ -81,10 +82,7 @@ class UserObjectMixin(UsersConsoleMixin):
 
     def setup_objects(self) -> None:
         super().setup_objects()
-        try:
-            self.iam_user = services.get_user(self.account, self.kwargs["name"])
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.iam_user = get_or_404(services.get_user, self.account, self.kwargs["name"])
         self.iam_user.account = self.account  # already loaded: spare the query for its ARN
 
     def get_resource_arn(self) -> str:
@@ -120,7 +118,7 @@ def _mfa_exists():
 # Users list
 
 
-class UserListView(UsersConsoleMixin, ListView):
+class UserListView(UsersConsoleMixin, SearchSortMixin, ListView):
     """Users: search by name, sort by any column, 50 per page, in a fixed number of queries."""
 
     iam_action = "iam:ListUsers"
@@ -138,20 +136,10 @@ class UserListView(UsersConsoleMixin, ListView):
         "password_age": ("Password age", F("password_changed")),
         "created": ("Creation time", F("created")),
     }
+    SORTS = COLUMNS  # sorted by get_ordering (password age sorts the other way)
 
     def get_resource_arn(self) -> str:
         return self.users_arn()
-
-    def get_search(self) -> str:
-        # No IAM name holds a NUL byte, and PostgreSQL refuses one in a query: drop it.
-        return self.request.GET.get("q", "").replace("\x00", "").strip()
-
-    def get_sort(self) -> tuple[str, bool]:
-        sort = self.request.GET.get("sort", "name")
-        key, descending = sort.removeprefix("-"), sort.startswith("-")
-        if key not in self.COLUMNS:
-            return "name", False
-        return key, descending
 
     def get_ordering(self) -> list:
         key, descending = self.get_sort()
@@ -319,10 +307,7 @@ class UserGroupRemoveView(UserObjectMixin, View):
 
     def setup_objects(self) -> None:
         super().setup_objects()
-        try:
-            self.group = services.get_group(self.account, self.kwargs["group"])
-        except NoSuchEntity as exc:
-            raise Http404(exc.message) from None
+        self.group = get_or_404(services.get_group, self.account, self.kwargs["group"])
 
     def get_resource_arn(self) -> str:
         return self.group.arn
