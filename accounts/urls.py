@@ -1,7 +1,6 @@
 """URLs of the accounts app: each views module contributes its own ``urlpatterns``."""
 
-from .views import account, groups, mfa, signin, users
-from .views import roles
+from .views import account, groups, mfa, roles, signin, switch_role, users
 
 app_name = "accounts"
 
@@ -12,4 +11,5 @@ urlpatterns = [
     *groups.urlpatterns,
     *account.urlpatterns,
     *roles.urlpatterns,
+    *switch_role.urlpatterns,
 ]

@@ -1,12 +1,11 @@
 """Roles: list, the create-role wizard, detail (Permissions, Trust relationships, Tags),
-summary / trust policy / tag editors, delete; Switch Role and Switch back
-(iam-facts §8.3, §8.7, §11).
+summary / trust policy / tag editors, delete, and the role's policy pages (attach,
+detach, inline policies, boundary: the users' and groups' pages of
+:mod:`policies.views`, for a role) (iam-facts §8.3, §11). Switch Role and Switch back
+are in :mod:`accounts.views.switch_role`.
 
 Every role page authorises its IAM action on the role's ARN; another account's role
 is a 404 because :func:`accounts.roles.get_role` only looks in the caller's account.
-Switch Role is self-service (``policies.checks.SELF_SERVICE_VIEWS``): whether the
-caller may assume the role is the trust policy's and ``sts:AssumeRole``'s decision,
-taken by :func:`accounts.roles.assume_role`.
 """
 
 from __future__ import annotations
@@ -16,12 +15,10 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
-from django.shortcuts import redirect, render
-from django.urls import path, re_path, reverse
-from django.utils.decorators import method_decorator
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 from formtools.wizard.views import SessionWizardView
 
@@ -50,7 +47,7 @@ from policies.views import (
     PolicyPagesMixin,
 )
 
-from .. import role_sessions, roles
+from .. import roles
 from ..services import dependent_counts
 from ..models import InstanceProfile, Role
 from ..role_forms import (
@@ -60,7 +57,6 @@ from ..role_forms import (
     RolePermissionsForm,
     RoleSummaryForm,
     RoleTagsForm,
-    SwitchRoleForm,
     TrustedEntityForm,
     TrustPolicyForm,
     format_tags,
@@ -300,22 +296,28 @@ class RoleDetailView(RoleMixin, TemplateView):
         return context
 
 
-def capabilities_context(request, role: Role, policy_set) -> dict:
-    """"What this role can do": each policy summarised, sample decisions for a session of
-    the role, and the answer to the "Try a request" form (``?action=&resource=``)."""
+def try_request_context(request, decide) -> dict:
+    """The "Try a request" form (``?action=&resource=``): what was asked and, when both
+    are given, the answer ``decide(action, resource)``."""
     action = request.GET.get("action", "").strip()[:128]
     resource = request.GET.get("resource", "").strip()[:2048]
-    tried = None
-    if action and resource:
-        tried = roles.decide(policy_set, principal=role.session_arn("session"),
-                             context=roles.session_context(role, "session"), action=action, resource=resource)
+    return {"tried": decide(action, resource) if action and resource else None,
+            "try_action": action, "try_resource": resource}
+
+
+def capabilities_context(request, role: Role, policy_set) -> dict:
+    """"What this role can do": each policy summarised, sample decisions for a session of
+    the role, and the answer to the "Try a request" form."""
+
+    def decide(action, resource):
+        return roles.decide(policy_set, principal=role.session_arn("session"),
+                            context=roles.session_context(role, "session"), action=action, resource=resource)
+
     return {
         "policy_summaries": [(policy.name, summarize(policy.text)) for policy in policy_set.identity],
         "boundary_policy": policy_set.boundary,
         "capabilities": roles.role_capabilities(role, policy_set),
-        "tried": tried,
-        "try_action": action,
-        "try_resource": resource,
+        **try_request_context(request, decide),
     }
 
 
@@ -501,84 +503,6 @@ class RoleBoundaryDeleteView(BoundaryDeleteMixin, RoleMixin, View):
     iam_action = "iam:DeleteRolePermissionsBoundary"
 
 
-# ---------------------------------------------------------------------------
-# Switch role and switch back (§8.7)
-
-
-@method_decorator(never_cache, name="dispatch")
-class SwitchRoleView(View):
-    """The Switch Role form, prefilled by AWS's link parameters; POST assumes the role.
-
-    Self-service: the decision is the trust policy's and the caller's own
-    ``sts:AssumeRole`` permission (see :func:`accounts.roles.assume_role`). The page
-    also shows the current role session and the last roles used.
-    """
-
-    template_name = "accounts/switch_role.html"
-
-    def context(self, form, **extra):
-        identity = self.request.iam
-        context = {"form": form, "session": identity.role_session, "colours": role_sessions.COLOURS,
-                   "history": getattr(identity, "role_history", []), "is_root": identity.is_root, **extra}
-        if identity.role_session is not None:
-            context.update(self.session_capabilities(identity))
-        return context
-
-    def session_capabilities(self, identity) -> dict:
-        """What the current session may do: sample requests from its role's policies, and
-        the "Try a request" form. Self-service, like trying the request itself: it only
-        answers for the caller's own session, never shows the policies."""
-        from policies.authz import policy_set_for
-
-        policy_set = policy_set_for(identity)
-        action = self.request.GET.get("action", "").strip()[:128]
-        resource = self.request.GET.get("resource", "").strip()[:2048]
-
-        def decide(act, res):
-            return roles.decide(policy_set, principal=identity.arn, context=identity.context, action=act,
-                                resource=res)
-
-        pairs = roles.sample_requests(policy_set.identity, identity.account.account_id)
-        return {"capabilities": [decide(act, res) for act, res in pairs],
-                "tried": decide(action, resource) if action and resource else None,
-                "try_action": action, "try_resource": resource}
-
-    def get(self, request):
-        form = SwitchRoleForm.from_link(request.GET)
-        return render(request, self.template_name, self.context(form))
-
-    def post(self, request):
-        form = SwitchRoleForm(request.POST)
-        identity = request.iam
-        if identity.is_root:
-            return render(request, self.template_name,
-                          self.context(form, denied=roles.AccessDenied(roles.ROOT_CANNOT_ASSUME)), status=403)
-        if not form.is_valid():
-            return render(request, self.template_name, self.context(form), status=400)
-        data = form.cleaned_data
-        try:
-            grant = roles.assume_role(identity, account_reference=data["account"], role_name=data["role_name"],
-                                      chain=data.get("chain") == "session", now=role_sessions.now(),
-                                      console_session_ends=role_sessions.console_session_ends(request))
-        except roles.AccessDenied as denied:
-            return render(request, self.template_name, self.context(form, denied=denied), status=403)
-        role_sessions.store(request, grant, display_name=data["display_name"], colour=data.get("colour", ""),
-                            account_reference=data["account"].strip(), role_reference=data["role_name"])
-        messages.success(request, f"You switched to the role {grant.role.name} as {grant.arn}.")
-        return redirect("accounts:switch_role")
-
-
-class SwitchBackView(View):
-    """Switch back: end the role session and return to the user's own identity. POST only."""
-
-    http_method_names = ["post"]
-
-    def post(self, request):
-        if role_sessions.clear(request):
-            messages.success(request, f"You are now signed in as {request.user.user_name}.")
-        return redirect("iamportal:dashboard")
-
-
 urlpatterns = [
     path("iam/roles/", RoleListView.as_view(), name="role_list"),
     path("iam/roles/create/", RoleCreateWizard.as_view(), name="role_create"),
@@ -600,6 +524,4 @@ urlpatterns = [
     path("iam/roles/<str:role_name>/permissions-boundary/", RoleBoundaryView.as_view(), name="role_boundary"),
     path("iam/roles/<str:role_name>/permissions-boundary/delete/", RoleBoundaryDeleteView.as_view(),
          name="role_boundary_delete"),
-    re_path(r"^switchrole/?$", SwitchRoleView.as_view(), name="switch_role"),
-    path("switchrole/back", SwitchBackView.as_view(), name="switch_back"),
 ]
