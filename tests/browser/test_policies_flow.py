@@ -20,6 +20,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_mfa_flow import open_nav, sign_out
+
 ROOT_EMAIL = "owner@policies-flow.example"
 ROOT_PASSWORD = "Policies-Flow-Owner-2026!"
 POLICY = "UserDirectoryReadOnly"
@@ -46,18 +48,8 @@ def line_of(text: str, needle: str) -> int:
     return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-def sign_out(page: Page) -> None:
-    page.locator(".identity-menu summary").click()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
-
-
 def nav(page: Page):
     return page.get_by_role("navigation", name="Identity and Access Management")
-
-
-def open_nav(page: Page, label: str) -> None:
-    nav(page).get_by_role("link", name=label, exact=True).click()
 
 
 def sign_up(page: Page) -> str:
