@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from iamportal.errors import (
     DeleteConflict,
@@ -39,6 +39,7 @@ from iamportal.errors import (
 
 from . import quotas, validators
 from .models import Account, InstanceProfile, Role
+from .services import dependent_counts, lock_account_quota, save_new
 
 # ---------------------------------------------------------------------------
 # Limits and messages
@@ -272,45 +273,35 @@ def trusts_service(trust_policy: str, service: str) -> bool:
 # Validation
 
 
-def _constraint(value: str, member: str, constraint: str) -> str:
-    return f"Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
-
-
-def _raise(problems: list[str]) -> None:
-    if problems:
-        noun = "error" if len(problems) == 1 else "errors"
-        raise ValidationError(f"{len(problems)} validation {noun} detected: " + "; ".join(problems))
-
-
 def _description_problems(description: str) -> list[str]:
     problems = []
     if len(description) > 1000:
-        problems.append(_constraint(description, "description",
+        problems.append(validators._constraint(description, "description",
                                     "Member must have length less than or equal to 1000"))
     if not _DESCRIPTION_RE.fullmatch(description):
-        problems.append(_constraint(description, "description",
+        problems.append(validators._constraint(description, "description",
                                     f"Member must satisfy regular expression pattern: {DESCRIPTION_PATTERN}"))
     return problems
 
 
 def _duration_problems(seconds: int) -> list[str]:
     if seconds < Role.MIN_SESSION_DURATION:
-        return [_constraint(str(seconds), "maxSessionDuration",
+        return [validators._constraint(str(seconds), "maxSessionDuration",
                             f"Member must have value greater than or equal to {Role.MIN_SESSION_DURATION}")]
     if seconds > Role.MAX_SESSION_DURATION:
-        return [_constraint(str(seconds), "maxSessionDuration",
+        return [validators._constraint(str(seconds), "maxSessionDuration",
                             f"Member must have value less than or equal to {Role.MAX_SESSION_DURATION}")]
     return []
 
 
 def validate_description(description: str) -> None:
     """A role description: at most 1000 characters of IAM's role-description charset."""
-    _raise(_description_problems(description))
+    validators._raise(_description_problems(description))
 
 
 def validate_max_session_duration(seconds: int) -> None:
     """MaxSessionDuration: 3600..43200 seconds (1 to 12 hours)."""
-    _raise(_duration_problems(seconds))
+    validators._raise(_duration_problems(seconds))
 
 
 def non_whitespace_length(text: str) -> int:
@@ -334,7 +325,7 @@ def check_trust_policy(text: str) -> list[Any]:
     IAM's message for it.
     """
     if not text or not text.strip():
-        raise ValidationError(_constraint("", "assumeRolePolicyDocument",
+        raise ValidationError(validators._constraint("", "assumeRolePolicyDocument",
                                           "Member must have length greater than or equal to 1"))
     findings = trust_policy_findings(text)
     errors = [finding for finding in findings if finding.level == "ERROR"]
@@ -409,28 +400,20 @@ def create_role(
     A role trusting ``ec2.amazonaws.com`` also gets an instance profile of the same
     name, as the console creates one.
     """
-    problems = validators._length_and_pattern(name, "roleName", quotas.ROLE_NAME_MAX,
-                                              validators._NAME_RE, validators.NAME_PATTERN)
-    problems += validators._length_and_pattern(path, "path", quotas.PATH_MAX, validators._PATH_RE,
-                                               validators.PATH_PATTERN)
+    problems = validators.name_and_path_problems(name, "roleName", quotas.ROLE_NAME_MAX, path)
     problems += _description_problems(description)
     problems += _duration_problems(max_session_duration)
-    _raise(problems)
+    validators._raise(problems)
     tag_list = validators.validate_tags(tags)
     check_trust_policy(trust_policy)
-    # Lock the account row so two concurrent creations cannot both pass the quota check.
-    Account.objects.select_for_update().filter(pk=account.pk).first()
+    taken = f"Role with name {name} already exists."
     if Role.objects.for_account(account).filter(name__iexact=name).exists():
-        raise EntityAlreadyExists(f"Role with name {name} already exists.")
-    if Role.objects.for_account(account).count() >= quotas.ROLES_PER_ACCOUNT:
-        raise LimitExceeded(f"Cannot exceed quota for RolesPerAccount: {quotas.ROLES_PER_ACCOUNT}")
+        raise EntityAlreadyExists(taken)
+    lock_account_quota(account, Role.objects.for_account(account), "RolesPerAccount",
+                       quotas.ROLES_PER_ACCOUNT)
     role = Role(account=account, name=name, path=path, description=description, trust_policy=trust_policy,
                 max_session_duration=max_session_duration, tags=tag_list)
-    try:
-        with transaction.atomic():
-            role.save()
-    except IntegrityError:
-        raise EntityAlreadyExists(f"Role with name {name} already exists.") from None
+    save_new(role, taken)
     if trusts_service(trust_policy, "ec2.amazonaws.com"):
         _create_instance_profile_for(role)
     if policy_arns or boundary_arn:
@@ -469,7 +452,7 @@ def update_role(role: Role, *, description: str | None = None, max_session_durat
         problems += _duration_problems(max_session_duration)
         role.max_session_duration = max_session_duration
         fields.append("max_session_duration")
-    _raise(problems)
+    validators._raise(problems)
     if fields:
         role.save(update_fields=fields)
 
@@ -499,9 +482,8 @@ def role_blockers(role: Role) -> list[str]:
             messages.append("Cannot delete entity, must detach all policies first.")
         if policy_services.count_inline(role):
             messages.append("Cannot delete entity, must delete policies first.")
-    for label, counter in ROLE_DEPENDENT_COUNTERS.items():
-        if counter(role):
-            messages.append(f"Cannot delete entity, must {label} first.")
+    messages += [f"Cannot delete entity, must {label} first."
+                 for label, _ in dependent_counts(ROLE_DEPENDENT_COUNTERS, role)]
     if InstanceProfile.objects.filter(role=role).exists():
         messages.append("Cannot delete entity, must remove roles from instance profile first.")
     return messages

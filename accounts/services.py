@@ -31,6 +31,27 @@ from . import quotas, validators
 from .models import Account, Group, GroupMembership, User
 
 # ---------------------------------------------------------------------------
+# Creating entities: quotas and names taken meanwhile
+
+
+def lock_account_quota(account: Account, existing, quota: str, limit: int) -> None:
+    """Lock the account row, so that two concurrent creations cannot both pass the quota
+    check, then raise ``LimitExceeded`` if ``existing`` (a queryset) already holds ``limit``."""
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    if existing.count() >= limit:
+        raise LimitExceeded(f"Cannot exceed quota for {quota}: {limit}")
+
+
+def save_new(entity, taken_message: str) -> None:
+    """Insert ``entity``; a unique name taken since it was checked is IAM's ``EntityAlreadyExists``."""
+    try:
+        with transaction.atomic():
+            entity.save()
+    except IntegrityError:
+        raise EntityAlreadyExists(taken_message) from None
+
+
+# ---------------------------------------------------------------------------
 # Accounts and the root user
 
 
@@ -207,17 +228,11 @@ def create_user(
     """CreateUser (+ CreateLoginProfile, AddUserToGroup, TagUser) in one transaction."""
     check_new_user_name(account, user_name, path)
     tag_list = validators.validate_tags(tags)
-    # Lock the account row so two concurrent creations cannot both pass the quota check.
-    Account.objects.select_for_update().filter(pk=account.pk).first()
-    if User.objects.for_account(account).count() >= quotas.USERS_PER_ACCOUNT:
-        raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {quotas.USERS_PER_ACCOUNT}")
+    lock_account_quota(account, User.objects.for_account(account), "UsersPerAccount",
+                       quotas.USERS_PER_ACCOUNT)
     user = User(account=account, user_name=user_name, path=path, tags=tag_list)
     user.set_unusable_password()
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise EntityAlreadyExists(f"User with name {user_name} already exists.") from None
+    save_new(user, f"User with name {user_name} already exists.")
     if console_password is not None:
         set_console_password(user, console_password, reset_required=password_reset_required)
     for group in groups:
@@ -315,15 +330,10 @@ def check_new_group_name(account: Account, name: str, path: str = "/", *, exclud
 def create_group(account: Account, *, name: str, path: str = "/", users: Sequence[User] = ()) -> Group:
     """CreateGroup (+ AddUserToGroup for each user)."""
     check_new_group_name(account, name, path)
-    Account.objects.select_for_update().filter(pk=account.pk).first()
-    if Group.objects.filter(account=account).count() >= quotas.GROUPS_PER_ACCOUNT:
-        raise LimitExceeded(f"Cannot exceed quota for GroupsPerAccount: {quotas.GROUPS_PER_ACCOUNT}")
+    lock_account_quota(account, Group.objects.filter(account=account), "GroupsPerAccount",
+                       quotas.GROUPS_PER_ACCOUNT)
     group = Group(account=account, name=name, path=path)
-    try:
-        with transaction.atomic():
-            group.save()
-    except IntegrityError:
-        raise EntityAlreadyExists(f"Group with name {name} already exists.") from None
+    save_new(group, f"Group with name {name} already exists.")
     for user in users:
         add_user_to_group(group, user)
     return group

@@ -59,11 +59,16 @@ def validate_path(value: str, member: str = "path") -> None:
     _raise(_length_and_pattern(value, member, quotas.PATH_MAX, _PATH_RE, PATH_PATTERN))
 
 
-def validate_name_and_path(name: str, name_member: str, maximum: int, path: str) -> None:
-    """Both checks at once, so two faults give IAM's "2 validation errors detected"."""
+def name_and_path_problems(name: str, name_member: str, maximum: int, path: str) -> list[str]:
+    """What is wrong with a new entity's name and path, in IAM's words (empty: nothing)."""
     problems = _length_and_pattern(name, name_member, maximum, _NAME_RE, NAME_PATTERN)
     problems += _length_and_pattern(path, "path", quotas.PATH_MAX, _PATH_RE, PATH_PATTERN)
-    _raise(problems)
+    return problems
+
+
+def validate_name_and_path(name: str, name_member: str, maximum: int, path: str) -> None:
+    """Both checks at once, so two faults give IAM's "2 validation errors detected"."""
+    _raise(name_and_path_problems(name, name_member, maximum, path))
 
 
 def validate_alias(value: str) -> None:

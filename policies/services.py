@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts import validators
+from accounts.services import lock_account_quota, save_new
 from accounts.models import Account, Group, Role, User
 from iamportal.errors import (
     DeleteConflict,
@@ -264,10 +265,8 @@ def create_policy(
     check_new_policy(account, name=name, path=path, description=description)
     tag_list = validators.validate_tags(tags)
     _check_managed_document(document)
-    # Lock the account row so two concurrent creations cannot both pass the quota check.
-    Account.objects.select_for_update().filter(pk=account.pk).first()
-    if ManagedPolicy.objects.for_account(account).count() >= POLICIES_PER_ACCOUNT:
-        raise LimitExceeded(f"Cannot exceed quota for PoliciesPerAccount: {POLICIES_PER_ACCOUNT}")
+    lock_account_quota(account, ManagedPolicy.objects.for_account(account), "PoliciesPerAccount",
+                       POLICIES_PER_ACCOUNT)
     now = timezone.now()
     policy = ManagedPolicy(
         account=account,
@@ -279,13 +278,7 @@ def create_policy(
         updated=now,
         next_version=2,
     )
-    try:
-        with transaction.atomic():
-            policy.save()
-    except IntegrityError:
-        raise EntityAlreadyExists(
-            f"A policy called {name} already exists. Duplicate names are not allowed."
-        ) from None
+    save_new(policy, f"A policy called {name} already exists. Duplicate names are not allowed.")
     PolicyVersion.objects.create(
         policy=policy, number=1, document=document, is_default=True, created=now
     )
