@@ -207,6 +207,31 @@ def _check_throttle(device: TOTPDevice) -> None:
         raise MFAThrottled(throttled_message(info))
 
 
+def _match_pair(device: TOTPDevice, code1: str, code2: str, *, back: int, ahead: int,
+                now: float) -> int | None:
+    """:func:`_find_consecutive` on a locked device, within django-otp's throttle: a pair that
+    does not match counts as a failure (committed even when the caller then raises)."""
+    _check_throttle(device)
+    t = _find_consecutive(device, code1, code2, back=back, ahead=ahead, now=now)
+    if t is None:
+        device.throttle_increment(commit=True)
+    return t
+
+
+def _use_pair(device: TOTPDevice, t: int) -> None:
+    """Save ``device`` after the pair ending at step ``t + 1`` was accepted: neither code can
+    be used again, and the throttle starts over."""
+    device.last_t = t + 1
+    device.throttle_reset(commit=False)
+    device.set_last_used_timestamp(commit=False)
+    device.save()
+
+
+def _audit(call: str, device: TOTPDevice, actor: str) -> None:
+    audit.info("%s %s for %s by %s", call, serial_number(device), device.user.arn,
+               actor or device.user.arn)
+
+
 def throttled_message(info: dict | None) -> str:
     """What to tell someone locked out by django-otp's back-off."""
     locked_until = (info or {}).get("locked_until")
@@ -238,25 +263,16 @@ def enable_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = ""
         if device.confirmed or device.created_at < _pending_cutoff():
             raise NoSuchEntity("This MFA device setup has expired or was already completed. "
                                "Start again.")
-        _check_throttle(device)
-        t = _find_consecutive(device, code1, code2, back=ENABLE_LOOKBACK_STEPS,
-                              ahead=device.tolerance, now=time.time())
-        if t is None:
-            device.throttle_increment(commit=True)
-            failed = True
-        else:
-            failed = False
+        t = _match_pair(device, code1, code2, back=ENABLE_LOOKBACK_STEPS,
+                        ahead=device.tolerance, now=time.time())
+        if t is not None:
             _check_quota(device.user)
             device.confirmed = True
-            device.last_t = t + 1
-            device.throttle_reset(commit=False)
-            device.set_last_used_timestamp(commit=False)
-            device.save()
-    if failed:
+            _use_pair(device, t)
+    if t is None:
         # Raised outside the atomic block so the throttle increment is committed.
         raise InvalidAuthenticationCode(INVALID_CODE)
-    audit.info("EnableMFADevice %s for %s by %s", serial_number(device), device.user.arn,
-               actor or device.user.arn)
+    _audit("EnableMFADevice", device, actor)
     return device
 
 
@@ -270,24 +286,15 @@ def resync_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = ""
     """
     with transaction.atomic():
         device = _locked(device)
-        _check_throttle(device)
         now = time.time()
-        t = _find_consecutive(device, code1, code2, back=RESYNC_WINDOW_STEPS,
-                              ahead=RESYNC_WINDOW_STEPS, now=now)
-        if t is None:
-            device.throttle_increment(commit=True)
-            failed = True
-        else:
-            failed = False
+        t = _match_pair(device, code1, code2, back=RESYNC_WINDOW_STEPS,
+                        ahead=RESYNC_WINDOW_STEPS, now=now)
+        if t is not None:
             device.drift = device.drift + (t + 1) - _current_step(device, now)
-            device.last_t = t + 1
-            device.throttle_reset(commit=False)
-            device.set_last_used_timestamp(commit=False)
-            device.save()
-    if failed:
+            _use_pair(device, t)
+    if t is None:
         raise InvalidAuthenticationCode(INVALID_CODE)
-    audit.info("ResyncMFADevice %s for %s by %s", serial_number(device), device.user.arn,
-               actor or device.user.arn)
+    _audit("ResyncMFADevice", device, actor)
     return device
 
 
