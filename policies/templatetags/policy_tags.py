@@ -66,7 +66,8 @@ def entity_permissions(subject: User | Group) -> dict[str, Any]:
     )
     rows = [
         AppliedPolicy(
-            a.policy.name, a.policy.type_label, a.group if a.group_id else None, managed=a.policy
+            a.policy.name, a.policy.type_label, a.group if (is_user and a.group_id) else None,
+            managed=a.policy
         )
         for a in attachments
     ]

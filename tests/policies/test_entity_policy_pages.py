@@ -384,3 +384,16 @@ def test_managing_users_is_limited_by_their_permissions_boundary(
         csrf_post(alice_client, "/iam/users/bob/policies/inline/create/", inline).status_code == 302
     )
     assert InlinePolicy.objects.filter(user=bob, name="Extra").exists()
+
+
+def test_a_groups_permissions_tab_counts_its_own_attached_policies_and_offers_remove(root_client, account,
+                                                                                    aws_managed_policies):
+    from accounts import services as account_services
+    from policies import services as policy_services
+
+    group = account_services.create_group(account, name="Baristas")
+    policy_services.attach_group_policy(group, policy_arn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    page = root_client.get("/iam/groups/Baristas/?tab=permissions").content.decode()
+    assert "IAMReadOnlyAccess" in page
+    assert "Attached managed policies: 1 of 10." in page
+    assert "Remove" in page
