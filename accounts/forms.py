@@ -8,6 +8,13 @@ from django.contrib.auth import password_validation
 from . import quotas
 
 
+def confirmed(form: forms.Form, data: dict, field: str, confirm_field: str) -> dict:
+    """``data`` after checking that the password was typed the same way twice."""
+    if data.get(field) and data.get(field) != data.get(confirm_field):
+        form.add_error(confirm_field, "The passwords do not match.")
+    return data
+
+
 class SignUpForm(forms.Form):
     email = forms.EmailField(label="Root user email address", max_length=254)
     password = forms.CharField(label="Root user password", widget=forms.PasswordInput(render_value=False),
@@ -17,10 +24,7 @@ class SignUpForm(forms.Form):
                                        max_length=quotas.PASSWORD_MAX)
 
     def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password_confirm"):
-            self.add_error("password_confirm", "The passwords do not match.")
-        return data
+        return confirmed(self, super().clean(), "password", "password_confirm")
 
 
 class RootSignInForm(forms.Form):
@@ -41,7 +45,4 @@ class PasswordChangeForm(forms.Form):
                                            max_length=quotas.PASSWORD_MAX)
 
     def clean(self):
-        data = super().clean()
-        if data.get("new_password") and data.get("new_password") != data.get("new_password_confirm"):
-            self.add_error("new_password_confirm", "The passwords do not match.")
-        return data
+        return confirmed(self, super().clean(), "new_password", "new_password_confirm")

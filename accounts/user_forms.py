@@ -152,6 +152,18 @@ class UserDetailsForm(ConsolePasswordMixin):
         return data
 
 
+NOT_ATTACHABLE = {"invalid_choice": "Policy %(value)s does not exist or is not attachable."}
+
+
+def groups_field(**kwargs) -> forms.ModelMultipleChoiceField:
+    """The "User groups" checkboxes; the form sets the account's groups as the queryset."""
+    error_messages = {"invalid_choice": "The group with name %(value)s cannot be found.",
+                      **kwargs.pop("error_messages", {})}
+    return forms.ModelMultipleChoiceField(label="User groups", queryset=Group.objects.none(),
+                                          to_field_name="name", widget=forms.CheckboxSelectMultiple,
+                                          error_messages=error_messages, **kwargs)
+
+
 class UserPermissionsForm(IAMFormMixin, forms.Form):
     """Step 2, *Set permissions*: add to groups, copy another user's, or attach policies."""
 
@@ -164,14 +176,7 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
         initial=GROUPS,
         widget=forms.RadioSelect,
     )
-    groups = forms.ModelMultipleChoiceField(
-        label="User groups",
-        queryset=Group.objects.none(),
-        to_field_name="name",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "The group with name %(value)s cannot be found."},
-    )
+    groups = groups_field(required=False)
     copy_from = forms.ModelChoiceField(
         label="User",
         queryset=User.objects.none(),
@@ -180,16 +185,10 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "The user with name %(value)s cannot be found."},
     )
-    policy_arns = forms.MultipleChoiceField(
-        label="Permissions policies",
-        required=False,
-        error_messages={"invalid_choice": "Policy %(value)s does not exist or is not attachable."},
-    )
-    permissions_boundary = forms.ChoiceField(
-        label="Permissions boundary",
-        required=False,
-        error_messages={"invalid_choice": "Policy %(value)s does not exist or is not attachable."},
-    )
+    policy_arns = forms.MultipleChoiceField(label="Permissions policies", required=False,
+                                            error_messages=NOT_ATTACHABLE)
+    permissions_boundary = forms.ChoiceField(label="Permissions boundary", required=False,
+                                             error_messages=NOT_ATTACHABLE)
 
     def __init__(self, *args, account: Account, **kwargs) -> None:
         from policies.forms import attachable_policy_choices
@@ -329,14 +328,7 @@ class ConsoleAccessForm(ConsolePasswordMixin):
 class AddUserToGroupsForm(IAMFormMixin, forms.Form):
     """Pick groups the user is not in yet (at most 10 groups in all)."""
 
-    groups = forms.ModelMultipleChoiceField(
-        label="User groups",
-        queryset=Group.objects.none(),
-        to_field_name="name",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Select at least one group.",
-                        "invalid_choice": "The group with name %(value)s cannot be found."},
-    )
+    groups = groups_field(error_messages={"required": "Select at least one group."})
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)

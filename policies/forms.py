@@ -323,32 +323,36 @@ class PolicyVersionForm(PolicyDocumentForm):
             del self.fields["delete_version"]
 
 
-class AttachPoliciesForm(forms.Form):
+class PolicyChoiceForm(forms.Form):
+    """A form whose ``choice_field`` offers the managed ``policies`` given (by ARN)."""
+
+    choice_field = ""
+
+    def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.choice_field].choices = [(p.arn, p.name) for p in policies]
+
+
+class AttachPoliciesForm(PolicyChoiceForm):
     """Choose managed policies to attach (checkboxes; the choices are the policies offered)."""
 
+    choice_field = "policy_arns"
     policy_arns = forms.MultipleChoiceField(
         label="Permissions policies",
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one policy."},
     )
 
-    def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["policy_arns"].choices = [(p.arn, p.name) for p in policies]
 
-
-class BoundaryForm(forms.Form):
+class BoundaryForm(PolicyChoiceForm):
     """Set permissions boundary: one managed policy."""
 
+    choice_field = "policy_arn"
     policy_arn = forms.ChoiceField(
         label="Permissions boundary policy",
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a policy to use as the boundary."},
     )
-
-    def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["policy_arn"].choices = [(p.arn, p.name) for p in policies]
 
 
 class ConfirmNameForm(forms.Form):
