@@ -29,17 +29,15 @@ from django.db import transaction
 
 from iamportal.errors import (
     DeleteConflict,
-    EntityAlreadyExists,
     IAMError,
     LimitExceeded,
     MalformedPolicyDocument,
-    NoSuchEntity,
     ValidationError,
 )
 
 from . import quotas, validators
 from .models import Account, InstanceProfile, Role
-from .services import dependent_counts, lock_account_quota, save_new
+from .services import dependent_counts, get_named, lock_account_quota, refuse_taken_name, save_new
 
 # ---------------------------------------------------------------------------
 # Limits and messages
@@ -353,17 +351,14 @@ def split_role_reference(value: str) -> tuple[str, str]:
 
 def get_role(account: Account, name: str) -> Role:
     """A role of ``account`` by name (case-insensitive), or IAM's ``NoSuchEntity``."""
-    role = Role.objects.for_account(account).select_related("account").filter(name__iexact=name).first()
-    if role is None:
-        raise NoSuchEntity(f"The role with name {name} cannot be found.")
-    return role
+    return get_named(Role.objects.for_account(account).select_related("account"), name, kind="role",
+                     maximum=quotas.ROLE_NAME_MAX)
 
 
 def check_new_role_name(account: Account, name: str, path: str = "/") -> None:
     """Raise unless ``name`` (and ``path``) could name a new role of ``account``."""
     validators.validate_name_and_path(name, "roleName", quotas.ROLE_NAME_MAX, path)
-    if Role.objects.for_account(account).filter(name__iexact=name).exists():
-        raise EntityAlreadyExists(f"Role with name {name} already exists.")
+    refuse_taken_name(Role.objects.for_account(account), name, kind="Role")
 
 
 # Other apps register what else blocks DeleteRole and how the console removes it:
@@ -406,14 +401,12 @@ def create_role(
     validators._raise(problems)
     tag_list = validators.validate_tags(tags)
     check_trust_policy(trust_policy)
-    taken = f"Role with name {name} already exists."
-    if Role.objects.for_account(account).filter(name__iexact=name).exists():
-        raise EntityAlreadyExists(taken)
+    refuse_taken_name(Role.objects.for_account(account), name, kind="Role")
     lock_account_quota(account, Role.objects.for_account(account), "RolesPerAccount",
                        quotas.ROLES_PER_ACCOUNT)
     role = Role(account=account, name=name, path=path, description=description, trust_policy=trust_policy,
                 max_session_duration=max_session_duration, tags=tag_list)
-    save_new(role, taken)
+    save_new(role, f"Role with name {name} already exists.")
     if trusts_service(trust_policy, "ec2.amazonaws.com"):
         _create_instance_profile_for(role)
     if policy_arns or boundary_arn:

@@ -187,31 +187,40 @@ def _could_name(value: str, maximum: int) -> bool:
     return True
 
 
+def get_named(entities, name: str, *, kind: str, maximum: int, field: str = "name"):
+    """The one of ``entities`` (a queryset of one account's) called ``name``, whatever the
+    case, or ``NoSuchEntity`` in IAM's words (``kind``: "user", "group", "role")."""
+    found = None
+    if _could_name(name, maximum):
+        found = entities.filter(**{f"{field}__iexact": name}).first()
+    if found is None:
+        raise NoSuchEntity(f"The {kind} with name {name} cannot be found.")
+    return found
+
+
+def refuse_taken_name(entities, name: str, *, kind: str, field: str = "name") -> None:
+    """``EntityAlreadyExists`` when one of ``entities`` is already called ``name`` (IAM names
+    are unique per account whatever the case; ``kind``: "User", "Group", "Role")."""
+    if entities.filter(**{f"{field}__iexact": name}).exists():
+        raise EntityAlreadyExists(f"{kind} with name {name} already exists.")
+
+
 def get_user(account: Account, user_name: str) -> User:
     """An IAM user of ``account`` by name (case-insensitive), or ``NoSuchEntity``."""
-    user = None
-    if _could_name(user_name, quotas.USER_NAME_MAX):
-        user = User.objects.for_account(account).filter(user_name__iexact=user_name).first()
-    if user is None:
-        raise NoSuchEntity(f"The user with name {user_name} cannot be found.")
-    return user
+    return get_named(User.objects.for_account(account), user_name, kind="user",
+                     maximum=quotas.USER_NAME_MAX, field="user_name")
 
 
 def get_group(account: Account, group_name: str) -> Group:
     """A group of ``account`` by name (case-insensitive), or ``NoSuchEntity``."""
-    group = None
-    if _could_name(group_name, quotas.GROUP_NAME_MAX):
-        group = Group.objects.filter(account=account, name__iexact=group_name).first()
-    if group is None:
-        raise NoSuchEntity(f"The group with name {group_name} cannot be found.")
-    return group
+    return get_named(Group.objects.filter(account=account), group_name, kind="group",
+                     maximum=quotas.GROUP_NAME_MAX)
 
 
 def check_new_user_name(account: Account, user_name: str, path: str = "/") -> None:
     """Raise unless ``user_name`` (and ``path``) could name a new IAM user of ``account``."""
     validators.validate_name_and_path(user_name, "userName", quotas.USER_NAME_MAX, path)
-    if User.objects.for_account(account).filter(user_name__iexact=user_name).exists():
-        raise EntityAlreadyExists(f"User with name {user_name} already exists.")
+    refuse_taken_name(User.objects.for_account(account), user_name, kind="User", field="user_name")
 
 
 @transaction.atomic
@@ -319,11 +328,10 @@ def check_console_password(password: str, *, user: User | None = None) -> None:
 
 def check_new_group_name(account: Account, name: str, path: str = "/", *, exclude: Group | None = None) -> None:
     validators.validate_name_and_path(name, "groupName", quotas.GROUP_NAME_MAX, path)
-    clash = Group.objects.filter(account=account, name__iexact=name)
+    others = Group.objects.filter(account=account)
     if exclude is not None:
-        clash = clash.exclude(pk=exclude.pk)
-    if clash.exists():
-        raise EntityAlreadyExists(f"Group with name {name} already exists.")
+        others = others.exclude(pk=exclude.pk)
+    refuse_taken_name(others, name, kind="Group")
 
 
 @transaction.atomic

@@ -210,15 +210,16 @@ def default_version(policy: ManagedPolicy) -> PolicyVersion:
     return policy.versions.get(is_default=True)
 
 
-def _customer_only(policy: ManagedPolicy) -> None:
-    # IAM refuses to change AWS managed policies; its exact wording is not published [unverified].
+def unmodifiable(policy: ManagedPolicy) -> UnmodifiableEntity:
+    """IAM's refusal to change an AWS managed policy."""
+    # Its exact wording is not published [unverified].
+    return UnmodifiableEntity(f"Policy {policy.arn} is an AWS managed policy and cannot be modified.")
+
+
+def _lock_customer_policy(policy: ManagedPolicy) -> None:
+    """Lock the policy's row for a change, which only customer managed policies take."""
     if policy.is_aws_managed:
-        raise UnmodifiableEntity(
-            f"Policy {policy.arn} is an AWS managed policy and cannot be modified."
-        )
-
-
-def _lock(policy: ManagedPolicy) -> None:
+        raise unmodifiable(policy)
     ManagedPolicy.objects.select_for_update().filter(pk=policy.pk).first()
 
 
@@ -290,8 +291,7 @@ def create_policy_version(
     policy: ManagedPolicy, *, document: str, set_as_default: bool = False
 ) -> PolicyVersion:
     """CreatePolicyVersion: the next ``v<n>`` (numbers are never reused), at most five kept."""
-    _customer_only(policy)
-    _lock(policy)
+    _lock_customer_policy(policy)
     policy.refresh_from_db(fields=["next_version"])
     if policy.versions.count() >= VERSIONS_PER_POLICY:
         raise LimitExceeded(VERSION_LIMIT_MESSAGE)
@@ -315,8 +315,7 @@ def create_policy_version(
 @transaction.atomic
 def set_default_version(policy: ManagedPolicy, *, version_id: str) -> None:
     """SetDefaultPolicyVersion."""
-    _customer_only(policy)
-    _lock(policy)
+    _lock_customer_policy(policy)
     version = get_version(policy, version_id)
     if version.is_default:
         return
@@ -330,8 +329,7 @@ def set_default_version(policy: ManagedPolicy, *, version_id: str) -> None:
 @transaction.atomic
 def delete_policy_version(policy: ManagedPolicy, *, version_id: str) -> None:
     """DeletePolicyVersion: any version but the default."""
-    _customer_only(policy)
-    _lock(policy)
+    _lock_customer_policy(policy)
     version = get_version(policy, version_id)
     if version.is_default:
         raise DeleteConflict(DEFAULT_VERSION_MESSAGE)
@@ -374,8 +372,7 @@ def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False) -> None:
     ``detach_all`` it does what the console does: detaches it everywhere, removes it as a
     boundary, deletes the other versions, then the policy.
     """
-    _customer_only(policy)
-    _lock(policy)
+    _lock_customer_policy(policy)
     in_use = (
         PolicyAttachment.objects.filter(policy=policy).exists()
         or PermissionsBoundary.objects.filter(policy=policy).exists()

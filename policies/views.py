@@ -30,7 +30,7 @@ from formtools.wizard.views import SessionWizardView
 from accounts import services as accounts_services
 from accounts.models import Group, User
 from accounts.roles import get_role
-from iamportal.errors import IAMError, UnmodifiableEntity
+from iamportal.errors import IAMError
 from iamportal.views_base import get_or_404
 from policies.authz import (
     ActionDenied,
@@ -326,10 +326,9 @@ class PolicyObjectMixin(IAMActionRequiredMixin):
         """IAM's UnmodifiableEntity page for an AWS managed policy, or None."""
         if not self.policy.is_aws_managed:
             return None
-        exc = UnmodifiableEntity(
-            f"Policy {self.policy.arn} is an AWS managed policy and cannot be modified."
+        return iam_error(
+            self.request, services.unmodifiable(self.policy), self.policy.get_absolute_url()
         )
-        return iam_error(self.request, exc, self.policy.get_absolute_url())
 
 
 class PolicyDetailView(PolicyObjectMixin, TemplateView):
