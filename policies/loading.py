@@ -98,16 +98,18 @@ def load_user_policy_set(user: Any) -> PolicySet:
         .first()
     )
 
-    identity = []
-    for policy in inline:
-        name = (
-            f"inline:{policy.group.name}/{policy.name}"
-            if policy.group_id
-            else f"inline:{policy.name}"
-        )
-        identity.append(_compile_or_skip(policy.document, name))
-    for version in managed:
-        identity.append(_compile_or_skip(version.document, version.policy.name))
+    named = [
+        (p.document, f"inline:{p.group.name}/{p.name}" if p.group_id else f"inline:{p.name}")
+        for p in inline
+    ]
+    return _compile_set(named, managed, boundary_version)
+
+
+def _compile_set(inline: list[tuple[str, str]], managed: Any, boundary_version: Any) -> PolicySet:
+    """A policy set from ``(document, name)`` inline policies, the default versions of the
+    attached managed policies and of the boundary (``None``: no boundary)."""
+    identity = [_compile_or_skip(document, name) for document, name in inline]
+    identity += [_compile_or_skip(version.document, version.policy.name) for version in managed]
     boundary = None
     if boundary_version is not None:
         boundary = _compile_or_skip(boundary_version.document, boundary_version.policy.name)
@@ -137,14 +139,8 @@ def load_role_policy_set(role: Any) -> PolicySet:
         .select_related("policy")
         .first()
     )
-    identity = [_compile_or_skip(policy.document, f"inline:{policy.name}") for policy in inline]
-    identity += [_compile_or_skip(version.document, version.policy.name) for version in managed]
-    boundary = None
-    if boundary_version is not None:
-        boundary = _compile_or_skip(boundary_version.document, boundary_version.policy.name)
-        if boundary is None:
-            boundary = compiled(_DENY_ALL, boundary_version.policy.name)
-    return PolicySet(identity=[p for p in identity if p is not None], boundary=boundary)
+    named = [(policy.document, f"inline:{policy.name}") for policy in inline]
+    return _compile_set(named, managed, boundary_version)
 
 
 def load_policy_set(identity: Any) -> PolicySet:

@@ -113,19 +113,23 @@ def sync(
                 updated=spec.updated,
                 next_version=spec.version_number + 1,
             )
-            versions.create(
-                policy=policy,
-                number=spec.version_number,
-                document=spec.document,
-                is_default=True,
-                created=spec.updated,
-            )
+            _create_default_version(versions, policy, spec)
             result.created.append(spec.name)
             continue
         changed = _update_fields(policy, spec)
         changed |= _update_default_version(policy, versions, spec)
         (result.updated if changed else result.unchanged).append(spec.name)
     return result
+
+
+def _create_default_version(version_manager: Any, policy: Any, spec: Definition) -> None:
+    version_manager.create(
+        policy=policy,
+        number=spec.version_number,
+        document=spec.document,
+        is_default=True,
+        created=spec.updated,
+    )
 
 
 def _update_fields(policy: Any, spec: Definition) -> bool:
@@ -153,13 +157,7 @@ def _update_default_version(policy: Any, version_manager: Any, spec: Definition)
         return False
     versions.filter(is_default=True).exclude(number=spec.version_number).update(is_default=False)
     if current is None:
-        version_manager.create(
-            policy=policy,
-            number=spec.version_number,
-            document=spec.document,
-            is_default=True,
-            created=spec.updated,
-        )
+        _create_default_version(version_manager, policy, spec)
     else:
         current.document, current.is_default = spec.document, True
         current.save(update_fields=["document", "is_default"])
