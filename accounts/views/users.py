@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.views_base import SearchSortMixin, get_or_404
-from policies.authz import IAMActionRequiredMixin, access_denied, authorize, first_denied, tag_context
+from policies.authz import ConditionalIAMActionMixin, access_denied, authorize, first_denied, tag_context
 
 from .. import services
 from ..models import Group, User
@@ -47,21 +47,7 @@ from ..wizards import UserCreateWizard, peek_new_credentials, pop_new_credential
 # Mixins
 
 
-class ExtraAuthorizationsMixin:
-    """Authorise further (action, resource) pairs after the view's own ``iam_action``."""
-
-    def get_extra_authorizations(self) -> list[tuple]:
-        return []
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            denied = first_denied(request, self.get_extra_authorizations())
-            if denied is not None:
-                return access_denied(request, denied)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class UsersConsoleMixin(IAMActionRequiredMixin, ExtraAuthorizationsMixin):
+class UsersConsoleMixin(ConditionalIAMActionMixin):
     """A page of the Users console in the caller's account.
 
     Opening any of these pages forgets the one-time password of a finished create-user
@@ -499,8 +485,9 @@ class UserBulkDeleteView(UsersConsoleMixin, FormStatusMixin, FormView):
     def get_resource_arn(self) -> str:
         return self.targets[0].arn if self.targets else self.users_arn()
 
-    def get_extra_authorizations(self) -> list[tuple]:
-        return [("iam:DeleteUser", user.arn) for user in self.targets[1:]]
+    def get_authorizations(self) -> list[tuple]:
+        # DeleteUser on every ticked user: the view's own check names the first one.
+        return [*super().get_authorizations(), *[("iam:DeleteUser", user.arn) for user in self.targets[1:]]]
 
     def get(self, request, *args, **kwargs):
         if not self.targets:
