@@ -3,6 +3,10 @@
 - :func:`get_or_404`: an IAM entity of the caller's account, or a 404 (STYLE.md P13).
 - :class:`ServiceFormMixin`: a form whose valid data goes to service calls in one
   transaction, with IAM's errors shown on the form.
+- :class:`SearchSortMixin`: the ``?q=`` search and ``?sort=`` columns of the console lists.
+
+Authorisation helpers (``first_denied``, ``require``, ``ConditionalIAMActionMixin``) live
+in :mod:`policies.authz`, the one bridge to the policy engine.
 """
 
 from __future__ import annotations
