@@ -28,7 +28,7 @@ from django.views.generic import TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
 from accounts import services as accounts_services
-from accounts.models import Group, User
+from accounts.models import Group, Role, User
 from accounts.roles import get_role
 from iamportal.errors import IAMError
 from iamportal.views_base import get_or_404
@@ -60,12 +60,16 @@ from .summary import numbered_lines, summarize
 PAGE_SIZE = 100
 
 
-def boundary_context(user: User, boundary_arn: str | None = None) -> dict[str, str]:
-    """``iam:PermissionsBoundary`` as IAM sets it for actions on a user: the ARN of the user's
-    current boundary (or, for PutUserPermissionsBoundary, of the boundary being set)."""
+def boundary_context(owner: Any, boundary_arn: str | None = None) -> dict[str, str]:
+    """``iam:PermissionsBoundary`` as IAM sets it for actions on a user or a role: the ARN of
+    its current boundary (or, for Put*PermissionsBoundary, of the boundary being set).
+    Groups cannot have a boundary, so actions on them carry no such key."""
+    if isinstance(owner, Group):
+        return {}
     if boundary_arn is None:
+        field = "role" if isinstance(owner, Role) else "user"
         found = (
-            PermissionsBoundary.objects.filter(user=user).select_related("policy__account").first()
+            PermissionsBoundary.objects.filter(**{field: owner}).select_related("policy__account").first()
         )
         boundary_arn = found.policy.arn if found else ""
     return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
@@ -504,25 +508,29 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         entities = services.attached_entities(policy, request.iam.account)
-        bounds = {
-            b.user_id: b.policy.arn
-            for b in PermissionsBoundary.objects.filter(
-                user__in=entities["users"] + entities["boundary_users"]
-            ).select_related("policy__account")
-        }
+        user_bounds, role_bounds = {}, {}
+        for b in PermissionsBoundary.objects.filter(
+            Q(user__in=entities["users"] + entities["boundary_users"])
+            | Q(role__in=entities.get("roles", []) + entities.get("boundary_roles", []))
+        ).select_related("policy__account"):
+            (user_bounds if b.user_id else role_bounds)[b.user_id or b.role_id] = b.policy.arn
         arn = {"iam:PolicyARN": policy.arn}
         checks = [
-            ("iam:DetachUserPolicy", u.arn, {**boundary_context(u, bounds.get(u.pk, "")), **arn})
+            ("iam:DetachUserPolicy", u.arn, {**boundary_context(u, user_bounds.get(u.pk, "")), **arn})
             for u in entities["users"]
         ]
         checks += [("iam:DetachGroupPolicy", g.arn, arn) for g in entities["groups"]]
-        checks += [("iam:DetachRolePolicy", r.arn, arn) for r in entities.get("roles", [])]
         checks += [
-            ("iam:DeleteUserPermissionsBoundary", u.arn, boundary_context(u, bounds.get(u.pk, "")))
+            ("iam:DetachRolePolicy", r.arn, {**boundary_context(r, role_bounds.get(r.pk, "")), **arn})
+            for r in entities.get("roles", [])
+        ]
+        checks += [
+            ("iam:DeleteUserPermissionsBoundary", u.arn, boundary_context(u, user_bounds.get(u.pk, "")))
             for u in entities["boundary_users"]
         ]
         checks += [
-            ("iam:DeleteRolePermissionsBoundary", r.arn) for r in entities.get("boundary_roles", [])
+            ("iam:DeleteRolePermissionsBoundary", r.arn, boundary_context(r, role_bounds.get(r.pk, "")))
+            for r in entities.get("boundary_roles", [])
         ]
         if policy.versions.filter(is_default=False).exists():
             checks.append(("iam:DeletePolicyVersion", policy.arn))
@@ -564,8 +572,7 @@ class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View)
         return self.subject.arn
 
     def get_condition_context(self) -> dict[str, Any]:
-        context = boundary_context(self.subject) if self.entity_kind == "user" else {}
-        return {**context, "iam:PolicyARN": self.policy.arn}
+        return {**boundary_context(self.subject), "iam:PolicyARN": self.policy.arn}
 
     def post(self, request, **kwargs):
         back = reverse("policies:policy_entities", args=[self.policy.owner, self.policy.name])
@@ -850,7 +857,7 @@ class EntityMixin(PolicyPagesMixin, ConditionalIAMActionMixin):
     on a user carry its boundary as ``iam:PermissionsBoundary``."""
 
     def get_condition_context(self) -> dict[str, Any]:
-        return boundary_context(self.subject) if self.entity_kind == "user" else {}
+        return boundary_context(self.subject)
 
     def setup_objects(self) -> None:
         lookup = ENTITY_LOOKUPS[self.entity_kind]

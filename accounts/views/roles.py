@@ -45,6 +45,7 @@ from policies.views import (
     PolicyAttachMixin,
     PolicyDetachMixin,
     PolicyPagesMixin,
+    boundary_context,
 )
 
 from .. import roles
@@ -92,6 +93,10 @@ class RoleMixin(PolicyPagesMixin, ConditionalIAMActionMixin):
     @property
     def subject(self) -> Role:
         return self.role
+
+    def get_condition_context(self) -> dict:
+        # Actions on a role that has a boundary carry it as iam:PermissionsBoundary (§5).
+        return boundary_context(self.role)
 
     def setup_objects(self) -> None:
         self.role = get_or_404(roles.get_role, self.request.iam.account, self.kwargs["role_name"])
@@ -438,7 +443,8 @@ class RoleAttachView(PolicyAttachMixin, RoleMixin, TemplateView):
         return "*"
 
     def authorize_attach(self, policy_arn: str) -> None:
-        require(self.request, "iam:AttachRolePolicy", self.role.arn, {"iam:PolicyARN": policy_arn})
+        require(self.request, "iam:AttachRolePolicy", self.role.arn,
+                {**boundary_context(self.role), "iam:PolicyARN": policy_arn})
 
 
 class RoleDetachView(PolicyDetachMixin, RoleMixin, View):

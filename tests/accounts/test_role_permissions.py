@@ -224,3 +224,28 @@ def test_wizard_step_two_attaches_policies_and_a_boundary(root_client, account, 
     role = Role.objects.get(name="Fn")
     assert [a.policy.name for a in role.policy_attachments.all()] == ["ReadOnlyAccess"]
     assert role.permissions_boundary.policy.name == "AmazonS3ReadOnlyAccess"
+
+
+def test_actions_on_a_bounded_role_carry_its_boundary_as_a_condition_key(account, alice, alice_client,
+                                                                         aws_managed_policies):
+    """A delegate allowed to manage only roles bounded by a given policy (iam:PermissionsBoundary)
+    may attach to such a role, and not to an unbounded one (iam-facts §5)."""
+    from accounts import roles as role_services
+    from policies import services as policy_services
+    from tests.conftest import csrf_post, grant
+
+    boundary = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    bounded = role_services.create_role(account, name="Bounded",
+                                        trust_policy=role_services.account_trust_policy(account.account_id))
+    policy_services.put_role_permissions_boundary(bounded, policy_arn=boundary)
+    role_services.create_role(account, name="Free", trust_policy=role_services.account_trust_policy(account.account_id))
+    grant(alice, {"Effect": "Allow", "Action": ["iam:GetRole", "iam:ListPolicies", "iam:ListRoles",
+                                                 "iam:ListAttachedRolePolicies"], "Resource": "*"},
+          {"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "*",
+           "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}})
+    read_only = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+    allowed = csrf_post(alice_client, "/iam/roles/Bounded/policies/attach/", {"policy_arns": [read_only]})
+    assert allowed.status_code == 302
+    denied = csrf_post(alice_client, "/iam/roles/Free/policies/attach/", {"policy_arns": [read_only]})
+    assert denied.status_code == 403
+    assert "iam:AttachRolePolicy" in denied.content.decode()
