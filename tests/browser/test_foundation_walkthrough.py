@@ -18,6 +18,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser import steps
+from tests.browser.steps import open_nav, sign_out
+
 ROOT_EMAIL = "owner@walkthrough.example"
 ROOT_PASSWORD = "Walkthrough-Owner-2026!"
 MARIA_FIRST_PASSWORD = "Maria-First-Day-2026!"
@@ -25,41 +28,21 @@ MARIA_NEW_PASSWORD = "Maria-Own-Choice-2026?"
 ALIAS = "walkthrough-coffee"
 
 
-def sign_out(page: Page) -> None:
-    page.locator(".identity-menu summary").click()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
-def sign_in_as_root(page: Page) -> None:
-    page.goto("/signin/")
-    expect(page.get_by_role("heading", name="Root user sign in")).to_be_visible()
-    page.get_by_label("Root user email address").fill(ROOT_EMAIL)
-    page.get_by_label("Password").fill(ROOT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="IAM Dashboard")).to_be_visible()
 
 
-def open_nav(page: Page, label: str) -> None:
-    page.get_by_role("navigation", name="Identity and Access Management").get_by_role(
-        "link", name=label, exact=True).click()
 
 
 def test_root_creates_a_cashier_who_signs_in_at_the_alias_url(page: Page, live_server, tmp_path: Path):
     # -- Sign up; the new root user lands on the dashboard, signed in.
-    page.goto("/signup/")
-    page.get_by_label("Root user email address").fill(ROOT_EMAIL)
-    page.get_by_label("Root user password", exact=True).fill(ROOT_PASSWORD)
-    page.get_by_label("Confirm root user password").fill(ROOT_PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    account_id = steps.sign_up(page, ROOT_EMAIL, ROOT_PASSWORD)
     expect(page.get_by_role("heading", name="IAM Dashboard")).to_be_visible()
-    created = page.get_by_text(re.compile(r"Account \d{12} created\. You are signed in as its root user\."))
-    expect(created).to_be_visible()
-    account_id = re.search(r"\d{12}", created.inner_text()).group(0)
+    expect(page.get_by_text("You are signed in as its root user.")).to_be_visible()
 
     # -- Sign out, then sign in again as the root user with the email and password.
     sign_out(page)
-    sign_in_as_root(page)
+    steps.sign_in_as_root(page, ROOT_EMAIL, ROOT_PASSWORD)
     expect(page.locator(".identity-menu summary")).to_contain_text(f"@ {account_id}")
 
     # -- User groups › Create group: Cashiers.
@@ -177,7 +160,7 @@ def test_root_creates_a_cashier_who_signs_in_at_the_alias_url(page: Page, live_s
     sign_out(page)
 
     # -- The root user sees maria in Cashiers.
-    sign_in_as_root(page)
+    steps.sign_in_as_root(page, ROOT_EMAIL, ROOT_PASSWORD)
     open_nav(page, "User groups")
     cashiers_row = page.get_by_role("row", name=re.compile(r"^Cashiers\b"))
     expect(cashiers_row.get_by_role("cell").nth(1)).to_have_text("1")

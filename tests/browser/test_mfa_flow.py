@@ -26,6 +26,10 @@ import time
 from django_otp.oath import hotp
 from playwright.sync_api import Page, expect
 
+from tests.aws_examples import MANAGE_OWN_CREDENTIALS_WITH_MFA
+from tests.browser import steps
+from tests.browser.steps import open_identity_menu_link, open_nav, sign_out
+
 ROOT_EMAIL = "owner@mfa-flow.example"
 ROOT_PASSWORD = "Mfa-Flow-Owner-2026!"
 USER = "alice"
@@ -34,44 +38,7 @@ NEW_PASSWORD = "Alice-After-Mfa-2026?"
 POLICY = "Force_MFA"
 GROUP = "MFA-Required"
 DEVICE = "alice-phone"
-
-# iam-facts §6.2, verbatim.
-FORCE_MFA = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "AllowViewAccountInfo", "Effect": "Allow",
-         "Action": ["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"], "Resource": "*"},
-        {"Sid": "AllowManageOwnPasswords", "Effect": "Allow", "Action": ["iam:ChangePassword", "iam:GetUser"],
-         "Resource": "arn:aws:iam::*:user/${aws:username}"},
-        {"Sid": "AllowManageOwnAccessKeys", "Effect": "Allow",
-         "Action": ["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys", "iam:UpdateAccessKey"],
-         "Resource": "arn:aws:iam::*:user/${aws:username}"},
-        {"Sid": "AllowManageOwnSigningCertificates", "Effect": "Allow",
-         "Action": ["iam:DeleteSigningCertificate", "iam:ListSigningCertificates",
-                    "iam:UpdateSigningCertificate", "iam:UploadSigningCertificate"],
-         "Resource": "arn:aws:iam::*:user/${aws:username}"},
-        {"Sid": "AllowManageOwnSSHPublicKeys", "Effect": "Allow",
-         "Action": ["iam:DeleteSSHPublicKey", "iam:GetSSHPublicKey", "iam:ListSSHPublicKeys",
-                    "iam:UpdateSSHPublicKey", "iam:UploadSSHPublicKey"],
-         "Resource": "arn:aws:iam::*:user/${aws:username}"},
-        {"Sid": "AllowManageOwnGitCredentials", "Effect": "Allow",
-         "Action": ["iam:CreateServiceSpecificCredential", "iam:DeleteServiceSpecificCredential",
-                    "iam:ListServiceSpecificCredentials", "iam:ResetServiceSpecificCredential",
-                    "iam:UpdateServiceSpecificCredential"],
-         "Resource": "arn:aws:iam::*:user/${aws:username}"},
-        {"Sid": "AllowManageOwnVirtualMFADevice", "Effect": "Allow", "Action": ["iam:CreateVirtualMFADevice"],
-         "Resource": "arn:aws:iam::*:mfa/*"},
-        {"Sid": "AllowManageOwnUserMFA", "Effect": "Allow",
-         "Action": ["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices",
-                    "iam:ResyncMFADevice"],
-         "Resource": "arn:aws:iam::*:user/${aws:username}"},
-        {"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny",
-         "NotAction": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser", "iam:ListMFADevices",
-                       "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken"],
-         "Resource": "*",
-         "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}},
-    ],
-}
+FORCE_MFA = MANAGE_OWN_CREDENTIALS_WITH_MFA  # iam-facts §6.2
 
 
 # -- An authenticator app: RFC 6238 (SHA-1, 6 digits, 30-second steps) from the base32 key.
@@ -87,40 +54,17 @@ def code_at(secret_base32: str, step: int) -> str:
 
 # -- What a person does with the console.
 
-def sign_out(page: Page) -> None:
-    page.locator(".identity-menu summary").click()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
-def open_nav(page: Page, label: str) -> None:
-    page.get_by_role("navigation", name="Identity and Access Management").get_by_role(
-        "link", name=label, exact=True).click()
 
 
-def open_identity_menu_link(page: Page, label: str) -> None:
-    page.locator(".identity-menu summary").click()
-    page.locator(".identity-panel").get_by_role("link", name=label).click()
 
 
-def sign_in_as_user(page: Page, signin_path: str, password: str) -> None:
-    page.goto(signin_path)
-    expect(page.get_by_role("heading", name="IAM user sign in")).to_be_visible()
-    page.get_by_label("IAM user name").fill(USER)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def root_sets_up_the_account(page: Page) -> tuple[str, str]:
     """Sign up; the policy, the group, the user. Returns (account id, the user's sign-in path)."""
-    page.goto("/signup/")
-    page.get_by_label("Root user email address").fill(ROOT_EMAIL)
-    page.get_by_label("Root user password", exact=True).fill(ROOT_PASSWORD)
-    page.get_by_label("Confirm root user password").fill(ROOT_PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    created = page.get_by_text(re.compile(r"Account \d{12} created\."))
-    expect(created).to_be_visible()
-    account_id = re.search(r"\d{12}", created.inner_text()).group(0)
+    account_id = steps.sign_up(page, ROOT_EMAIL, ROOT_PASSWORD)
 
     # Policies › Create policy: paste the JSON, check the findings, name it.
     open_nav(page, "Policies")
@@ -173,7 +117,7 @@ def test_a_user_under_the_force_mfa_policy_assigns_a_device_and_signs_in_with_it
                 f"with an explicit deny in an identity-based policy")
 
     # -- Signed in without MFA: denied everywhere else, with the explicit deny message.
-    sign_in_as_user(page, signin_path, PASSWORD)
+    steps.sign_in_as_user(page, signin_path, USER, PASSWORD)
     expect(page.locator(".identity-menu summary")).to_contain_text(f"{USER} @ {account_id}")
     expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
     expect(page.locator(".denied-message")).to_have_text(explicit_deny("iam:GetAccountSummary"))
@@ -227,7 +171,7 @@ def test_a_user_under_the_force_mfa_policy_assigns_a_device_and_signs_in_with_it
     sign_out(page)
 
     # -- Sign in again: the password, then a code at the MFA challenge.
-    sign_in_as_user(page, signin_path, PASSWORD)
+    steps.sign_in_as_user(page, signin_path, USER, PASSWORD)
     expect(page.get_by_role("heading", name="Multi-factor authentication")).to_be_visible()
     expect(page.locator("main")).to_contain_text(f"To finish signing in as {USER}")
     # Until the code is accepted she is not signed in: the console sends her to sign-in.

@@ -20,7 +20,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_mfa_flow import open_nav, sign_out
+from tests.browser import steps
+from tests.browser.steps import nav, open_nav, sign_out
 
 ROOT_EMAIL = "owner@policies-flow.example"
 ROOT_PASSWORD = "Policies-Flow-Owner-2026!"
@@ -48,19 +49,8 @@ def line_of(text: str, needle: str) -> int:
     return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-def nav(page: Page):
-    return page.get_by_role("navigation", name="Identity and Access Management")
 
 
-def sign_up(page: Page) -> str:
-    page.goto("/signup/")
-    page.get_by_label("Root user email address").fill(ROOT_EMAIL)
-    page.get_by_label("Root user password", exact=True).fill(ROOT_PASSWORD)
-    page.get_by_label("Confirm root user password").fill(ROOT_PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    created = page.get_by_text(re.compile(r"Account \d{12} created\."))
-    expect(created).to_be_visible()
-    return re.search(r"\d{12}", created.inner_text()).group(0)
 
 
 def root_creates_the_policy(page: Page) -> None:
@@ -137,7 +127,7 @@ def root_creates_the_user_in_the_group(page: Page, account_id: str) -> str:
 
 
 def test_a_customer_policy_governs_its_users_console_and_the_simulator_explains_it(page: Page, live_server):
-    account_id = sign_up(page)
+    account_id = steps.sign_up(page, ROOT_EMAIL, ROOT_PASSWORD)
     root_creates_the_policy(page)
     root_attaches_it_to_a_new_group(page)
     signin_path = root_creates_the_user_in_the_group(page, account_id)

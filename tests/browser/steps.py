@@ -1,0 +1,57 @@
+"""Steps the browser tests share: what a person does in the console shell."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def sign_up(page: Page, email: str, password: str) -> str:
+    """Create an account at /signup/; returns its 12-digit id, read from the banner."""
+    page.goto("/signup/")
+    page.get_by_label("Root user email address").fill(email)
+    page.get_by_label("Root user password", exact=True).fill(password)
+    page.get_by_label("Confirm root user password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    created = page.get_by_text(re.compile(r"Account \d{12} created\."))
+    expect(created).to_be_visible()
+    return re.search(r"\d{12}", created.inner_text()).group(0)
+
+
+def sign_in_as_root(page: Page, email: str, password: str) -> None:
+    page.goto("/signin/")
+    expect(page.get_by_role("heading", name="Root user sign in")).to_be_visible()
+    page.get_by_label("Root user email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="IAM Dashboard")).to_be_visible()
+
+
+def sign_in_as_user(page: Page, signin_path: str, user_name: str, password: str) -> None:
+    """Fill the IAM user sign-in form at an account's URL (``/signin/<alias-or-id>/``)."""
+    page.goto(signin_path)
+    expect(page.get_by_role("heading", name="IAM user sign in")).to_be_visible()
+    page.get_by_label("IAM user name").fill(user_name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page: Page) -> None:
+    page.locator(".identity-menu summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+
+
+def nav(page: Page):
+    """The IAM navigation on the left."""
+    return page.get_by_role("navigation", name="Identity and Access Management")
+
+
+def open_nav(page: Page, label: str) -> None:
+    nav(page).get_by_role("link", name=label, exact=True).click()
+
+
+def open_identity_menu_link(page: Page, label: str) -> None:
+    page.locator(".identity-menu summary").click()
+    page.locator(".identity-panel").get_by_role("link", name=label).click()
