@@ -55,3 +55,24 @@ def open_nav(page: Page, label: str) -> None:
 def open_identity_menu_link(page: Page, label: str) -> None:
     page.locator(".identity-menu summary").click()
     page.locator(".identity-panel").get_by_role("link", name=label).click()
+
+
+def create_user_in_group(page: Page, user_name: str, password: str, group: str) -> str:
+    """Users › Create user: console access with a custom password and no forced reset, in
+    ``group``; returns the sign-in path shown on the Retrieve password page."""
+    open_nav(page, "Users")
+    page.get_by_role("link", name="Create user", exact=True).click()
+    page.get_by_label("User name", exact=True).fill(user_name)
+    page.get_by_label("Provide user access to the AWS Management Console – optional").check()
+    page.get_by_role("radio", name="Custom password").check()
+    page.get_by_label("Custom password", exact=True).and_(page.locator("input[type=password]")).fill(password)
+    page.get_by_label("Users must create a new password at next sign-in – Recommended").uncheck()
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_role("radio", name="Add user to group").check()
+    page.get_by_role("checkbox", name=group, exact=True).check()
+    page.get_by_role("button", name="Next", exact=True).click()
+    expect(page.get_by_role("cell", name=group)).to_be_visible()
+    page.get_by_role("button", name="Create user", exact=True).click()
+    expect(page.get_by_role("heading", name="Retrieve password")).to_be_visible()
+    signin_url = page.locator("dt:has-text('Console sign-in URL') + dd").inner_text().strip()
+    return re.sub(r"^https?://[^/]+", "", signin_url)

@@ -85,24 +85,9 @@ def root_sets_up_the_account(page: Page) -> tuple[str, str]:
     page.get_by_role("button", name="Create user group").click()
     expect(page.get_by_text(f"{GROUP} user group created.")).to_be_visible()
 
-    # Users › Create user: console access with a custom password, in the group.
-    open_nav(page, "Users")
-    page.get_by_role("link", name="Create user").first.click()
-    page.get_by_label("User name", exact=True).fill(USER)
-    page.get_by_label("Provide user access to the AWS Management Console – optional").check()
-    page.get_by_role("radio", name="Custom password").check()
-    page.get_by_label("Custom password", exact=True).and_(page.locator("input[type=password]")).fill(PASSWORD)
-    # The policy denies ChangePassword until MFA, as AWS warns: no reset at first sign-in.
-    page.get_by_label("Users must create a new password at next sign-in – Recommended").uncheck()
-    page.get_by_role("button", name="Next", exact=True).click()
-    page.get_by_role("radio", name="Add user to group").check()
-    page.get_by_role("checkbox", name=GROUP).check()
-    page.get_by_role("button", name="Next", exact=True).click()
-    expect(page.get_by_role("cell", name=GROUP)).to_be_visible()
-    page.get_by_role("button", name="Create user", exact=True).click()
-    expect(page.get_by_role("heading", name="Retrieve password")).to_be_visible()
-    signin_url = page.locator("dt:has-text('Console sign-in URL') + dd").inner_text().strip()
-    signin_path = re.sub(r"^https?://[^/]+", "", signin_url)
+    # Users › Create user: console access with a custom password, in the group. The policy
+    # denies ChangePassword until MFA, as AWS warns: so no reset at first sign-in.
+    signin_path = steps.create_user_in_group(page, USER, PASSWORD, GROUP)
     assert signin_path == f"/signin/{account_id}/"
     sign_out(page)
     return account_id, signin_path

@@ -106,22 +106,7 @@ def root_attaches_it_to_a_new_group(page: Page) -> None:
 
 
 def root_creates_the_user_in_the_group(page: Page, account_id: str) -> str:
-    open_nav(page, "Users")
-    page.get_by_role("link", name="Create user", exact=True).click()
-    page.get_by_label("User name", exact=True).fill(USER)
-    page.get_by_label("Provide user access to the AWS Management Console – optional").check()
-    page.get_by_role("radio", name="Custom password").check()
-    page.get_by_label("Custom password", exact=True).and_(page.locator("input[type=password]")).fill(PASSWORD)
-    page.get_by_label("Users must create a new password at next sign-in – Recommended").uncheck()
-    page.get_by_role("button", name="Next", exact=True).click()
-    page.get_by_role("radio", name="Add user to group").check()
-    page.get_by_role("checkbox", name=GROUP, exact=True).check()
-    page.get_by_role("button", name="Next", exact=True).click()
-    expect(page.get_by_role("cell", name=GROUP)).to_be_visible()
-    page.get_by_role("button", name="Create user", exact=True).click()
-    expect(page.get_by_role("heading", name="Retrieve password")).to_be_visible()
-    signin_url = page.locator("dt:has-text('Console sign-in URL') + dd").inner_text().strip()
-    signin_path = re.sub(r"^https?://[^/]+", "", signin_url)
+    signin_path = steps.create_user_in_group(page, USER, PASSWORD, GROUP)
     assert signin_path == f"/signin/{account_id}/"
     return signin_path
 
