@@ -40,9 +40,8 @@ class Authorization:
 
     @property
     def message(self) -> str:
-        """AWS's AccessDenied wording."""
-        kind = "User"
-        return (f"{kind}: {self.caller_arn} is not authorized to perform: {self.action} "
+        """AWS's AccessDenied wording (AWS says "User:" for role sessions too)."""
+        return (f"User: {self.caller_arn} is not authorized to perform: {self.action} "
                 f"on resource: {self.resource} {self.reason}").strip()
 
     def __bool__(self) -> bool:
