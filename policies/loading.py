@@ -58,7 +58,9 @@ def compiled(document: str, name: str, kind: str = "identity") -> Any:
         if policy is not None:
             _cache.move_to_end(key)
             return policy
-    policy = Policy.from_json(document, name=name, kind=kind)
+    # Size quotas are checked when a document is saved (and AWS-managed documents are
+    # exempt from them), so loading never drops a stored policy for its size.
+    policy = Policy.from_json(document, name=name, kind=kind, max_size=0)
     with _lock:
         _cache[key] = policy
         if len(_cache) > _CACHE_SIZE:

@@ -132,3 +132,18 @@ def test_a_stored_document_that_no_longer_compiles_grants_nothing(account, alice
     PolicyVersion.objects.filter(policy=policy).update(document="{broken")
     assert loading.load_policy_set(identity(alice)).identity == []
     assert ManagedPolicy.objects.filter(pk=policy.pk).exists()
+
+
+def test_a_stored_document_over_the_managed_size_quota_still_loads(account, alice):
+    """Quotas are checked at save time; AWS-managed documents (ReadOnlyAccess is ~98 KB in AWS)
+    are exempt, so the loader must not drop a large stored document."""
+    import json
+
+    from policies.loading import compiled
+
+    statements = [{"Sid": f"S{i}", "Effect": "Allow", "Action": "s3:GetObject",
+                   "Resource": f"arn:aws:s3:::bucket-{i:04d}-with-a-rather-long-name/*"} for i in range(120)]
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    assert len("".join(document.split())) > 6144
+    policy = compiled(document, "Large")
+    assert len(policy.statements) == 120
