@@ -205,12 +205,8 @@ def console_session_ends(request: Any) -> float | None:
 def role_policy_set(role: Role) -> Any:
     """The policies of a role session: the role's identity policies and boundary, never
     the user's. ``policies.loading.load_policy_set`` calls this for role sessions."""
-    from policies.authz import PolicySet
+    from policies.loading import load_role_policy_set
 
-    try:
-        from policies.loading import load_role_policy_set
-    except ImportError:  # role policies arrive with the policies app's role support
-        return PolicySet()
     return load_role_policy_set(role)
 
 
