@@ -49,18 +49,11 @@ class Authorization:
 
 
 def policy_set_for(identity: Any) -> PolicySet:
-    """Load (once per request) every policy that applies to ``identity``.
-
-    The policies app's models fill this in; the loader is looked up lazily so the
-    engine and the models stay optional for the accounts app.
-    """
+    """Load (once per request) every policy that applies to ``identity``."""
     if identity._policy_set is None:
-        try:
-            from policies.loading import load_policy_set
-        except ImportError:
-            identity._policy_set = PolicySet()
-        else:
-            identity._policy_set = load_policy_set(identity)
+        from policies.loading import load_policy_set  # loading imports this module
+
+        identity._policy_set = load_policy_set(identity)
     return identity._policy_set
 
 
