@@ -279,7 +279,9 @@ class PolicyValidateView(IAMActionRequiredMixin, View):
         if kind not in ("identity", "resource", "trust"):
             kind = "identity"
         max_size = request.POST.get("max_size", "")
-        max_size = int(max_size) if max_size.isdigit() and int(max_size) <= 131072 else None
+        # isdigit() alone lets "²" through, which int() refuses: only ASCII digits count.
+        digits = max_size.isascii() and max_size.isdigit()
+        max_size = int(max_size) if digits and int(max_size) <= 131072 else None
         if len(document) > services.DOCUMENT_WIRE_MAX:
             return JsonResponse({"error": "The policy document is too long."}, status=400)
         findings = find(document, kind, max_size)

@@ -120,6 +120,14 @@ def test_live_validation_endpoint_returns_findings(root_client):
     }.items() <= data["findings"][0].items()
 
 
+@pytest.mark.parametrize("max_size", ["\u00b2", "\u0663", "-1", "99999999999999999999", "x"])
+def test_live_validation_ignores_a_size_that_is_not_a_plain_number(root_client, max_size):
+    response = csrf_post(
+        root_client, "/iam/policies/validate/", {"document": doc(), "max_size": max_size}
+    )
+    assert response.status_code == 200 and not response.json()["has_errors"]
+
+
 def test_posts_need_the_csrf_token(root_client):
     assert (
         root_client.post(URL, {STEP: "permissions", "permissions-document": doc()}).status_code
