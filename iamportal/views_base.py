@@ -3,7 +3,8 @@
 - :func:`get_or_404`: an IAM entity of the caller's account, or a 404 (STYLE.md P13).
 - :class:`ServiceFormMixin`: a form whose valid data goes to service calls in one
   transaction, with IAM's errors shown on the form.
-- :class:`SearchSortMixin`: the ``?q=`` search and ``?sort=`` columns of the console lists.
+- :class:`SearchSortMixin`: the ``?q=`` search (:func:`search_query`) and ``?sort=``
+  columns of the console lists.
 
 Authorisation helpers (``first_denied``, ``require``, ``ConditionalIAMActionMixin``) live
 in :mod:`policies.authz`, the one bridge to the policy engine.
@@ -66,6 +67,12 @@ class ServiceFormMixin:
         raise NotImplementedError
 
 
+def search_query(params: Any) -> str:
+    """The ``?q=`` search text of a console list, stripped."""
+    # No IAM name holds a NUL byte, and PostgreSQL refuses one in a query: drop it.
+    return params.get("q", "").replace("\x00", "").strip()
+
+
 class SearchSortMixin:
     """A console list searched with ``?q=`` and sorted with ``?sort=<column>`` (``-<column>``
     descending). ``SORTS`` maps each column to its ordering expression; ``name`` is the
@@ -75,8 +82,7 @@ class SearchSortMixin:
     search_field = "name"
 
     def get_search(self) -> str:
-        # No IAM name holds a NUL byte, and PostgreSQL refuses one in a query: drop it.
-        return self.request.GET.get("q", "").replace("\x00", "").strip()
+        return search_query(self.request.GET)
 
     def get_sort(self) -> tuple[str, bool]:
         value = self.request.GET.get("sort", "name")

@@ -31,7 +31,7 @@ from accounts import services as accounts_services
 from accounts.models import Group, Role, User
 from accounts.roles import get_role
 from iamportal.errors import IAMError
-from iamportal.views_base import get_or_404
+from iamportal.views_base import get_or_404, search_query
 from policies.authz import (
     ActionDenied,
     ConditionalIAMActionMixin,
@@ -88,7 +88,7 @@ def filter_policies(queryset, params, account):
         queryset = queryset.filter(account__isnull=True)
     elif kind == "customer":
         queryset = queryset.filter(account=account)
-    query = params.get("q", "").strip()
+    query = search_query(params)
     if query:
         queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
     return queryset

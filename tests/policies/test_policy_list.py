@@ -38,6 +38,16 @@ def test_filter_by_type_and_search(root_client, account, aws_managed_policies):
     assert "IAMReadOnlyAccess" in found and "AdministratorAccess" not in found
 
 
+def test_search_drops_nul_bytes(root_client, account, aws_managed_policies):
+    # PostgreSQL refuses a NUL in a query; no policy name holds one.
+    found = root_client.get("/iam/policies/", {"q": "iam\x00read"})
+    assert found.status_code == 200
+    assert "IAMReadOnlyAccess" in found.content.decode()
+    accounts_services.create_user(account, user_name="carol")
+    attach = root_client.get("/iam/users/carol/policies/attach/", {"q": "iam\x00read"})
+    assert attach.status_code == 200 and "IAMReadOnlyAccess" in attach.content.decode()
+
+
 def test_used_as_counts_only_this_accounts_entities(
     root_client, account, alice, mallory, aws_managed_policies
 ):
