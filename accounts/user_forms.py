@@ -265,14 +265,18 @@ class TagsForm(IAMFormMixin, forms.Form):
             if index < len(tags):
                 self.initial[f"key_{index}"], self.initial[f"value_{index}"] = tags[index]
 
+    @classmethod
+    def row_index(cls, text: str) -> int | None:
+        """The row number ``text`` names, or None: ASCII digits below :attr:`MAX_ROWS` only
+        (``"²".isdigit()`` is true, yet ``int("²")`` fails)."""
+        if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) < cls.MAX_ROWS:
+            return int(text)
+        return None
+
     def _posted_rows(self) -> int:
         marker = self.add_prefix("key_")
-        highest = -1
-        for name in self.data:
-            suffix = name[len(marker):] if name.startswith(marker) else ""
-            if suffix.isdigit() and int(suffix) < self.MAX_ROWS:
-                highest = max(highest, int(suffix))
-        return highest + 1
+        indexes = [self.row_index(name[len(marker):]) for name in self.data if name.startswith(marker)]
+        return max((index for index in indexes if index is not None), default=-1) + 1
 
     @property
     def rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
@@ -299,13 +303,17 @@ class TagsForm(IAMFormMixin, forms.Form):
         return data
 
     @classmethod
-    def edited(cls, form: "TagsForm", *, add: bool = False, remove: int | None = None,
-               **kwargs) -> "TagsForm":
-        """An unbound copy of a posted form with one row added or removed ("Add new tag", "Remove")."""
+    def edited(cls, form: "TagsForm") -> "TagsForm | None":
+        """For a POST of "Add new tag" or "Remove" (not a save), an unbound copy of the
+        posted ``form`` with one row added or removed; else None."""
+        data = form.data
+        if "add_tag" not in data and "remove_tag" not in data:
+            return None
         tags = form.posted_tags()
-        if remove is not None and 0 <= remove < len(tags):
+        remove = cls.row_index(data.get("remove_tag", ""))
+        if remove is not None and remove < len(tags):
             del tags[remove]
-        return cls(prefix=form.prefix, tags=tags, extra_rows=1 if add or not tags else 0, **kwargs)
+        return cls(prefix=form.prefix, tags=tags, extra_rows=1 if "add_tag" in data or not tags else 0)
 
 
 # ---------------------------------------------------------------------------

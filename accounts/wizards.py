@@ -186,9 +186,12 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         problem = self._stale_post()
         if problem:
             return self.restart(problem, status=400)
-        if self.request.POST.get(f"{self.prefix}-current_step") == "review" and (
-                "add_tag" in self.request.POST or "remove_tag" in self.request.POST):
-            return self._edit_tag_rows()
+        if self.request.POST.get(f"{self.prefix}-current_step") == "review":
+            # "Add new tag" / "Remove" on the review step: re-render with the rows changed.
+            edited = TagsForm.edited(self.get_form("review", data=self.request.POST))
+            if edited is not None:
+                self.storage.current_step = "review"
+                return self.render(edited)
         return super().post(*args, **kwargs)
 
     def _stale_post(self) -> str:
@@ -204,15 +207,6 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         if any(self.storage.get_step_data(step) is None for step in earlier):
             return STALE
         return ""
-
-    def _edit_tag_rows(self):
-        """"Add new tag" / "Remove" on the review step: re-render with the rows changed."""
-        self.storage.current_step = "review"
-        posted = self.get_form("review", data=self.request.POST)
-        remove = self.request.POST.get("remove_tag", "")
-        edited = TagsForm.edited(posted, add="add_tag" in self.request.POST,
-                                 remove=int(remove) if remove.isdigit() else None)
-        return self.render(edited)
 
     def restart(self, problem: str, status: int):
         """Forget the stored steps and show Step 1 with ``problem`` explained."""

@@ -387,10 +387,8 @@ class UserTagsView(UserObjectMixin, FormStatusMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
-        if "add_tag" in request.POST or "remove_tag" in request.POST:
-            remove = request.POST.get("remove_tag", "")
-            edited = TagsForm.edited(form, add="add_tag" in request.POST,
-                                     remove=int(remove) if remove.isdigit() else None)
+        edited = TagsForm.edited(form)
+        if edited is not None:
             return self.render_to_response(self.get_context_data(form=edited))
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 

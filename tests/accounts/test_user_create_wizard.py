@@ -226,6 +226,15 @@ def test_add_new_tag_and_remove_change_the_rows_without_creating_the_user(root_c
     assert not User.objects.filter(user_name="carol").exists()
 
 
+def test_an_odd_remove_button_value_is_ignored_not_a_server_error(root_client, account):
+    post_step_to_permissions(root_client)
+    post_step(root_client, "permissions", option="groups")
+    response = csrf_post(root_client, URL, {f"{PREFIX}-current_step": "review", "review-key_0": "team",
+                                            "review-value_0": "bar", "remove_tag": "²"})
+    assert response.status_code == 200 and 'value="team"' in text(response)
+    assert not User.objects.filter(user_name="carol").exists()
+
+
 def test_previous_goes_back_with_the_answers_kept(root_client):
     post_step_to_permissions(root_client)
     response = csrf_post(root_client, URL, {f"{PREFIX}-current_step": "permissions", "wizard_goto_step": "details"})

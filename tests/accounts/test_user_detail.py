@@ -233,6 +233,20 @@ def test_tag_rows_can_be_added_and_removed_before_saving(root_client, account):
     assert carol.tags == [{"Key": "team", "Value": "bar"}]
 
 
+@pytest.mark.parametrize("odd", ["²", "٣", "-1", "100"])
+def test_odd_row_numbers_in_a_tags_post_are_ignored_not_a_server_error(root_client, account, odd):
+    carol = services.create_user(account, user_name="carol", tags=[("team", "bar")])
+    for remove in (odd, "9" * 5000):
+        removed = csrf_post(root_client, "/iam/users/carol/tags/",
+                            {"key_0": "team", "value_0": "bar", "remove_tag": remove})
+        assert removed.status_code == 200 and 'value="team"' in removed.content.decode()
+    saved = csrf_post(root_client, "/iam/users/carol/tags/", {"key_0": "team", "value_0": "bar",
+                                                              f"key_{odd}": "shift", f"value_{odd}": "early"})
+    assert saved.status_code == 302
+    carol.refresh_from_db()
+    assert carol.tags == [{"Key": "team", "Value": "bar"}]
+
+
 def test_duplicate_tag_keys_are_refused_in_awss_words(root_client, account):
     services.create_user(account, user_name="carol")
     response = csrf_post(root_client, "/iam/users/carol/tags/", {"key_0": "Env", "value_0": "a",
