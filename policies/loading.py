@@ -145,6 +145,19 @@ def load_role_policy_set(role: Any) -> PolicySet:
     return _compile_set(named, managed, boundary_version)
 
 
+def load_group_policy_set(group: Any) -> PolicySet:
+    """A group's own policies (the policy simulator's "user group"): its inline and attached
+    policies, named as for its members (``inline:<GroupName>/<PolicyName>``). Two queries."""
+    inline = InlinePolicy.objects.filter(group=group).order_by("name")
+    managed = (
+        PolicyVersion.objects.filter(is_default=True, policy__attachments__group=group)
+        .select_related("policy")
+        .order_by("policy__name")
+    )
+    named = [(policy.document, f"inline:{group.name}/{policy.name}") for policy in inline]
+    return _compile_set(named, managed, None)
+
+
 def load_policy_set(identity: Any) -> PolicySet:
     """Every policy that applies to the caller of one request (see the module docstring)."""
     for loader in PRINCIPAL_LOADERS:

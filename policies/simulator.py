@@ -9,9 +9,10 @@ policy text with those statements' lines highlighted, and the context keys a con
 needed but the request lacked.
 
 - A user is simulated with exactly the policy set the console itself uses for that user
-  (:func:`policies.loading.load_policy_set`: inline and attached policies, those of its
-  groups, and its permissions boundary); a group with its inline and attached policies;
-  a role with its own policies and boundary (:func:`policies.loading.load_role_policy_set`).
+  (:func:`policies.loading.load_user_policy_set`: inline and attached policies, those of
+  its groups, and its permissions boundary); a group with its inline and attached policies
+  (:func:`~policies.loading.load_group_policy_set`); a role with its own policies and
+  boundary (:func:`~policies.loading.load_role_policy_set`).
 - The decision is :func:`policies.engine.evaluate`'s, nothing else: the page only
   gathers the input and shows the answer.
 - Authorisation: ``iam:SimulatePrincipalPolicy`` on the chosen principal's ARN, or
@@ -42,16 +43,11 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from accounts import services as accounts_services
-from accounts.identity import Identity
-from accounts.models import Group, User
+from accounts.models import Group, Role, User
 from iamportal.errors import NoSuchEntity
+from policies import loading
 from policies.authz import IAMActionRequiredMixin, PolicySet, authorize
-from policies.engine import ERROR, Policy, PolicyError, Request, catalogue, evaluate, validate
-
-try:  # roles live in the accounts app; the simulator works without them
-    from accounts.models import Role
-except ImportError:  # pragma: no cover
-    Role = None  # type: ignore[assignment,misc]
+from policies.engine import ERROR, Policy, Request, catalogue, evaluate, validate
 
 MAX_CUSTOM_POLICIES = 10
 #: IAM's limit on each policy of SimulateCustomPolicy's PolicyInputList.
@@ -307,42 +303,14 @@ class Simulation:
                                  session=self.policy_set.session)
 
 
-def _compiled(document: str, name: str) -> Policy | None:
-    from policies.loading import compiled
-
-    try:
-        return compiled(document, name)
-    except PolicyError:
-        return None  # a stored document that no longer compiles grants nothing, as for the console
-
-
-def group_policy_set(group: Group) -> PolicySet:
-    """A group's own policies (inline, then attached managed), named as the console's
-    loader names them for the group's members: ``inline:<Group>/<Name>`` and the managed
-    policy's name."""
-    from policies.models import InlinePolicy, PolicyVersion
-
-    inline = InlinePolicy.objects.filter(group=group).order_by("name")
-    managed = (PolicyVersion.objects.filter(is_default=True, policy__attachments__group=group)
-               .select_related("policy").order_by("policy__name"))
-    identity = [_compiled(p.document, f"inline:{group.name}/{p.name}") for p in inline]
-    identity += [_compiled(v.document, v.policy.name) for v in managed]
-    return PolicySet(identity=[p for p in identity if p is not None])
-
-
-def user_policy_set(user: User) -> PolicySet:
-    """Exactly the set the console loads for ``user`` when it signs in."""
-    from policies.loading import load_policy_set
-
-    identity = Identity(user=user, account=user.account, arn=user.arn, principal_type="User", context={})
-    return load_policy_set(identity)
-
-
-def role_policy_set(role: Any) -> PolicySet:
-    from policies import loading
-
-    loader = getattr(loading, "load_role_policy_set", None)
-    return loader(role) if loader is not None else PolicySet()
+#: The policy set the simulator evaluates for each kind of principal: for a user exactly
+#: the set the console loads when it signs in; a group's own policies; a role's policies
+#: and boundary, as in a session of it.
+POLICY_SET_LOADERS = {
+    "user": loading.load_user_policy_set,
+    "group": loading.load_group_policy_set,
+    "role": loading.load_role_policy_set,
+}
 
 
 def principal_context(target: Target) -> dict[str, Any]:
@@ -466,8 +434,6 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                 return accounts_services.get_group(self.account, name)
         except NoSuchEntity:
             return None
-        if Role is None:
-            return None
         return Role.objects.for_account(self.account).filter(name__iexact=name).first()
 
     def get_iam_action(self) -> str:
@@ -500,14 +466,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         if target is None and not custom:
             form.add_error(None, form.error_messages["nothing_to_simulate"])
             return None
-        if target is None:
-            policy_set = PolicySet()
-        elif target.kind == "user":
-            policy_set = user_policy_set(target.obj)
-        elif target.kind == "group":
-            policy_set = group_policy_set(target.obj)
-        else:
-            policy_set = role_policy_set(target.obj)
+        policy_set = PolicySet() if target is None else POLICY_SET_LOADERS[target.kind](target.obj)
         policies = [SimulatedPolicy(0, p, "Identity-based policy") for p in policy_set.identity]
         if policy_set.boundary is not None:
             policies.append(SimulatedPolicy(0, policy_set.boundary, "Permissions boundary"))
@@ -626,10 +585,9 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         sources = [("users", "iam:ListUsers", "user/", lambda: User.objects.for_account(account)
                     .order_by("user_name").values_list("user_name", flat=True)),
                    ("groups", "iam:ListGroups", "group/", lambda: Group.objects.filter(account=account)
+                    .order_by("name").values_list("name", flat=True)),
+                   ("roles", "iam:ListRoles", "role/", lambda: Role.objects.for_account(account)
                     .order_by("name").values_list("name", flat=True))]
-        if Role is not None:
-            sources.append(("roles", "iam:ListRoles", "role/", lambda: Role.objects.for_account(account)
-                            .order_by("name").values_list("name", flat=True)))
         for key, action, resource, names in sources:
             auth = authorize(self.request, action, account.arn(resource))
             lists[key] = {"names": list(names()) if auth else None, "denied": None if auth else auth}
@@ -713,7 +671,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             "action_groups": self.action_groups(simulation),
             "services": [(p, service_label(p)) for p in catalogue.services()],
             "chosen_services": {s.lower() for s in data.getlist("service")},
-            "roles_supported": Role is not None,
+            "roles_supported": True,
             "permalink": self.permalink(),
             "full_policies": [{"policy": p, "lines": self.marked_lines(p, simulation)}
                               for p in (simulation.policies if simulation else [])],
