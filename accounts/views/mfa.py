@@ -22,14 +22,13 @@ session: :func:`require_mfa_challenge` is registered in
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -184,13 +183,6 @@ class MFAChallengeView(View):
 # Console pages: whose devices, and where to go back to
 
 
-def _user_detail_url(user: User) -> str:
-    try:
-        return reverse("accounts:user_detail", args=[user.user_name])
-    except NoReverseMatch:  # the users pages are another module's; keep the URL contract
-        return f"/iam/users/{quote(user.user_name)}/"
-
-
 class MFASubjectMixin(IAMActionRequiredMixin):
     """Resolves whose devices a page manages (``self.subject``) and authorises on its ARN.
 
@@ -229,13 +221,13 @@ class MFASubjectMixin(IAMActionRequiredMixin):
     def done_url(self) -> str:
         if self.self_service:
             return reverse("accounts:security_credentials")
-        return _user_detail_url(self.subject) + "?tab=security_credentials"
+        return self.subject.get_absolute_url() + "?tab=security_credentials"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update({"subject": self.subject, "mfa_self": self.self_service,
                         "done_url": self.done_url(),
-                        "user_detail_url": None if self.self_service else _user_detail_url(self.subject)})
+                        "user_detail_url": None if self.self_service else self.subject.get_absolute_url()})
         return context
 
 
