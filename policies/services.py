@@ -19,8 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import validators
-from accounts.services import lock_account_quota, save_new
 from accounts.models import Account, Group, Role, User
+from accounts.roles import get_role
+from accounts.services import get_group, get_user, lock_account_quota, save_new
 from iamportal.errors import (
     DeleteConflict,
     EntityAlreadyExists,
@@ -409,6 +410,11 @@ def _owner_kind(owner: User | Group | Role) -> str:
     if kind == "user" and owner.is_root:
         raise NoSuchEntity("The user with name root cannot be found.")
     return kind
+
+
+#: The lookup of a user, group or role of an account by name (case-insensitive), each
+#: raising ``NoSuchEntity`` in IAM's words: ``ENTITY_LOOKUPS[kind](account, name)``.
+ENTITY_LOOKUPS = {"user": get_user, "group": get_group, "role": get_role}
 
 
 def get_inline_policy(owner: User | Group | Role, name: str) -> InlinePolicy:

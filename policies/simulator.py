@@ -42,10 +42,9 @@ from django.http import QueryDict
 from django.urls import path
 from django.views.generic import TemplateView
 
-from accounts import services as accounts_services
 from accounts.models import Group, Role, User
 from iamportal.errors import NoSuchEntity
-from policies import loading
+from policies import loading, services
 from policies.authz import IAMActionRequiredMixin, PolicySet, authorize
 from policies.engine import ERROR, Policy, Request, catalogue, evaluate, validate
 
@@ -428,13 +427,9 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
     def lookup(self, kind: str, name: str) -> Any:
         """The account's user, group or role called ``name``, or None."""
         try:
-            if kind == "user":
-                return accounts_services.get_user(self.account, name)
-            if kind == "group":
-                return accounts_services.get_group(self.account, name)
+            return services.ENTITY_LOOKUPS[kind](self.account, name)
         except NoSuchEntity:
             return None
-        return Role.objects.for_account(self.account).filter(name__iexact=name).first()
 
     def get_iam_action(self) -> str:
         return "iam:SimulatePrincipalPolicy" if self.target is not None else "iam:SimulateCustomPolicy"

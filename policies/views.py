@@ -27,9 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
-from accounts import services as accounts_services
 from accounts.models import Group, Role, User
-from accounts.roles import get_role
 from iamportal.errors import IAMError
 from iamportal.views_base import get_or_404, search_query
 from policies.authz import (
@@ -594,11 +592,7 @@ class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View)
 # ``self.subject``, names its ``entity_kind`` and authorises the page; these do the rest
 # the same way for the three kinds.
 
-ENTITY_LOOKUPS = {
-    "user": accounts_services.get_user,
-    "group": accounts_services.get_group,
-    "role": get_role,
-}
+ENTITY_LOOKUPS = services.ENTITY_LOOKUPS
 
 
 class PolicyPagesMixin:

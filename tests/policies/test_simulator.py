@@ -346,6 +346,15 @@ def test_another_accounts_principal_does_not_exist(mallory_client, alice):
         assert response.context["simulation"] is None
 
 
+@pytest.mark.parametrize("kind", ["principal", "group", "role"])
+def test_a_name_no_principal_could_have_is_not_found(root_client, kind):
+    # Refused before any query (PostgreSQL refuses a NUL byte in one).
+    response = simulate(root_client, action="iam:ListUsers", **{kind: "Cash\x00ier"})
+    noun = "user" if kind == "principal" else kind
+    assert response.status_code == 400
+    assert f"The {noun} with name Cash\x00ier cannot be found." in response.content.decode()
+
+
 def test_the_form_posts_with_csrf(root_client, alice):
     response = csrf_post(root_client, URL, {"principal": "alice", "action": "iam:ListUsers", "run": "1"})
     assert response.status_code == 200
