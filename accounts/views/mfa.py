@@ -31,7 +31,6 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -44,13 +43,12 @@ from policies.authz import IAMActionRequiredMixin, access_denied, authorize
 from .. import mfa, quotas, services, throttle
 from ..mfa_forms import DEVICE_TYPES, MFAChallengeForm, MFACodesForm, MFADeviceNameForm, MFARemoveForm
 from ..models import User
+from .signin import SIGNIN_FAILED, THROTTLED, safe_next, start_console_session, throttled
 
 # Session keys.
 SESSION_PENDING_SIGNIN = "iam_mfa_pending"   # {"user", "at", "hash", "next"}: password right, code due
 SESSION_ENROLMENT = "iam_mfa_enrolment"      # {"<owner pk>": <unconfirmed device pk>}
 
-SIGNIN_FAILED = "Your authentication information is incorrect. Please try again."
-THROTTLED = "Too many sign-in attempts. Wait a few minutes and try again."
 EXPIRED = "Your sign-in session has expired. Sign in again."
 
 
@@ -63,13 +61,6 @@ def challenge_seconds() -> int:
 # Sign-in: the password step hook and the challenge
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return ""
-
-
 def require_mfa_challenge(request, user):
     """PASSWORD_STEP_HOOKS entry: a user with an assigned device must now enter a code.
 
@@ -79,7 +70,7 @@ def require_mfa_challenge(request, user):
     """
     if not mfa.has_device(user):
         return None
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     if request.user.is_authenticated:
         logout(request)  # signing in as someone else: drop the old session entirely
     else:
@@ -147,10 +138,7 @@ class MFAChallengeView(View):
         form = MFAChallengeForm(request.POST, devices=self.devices)
         if not form.is_valid():
             return self.render_form(form, status=400)
-        ip = request.META.get("REMOTE_ADDR", "")
-        ip_ok = throttle.hit(f"mfa-ip:{ip}")
-        user_ok = throttle.hit(f"mfa-user:{self.user.pk}")
-        if not (ip_ok and user_ok):
+        if throttled(request, "mfa", f"user:{self.user.pk}"):
             form.add_error(None, THROTTLED)
             return self.render_form(form, status=429)
         device = form.cleaned_data["device"]
@@ -166,8 +154,6 @@ class MFAChallengeView(View):
 
     def finish(self, device):
         from django_otp import login as otp_login
-
-        from .signin import start_console_session
 
         request, user = self.request, self.user
         next_url = self.state.get("next") or ""

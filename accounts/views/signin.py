@@ -9,7 +9,7 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -46,11 +46,12 @@ def start_console_session(request, user, *, mfa: bool = False):
         request.session.pop(SESSION_MFA_AT, None)
 
 
-def _next_url(request) -> str:
+def safe_next(request) -> str:
+    """The ``next`` URL posted or asked for, when it stays on this site; else ``""``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return reverse("iamportal:dashboard")
+    return ""
 
 
 def password_accepted(request, user):
@@ -62,14 +63,15 @@ def password_accepted(request, user):
     start_console_session(request, user)
     if user.password_reset_required and not user.is_root:
         return redirect("accounts:password_change")
-    return redirect(_next_url(request))
+    return redirect(safe_next(request) or "iamportal:dashboard")
 
 
-def _throttled(request, name_key: str) -> bool:
-    ip = request.META.get("REMOTE_ADDR", "")
-    ip_ok = throttle.hit(f"signin-ip:{ip}")
-    name_ok = throttle.hit(f"signin-name:{name_key}")
-    return not (ip_ok and name_ok)
+def throttled(request, scope: str, key: str) -> bool:
+    """Count one attempt from the caller's IP and one for ``key`` (both, always); True when
+    either limit is used up. Keys: ``<scope>-ip:<address>`` and ``<scope>-<key>``."""
+    ip_ok = throttle.hit(f"{scope}-ip:{request.META.get('REMOTE_ADDR', '')}")
+    key_ok = throttle.hit(f"{scope}-{key}")
+    return not (ip_ok and key_ok)
 
 
 @method_decorator([login_not_required, never_cache, sensitive_post_parameters()], name="dispatch")
@@ -106,7 +108,7 @@ class RootSignInView(View):
         if not form.is_valid():
             return render(request, self.template_name, context, status=400)
         email = form.cleaned_data["email"]
-        if _throttled(request, f"root:{email.lower()}"):
+        if throttled(request, "signin", f"name:root:{email.lower()}"):
             form.add_error(None, THROTTLED)
             return render(request, self.template_name, context, status=429)
         user = ConsoleBackend().authenticate(request, email=email, password=form.cleaned_data["password"])
@@ -147,7 +149,7 @@ class IAMSignInView(View):
             return render(request, self.template_name, context, status=400)
         slug_value = form.cleaned_data["account"].strip().lower()
         name = form.cleaned_data["user_name"]
-        if _throttled(request, f"iam:{slug_value}:{name.lower()}"):
+        if throttled(request, "signin", f"name:iam:{slug_value}:{name.lower()}"):
             form.add_error(None, THROTTLED)
             return render(request, self.template_name, context, status=429)
         user = ConsoleBackend().authenticate(request, account=slug_value, user_name=name,
