@@ -37,17 +37,10 @@ def _view_class(callback: Any) -> type | None:
     return getattr(callback, "view_class", None)
 
 
-def _is_known_action(action: str) -> bool:
-    try:
-        from policies.engine import catalogue
-    except ImportError:  # pragma: no cover - the catalogue ships with the engine
-        return True
-    return catalogue.is_known_action(action)
-
-
 @checks.register()
 def check_console_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from policies.authz import IAMActionRequiredMixin
+    from policies.engine import catalogue
 
     errors: list[checks.CheckMessage] = []
     for name, callback in iter_patterns():
@@ -66,7 +59,7 @@ def check_console_views(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             errors.append(checks.Error(f"Console view {name!r} has no iam_action.",
                                        obj=view, id="policies.E001"))
         for action in actions:
-            if not _is_known_action(action):
+            if not catalogue.is_known_action(action):
                 errors.append(checks.Error(f"Console view {name!r} declares unknown action {action!r}.",
                                            hint="Use an action name from the IAM/STS catalogue.",
                                            obj=view, id="policies.E002"))
