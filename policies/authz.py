@@ -140,13 +140,9 @@ def simulator_url(auth: Authorization, principal: str = "", role: str = "") -> s
         role: the role name to simulate (the caller's role, when a role session was denied).
 
     Returns:
-        ``/iam/policies/simulator/?action=…&resource=…[&principal=…|&role=…]``, or ``""``
-        while the simulator is not installed.
+        ``/iam/policies/simulator/?action=…&resource=…[&principal=…|&role=…]``.
     """
-    try:
-        base = reverse("policies:simulator")
-    except Exception:  # the simulator arrives with the policies console
-        return ""
+    base = reverse("policies:simulator")
     params = {"action": auth.action, "resource": auth.resource}
     if principal:
         params["principal"] = principal
