@@ -23,7 +23,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.generic import TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
@@ -99,15 +99,10 @@ def iam_error(request, exc: IAMError, back_url: str = ""):
     )
 
 
-def entity_url(subject: User | Group) -> str:
-    """Where to go back to after changing a user's or group's policies: its detail page when
-    the accounts app has one, else this app's permissions page for it."""
-    try:
-        return subject.get_absolute_url() + "?tab=permissions"
-    except NoReverseMatch:
-        kind = "user" if isinstance(subject, User) else "group"
-        name = subject.user_name if kind == "user" else subject.name
-        return reverse(f"policies:policy_{kind}_permissions", args=[name])
+def entity_url(subject: User | Group | Role) -> str:
+    """Where to go back to after changing a user's, group's or role's policies: the
+    Permissions tab of its detail page."""
+    return subject.get_absolute_url() + "?tab=permissions"
 
 
 # ---------------------------------------------------------------------------
