@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from policies.authz import authorize
 
@@ -81,20 +81,16 @@ def navigation_for(request) -> list[dict]:
     if cached is not None:
         return cached
     identity = request.iam
-    items, shown = [], []
+    items = []
     for item in NAVIGATION:
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue  # that part of the console is not installed
+        url = reverse(item.url_name)
         auth = authorize(request, item_action(identity, item), item_resource(identity, item))
         items.append({"label": item.label, "url": url, "action": auth.action, "resource": auth.resource,
                       "section": item.section, "active": False, "allowed": auth.allowed,
                       "denied": None if auth else auth})
-        shown.append(item)
     # The current item: the dashboard on its own page only, else the longest URL the path
     # starts with (on /iam/policies/simulator/ that is the simulator, not Policies).
-    current = [entry for entry, item in zip(items, shown, strict=True)
+    current = [entry for entry, item in zip(items, NAVIGATION, strict=True)
                if (request.path == entry["url"] if item.url_name == "iamportal:dashboard"
                    else request.path.startswith(entry["url"]))]
     if current:
