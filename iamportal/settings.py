@@ -164,6 +164,8 @@ OTP_TOTP_ISSUER = "IAM Portal"
 # Sign-in throttling (per client address and per account+name), on top of django-otp's.
 IAMPORTAL_SIGNIN_ATTEMPTS = envint("IAMPORTAL_SIGNIN_ATTEMPTS", 10)
 IAMPORTAL_SIGNIN_WINDOW = envint("IAMPORTAL_SIGNIN_WINDOW", 300)
+# How long a half-signed-in session (password right, MFA code not yet) may wait for its code.
+IAMPORTAL_MFA_CHALLENGE_SECONDS = envint("IAMPORTAL_MFA_CHALLENGE_SECONDS", 300)
 
 # Where the sign-in URL printed for IAM users points (scheme://host[:port]).
 IAMPORTAL_BASE_URL = os.environ.get("IAMPORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
