@@ -507,6 +507,15 @@ def detach_policy(owner: User | Group | Role, *, policy_arn: str) -> None:
 # Permissions boundaries
 
 
+def get_permissions_boundary(owner: User | Role) -> PermissionsBoundary | None:
+    """The owner's permissions boundary (with its policy and the policy's account), or None."""
+    return (
+        PermissionsBoundary.objects.filter(**{_owner_field(owner): owner})
+        .select_related("policy__account")
+        .first()
+    )
+
+
 @transaction.atomic
 def put_permissions_boundary(owner: User | Role, *, policy_arn: str) -> PermissionsBoundary:
     """PutUserPermissionsBoundary / PutRolePermissionsBoundary: set or replace the owner's
@@ -595,7 +604,7 @@ def new_user_permissions_plan(
         arns += [a.policy.arn for a in
                  PolicyAttachment.objects.filter(user=copy_from).select_related("policy__account")]
         inline = [(p.name, p.document) for p in InlinePolicy.objects.filter(user=copy_from)]
-        copied = PermissionsBoundary.objects.filter(user=copy_from).select_related("policy__account").first()
+        copied = get_permissions_boundary(copy_from)
         boundary_arn = boundary_arn or (copied.policy.arn if copied else None)
     if password_reset_required:
         arns.append(CHANGE_PASSWORD_POLICY_ARN)

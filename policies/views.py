@@ -65,10 +65,7 @@ def boundary_context(owner: Any, boundary_arn: str | None = None) -> dict[str, s
     if isinstance(owner, Group):
         return {}
     if boundary_arn is None:
-        field = "role" if isinstance(owner, Role) else "user"
-        found = (
-            PermissionsBoundary.objects.filter(**{field: owner}).select_related("policy__account").first()
-        )
+        found = services.get_permissions_boundary(owner)
         boundary_arn = found.policy.arn if found else ""
     return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
 
@@ -793,11 +790,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
         """Raise :class:`~policies.authz.ActionDenied` unless the boundary may be set."""
 
     def render_form(self, form, policies, status=200):
-        current = (
-            PermissionsBoundary.objects.filter(**self.owner_filter())
-            .select_related("policy__account")
-            .first()
-        )
+        current = services.get_permissions_boundary(self.subject)
         selected = form["policy_arn"].value() or (current.policy.arn if current else "")
         if self.current_is_policy and current is not None:
             current = current.policy

@@ -14,7 +14,8 @@ from django import template
 from django.db.models import Q
 
 from accounts.models import Group, User
-from policies.models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment
+from policies import services
+from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment
 
 register = template.Library()
 
@@ -86,11 +87,7 @@ def entity_permissions(subject: User | Group) -> dict[str, Any]:
     )
     boundary = None
     if is_user:
-        found = (
-            PermissionsBoundary.objects.filter(user=subject)
-            .select_related("policy__account")
-            .first()
-        )
+        found = services.get_permissions_boundary(subject)
         boundary = found.policy if found else None
     return {
         "policies": rows,
