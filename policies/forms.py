@@ -380,9 +380,4 @@ def attachable_policy_choices(account: Any) -> list[tuple[str, str]]:
     create-user wizard's and create-group page's policy fields (``_policy_picker.html``)."""
     from .models import ManagedPolicy
 
-    return [
-        (p.arn, p.name)
-        for p in ManagedPolicy.objects.visible_to(account)
-        .select_related("account")
-        .order_by("name")
-    ]
+    return [(p.arn, p.name) for p in ManagedPolicy.objects.attachable_by(account)]

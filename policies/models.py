@@ -38,6 +38,10 @@ class ManagedPolicyQuerySet(models.QuerySet):
         """The policies an account can see and attach: AWS managed ones and its own."""
         return self.filter(Q(account__isnull=True) | Q(account=account))
 
+    def attachable_by(self, account: Account) -> "ManagedPolicyQuerySet":
+        """:meth:`visible_to`, by name, with what their ARNs need (the policy pickers)."""
+        return self.visible_to(account).select_related("account").order_by("name")
+
     def for_account(self, account: Account) -> "ManagedPolicyQuerySet":
         """The account's customer managed policies."""
         return self.filter(account=account)

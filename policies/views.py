@@ -609,11 +609,8 @@ class PolicyAttachMixin(PolicyPagesMixin):
 
     def offered(self) -> list[ManagedPolicy]:
         attached = PolicyAttachment.objects.filter(**self.owner_filter()).values("policy")
-        queryset = (
-            ManagedPolicy.objects.visible_to(self.request.iam.account)
-            .exclude(pk__in=attached)
-            .select_related("account")
-            .order_by("name")
+        queryset = ManagedPolicy.objects.attachable_by(self.request.iam.account).exclude(
+            pk__in=attached
         )
         return list(self.filter_offered(queryset))
 
@@ -634,7 +631,7 @@ class PolicyAttachMixin(PolicyPagesMixin):
         return self.render_form(AttachPoliciesForm(policies=policies), policies)
 
     def post(self, request, **kwargs):
-        choices = list(ManagedPolicy.objects.visible_to(request.iam.account).select_related("account"))
+        choices = list(ManagedPolicy.objects.attachable_by(request.iam.account))
         form = AttachPoliciesForm(request.POST, policies=choices)
         if not form.is_valid():
             return self.render_form(form, self.offered(), status=400)
@@ -780,11 +777,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
     current_is_policy = False
 
     def boundary_policies(self) -> list[ManagedPolicy]:
-        return list(
-            ManagedPolicy.objects.visible_to(self.request.iam.account)
-            .select_related("account")
-            .order_by("name")
-        )
+        return list(ManagedPolicy.objects.attachable_by(self.request.iam.account))
 
     def authorize_boundary(self, policy_arn: str) -> None:
         """Raise :class:`~policies.authz.ActionDenied` unless the boundary may be set."""

@@ -103,8 +103,4 @@ def attachable_policies(context: template.Context) -> list[ManagedPolicy]:
     identity = context.get("iam")
     if identity is None:
         return []
-    return list(
-        ManagedPolicy.objects.visible_to(identity.account)
-        .select_related("account")
-        .order_by("name")
-    )
+    return list(ManagedPolicy.objects.attachable_by(identity.account))
