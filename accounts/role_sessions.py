@@ -12,7 +12,7 @@ For an IAM user with a live role session it replaces the identity with the sessi
 - context ``aws:PrincipalArn`` = the role's ARN, ``aws:userid`` = ``AROA…:<session>``,
   ``aws:PrincipalType`` = ``AssumedRole``, ``aws:TokenIssueTime`` = the switch time,
   ``aws:PrincipalTag/*`` = the role's tags, and no ``aws:username``;
-- the policy set: the role's policies and boundary only (:func:`role_policy_set`), so
+- the policy set: the role's policies and boundary only (``load_role_policy_set``), so
   nothing of the user's own permissions is left for the session's lifetime.
 
 An expired session (or one whose role was deleted) is dropped and the user is back
@@ -28,6 +28,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.utils.functional import SimpleLazyObject
+
+from policies.loading import PRINCIPAL_LOADERS, load_role_policy_set
 
 from .identity import IDENTITY_HOOKS, SESSION_SIGNED_IN_AT, Identity
 from .models import Role
@@ -199,18 +201,6 @@ def console_session_ends(request: Any) -> float | None:
 
 
 # ---------------------------------------------------------------------------
-# The role session's policy set
-
-
-def role_policy_set(role: Role) -> Any:
-    """The policies of a role session: the role's identity policies and boundary, never
-    the user's. ``policies.loading.load_policy_set`` calls this for role sessions."""
-    from policies.loading import load_role_policy_set
-
-    return load_role_policy_set(role)
-
-
-# ---------------------------------------------------------------------------
 # The identity hook
 
 
@@ -237,7 +227,7 @@ def role_session_identity(request: Any, identity: Identity) -> Identity:
                              principal_type="AssumedRole", context=context, role_session=session)
     # Decided here, not by whoever loads user policies: the session holds the role's
     # permissions only, so the user's can never leak into it.
-    role_identity._policy_set = SimpleLazyObject(lambda: role_policy_set(role))
+    role_identity._policy_set = SimpleLazyObject(lambda: load_role_policy_set(role))
     role_identity.role_history = identity.role_history
     # The user behind the session: the console authorises further switches with it.
     role_identity.user_identity = identity
@@ -247,15 +237,10 @@ def role_session_identity(request: Any, identity: Identity) -> Identity:
 def load_session_policy_set(identity: Any) -> Any:
     """``policies.loading.PRINCIPAL_LOADERS`` entry: a role session's policy set, else None."""
     session = getattr(identity, "role_session", None)
-    return role_policy_set(session.role) if session is not None else None
+    return load_role_policy_set(session.role) if session is not None else None
 
 
 if role_session_identity not in IDENTITY_HOOKS:
     IDENTITY_HOOKS.append(role_session_identity)
-try:
-    from policies.loading import PRINCIPAL_LOADERS
-except ImportError:  # pragma: no cover - the policies app without its loader
-    pass
-else:
-    if load_session_policy_set not in PRINCIPAL_LOADERS:
-        PRINCIPAL_LOADERS.insert(0, load_session_policy_set)
+if load_session_policy_set not in PRINCIPAL_LOADERS:
+    PRINCIPAL_LOADERS.insert(0, load_session_policy_set)

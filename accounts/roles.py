@@ -367,15 +367,6 @@ ROLE_DEPENDENT_COUNTERS: dict[str, Any] = {}
 ROLE_DEPENDENT_REMOVERS: list[Any] = []
 
 
-def _policy_services() -> Any:
-    """The policies app's services (attachments, inline policies, boundaries), if installed."""
-    try:
-        from policies import services
-    except ImportError:  # pragma: no cover - the accounts app without the policies app
-        return None
-    return services
-
-
 @transaction.atomic
 def create_role(
     account: Account,
@@ -410,7 +401,8 @@ def create_role(
     if trusts_service(trust_policy, "ec2.amazonaws.com"):
         _create_instance_profile_for(role)
     if policy_arns or boundary_arn:
-        policy_services = _policy_services()
+        from policies import services as policy_services  # policies.services imports this module
+
         for arn in policy_arns:
             policy_services.attach_role_policy(role, policy_arn=arn)
         if boundary_arn:
@@ -468,13 +460,13 @@ def update_role_tags(role: Role, tags: Iterable[tuple[str, str]]) -> None:
 
 def role_blockers(role: Role) -> list[str]:
     """DeleteConflict messages for DeleteRole, in the order IAM checks them (§11)."""
+    from policies import services as policy_services
+
     messages = []
-    policy_services = _policy_services()
-    if policy_services is not None:
-        if policy_services.count_attached(role):
-            messages.append("Cannot delete entity, must detach all policies first.")
-        if policy_services.count_inline(role):
-            messages.append("Cannot delete entity, must delete policies first.")
+    if policy_services.count_attached(role):
+        messages.append("Cannot delete entity, must detach all policies first.")
+    if policy_services.count_inline(role):
+        messages.append("Cannot delete entity, must delete policies first.")
     messages += [f"Cannot delete entity, must {label} first."
                  for label, _ in dependent_counts(ROLE_DEPENDENT_COUNTERS, role)]
     if InstanceProfile.objects.filter(role=role).exists():
@@ -490,9 +482,9 @@ def delete_role(role: Role, *, remove_dependents: bool) -> None:
     blockers = role_blockers(role)
     if not remove_dependents and blockers:
         raise DeleteConflict(blockers[0])
-    policy_services = _policy_services()
-    if policy_services is not None:
-        policy_services.remove_policies(role)
+    from policies import services as policy_services
+
+    policy_services.remove_policies(role)
     for remover in ROLE_DEPENDENT_REMOVERS:
         remover(role)
     InstanceProfile.objects.filter(role=role, name__iexact=role.name).delete()
