@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +41,20 @@ class ManagedPolicyQuerySet(models.QuerySet):
     def attachable_by(self, account: Account) -> "ManagedPolicyQuerySet":
         """:meth:`visible_to`, by name, with what their ARNs need (the policy pickers)."""
         return self.visible_to(account).select_related("account").order_by("name")
+
+    def with_usage(self, account: Account) -> "ManagedPolicyQuerySet":
+        """Annotate ``attached_count`` and ``boundary_count``: how many of ``account``'s
+        users, groups and roles each policy is attached to or bounds (the list's "Used as";
+        an AWS managed policy is shared, so only this account's rows count)."""
+
+        def uses(model: type[models.Model]) -> Coalesce:
+            rows = model.objects.filter(policy=OuterRef("pk"), account=account).order_by()
+            counts = rows.values("policy").annotate(n=Count("pk")).values("n")
+            return Coalesce(Subquery(counts, output_field=models.IntegerField()), Value(0))
+
+        return self.annotate(
+            attached_count=uses(PolicyAttachment), boundary_count=uses(PermissionsBoundary)
+        )
 
     def for_account(self, account: Account) -> "ManagedPolicyQuerySet":
         """The account's customer managed policies."""

@@ -19,8 +19,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -115,16 +114,8 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
 
     def get_queryset(self):
         account = self.request.iam.account
-
-        def uses(model):  # how many of this account's rows of ``model`` name the policy
-            rows = model.objects.filter(policy=OuterRef("pk"), account=account).order_by()
-            counts = rows.values("policy").annotate(n=Count("pk")).values("n")
-            return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
-
         queryset = (
-            ManagedPolicy.objects.visible_to(account)
-            .select_related("account")
-            .annotate(attached_count=uses(PolicyAttachment), boundary_count=uses(PermissionsBoundary))
+            ManagedPolicy.objects.visible_to(account).select_related("account").with_usage(account)
         )
         queryset = filter_policies(queryset, self.request.GET, account)
         used = self.request.GET.get("used", "")
