@@ -54,8 +54,8 @@ INVALID_SWITCH_INFORMATION = (
     "Invalid information in one or more fields. Check your information or contact your administrator."
 )
 
-_DESCRIPTION_RE = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
 DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
+_DESCRIPTION_RE = re.compile(DESCRIPTION_PATTERN)
 _SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]*", re.ASCII)
 _ACCOUNT_ID_RE = re.compile(r"\d{12}")
 
