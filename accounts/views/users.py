@@ -32,7 +32,7 @@ from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.views_base import SearchSortMixin, get_or_404
 from policies.authz import ConditionalIAMActionMixin, access_denied, authorize, first_denied, tag_context
 
-from .. import services
+from .. import mfa, services
 from ..models import Group, User
 from ..user_forms import (
     AddUserToGroupsForm,
@@ -231,7 +231,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
             "tabs": [{"key": key, "label": label, "url": self.tab_url(key), "current": key == tab}
                      for key, (label, _) in self.TABS.items()],
             "tab_denied": None if auth else auth,
-            "has_mfa": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "has_mfa": mfa.has_device(user),
             "signin_url": services.iam_user_signin_url(self.account),
         })
         if auth and tab in ("permissions", "groups"):
