@@ -115,7 +115,6 @@ def test_later_features_add_steps_to_the_scenario(monkeypatch):
 
 
 def test_it_loads_the_coffee_shop_policies_and_they_decide_as_the_seed_says():
-    from policies.authz import PolicySet  # noqa: F401  (the console's own decision path)
     from policies.engine import Request, evaluate
     from policies.loading import load_policy_set
     from accounts.identity import Identity
