@@ -1,0 +1,268 @@
+"""The policy pages of one user, group or role: attach/detach managed policies, inline
+policies, the permissions boundary. Mixins: :mod:`policies.views.entity` makes the user and
+group pages of them, ``accounts.views.roles`` the role pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+
+from iamportal.errors import IAMError
+from iamportal.views_base import get_or_404
+from policies.authz import ActionDenied, access_denied
+
+from .. import services
+from ..forms import DEFAULT_DOCUMENT, AttachPoliciesForm, BoundaryForm, InlinePolicyForm
+from ..models import InlinePolicy, ManagedPolicy, PolicyAttachment
+from .base import document_context, entity_url, iam_error
+
+
+# ---------------------------------------------------------------------------
+# The policies of a user, group or role
+#
+# The page mixins below serve this app's pages for users and groups (EntityMixin) and
+# the role pages of accounts.views.roles (RoleMixin). The owner's mixin loads
+# ``self.subject``, names its ``entity_kind`` and authorises the page; these do the rest
+# the same way for the three kinds.
+
+
+
+class PolicyPagesMixin:
+    """What the policy pages of one user, group or role share."""
+
+    entity_kind = "user"  # "group" or "role"
+
+    def owner_filter(self) -> dict[str, Any]:
+        """The filter on inline policies, attachments and boundaries that picks the subject's."""
+        return {self.entity_kind: self.subject}
+
+    def done_url(self) -> str:
+        return entity_url(self.subject)
+
+
+class PolicyAttachMixin(PolicyPagesMixin):
+    """Add permissions › Attach policies: pick managed policies not attached yet (10 at most).
+
+    :meth:`authorize_attach` checks each chosen policy inside the transaction, for pages
+    whose own authorisation has not (the role page asks only for ``iam:ListPolicies``).
+    """
+
+    def offered(self) -> list[ManagedPolicy]:
+        attached = PolicyAttachment.objects.filter(**self.owner_filter()).values("policy")
+        queryset = ManagedPolicy.objects.attachable_by(self.request.iam.account).exclude(
+            pk__in=attached
+        )
+        return list(self.filter_offered(queryset))
+
+    def filter_offered(self, queryset):
+        return queryset
+
+    def authorize_attach(self, policy_arn: str) -> None:
+        """Raise :class:`~policies.authz.ActionDenied` unless the policy may be attached."""
+
+    def render_form(self, form, policies, status=200):
+        context = self.get_context_data(form=form, policies=policies)
+        context["attached_count"] = PolicyAttachment.objects.filter(**self.owner_filter()).count()
+        context["attached_limit"] = services.ATTACHED_POLICIES[self.entity_kind][1]
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        policies = self.offered()
+        return self.render_form(AttachPoliciesForm(policies=policies), policies)
+
+    def post(self, request, **kwargs):
+        choices = list(ManagedPolicy.objects.attachable_by(request.iam.account))
+        form = AttachPoliciesForm(request.POST, policies=choices)
+        if not form.is_valid():
+            return self.render_form(form, self.offered(), status=400)
+        arns = form.cleaned_data["policy_arns"]
+        try:
+            with transaction.atomic():
+                for arn in arns:
+                    self.authorize_attach(arn)
+                    services.attach_policy(self.subject, policy_arn=arn)
+        except ActionDenied as denied:
+            return access_denied(request, denied.auth)
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, self.offered(), status=exc.status)
+        count = len(arns)
+        messages.success(
+            request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}."
+        )
+        return redirect(self.done_url())
+
+
+class PolicyDetachMixin(PolicyPagesMixin):
+    """Remove a directly attached managed policy, named by ``policy_arn`` (POST: detach)."""
+
+    def policy_arn(self) -> str:
+        return (
+            self.request.POST.get("policy_arn") or self.request.GET.get("policy_arn") or ""
+        ).strip()
+
+    def detach_failed(self, exc: IAMError):
+        return iam_error(self.request, exc, self.done_url())
+
+    def post(self, request, **kwargs):
+        try:
+            services.detach_policy(self.subject, policy_arn=self.policy_arn())
+        except IAMError as exc:
+            return self.detach_failed(exc)
+        messages.success(request, f"Policy {self.policy_arn()} removed from {self.subject}.")
+        return redirect(self.done_url())
+
+
+class InlinePolicyFormMixin(PolicyPagesMixin):
+    """Create (or, ``editing``, change) an inline policy: name and JSON editor. The sum of
+    the owner's inline policies is capped by the kind's quota (``services.INLINE_SIZE``)."""
+
+    editing = False
+
+    def inline_form(self, data, **kwargs) -> InlinePolicyForm:
+        return InlinePolicyForm(data, size_quota=services.INLINE_SIZE[self.entity_kind], **kwargs)
+
+    def make_form(self, data=None):
+        initial = (
+            {"document": self.inline.document, "name": self.inline.name}
+            if self.editing
+            else {"document": DEFAULT_DOCUMENT}
+        )
+        return self.inline_form(data, editing=self.editing, initial=initial)
+
+    def render_form(self, form, status=200):
+        context = self.get_context_data(
+            form=form,
+            editing=self.editing,
+            inline=getattr(self, "inline", None),
+            size_quota=services.INLINE_SIZE[self.entity_kind],
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        return self.render_form(self.make_form())
+
+    def post(self, request, **kwargs):
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        name = self.inline.name if self.editing else form.cleaned_data["name"]
+        if (
+            not self.editing
+            and InlinePolicy.objects.filter(name__iexact=name, **self.owner_filter()).exists()
+        ):
+            form.add_error(
+                "name",
+                f"An inline policy called {name} already exists on {self.subject}; "
+                "edit it instead.",
+            )
+            return self.render_form(form, status=409)
+        try:
+            services.put_inline_policy(
+                self.subject, name=name, document=form.cleaned_data["document"]
+            )
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, status=exc.status)
+        messages.success(request, f"Inline policy {name} {'saved' if self.editing else 'created'}.")
+        return redirect(self.done_url())
+
+
+class InlinePolicyObjectMixin(PolicyPagesMixin):
+    """An inline policy of the subject, named in the URL (404 when it has none of that name).
+    Goes before the owner's mixin, whose ``setup_objects`` loads the subject."""
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        self.inline = get_or_404(services.get_inline_policy, self.subject, self.kwargs["policy_name"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("inline", self.inline)
+        return super().get_context_data(**kwargs)
+
+
+class InlinePolicyEditMixin(InlinePolicyObjectMixin, InlinePolicyFormMixin):
+    editing = True
+
+
+class InlinePolicyDetailMixin(InlinePolicyObjectMixin):
+    """One inline policy: its permissions summary and JSON."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(document_context(self.inline.document))
+        return context
+
+
+class InlinePolicyDeleteMixin(InlinePolicyObjectMixin):
+    """Delete an inline policy (GET: confirm; POST: delete)."""
+
+    def post(self, request, **kwargs):
+        try:
+            services.delete_inline_policy(self.subject, name=self.inline.name)
+        except IAMError as exc:
+            return iam_error(request, exc, self.done_url())
+        messages.success(request, f"Inline policy {self.inline.name} deleted.")
+        return redirect(self.done_url())
+
+
+class BoundaryFormMixin(PolicyPagesMixin):
+    """Set (or change) the permissions boundary of a user or role: one managed policy.
+
+    :meth:`authorize_boundary` checks the chosen policy, for pages whose own
+    authorisation has not (the role page asks only for ``iam:ListPolicies``).
+    """
+
+    #: The page's ``current``: the PermissionsBoundary row, or (True) its policy.
+    current_is_policy = False
+
+    def boundary_policies(self) -> list[ManagedPolicy]:
+        return list(ManagedPolicy.objects.attachable_by(self.request.iam.account))
+
+    def authorize_boundary(self, policy_arn: str) -> None:
+        """Raise :class:`~policies.authz.ActionDenied` unless the boundary may be set."""
+
+    def render_form(self, form, policies, status=200):
+        current = services.get_permissions_boundary(self.subject)
+        selected = form["policy_arn"].value() or (current.policy.arn if current else "")
+        if self.current_is_policy and current is not None:
+            current = current.policy
+        context = self.get_context_data(
+            form=form, policies=policies, current=current, selected=selected
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, **kwargs):
+        policies = self.boundary_policies()
+        return self.render_form(BoundaryForm(policies=policies), policies)
+
+    def post(self, request, **kwargs):
+        policies = self.boundary_policies()
+        form = BoundaryForm(request.POST, policies=policies)
+        if not form.is_valid():
+            return self.render_form(form, policies, status=400)
+        arn = form.cleaned_data["policy_arn"]
+        try:
+            self.authorize_boundary(arn)
+            services.put_permissions_boundary(self.subject, policy_arn=arn)
+        except ActionDenied as denied:
+            return access_denied(request, denied.auth)
+        except IAMError as exc:
+            form.add_error(None, exc.message)
+            return self.render_form(form, policies, status=exc.status)
+        messages.success(request, f"Permissions boundary set for {self.subject}.")
+        return redirect(self.done_url())
+
+
+class BoundaryDeleteMixin(PolicyPagesMixin):
+    """Remove the permissions boundary (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        services.delete_permissions_boundary(self.subject)
+        messages.success(request, f"Permissions boundary removed from {self.subject}.")
+        return redirect(self.done_url())
