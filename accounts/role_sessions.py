@@ -5,7 +5,9 @@ the role's ``AROA…`` id, the session name, display name and colour, the source
 identity, when it was issued and when it expires, and whether it was chained. It
 also keeps the last five roles switched to (``SESSION_HISTORY``) for the identity menu.
 
-:func:`role_session_identity` is registered in :data:`accounts.identity.IDENTITY_HOOKS`.
+:func:`role_session_identity` is registered in :data:`accounts.identity.IDENTITY_HOOKS` (and
+:func:`load_session_policy_set` in ``policies.loading.PRINCIPAL_LOADERS``) by
+:class:`accounts.apps.AccountsConfig`.
 For an IAM user with a live role session it replaces the identity with the session's:
 
 - ARN ``arn:aws:sts::<acct>:assumed-role/<role>/<session>`` (no role path), type ``AssumedRole``;
@@ -29,9 +31,9 @@ from typing import Any
 from django.contrib import messages
 from django.utils.functional import SimpleLazyObject
 
-from policies.loading import PRINCIPAL_LOADERS, load_role_policy_set
+from policies.loading import load_role_policy_set
 
-from .identity import IDENTITY_HOOKS, SESSION_SIGNED_IN_AT, Identity
+from .identity import SESSION_SIGNED_IN_AT, Identity
 from .models import Role
 
 SESSION_ROLE = "iam_role_session"
@@ -239,8 +241,3 @@ def load_session_policy_set(identity: Any) -> Any:
     session = getattr(identity, "role_session", None)
     return load_role_policy_set(session.role) if session is not None else None
 
-
-if role_session_identity not in IDENTITY_HOOKS:
-    IDENTITY_HOOKS.append(role_session_identity)
-if load_session_policy_set not in PRINCIPAL_LOADERS:
-    PRINCIPAL_LOADERS.insert(0, load_session_policy_set)
