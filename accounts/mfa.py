@@ -100,8 +100,10 @@ def has_device(user: User) -> bool:
 
 def get_device(user: User, name: str) -> TOTPDevice:
     """One of ``user``'s assigned devices by name, or ``NoSuchEntity``."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True, name=name).select_related(
-        "user__account").first()
+    device = None
+    if name and len(name) <= DEVICE_NAME_MAX and "\x00" not in name:  # PostgreSQL refuses NUL
+        device = TOTPDevice.objects.filter(user=user, confirmed=True, name=name).select_related(
+            "user__account").first()
     if device is None:
         raise NoSuchEntity(f"MFA device {device_arn(user.account, name)} cannot be found.")
     return device

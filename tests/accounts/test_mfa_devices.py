@@ -8,7 +8,8 @@ import pytest
 from django.template.loader import render_to_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
+from accounts import mfa, services
+from iamportal.errors import NoSuchEntity
 from tests.accounts.test_mfa_helpers import (
     T,
     at_step,
@@ -125,6 +126,15 @@ def test_removing_an_unknown_device_is_404(root_client, alice):
     assert root_client.get("/iam/users/alice/mfa/remove/?device=nope").status_code == 404
     assert csrf_post(root_client, "/iam/users/alice/mfa/remove/",
                      {"device": "nope", "password": ROOT_PASSWORD}).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["bad\x00name", "x" * 5000, ""])
+def test_a_device_name_no_device_can_have_is_404_without_a_query(root_client, alice, name,
+                                                                   django_assert_num_queries):
+    with django_assert_num_queries(0), pytest.raises(NoSuchEntity):
+        mfa.get_device(alice, name)
+    assert csrf_post(root_client, "/iam/users/alice/mfa/resync/",
+                     {"device": name, "code1": "123456", "code2": "234567"}).status_code == 404
 
 
 def test_another_accounts_device_is_404(mallory_client, alice_device):
