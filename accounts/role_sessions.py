@@ -240,4 +240,3 @@ def load_session_policy_set(identity: Any) -> Any:
     """``policies.loading.PRINCIPAL_LOADERS`` entry: a role session's policy set, else None."""
     session = getattr(identity, "role_session", None)
     return load_role_policy_set(session.role) if session is not None else None
-
