@@ -364,6 +364,47 @@ def attached_entities(policy: ManagedPolicy, account: Account) -> dict[str, list
     }
 
 
+def boundary_context(owner: User | Group | Role, boundary_arn: str | None = None) -> dict[str, str]:
+    """``iam:PermissionsBoundary`` as IAM sets it for actions on a user or a role: the ARN of
+    its current boundary (or, for Put*PermissionsBoundary, of the boundary being set).
+    Groups cannot have a boundary, so actions on them carry no such key."""
+    if isinstance(owner, Group):
+        return {}
+    if boundary_arn is None:
+        found = get_permissions_boundary(owner)
+        boundary_arn = found.policy.arn if found else ""
+    return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
+
+
+def delete_policy_calls(policy: ManagedPolicy, account: Account) -> list[tuple[str, str, dict[str, str]]]:
+    """The IAM calls the console's Delete policy (:func:`delete_policy` with ``detach_all``)
+    stands for, as ``(action, resource ARN, condition keys)`` for the view to authorise
+    before anything changes: detach it from each user, group and role of ``account``
+    (``iam:PolicyARN``, and the entity's ``iam:PermissionsBoundary``), remove it as each
+    boundary, delete the other versions. Four queries."""
+    entities = attached_entities(policy, account)
+    users = entities["users"] + entities["boundary_users"]
+    roles = entities["roles"] + entities["boundary_roles"]
+    bounds: dict[tuple[str, int], str] = {}
+    for row in PermissionsBoundary.objects.filter(Q(user__in=users) | Q(role__in=roles)).select_related(
+        "policy__account"
+    ):
+        bounds["user" if row.user_id else "role", row.user_id or row.role_id] = row.policy.arn
+
+    def bound(owner: User | Role) -> dict[str, str]:
+        return boundary_context(owner, bounds.get((_owner_field(owner), owner.pk), ""))
+
+    arn = {"iam:PolicyARN": policy.arn}
+    calls = [("iam:DetachUserPolicy", u.arn, {**bound(u), **arn}) for u in entities["users"]]
+    calls += [("iam:DetachGroupPolicy", g.arn, arn) for g in entities["groups"]]
+    calls += [("iam:DetachRolePolicy", r.arn, {**bound(r), **arn}) for r in entities["roles"]]
+    calls += [("iam:DeleteUserPermissionsBoundary", u.arn, bound(u)) for u in entities["boundary_users"]]
+    calls += [("iam:DeleteRolePermissionsBoundary", r.arn, bound(r)) for r in entities["boundary_roles"]]
+    if policy.versions.filter(is_default=False).exists():
+        calls.append(("iam:DeletePolicyVersion", policy.arn, {}))
+    return calls
+
+
 @transaction.atomic
 def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False) -> None:
     """DeletePolicy.

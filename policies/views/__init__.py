@@ -9,10 +9,10 @@
 Every name other modules use is importable from ``policies.views``.
 """
 
+from ..services import boundary_context
 from .base import (
     ENTITY_LOOKUPS,
     PAGE_SIZE,
-    boundary_context,
     document_context,
     entity_url,
     filter_policies,

@@ -1,6 +1,7 @@
-"""What the policy pages share: the ``iam:PermissionsBoundary`` context, a document as the
-pages show it, the policy tables' filters, IAM's error page, where an entity's policy
-pages return to, and the lookups of users, groups and roles by name."""
+"""What the policy pages share: a document as the pages show it, the policy tables'
+filters, IAM's error page, where an entity's policy pages return to, and the lookups of
+users, groups and roles by name. (The ``iam:PermissionsBoundary`` context of actions on a
+user or role is ``services.boundary_context``.)"""
 
 from __future__ import annotations
 
@@ -18,18 +19,6 @@ from ..summary import numbered_lines, summarize
 
 
 PAGE_SIZE = 100
-
-
-def boundary_context(owner: Any, boundary_arn: str | None = None) -> dict[str, str]:
-    """``iam:PermissionsBoundary`` as IAM sets it for actions on a user or a role: the ARN of
-    its current boundary (or, for Put*PermissionsBoundary, of the boundary being set).
-    Groups cannot have a boundary, so actions on them carry no such key."""
-    if isinstance(owner, Group):
-        return {}
-    if boundary_arn is None:
-        found = services.get_permissions_boundary(owner)
-        boundary_arn = found.policy.arn if found else ""
-    return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
 
 
 def document_context(document: str) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from django.views.generic import TemplateView, View
 from iamportal.views_base import get_or_404
 from policies.authz import ConditionalIAMActionMixin
 
-from .base import ENTITY_LOOKUPS, boundary_context, entity_url, filter_policies
+from ..services import boundary_context
+from .base import ENTITY_LOOKUPS, entity_url, filter_policies
 from .pages import (
     BoundaryDeleteMixin,
     BoundaryFormMixin,

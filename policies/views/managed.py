@@ -18,7 +18,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -45,11 +44,11 @@ from ..forms import (
     PolicyVersionForm,
     find,
 )
-from ..models import ManagedPolicy, PermissionsBoundary
+from ..models import ManagedPolicy
+from ..services import boundary_context
 from .base import (
     ENTITY_LOOKUPS,
     PAGE_SIZE,
-    boundary_context,
     document_context,
     filter_policies,
     iam_error,
@@ -445,33 +444,7 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         form = ConfirmNameForm(request.POST, expected=policy.name)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        entities = services.attached_entities(policy, request.iam.account)
-        user_bounds, role_bounds = {}, {}
-        for b in PermissionsBoundary.objects.filter(
-            Q(user__in=entities["users"] + entities["boundary_users"])
-            | Q(role__in=entities.get("roles", []) + entities.get("boundary_roles", []))
-        ).select_related("policy__account"):
-            (user_bounds if b.user_id else role_bounds)[b.user_id or b.role_id] = b.policy.arn
-        arn = {"iam:PolicyARN": policy.arn}
-        checks = [
-            ("iam:DetachUserPolicy", u.arn, {**boundary_context(u, user_bounds.get(u.pk, "")), **arn})
-            for u in entities["users"]
-        ]
-        checks += [("iam:DetachGroupPolicy", g.arn, arn) for g in entities["groups"]]
-        checks += [
-            ("iam:DetachRolePolicy", r.arn, {**boundary_context(r, role_bounds.get(r.pk, "")), **arn})
-            for r in entities.get("roles", [])
-        ]
-        checks += [
-            ("iam:DeleteUserPermissionsBoundary", u.arn, boundary_context(u, user_bounds.get(u.pk, "")))
-            for u in entities["boundary_users"]
-        ]
-        checks += [
-            ("iam:DeleteRolePermissionsBoundary", r.arn, boundary_context(r, role_bounds.get(r.pk, "")))
-            for r in entities.get("boundary_roles", [])
-        ]
-        if policy.versions.filter(is_default=False).exists():
-            checks.append(("iam:DeletePolicyVersion", policy.arn))
+        checks = services.delete_policy_calls(policy, request.iam.account)
         denied = first_denied(request, checks)
         if denied is not None:
             return access_denied(request, denied)
