@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.generic import TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
@@ -44,7 +45,7 @@ from ..forms import (
     PolicyVersionForm,
     find,
 )
-from ..models import ManagedPolicy
+from ..models import ManagedPolicy, PolicyVersion
 from ..services import boundary_context
 from .base import (
     ENTITY_LOOKUPS,
@@ -251,17 +252,25 @@ class PolicyObjectMixin(IAMActionRequiredMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        versions = list(self.policy.versions.order_by("-number"))
         context.update(
             {
                 "policy": self.policy,
-                "versions": versions,
+                "versions": self.versions,
                 "tab": self.tab,
-                "default_version": next((v for v in versions if v.is_default), None),
+                "default_version": self.default_version,
                 "version_limit": services.VERSIONS_PER_POLICY,
             }
         )
         return context
+
+    @cached_property
+    def versions(self) -> list[PolicyVersion]:
+        """The policy's versions, newest first (read once per request)."""
+        return list(self.policy.versions.order_by("-number"))
+
+    @property
+    def default_version(self) -> PolicyVersion | None:
+        return next((v for v in self.versions if v.is_default), None)
 
     def refuse_aws_managed(self):
         """IAM's UnmodifiableEntity page for an AWS managed policy, or None."""
@@ -371,8 +380,7 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
     tab = "permissions"
 
     def make_form(self, data=None):
-        self.versions = list(self.policy.versions.order_by("-number"))
-        default = next((v for v in self.versions if v.is_default), None)
+        default = self.default_version
         return PolicyVersionForm(
             data,
             versions=self.versions,
