@@ -37,6 +37,10 @@ class Identity:
     principal_type: str
     context: dict[str, Any]
     role_session: Any = None
+    # The last roles switched to (shown in the identity menu), and, in a role session,
+    # the user's own identity that assumed the role (role chaining starts from it).
+    role_history: list[dict[str, str]] = field(default_factory=list)
+    user_identity: "Identity | None" = field(default=None, repr=False)
     _policy_set: Any = field(default=None, repr=False)
 
     @property

@@ -642,7 +642,7 @@ def assume_role(identity: Any, *, account_reference: str, role_name: str, now: f
         the :class:`RoleGrant`: its expiry is the role's maximum session duration, or one
         hour when chaining, and never beyond the console session.
     """
-    current = getattr(identity, "role_session", None)
+    current = identity.role_session
     if current is not None and not chain:
         identity = identity.user_identity
         current = None

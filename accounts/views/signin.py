@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from iamportal.errors import IAMError
+from iamportal.errors import IAMError, InvalidInput
 from policies.authz import authorize
 
 from .. import services, throttle
@@ -194,7 +194,8 @@ class PasswordChangeView(View):
                 services.change_own_password(request.user, old_password=form.cleaned_data["old_password"],
                                              new_password=form.cleaned_data["new_password"])
             except IAMError as exc:
-                field = "old_password" if "old password" in exc.message else "new_password"
+                # A wrong old password is InvalidInput; anything about the new one is a policy violation.
+                field = "old_password" if isinstance(exc, InvalidInput) else "new_password"
                 form.add_error(field, exc.message)
                 return render(request, self.template_name, {"form": form}, status=exc.status)
             update_session_auth_hash(request, request.user)

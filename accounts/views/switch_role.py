@@ -34,7 +34,7 @@ class SwitchRoleView(View):
     def context(self, form, **extra):
         identity = self.request.iam
         context = {"form": form, "session": identity.role_session, "colours": role_sessions.COLOURS,
-                   "history": getattr(identity, "role_history", []), "is_root": identity.is_root, **extra}
+                   "history": identity.role_history, "is_root": identity.is_root, **extra}
         if identity.role_session is not None:
             context.update(self.session_capabilities(identity))
         return context
