@@ -151,17 +151,25 @@ def simulator_url(auth: Authorization, principal: str = "", role: str = "") -> s
     return base + "?" + urlencode(params)
 
 
+def simulator_preselection(identity: Any) -> tuple[str, str] | None:
+    """The simulator parameter that selects the caller itself: ``("role", <role name>)`` in
+    a role session, ``("principal", <user name>)`` for an IAM user, None for root (which
+    simulates custom policies) or nobody."""
+    if identity is None or identity.is_root:
+        return None
+    if identity.role_session is not None:
+        return "role", identity.role_session.role.name
+    if identity.principal_type == "User":
+        return "principal", identity.user.user_name
+    return None
+
+
 def caller_simulator_url(request: Any, auth: Authorization) -> str:
     """:func:`simulator_url` for the caller of ``request``: the denied IAM user (or the
     role of the denied role session) is preselected, so the simulator explains the same
     decision."""
-    identity = getattr(request, "iam", None)
-    principal = role = ""
-    if identity is not None and identity.role_session is not None:
-        role = identity.role_session.role.name
-    elif identity is not None and identity.principal_type == "User":
-        principal = identity.user.user_name
-    return simulator_url(auth, principal=principal, role=role)
+    chosen = simulator_preselection(getattr(request, "iam", None))
+    return simulator_url(auth, **dict([chosen] if chosen else []))
 
 
 def denied_statements(auth: Authorization) -> tuple[Any, ...]:

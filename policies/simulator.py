@@ -45,7 +45,7 @@ from django.views.generic import TemplateView
 from accounts.models import Group, Role, User
 from iamportal.errors import NoSuchEntity
 from policies import loading, services
-from policies.authz import IAMActionRequiredMixin, PolicySet, authorize
+from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
 from policies.engine import ERROR, Policy, Request, catalogue, evaluate, validate
 
 MAX_CUSTOM_POLICIES = 10
@@ -389,12 +389,10 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         identity = self.request.iam
         self.account = identity.account
         data = self.params().copy()
-        if not any(name in data for name in ("principal", "group", "role", "policy")):
+        chosen = simulator_preselection(identity)
+        if chosen and not any(name in data for name in ("principal", "group", "role", "policy")):
             # Opened afresh: preselect the caller, whose own permissions are the usual question.
-            if identity.role_session is not None:
-                data["role"] = identity.role_session.role.name
-            elif identity.principal_type == "User":
-                data["principal"] = identity.user.user_name
+            data[chosen[0]] = chosen[1]
         self.data = data
         self.notices: list[str] = []
         self.form = SimulatorForm(data)
