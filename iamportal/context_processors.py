@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from django.urls import reverse
 
-from policies.authz import authorize
+from policies.authz import authorize, simulator_subject
 
 
 class NavItem(NamedTuple):
@@ -48,21 +48,17 @@ NAVIGATION = [
 ]
 
 
-def item_resource(identity, item: NavItem) -> str:
-    """The ARN the item's page authorises for ``identity``.
+def item_resource(request, item: NavItem) -> str:
+    """The ARN the item's page authorises for the caller of ``request``.
 
     ``"@self"`` is the caller's own user (or, in a role session, role): the policy
-    simulator opens with the caller preselected.
+    simulator opens with the caller preselected (:func:`policies.authz.simulator_subject`).
     """
     if item.resource == "@self":
-        if identity.role_session is not None:
-            return identity.role_session.role.arn
-        if identity.principal_type == "User":
-            return identity.user.arn
-        return "*"
+        return simulator_subject(request)
     if item.resource == "*":
         return "*"
-    return identity.account.arn(item.resource)
+    return request.iam.account.arn(item.resource)
 
 
 def item_action(identity, item: NavItem) -> str:
@@ -84,7 +80,7 @@ def navigation_for(request) -> list[dict]:
     items = []
     for item in NAVIGATION:
         url = reverse(item.url_name)
-        auth = authorize(request, item_action(identity, item), item_resource(identity, item))
+        auth = authorize(request, item_action(identity, item), item_resource(request, item))
         items.append({"label": item.label, "url": url, "action": auth.action, "resource": auth.resource,
                       "section": item.section, "active": False, "allowed": auth.allowed,
                       "denied": None if auth else auth})
