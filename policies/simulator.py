@@ -47,6 +47,7 @@ from iamportal.errors import NoSuchEntity
 from policies import loading, services
 from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
 from policies.engine import ERROR, Policy, Request, catalogue, evaluate, validate
+from policies.summary import numbered_lines
 
 MAX_CUSTOM_POLICIES = 10
 #: IAM's limit on each policy of SimulateCustomPolicy's PolicyInputList.
@@ -348,7 +349,8 @@ def used_context_keys(policies: list[Policy]) -> list[tuple[str, bool]]:
 
 
 def numbered(policy: Policy) -> list[Line]:
-    return [Line(number, text) for number, text in enumerate(policy.text.split("\n"), start=1)]
+    """The policy text as :class:`Line` rows (the numbering of the policy pages' JSON view)."""
+    return [Line(number, text) for number, text in numbered_lines(policy.text)]
 
 
 def excerpt(simulated: SimulatedPolicy | None, statement: Any) -> list[Line]:
