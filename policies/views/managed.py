@@ -146,10 +146,9 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
     def get_condition_context(self) -> dict[str, Any]:
         if not self.is_final():
             return {}
-        keys = [k.strip() for k in self.request.POST.getlist("review-tag_key")]
-        values = [v.strip() for v in self.request.POST.getlist("review-tag_value")]
-        values += [""] * (len(keys) - len(values))
-        return tag_context([(k, v) for k, v in zip(keys, values, strict=False) if k])
+        # The review form's own reading of its tag rows (it is validated after this check).
+        pairs = PolicyDetailsForm(self.request.POST, prefix="review").tag_pairs()
+        return tag_context([(k, v) for k, v in pairs if k])
 
     def get_template_names(self):
         return [self.templates[self.steps.current]]
