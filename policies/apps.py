@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 
 
@@ -22,11 +23,15 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Policies"
 
     def ready(self) -> None:
-        """Plug the policies into the accounts app's delete rules and the dashboard."""
+        """Register the console checks; plug the policies into the accounts app's delete
+        rules and the dashboard."""
         from accounts import services as accounts_services
         from iamportal.views import DASHBOARD_COUNTERS
 
         from . import services
+        from .checks import check_console_views
+
+        checks.register(check_console_views)
 
         # DeleteUser / DeleteGroup refuse while policies remain (iam-facts §11); the
         # console's delete removes them first.

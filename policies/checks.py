@@ -3,6 +3,8 @@
 ``policies.E001``: a console view mixes in IAMActionRequiredMixin without an ``iam_action``.
 ``policies.E002``: a view's ``iam_action`` (or ``iam_action_post``) is not a known IAM/STS action.
 ``policies.E003``: a signed-in view neither declares an IAM action nor is listed as self-service.
+
+Registered in :meth:`policies.apps.PoliciesConfig.ready`, as ``django.contrib.auth`` does.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ def _view_class(callback: Any) -> type | None:
     return getattr(callback, "view_class", None)
 
 
-@checks.register()
 def check_console_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from policies.authz import IAMActionRequiredMixin
     from policies.engine import catalogue
