@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.urls import reverse
 
+from policies.engine import Request, evaluate
+
 
 @dataclass
 class PolicySet:
@@ -72,8 +74,6 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
     if not policy_set.identity:
         return Authorization(False, action, resource, identity.arn, "implicitDeny",
                              f"because no identity-based policy allows the {action} action")
-    from policies.engine import Request, evaluate
-
     decision = evaluate(
         Request(action=action, resource=resource, principal=identity.arn, context=request_context),
         identity=policy_set.identity,

@@ -14,8 +14,10 @@ from django import forms
 
 from accounts import validators
 from iamportal.errors import IAMError
+from policies.engine import validate
 
 from . import services
+from .models import ManagedPolicy
 
 LEVEL_LABELS = {
     "ERROR": "Error",
@@ -105,8 +107,6 @@ def find(document: str, kind: str = "identity", max_size: int | None = None) -> 
 
     The first ERROR *in the engine's order* (the one IAM would report) stays first.
     """
-    from policies.engine import validate
-
     order = {level: i for i, level in enumerate(LEVEL_LABELS)}
     shown = [ShownFinding.from_engine(f) for f in validate(document, kind=kind, max_size=max_size)]
     reported = next((f for f in shown if f.level == "ERROR"), None)
@@ -378,6 +378,4 @@ class ConfirmNameForm(forms.Form):
 def attachable_policy_choices(account: Any) -> list[tuple[str, str]]:
     """``(arn, name)`` of every managed policy ``account`` can attach: for the choices of the
     create-user wizard's and create-group page's policy fields (``_policy_picker.html``)."""
-    from .models import ManagedPolicy
-
     return [(p.arn, p.name) for p in ManagedPolicy.objects.attachable_by(account)]

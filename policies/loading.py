@@ -31,6 +31,7 @@ from typing import Any
 from django.db.models import Q
 
 from policies.authz import PolicySet
+from policies.engine import Policy, PolicyError
 
 from .models import InlinePolicy, PolicyVersion
 
@@ -50,8 +51,6 @@ def compiled(document: str, name: str, kind: str = "identity") -> Any:
         policies.engine.PolicyError: the stored document no longer compiles (it was
             valid when saved; an engine change could make an old one invalid).
     """
-    from policies.engine import Policy
-
     key = (kind, name, document)
     with _lock:
         policy = _cache.get(key)
@@ -69,8 +68,6 @@ def compiled(document: str, name: str, kind: str = "identity") -> Any:
 
 
 def _compile_or_skip(document: str, name: str) -> Any | None:
-    from policies.engine import PolicyError
-
     try:
         return compiled(document, name)
     except PolicyError:

@@ -31,6 +31,7 @@ from iamportal.errors import (
     UnmodifiableEntity,
     ValidationError,
 )
+from policies.engine import validate
 
 from .models import (
     AWS_OWNER,
@@ -116,8 +117,6 @@ def check_document(
         ValidationError: not a policy document parameter at all (empty, too long, bad characters).
         MalformedPolicyDocument: the engine finds an ERROR; its message is IAM's.
     """
-    from policies.engine import validate
-
     _check_wire(document)
     findings = list(validate(document, kind=kind, max_size=max_size))
     errors = [f for f in findings if f.level == "ERROR"]
