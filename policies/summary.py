@@ -48,7 +48,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _access(prefix: str, patterns: list[str], negated: bool) -> str:
+def _access(patterns: list[str], negated: bool) -> str:
     if negated:
         return "All actions except those listed"
     if any(p.split(":", 1)[1] == "*" for p in patterns if ":" in p):
@@ -80,7 +80,7 @@ def _services(actions: Iterable[Any], negated: bool) -> list[ServiceRow]:
             )
             continue
         name = catalogue.service_name(prefix) or f"Unknown service ({prefix})"
-        rows.append(ServiceRow(prefix, name, patterns, _access(prefix, patterns, negated)))
+        rows.append(ServiceRow(prefix, name, patterns, _access(patterns, negated)))
     return sorted(rows, key=lambda r: (r.prefix != "*", r.name.lower()))
 
 
