@@ -666,7 +666,6 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             "action_groups": self.action_groups(simulation),
             "services": [(p, service_label(p)) for p in catalogue.services()],
             "chosen_services": {s.lower() for s in data.getlist("service")},
-            "roles_supported": True,
             "permalink": self.permalink(),
             "full_policies": [{"policy": p, "lines": self.marked_lines(p, simulation)}
                               for p in (simulation.policies if simulation else [])],

@@ -25,6 +25,7 @@ from formtools.wizard.views import SessionWizardView
 from iamportal.errors import IAMError
 from iamportal.views_base import SearchSortMixin, ServiceFormMixin, get_or_404
 from iamportal.views import DASHBOARD_COUNTERS
+from policies import services as policy_services
 from policies.authz import (
     ActionDenied,
     ConditionalIAMActionMixin,
@@ -33,7 +34,7 @@ from policies.authz import (
     require,
 )
 from policies.loading import load_role_policy_set
-from policies.models import InlinePolicy, PermissionsBoundary, PolicyAttachment
+from policies.models import InlinePolicy, PolicyAttachment
 from policies.summary import summarize
 from policies.views import (
     BoundaryDeleteMixin,
@@ -417,7 +418,7 @@ class RoleDeleteView(RoleMixin, RoleFormMixin, FormView):
 
 def role_permissions(role: Role) -> dict:
     """The Permissions tab's rows: attachments, inline policies and the boundary (3 queries)."""
-    boundary = PermissionsBoundary.objects.filter(role=role).select_related("policy__account").first()
+    boundary = policy_services.get_permissions_boundary(role)
     attachments = list(PolicyAttachment.objects.filter(role=role).select_related("policy__account")
                        .order_by("policy__name"))
     inline_policies = list(InlinePolicy.objects.filter(role=role).order_by("name"))
