@@ -460,15 +460,8 @@ def update_role_tags(role: Role, tags: Iterable[tuple[str, str]]) -> None:
 
 def role_blockers(role: Role) -> list[str]:
     """DeleteConflict messages for DeleteRole, in the order IAM checks them (§11)."""
-    from policies import services as policy_services
-
-    messages = []
-    if policy_services.count_attached(role):
-        messages.append("Cannot delete entity, must detach all policies first.")
-    if policy_services.count_inline(role):
-        messages.append("Cannot delete entity, must delete policies first.")
-    messages += [f"Cannot delete entity, must {label} first."
-                 for label, _ in dependent_counts(ROLE_DEPENDENT_COUNTERS, role)]
+    messages = [f"Cannot delete entity, must {label} first."
+                for label, _ in dependent_counts(ROLE_DEPENDENT_COUNTERS, role)]
     if InstanceProfile.objects.filter(role=role).exists():
         messages.append("Cannot delete entity, must remove roles from instance profile first.")
     return messages
@@ -482,9 +475,6 @@ def delete_role(role: Role, *, remove_dependents: bool) -> None:
     blockers = role_blockers(role)
     if not remove_dependents and blockers:
         raise DeleteConflict(blockers[0])
-    from policies import services as policy_services
-
-    policy_services.remove_policies(role)
     for remover in ROLE_DEPENDENT_REMOVERS:
         remover(role)
     InstanceProfile.objects.filter(role=role, name__iexact=role.name).delete()

@@ -25,6 +25,7 @@ class PoliciesConfig(AppConfig):
     def ready(self) -> None:
         """Register the console checks; plug the policies into the accounts app's delete
         rules and the dashboard."""
+        from accounts import roles
         from accounts import services as accounts_services
         from iamportal.views import DASHBOARD_COUNTERS
 
@@ -43,6 +44,10 @@ class PoliciesConfig(AppConfig):
         accounts_services.GROUP_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
         if services.remove_policies not in accounts_services.GROUP_DEPENDENT_REMOVERS:
             accounts_services.GROUP_DEPENDENT_REMOVERS.append(services.remove_policies)
+        roles.ROLE_DEPENDENT_COUNTERS["detach all policies"] = services.count_attached
+        roles.ROLE_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
+        if services.remove_policies not in roles.ROLE_DEPENDENT_REMOVERS:
+            roles.ROLE_DEPENDENT_REMOVERS.append(services.remove_policies)
         DASHBOARD_COUNTERS["Customer managed policies"] = (
             services.count_customer_policies,
             "policies:policy_list",

@@ -213,3 +213,18 @@ def test_dashboard_counts_roles(root_client, account):
     make(account)
     counts = {label: count for label, count, _ in root_client.get("/iam/").context["counts"]}
     assert counts["Roles"] == 1
+
+
+def test_the_delete_page_lists_the_policies_the_console_will_remove(root_client, account):
+    from accounts import roles
+    from policies import services as policy_services
+
+    role = roles.create_role(account, name="Doomed", trust_policy=roles.account_trust_policy(account.account_id))
+    policy_services.put_role_policy(role, name="Inline", document=(
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket",'
+        ' "Resource": "arn:aws:s3:::receipts"}}'))
+    page = root_client.get("/iam/roles/Doomed/delete/").content.decode()
+    assert "delete policies" in page.lower()
+    with pytest.raises(Exception) as conflict:
+        roles.delete_role(role, remove_dependents=False)
+    assert str(conflict.value) == "Cannot delete entity, must delete policies first."
