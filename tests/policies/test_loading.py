@@ -86,12 +86,57 @@ def test_loaded_in_a_fixed_number_of_queries(
     services.attach_user_policy(alice, policy_arn=policies[0].arn)
     services.put_user_permissions_boundary(alice, policy_arn=policies[0].arn)
     who = identity(alice)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         policy_set = loading.load_policy_set(who)
     assert (
         len(policy_set.identity) == per_group + groups
     )  # each managed policy once, plus the inlines
     assert policy_set.boundary is not None
+
+
+def _crowd(account, users: int, prefix: str) -> None:
+    """``users`` IAM users of ``account``, each in the account's group and with a policy."""
+    from accounts import ids
+    from accounts.models import User
+
+    group = accounts_services.create_group(account, name=f"{prefix}Group")
+    policy = bulk_policies(account, 1, prefix=prefix)[0]
+    crowd = User.objects.bulk_create(
+        User(account=account, user_name=f"{prefix}{i}", login_key=f"{account.account_id}:{prefix}{i}",
+             unique_id=ids.unique_id("AIDA"))
+        for i in range(users)
+    )
+    GroupMembership.objects.bulk_create(GroupMembership(group=group, user=u) for u in crowd)
+    PolicyAttachment.objects.bulk_create(
+        PolicyAttachment(account=account, policy=policy, user=u) for u in crowd
+    )
+
+
+@pytest.mark.parametrize("others", [0, 300])
+def test_queries_are_bounded_by_the_users_own_rows(
+    account, alice, mallory, others, django_assert_num_queries
+):
+    """Loading costs the same at 1 and at many users of the account and of other accounts,
+    and no query matches attachments or inline policies through the memberships table (a
+    join that made PostgreSQL scan every membership and attachment of the server)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group = accounts_services.create_group(account, name="Cashiers", users=[alice])
+    services.put_group_policy(group, name="GroupInline", document=doc())
+    services.attach_group_policy(group, policy_arn=bulk_policies(account, 1, prefix="G")[0].arn)
+    if others:
+        _crowd(account, others, "crowd")
+        _crowd(mallory.account, others, "other")
+    who = identity(alice)
+    with CaptureQueriesContext(connection) as queries:
+        policy_set = loading.load_policy_set(who)
+    assert sorted(p.name for p in policy_set.identity) == ["G000", "inline:Cashiers/GroupInline"]
+    assert len(queries) == 4
+    for query in queries:
+        sql = query["sql"]
+        if "policies_" in sql:
+            assert "accounts_groupmembership" not in sql, sql
 
 
 def test_compiled_policies_are_reused_across_requests(account, alice):
