@@ -46,7 +46,6 @@ import base64
 import binascii
 import ipaddress
 import json
-import re
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -56,7 +55,7 @@ from .conditions import parse_number, parse_operator
 from .document import Document, StatementNode, check, key_path, strings_of, to_text
 from .findings import ERROR, LEVELS, SECURITY_WARNING, SUGGESTION, WARNING, Finding
 from .jsontext import JsonSyntaxError, Node
-from .matching import glob_regex, pieces_regex
+from .matching import compile_regex, glob_regex, pieces_regex
 from .variables import parse_template
 
 __all__ = ["validate"]
@@ -391,8 +390,7 @@ def _unknown_action(catalogue: Any, action: str) -> str | None:
                 return None
             return (f"{action} is not a known action of the {prefix} service; check its "
                     "spelling in the Service Authorization Reference.")
-        matcher = re.compile(glob_regex(name.lower()), re.DOTALL).fullmatch
-        if any(matcher(known.lower()) for known in catalogue.actions_for_service(prefix)):
+        if catalogue.expand(action):
             return None
     except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
         return None
@@ -469,5 +467,5 @@ def _subset(small: list[str] | None, big: list[str] | None, *, actions: bool) ->
             continue
         text = value.lower() if actions else value
         regex = glob_regex(text) if actions else pieces_regex(((text, False),), arn=True)
-        patterns.append(re.compile(regex, re.DOTALL).fullmatch)
+        patterns.append(compile_regex(regex).fullmatch)
     return all(any(match(v.lower() if actions else v) for match in patterns) for v in small)
