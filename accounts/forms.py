@@ -5,7 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 
-from . import quotas
+from iamportal.errors import IAMError
+
+from . import quotas, services
+from .models import User
 
 
 def confirmed(form: forms.Form, data: dict, field: str, confirm_field: str) -> dict:
@@ -24,7 +27,15 @@ class SignUpForm(forms.Form):
                                        max_length=quotas.PASSWORD_MAX)
 
     def clean(self):
-        return confirmed(self, super().clean(), "password", "password_confirm")
+        """The whole form, password policy included, is valid before anyone looks at whether
+        the email is in use (``services.sign_up``): a sign-up learns that only at the last step."""
+        data = confirmed(self, super().clean(), "password", "password_confirm")
+        if data.get("email") and data.get("password") and not self.errors:
+            try:
+                services.check_console_password(data["password"], user=User(email=data["email"], is_root=True))
+            except IAMError as exc:
+                self.add_error("password", exc.message)
+        return data
 
 
 class RootSignInForm(forms.Form):

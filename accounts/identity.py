@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .addresses import client_address
 from .models import Account, User
 
 # Session keys written at sign-in (and by MFA / switch role).
@@ -58,11 +59,6 @@ class Identity:
         return self.context.get("aws:MultiFactorAuthPresent") == "true"
 
 
-def _client_ip(request: Any) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is caller-controlled unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "") or "127.0.0.1"
-
-
 def base_context(request: Any, now: float | None = None) -> dict[str, Any]:
     """Context keys every console request has, whoever the principal."""
     now = time.time() if now is None else now
@@ -70,7 +66,7 @@ def base_context(request: Any, now: float | None = None) -> dict[str, Any]:
     context: dict[str, Any] = {
         "aws:CurrentTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(now)),
-        "aws:SourceIp": _client_ip(request),
+        "aws:SourceIp": client_address(request),
         "aws:SecureTransport": "true" if request.is_secure() else "false",
         "aws:RequestedRegion": "us-east-1",
         "aws:ViaAWSService": "false",

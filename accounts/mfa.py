@@ -5,7 +5,9 @@ whose ``name`` is the IAM device name; its identifier (serial number) is
 ``arn:aws:iam::<account>:mfa/<name>``. Enrolment follows AWS's two API calls:
 
 1. :func:`begin_enrolment` is CreateVirtualMFADevice: it creates an *unconfirmed*
-   device with a fresh random key. The key (the TOTP secret) lives only in that row.
+   device with a fresh random key. The key (the TOTP secret) lives only in that row,
+   sealed with a key derived from ``SECRET_KEY`` (:class:`accounts.models.VirtualMFADevice`,
+   the proxy every function here uses).
 2. :func:`enable_device` is EnableMFADevice: it needs two *consecutive* codes
    (code 1 for time step ``t``, code 2 for ``t + 1``) and only then sets
    ``confirmed=True``. From then on no page shows the secret again.
@@ -35,7 +37,6 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.debug import sensitive_variables
 from django_otp.oath import hotp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iamportal.errors import (
     EntityAlreadyExists,
@@ -46,7 +47,7 @@ from iamportal.errors import (
 )
 
 from . import quotas, validators
-from .models import Account, User
+from .models import Account, User, VirtualMFADevice
 
 audit = logging.getLogger("iamportal.audit")
 
@@ -85,24 +86,24 @@ def device_arn(account: Account, name: str) -> str:
     return account.arn(f"mfa/{name}")
 
 
-def serial_number(device: TOTPDevice) -> str:
+def serial_number(device: VirtualMFADevice) -> str:
     return device_arn(device.user.account, device.name)
 
 
-def devices_for(user: User) -> list[TOTPDevice]:
+def devices_for(user: User) -> list[VirtualMFADevice]:
     """The user's assigned (confirmed) virtual MFA devices, oldest first."""
-    return list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("created_at", "pk"))
+    return list(VirtualMFADevice.objects.filter(user=user, confirmed=True).order_by("created_at", "pk"))
 
 
 def has_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return VirtualMFADevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def get_device(user: User, name: str) -> TOTPDevice:
+def get_device(user: User, name: str) -> VirtualMFADevice:
     """One of ``user``'s assigned devices by name, or ``NoSuchEntity``."""
     device = None
     if name and len(name) <= DEVICE_NAME_MAX and "\x00" not in name:  # PostgreSQL refuses NUL
-        device = TOTPDevice.objects.filter(user=user, confirmed=True, name=name).select_related(
+        device = VirtualMFADevice.objects.filter(user=user, confirmed=True, name=name).select_related(
             "user__account").first()
     if device is None:
         raise NoSuchEntity(f"MFA device {device_arn(user.account, name)} cannot be found.")
@@ -119,11 +120,11 @@ def _pending_cutoff():
     return timezone.now() - PENDING_TTL
 
 
-def pending_device(user: User, device_id: int | None) -> TOTPDevice | None:
+def pending_device(user: User, device_id: int | None) -> VirtualMFADevice | None:
     """The unconfirmed device of an enrolment in progress, if it is still fresh."""
     if not device_id:
         return None
-    return (TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False,
+    return (VirtualMFADevice.objects.filter(pk=device_id, user=user, confirmed=False,
                                       created_at__gte=_pending_cutoff())
             .select_related("user__account").first())
 
@@ -133,7 +134,7 @@ def pending_device(user: User, device_id: int | None) -> TOTPDevice | None:
 
 
 @transaction.atomic
-def begin_enrolment(user: User, *, name: str) -> TOTPDevice:
+def begin_enrolment(user: User, *, name: str) -> VirtualMFADevice:
     """CreateVirtualMFADevice for ``user``: an unconfirmed device with a new random secret.
 
     The name must be unique in the account (among assigned devices and enrolments in
@@ -150,21 +151,21 @@ def begin_enrolment(user: User, *, name: str) -> TOTPDevice:
     account = user.account
     # Serialise enrolments within the account: the name check and the insert go together.
     Account.objects.select_for_update().filter(pk=account.pk).first()
-    in_account = TOTPDevice.objects.filter(user__account=account)
+    in_account = VirtualMFADevice.objects.filter(user__account=account)
     in_account.filter(confirmed=False, created_at__lt=_pending_cutoff()).delete()
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    VirtualMFADevice.objects.filter(user=user, confirmed=False).delete()
     if in_account.filter(name__iexact=name).exists():
         raise EntityAlreadyExists(DUPLICATE_NAME)
     _check_quota(user)
-    return TOTPDevice.objects.create(user=user, name=name, confirmed=False)
+    return VirtualMFADevice.objects.create(user=user, name=name, confirmed=False)
 
 
 def _check_quota(user: User) -> None:
-    if TOTPDevice.objects.filter(user=user, confirmed=True).count() >= quotas.MFA_DEVICES_PER_USER:
+    if VirtualMFADevice.objects.filter(user=user, confirmed=True).count() >= quotas.MFA_DEVICES_PER_USER:
         raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {quotas.MFA_DEVICES_PER_USER}")
 
 
-def _current_step(device: TOTPDevice, now: float) -> int:
+def _current_step(device: VirtualMFADevice, now: float) -> int:
     """The device's time step ``now``, its known drift included."""
     return (int(now) - device.t0) // device.step + device.drift
 
@@ -177,7 +178,7 @@ def _as_int(code: str, digits: int) -> int | None:
 
 
 @sensitive_variables()
-def _find_consecutive(device: TOTPDevice, code1: str, code2: str, *, back: int, ahead: int,
+def _find_consecutive(device: VirtualMFADevice, code1: str, code2: str, *, back: int, ahead: int,
                       now: float) -> int | None:
     """The step ``t`` at which ``code1`` is the code and ``code2`` the code of ``t + 1``.
 
@@ -198,18 +199,18 @@ def _find_consecutive(device: TOTPDevice, code1: str, code2: str, *, back: int, 
     return None
 
 
-def _locked(device: TOTPDevice) -> TOTPDevice:
+def _locked(device: VirtualMFADevice) -> VirtualMFADevice:
     """Re-read ``device`` with a row lock, so concurrent verifications cannot both pass."""
-    return TOTPDevice.objects.select_for_update().select_related("user__account").get(pk=device.pk)
+    return VirtualMFADevice.objects.select_for_update().select_related("user__account").get(pk=device.pk)
 
 
-def _check_throttle(device: TOTPDevice) -> None:
+def _check_throttle(device: VirtualMFADevice) -> None:
     allowed, info = device.verify_is_allowed()
     if not allowed:
         raise MFAThrottled(throttled_message(info))
 
 
-def _match_pair(device: TOTPDevice, code1: str, code2: str, *, back: int, ahead: int,
+def _match_pair(device: VirtualMFADevice, code1: str, code2: str, *, back: int, ahead: int,
                 now: float) -> int | None:
     """:func:`_find_consecutive` on a locked device, within django-otp's throttle: a pair that
     does not match counts as a failure (committed even when the caller then raises)."""
@@ -220,7 +221,7 @@ def _match_pair(device: TOTPDevice, code1: str, code2: str, *, back: int, ahead:
     return t
 
 
-def _use_pair(device: TOTPDevice, t: int) -> None:
+def _use_pair(device: VirtualMFADevice, t: int) -> None:
     """Save ``device`` after the pair ending at step ``t + 1`` was accepted: neither code can
     be used again, and the throttle starts over."""
     device.last_t = t + 1
@@ -229,7 +230,7 @@ def _use_pair(device: TOTPDevice, t: int) -> None:
     device.save()
 
 
-def _audit(call: str, device: TOTPDevice, actor: str) -> None:
+def _audit(call: str, device: VirtualMFADevice, actor: str) -> None:
     audit.info("%s %s for %s by %s", call, serial_number(device), device.user.arn,
                actor or device.user.arn)
 
@@ -245,7 +246,7 @@ def throttled_message(info: dict | None) -> str:
 
 
 @sensitive_variables("code1", "code2")
-def enable_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = "") -> TOTPDevice:
+def enable_device(device: VirtualMFADevice, code1: str, code2: str, *, actor: str = "") -> VirtualMFADevice:
     """EnableMFADevice: confirm an enrolment with two consecutive codes.
 
     On success the device is ``confirmed`` and ``last_t`` is set to the step of code 2,
@@ -279,7 +280,7 @@ def enable_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = ""
 
 
 @sensitive_variables("code1", "code2")
-def resync_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = "") -> TOTPDevice:
+def resync_device(device: VirtualMFADevice, code1: str, code2: str, *, actor: str = "") -> VirtualMFADevice:
     """ResyncMFADevice: find two consecutive codes within ±10 minutes and adopt the drift.
 
     Raises:
@@ -305,7 +306,7 @@ def resync_device(device: TOTPDevice, code1: str, code2: str, *, actor: str = ""
 
 
 @sensitive_variables("code")
-def verify_code(device: TOTPDevice, code: str) -> bool:
+def verify_code(device: VirtualMFADevice, code: str) -> bool:
     """One code from one assigned device (sign-in, confirming a removal).
 
     Uses :func:`django_otp.verify_token`: atomic, row-locked, throttled and replay-safe.
@@ -324,7 +325,7 @@ def verify_code(device: TOTPDevice, code: str) -> bool:
 # Removal
 
 
-def remove_device(device: TOTPDevice, *, actor: str) -> str:
+def remove_device(device: VirtualMFADevice, *, actor: str) -> str:
     """DeactivateMFADevice + DeleteVirtualMFADevice, as the console's Remove does."""
     arn = serial_number(device)
     owner = device.user.arn
@@ -336,7 +337,7 @@ def remove_device(device: TOTPDevice, *, actor: str) -> str:
 @transaction.atomic
 def remove_all_devices(user: User, *, actor: str) -> list[str]:
     """Remove every MFA device of ``user`` (assigned or being enrolled): operator recovery."""
-    devices = list(TOTPDevice.objects.filter(user=user).select_related("user__account").order_by("pk"))
+    devices = list(VirtualMFADevice.objects.filter(user=user).select_related("user__account").order_by("pk"))
     return [remove_device(device, actor=actor) for device in devices]
 
 
@@ -344,20 +345,20 @@ def remove_all_devices(user: User, *, actor: str) -> list[str]:
 # What the enrolment page shows (unconfirmed devices only)
 
 
-def _require_pending(device: TOTPDevice) -> None:
+def _require_pending(device: VirtualMFADevice) -> None:
     if device.confirmed:
         raise ValueError("The secret of an assigned MFA device is never shown again.")
 
 
 @sensitive_variables()
-def secret_base32(device: TOTPDevice) -> str:
+def secret_base32(device: VirtualMFADevice) -> str:
     """The secret key for manual entry (base32, no padding)."""
     _require_pending(device)
     return b32encode(device.bin_key).decode().rstrip("=")
 
 
 @sensitive_variables()
-def otpauth_uri(device: TOTPDevice) -> str:
+def otpauth_uri(device: VirtualMFADevice) -> str:
     """``otpauth://totp/IAM%20Portal:alice@coffee-shop?secret=…&issuer=IAM%20Portal``."""
     _require_pending(device)
     issuer = (getattr(settings, "OTP_TOTP_ISSUER", None) or "IAM Portal")
@@ -371,7 +372,7 @@ def otpauth_uri(device: TOTPDevice) -> str:
 
 
 @sensitive_variables()
-def qr_svg(device: TOTPDevice) -> SafeString:
+def qr_svg(device: VirtualMFADevice) -> SafeString:
     """The otpauth URI as an inline SVG QR code (markup generated by ``qrcode``, no user text)."""
     import qrcode
     import qrcode.image.svg

@@ -13,8 +13,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import ids
+from . import ids, seeds
 
 
 class AccountQuerySet(models.QuerySet):
@@ -194,14 +195,36 @@ class GroupMembership(models.Model):
 
 
 class Throttle(models.Model):
-    """A fixed-window counter for sign-in attempts, shared by every worker through the database."""
+    """A fixed-window counter of accounts.throttle, shared by every worker through the database."""
 
     key = models.CharField(max_length=200, unique=True)
-    window_start = models.DateTimeField()
+    window_start = models.DateTimeField(db_index=True)  # pruning finds stale rows by it
     count = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.key
+
+
+class VirtualMFADevice(TOTPDevice):
+    """A django-otp TOTP device whose seed (``key``) is sealed at rest (:mod:`accounts.seeds`).
+
+    The console reads and writes MFA devices through this proxy only: django-otp's own
+    ``TOTPDevice.bin_key`` would read a sealed seed as hex.
+    """
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        return seeds.unseal(self.key)
+
+    def save(self, *args, **kwargs) -> None:
+        if not seeds.sealed_with_current_key(self.key):
+            self.key = seeds.seal(self.bin_key)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "key"}
+        super().save(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------

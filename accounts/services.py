@@ -64,13 +64,23 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise PasswordPolicyViolation(f"Password must be at most {quotas.PASSWORD_MAX} characters.")
 
 
+EMAIL_IN_USE = "An account with this email address already exists."
+
+
 @transaction.atomic
 def sign_up(*, email: str, password: str) -> User:
-    """Create an account with a random 12-digit id and its root user."""
+    """Create an account with a random 12-digit id and its root user.
+
+    The password is checked before the email, so that an email already in use shows only
+    to a sign-up that would otherwise succeed (docs/security.md). Of concurrent sign-ups
+    with one email, one succeeds and the others get ``EntityAlreadyExists``.
+    """
     email = email.strip()
+    root = User(is_root=True, email=email, user_name="root", password_changed=timezone.now())
+    _check_password(password, root)
     if User.objects.filter(is_root=True, email__iexact=email).exists():
-        raise EntityAlreadyExists("An account with this email address already exists.")
-    _check_password(password, User(email=email, is_root=True))
+        raise EntityAlreadyExists(EMAIL_IN_USE)
+    root.set_password(password)
     for _ in range(5):
         try:
             with transaction.atomic():
@@ -80,10 +90,12 @@ def sign_up(*, email: str, password: str) -> User:
             continue
     else:  # pragma: no cover - 5 collisions in 10**12 ids
         raise LimitExceeded("Could not allocate an account id; try again.")
-    root = User(account=account, is_root=True, email=email, user_name="root")
-    root.set_password(password)
-    root.password_changed = timezone.now()
-    root.save()
+    root.account = account
+    try:
+        with transaction.atomic():
+            root.save()
+    except IntegrityError:  # the same email signed up meanwhile (its unique login key)
+        raise EntityAlreadyExists(EMAIL_IN_USE) from None
     return root
 
 

@@ -62,6 +62,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("IAMPORTAL_SECRET_KEY is required when IAMPORTAL_DEBUG is false")
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+# Earlier secret keys, still accepted (sessions, and the MFA seeds sealed with them) while
+# the new one takes over: see "Secrets at rest" in docs/security.md.
+SECRET_KEY_FALLBACKS = envlist("IAMPORTAL_SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = envlist(
     "IAMPORTAL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -161,9 +164,22 @@ STORAGES = {
 # django-otp: issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = "IAM Portal"
 
-# Sign-in throttling (per client address and per account+name), on top of django-otp's.
+# Throttles (accounts/throttle.py; docs/security.md): failed sign-ins per client address +
+# account + name, and per client address (a classroom behind one NAT address fits under it);
+# sign-ups per client address. django-otp's per-device back-off comes on top at the MFA step.
 IAMPORTAL_SIGNIN_ATTEMPTS = envint("IAMPORTAL_SIGNIN_ATTEMPTS", 10)
+IAMPORTAL_SIGNIN_ADDRESS_FAILURES = envint("IAMPORTAL_SIGNIN_ADDRESS_FAILURES", 200)
 IAMPORTAL_SIGNIN_WINDOW = envint("IAMPORTAL_SIGNIN_WINDOW", 300)
+IAMPORTAL_SIGNUP_PER_ADDRESS = envint("IAMPORTAL_SIGNUP_PER_ADDRESS", 10)
+IAMPORTAL_SIGNUP_WINDOW = envint("IAMPORTAL_SIGNUP_WINDOW", 3600)
+
+# Argon2id sized for a 2-core server (docs/security.md, benchmarks/signin.py); PBKDF2 hashes
+# of earlier releases still verify and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 # How long a half-signed-in session (password right, MFA code not yet) may wait for its code.
 IAMPORTAL_MFA_CHALLENGE_SECONDS = envint("IAMPORTAL_MFA_CHALLENGE_SECONDS", 300)
 

@@ -43,7 +43,7 @@ from policies.authz import IAMActionRequiredMixin, access_denied, authorize
 from .. import mfa, quotas, services, throttle
 from ..mfa_forms import DEVICE_TYPES, MFAChallengeForm, MFACodesForm, MFADeviceNameForm, MFARemoveForm
 from ..models import User
-from .signin import SIGNIN_FAILED, THROTTLED, safe_next, start_console_session, throttled
+from .signin import SIGNIN_FAILED, THROTTLED, safe_next, start_console_session
 
 # Session keys.
 SESSION_PENDING_SIGNIN = "iam_mfa_pending"   # {"user", "at", "hash", "next"}: password right, code due
@@ -138,18 +138,22 @@ class MFAChallengeView(View):
         form = MFAChallengeForm(request.POST, devices=self.devices)
         if not form.is_valid():
             return self.render_form(form, status=400)
-        if throttled(request, "mfa", f"user:{self.user.pk}"):
+        # The sign-in budgets (wrong codes only), then django-otp's per-device back-off.
+        budget = throttle.SignInBudget(request, "mfa", f"user:{self.user.pk}")
+        if not budget.reserve():
             form.add_error(None, THROTTLED)
             return self.render_form(form, status=429)
         device = form.cleaned_data["device"]
         try:
             verified = mfa.verify_code(device, form.cleaned_data["code"])
         except mfa.MFAThrottled as exc:
+            budget.release()  # the code was not checked
             form.add_error(None, exc.message)
             return self.render_form(form, status=exc.status)
         if not verified:
             form.add_error(None, SIGNIN_FAILED)
             return self.render_form(form, status=401)
+        budget.succeeded()
         return self.finish(device)
 
     def finish(self, device):
@@ -363,9 +367,19 @@ class MFADeviceRemoveView(_DeviceMixin, TemplateView):
         return redirect(self.done_url())
 
     def reauthenticate(self, data) -> tuple[str, int]:
-        caller = self.request.iam.user
-        if not throttle.hit(f"reauth:{caller.pk}"):
+        """``("", 200)`` when the caller proved who they are; wrong secrets count against the
+        sign-in budgets, as at sign-in."""
+        budget = throttle.SignInBudget(self.request, "reauth", f"user:{self.request.iam.user.pk}")
+        if not budget.reserve():
             return THROTTLED, 429
+        problem, status = self.check_secret(data)
+        if not problem:
+            budget.succeeded()
+        elif status == mfa.MFAThrottled.status:
+            budget.release()  # django-otp's back-off: the code was not checked
+        return problem, status
+
+    def check_secret(self, data) -> tuple[str, int]:
         if data.get("code"):
             try:
                 if mfa.verify_code(self.device, data["code"]):
@@ -373,7 +387,7 @@ class MFADeviceRemoveView(_DeviceMixin, TemplateView):
             except mfa.MFAThrottled as exc:
                 return exc.message, exc.status
             return mfa.INVALID_CODE, 403
-        if caller.check_password(data.get("password") or ""):
+        if self.request.iam.user.check_password(data.get("password") or ""):
             return "", 200
         return SIGNIN_FAILED, 403
 

@@ -24,11 +24,13 @@ from .. import services, throttle
 from ..backends import ConsoleBackend
 from ..forms import IAMSignInForm, PasswordChangeForm, RootSignInForm, SignUpForm
 from ..identity import SESSION_MFA_AT, SESSION_SIGNED_IN_AT
-from ..models import Account
+from ..models import Account, iam_login_key, root_login_key
 
 BACKEND = "accounts.backends.ConsoleBackend"
 SIGNIN_FAILED = "Your authentication information is incorrect. Please try again."
 THROTTLED = "Too many sign-in attempts. Wait a few minutes and try again."
+SIGNUP_THROTTLED = ("Too many accounts were created from your network recently. "
+                    "Wait an hour and try again, or ask your instructor to raise the limit.")
 
 # Steps that must run after the password is right and before the session starts
 # (the MFA challenge registers itself here): functions (request, user) -> response or None.
@@ -47,9 +49,11 @@ def start_console_session(request, user, *, mfa: bool = False):
 
 
 def safe_next(request) -> str:
-    """The ``next`` URL posted or asked for, when it stays on this site; else ``""``."""
+    """The ``next`` path posted or asked for, when it is a path on this site; else ``""``
+    (``next=dashboard`` names no path: it is ignored rather than reversed)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                                  request.is_secure()):
         return target
     return ""
 
@@ -66,12 +70,21 @@ def password_accepted(request, user):
     return redirect(safe_next(request) or "iamportal:dashboard")
 
 
-def throttled(request, scope: str, key: str) -> bool:
-    """Count one attempt from the caller's IP and one for ``key`` (both, always); True when
-    either limit is used up. Keys: ``<scope>-ip:<address>`` and ``<scope>-<key>``."""
-    ip_ok = throttle.hit(f"{scope}-ip:{request.META.get('REMOTE_ADDR', '')}")
-    key_ok = throttle.hit(f"{scope}-{key}")
-    return not (ip_ok and key_ok)
+def authenticate_within(request, budget: throttle.SignInBudget, **credentials):
+    """``(user, None)`` when the credentials are right, else ``(None, 401)``, or ``(None, 429)``
+    without checking them when the budget is used up. Only a wrong password counts."""
+    if not budget.reserve():
+        return None, 429
+    user = ConsoleBackend().authenticate(request, **credentials)
+    if user is None:
+        return None, 401
+    budget.succeeded()
+    return user, None
+
+
+def refuse(request, template_name: str, context: dict, status: int):
+    context["form"].add_error(None, THROTTLED if status == 429 else SIGNIN_FAILED)
+    return render(request, template_name, context, status=status)
 
 
 @method_decorator([login_not_required, never_cache, sensitive_post_parameters()], name="dispatch")
@@ -84,6 +97,9 @@ class SignUpView(View):
     def post(self, request):
         form = SignUpForm(request.POST)
         if form.is_valid():
+            if not throttle.signup_allowed(request):
+                form.add_error(None, SIGNUP_THROTTLED)
+                return render(request, self.template_name, {"form": form}, status=429)
             try:
                 root = services.sign_up(email=form.cleaned_data["email"], password=form.cleaned_data["password"])
             except IAMError as exc:
@@ -108,13 +124,10 @@ class RootSignInView(View):
         if not form.is_valid():
             return render(request, self.template_name, context, status=400)
         email = form.cleaned_data["email"]
-        if throttled(request, "signin", f"name:root:{email.lower()}"):
-            form.add_error(None, THROTTLED)
-            return render(request, self.template_name, context, status=429)
-        user = ConsoleBackend().authenticate(request, email=email, password=form.cleaned_data["password"])
+        budget = throttle.SignInBudget(request, "signin", root_login_key(email))
+        user, status = authenticate_within(request, budget, email=email, password=form.cleaned_data["password"])
         if user is None:
-            form.add_error(None, SIGNIN_FAILED)
-            return render(request, self.template_name, context, status=401)
+            return refuse(request, self.template_name, context, status)
         return password_accepted(request, user)
 
 
@@ -149,14 +162,14 @@ class IAMSignInView(View):
             return render(request, self.template_name, context, status=400)
         slug_value = form.cleaned_data["account"].strip().lower()
         name = form.cleaned_data["user_name"]
-        if throttled(request, "signin", f"name:iam:{slug_value}:{name.lower()}"):
-            form.add_error(None, THROTTLED)
-            return render(request, self.template_name, context, status=429)
-        user = ConsoleBackend().authenticate(request, account=slug_value, user_name=name,
-                                             password=form.cleaned_data["password"])
+        # The alias and the account id are one budget: key by the id the slug names.
+        named = account or Account.objects.for_signin(slug_value)
+        subject = iam_login_key(named.account_id if named else f"?{slug_value}", name)
+        budget = throttle.SignInBudget(request, "signin", subject)
+        user, status = authenticate_within(request, budget, account=named or slug_value, user_name=name,
+                                           password=form.cleaned_data["password"])
         if user is None:
-            form.add_error(None, SIGNIN_FAILED)
-            return render(request, self.template_name, context, status=401)
+            return refuse(request, self.template_name, context, status)
         return password_accepted(request, user)
 
 

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 from django.template.loader import render_to_string
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa, services
+from accounts.models import VirtualMFADevice
 from iamportal.errors import NoSuchEntity
 from tests.accounts.test_mfa_helpers import (
     T,
@@ -29,7 +29,7 @@ INVALID = "Authentication code for device is not valid."
 
 @pytest.fixture
 def alice_device(alice):
-    return TOTPDevice.objects.create(user=alice, name="alice-phone", confirmed=True)
+    return VirtualMFADevice.objects.create(user=alice, name="alice-phone", confirmed=True)
 
 
 # ---------------------------------------------------------------------------
@@ -37,7 +37,7 @@ def alice_device(alice):
 
 
 def test_the_user_detail_partial_lists_devices_with_identifier_type_and_date(alice, alice_device, account):
-    TOTPDevice.objects.create(user=alice, name="pending", confirmed=False)
+    VirtualMFADevice.objects.create(user=alice, name="pending", confirmed=False)
     html = render_to_string("accounts/mfa/_device_list.html", {"subject": alice})
     assert f"arn:aws:iam::{account.account_id}:mfa/alice-phone" in html
     assert "Virtual" in html and alice_device.created_at.strftime("%B") in html
@@ -54,7 +54,7 @@ def test_the_partial_says_when_there_are_no_devices(alice):
 
 def test_the_partial_costs_one_query(alice, django_assert_max_num_queries):
     for index in range(8):
-        TOTPDevice.objects.create(user=alice, name=f"d{index}", confirmed=True)
+        VirtualMFADevice.objects.create(user=alice, name=f"d{index}", confirmed=True)
     alice = type(alice).objects.select_related("account").get(pk=alice.pk)
     with django_assert_max_num_queries(1):
         render_to_string("accounts/mfa/_device_list.html", {"subject": alice})
@@ -79,7 +79,7 @@ def test_root_removes_an_iam_users_device_with_its_own_password(root_client, ali
     response = csrf_post(root_client, "/iam/users/alice/mfa/remove/",
                          {"device": "alice-phone", "password": ROOT_PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/iam/users/alice/?tab=security_credentials"
-    assert not TOTPDevice.objects.filter(pk=alice_device.pk).exists()
+    assert not VirtualMFADevice.objects.filter(pk=alice_device.pk).exists()
     assert "DeactivateMFADevice" in caplog.text and "mfa/alice-phone" in caplog.text
     assert alice_device.key not in caplog.text
 
@@ -88,19 +88,19 @@ def test_removal_needs_the_right_password(root_client, alice_device):
     response = csrf_post(root_client, "/iam/users/alice/mfa/remove/", {"device": "alice-phone", "password": "nope"})
     assert response.status_code == 403
     assert "Your authentication information is incorrect" in response.content.decode()
-    assert TOTPDevice.objects.filter(pk=alice_device.pk).exists()
+    assert VirtualMFADevice.objects.filter(pk=alice_device.pk).exists()
 
 
 def test_removal_needs_some_confirmation(root_client, alice_device):
     response = csrf_post(root_client, "/iam/users/alice/mfa/remove/", {"device": "alice-phone"})
     assert response.status_code == 400
     assert "To confirm, enter your password" in response.content.decode()
-    assert TOTPDevice.objects.filter(pk=alice_device.pk).exists()
+    assert VirtualMFADevice.objects.filter(pk=alice_device.pk).exists()
 
 
 def test_opening_the_remove_page_removes_nothing(root_client, alice_device):
     assert root_client.get("/iam/users/alice/mfa/remove/?device=alice-phone").status_code == 200
-    assert TOTPDevice.objects.filter(pk=alice_device.pk).exists()
+    assert VirtualMFADevice.objects.filter(pk=alice_device.pk).exists()
 
 
 def test_the_owner_may_confirm_removal_with_a_fresh_code_from_the_device(root_client, root):
@@ -111,7 +111,7 @@ def test_the_owner_may_confirm_removal_with_a_fresh_code_from_the_device(root_cl
         response = csrf_post(root_client, own_urls()["remove"], {"device": "root-phone",
                                                                  "code": code(device, T + 1)})
     assert response.status_code == 302 and response["Location"] == "/iam/security-credentials/"
-    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not VirtualMFADevice.objects.filter(pk=device.pk).exists()
 
 
 def test_a_stale_or_wrong_code_does_not_remove_the_device(root_client, root):
@@ -119,7 +119,7 @@ def test_a_stale_or_wrong_code_does_not_remove_the_device(root_client, root):
     with clock(at_step(T)):  # the code used to enrol: already spent
         response = csrf_post(root_client, own_urls()["remove"], {"device": "root-phone", "code": code(device, T)})
     assert response.status_code == 403 and INVALID in response.content.decode()
-    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert VirtualMFADevice.objects.filter(pk=device.pk).exists()
 
 
 def test_removing_an_unknown_device_is_404(root_client, alice):
@@ -140,7 +140,7 @@ def test_a_device_name_no_device_can_have_is_404_without_a_query(root_client, al
 def test_another_accounts_device_is_404(mallory_client, alice_device):
     assert mallory_client.get("/iam/users/alice/mfa/remove/?device=alice-phone").status_code == 404
     assert mallory_client.get(own_urls()["remove"] + "?device=alice-phone").status_code == 404
-    assert TOTPDevice.objects.filter(pk=alice_device.pk).exists()
+    assert VirtualMFADevice.objects.filter(pk=alice_device.pk).exists()
 
 
 def test_after_removal_sign_in_needs_no_code(root_client, alice, alice_device):
@@ -155,12 +155,12 @@ def test_an_iam_user_without_policies_cannot_remove_or_resync(alice_client, alic
     assert response.status_code == 403 and "iam:DeactivateMFADevice" in response.content.decode()
     response = alice_client.get("/iam/security-credentials/mfa/resync/?device=alice-phone")
     assert response.status_code == 403 and "iam:ResyncMFADevice" in response.content.decode()
-    assert TOTPDevice.objects.filter(pk=alice_device.pk).exists()
+    assert VirtualMFADevice.objects.filter(pk=alice_device.pk).exists()
 
 
 def test_deleting_a_user_removes_their_devices(alice, alice_device):
     services.delete_user(alice, remove_dependents=True)
-    assert not TOTPDevice.objects.exists()
+    assert not VirtualMFADevice.objects.exists()
 
 
 # ---------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_resync_of_another_users_device_by_root(root_client, alice, alice_device
 def test_the_dashboard_recommends_mfa_for_root_until_root_has_a_device(root_client, root):
     page = root_client.get("/iam/").content.decode()
     assert "Add MFA for root user" in page
-    TOTPDevice.objects.create(user=root, name="pending", confirmed=False)
+    VirtualMFADevice.objects.create(user=root, name="pending", confirmed=False)
     assert "Add MFA for root user" in root_client.get("/iam/").content.decode()
     enrol(root_client, own_urls(), root, name="root-phone")
     page = root_client.get("/iam/").content.decode()

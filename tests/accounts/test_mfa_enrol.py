@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pytest
 from django.test import Client
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa, services
+from accounts.models import VirtualMFADevice
 from tests.accounts.test_mfa_helpers import (
     T,
     at_step,
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 INVALID = "Authentication code for device is not valid."
 
 
-def secret_of(device: TOTPDevice) -> str:
+def secret_of(device: VirtualMFADevice) -> str:
     return b32encode(device.bin_key).decode().rstrip("=")
 
 
@@ -72,7 +72,7 @@ def test_setup_page_shows_an_inline_svg_qr_code_and_the_secret_key(root_client, 
 
 
 def test_otpauth_uri_names_the_portal_and_user_at_account(root, alice, account):
-    device = TOTPDevice.objects.create(user=alice, name="phone", confirmed=False)
+    device = VirtualMFADevice.objects.create(user=alice, name="phone", confirmed=False)
     uri = urlparse(mfa.otpauth_uri(device))
     assert uri.scheme == "otpauth" and uri.netloc == "totp"
     assert unquote(uri.path) == f"/IAM Portal:alice@{account.account_id}"
@@ -80,7 +80,7 @@ def test_otpauth_uri_names_the_portal_and_user_at_account(root, alice, account):
     assert query["issuer"] == ["IAM Portal"] and query["secret"] == [secret_of(device)]
     assert query["digits"] == ["6"] and query["period"] == ["30"]
     services.set_account_alias(account, "coffee-shop")
-    root_device = TOTPDevice.objects.create(user=root, name="r", confirmed=False)
+    root_device = VirtualMFADevice.objects.create(user=root, name="r", confirmed=False)
     root_device.user.account.refresh_from_db()
     assert unquote(urlparse(mfa.otpauth_uri(root_device)).path) == "/IAM Portal:root@coffee-shop"
 
@@ -92,13 +92,13 @@ def test_it_refuses_device_names_that_break_iams_rules(root_client, name):
     assert response.status_code == 400
     body = response.content.decode()
     assert "validation error detected" in body and "virtualMFADeviceName" in body
-    assert not TOTPDevice.objects.exists()
+    assert not VirtualMFADevice.objects.exists()
 
 
 def test_it_refuses_an_empty_name(root_client):
     response = csrf_post(root_client, "/iam/security-credentials/mfa/assign/", {"name": "", "device_type": "virtual"})
     assert response.status_code == 400
-    assert not TOTPDevice.objects.exists()
+    assert not VirtualMFADevice.objects.exists()
 
 
 def test_it_accepts_every_character_iam_allows(root_client, root):
@@ -124,25 +124,25 @@ def test_it_refuses_device_types_that_are_not_supported(root_client):
                          {"name": "key", "device_type": "passkey"})
     assert response.status_code == 400
     assert "Only authenticator apps are supported" in response.content.decode()
-    assert not TOTPDevice.objects.exists()
+    assert not VirtualMFADevice.objects.exists()
 
 
 def test_a_user_may_have_at_most_8_devices(root_client, alice):
     for index in range(8):
-        TOTPDevice.objects.create(user=alice, name=f"d{index}", confirmed=True)
+        VirtualMFADevice.objects.create(user=alice, name=f"d{index}", confirmed=True)
     page = root_client.get("/iam/users/alice/mfa/assign/")
     assert "Cannot exceed quota for MFADevicesPerUser: 8" in page.content.decode()
     response = csrf_post(root_client, "/iam/users/alice/mfa/assign/", {"name": "ninth", "device_type": "virtual"})
     assert response.status_code == 409
     assert "Cannot exceed quota for MFADevicesPerUser: 8" in response.content.decode()
-    assert not TOTPDevice.objects.filter(name="ninth").exists()
+    assert not VirtualMFADevice.objects.filter(name="ninth").exists()
 
 
 def test_the_quota_is_checked_again_at_activation(root_client, alice):
     for index in range(7):
-        TOTPDevice.objects.create(user=alice, name=f"d{index}", confirmed=True)
+        VirtualMFADevice.objects.create(user=alice, name=f"d{index}", confirmed=True)
     device = start_enrolment(root_client, user_urls("alice"), alice, name="eighth")
-    TOTPDevice.objects.create(user=alice, name="raced", confirmed=True)
+    VirtualMFADevice.objects.create(user=alice, name="raced", confirmed=True)
     with clock(at_step(T)):
         response = csrf_post(root_client, user_urls("alice")["setup"],
                              {"code1": code(device, T - 1), "code2": code(device, T)})
@@ -154,7 +154,7 @@ def test_the_quota_is_checked_again_at_activation(root_client, alice):
 def test_starting_again_replaces_the_unfinished_enrolment(root_client, root):
     first = start_enrolment(root_client, own_urls(), root, name="phone")
     second = start_enrolment(root_client, own_urls(), root, name="phone")
-    assert not TOTPDevice.objects.filter(pk=first.pk).exists()
+    assert not VirtualMFADevice.objects.filter(pk=first.pk).exists()
     assert second.key != first.key
 
 
@@ -223,7 +223,7 @@ def test_it_refuses_wrong_codes_and_throttles_the_device(root_client, root):
     response = post_codes(root_client, own_urls(), code(device, T - 1), code(device, T))
     assert response.status_code == 429
     assert "Too many invalid codes" in response.content.decode()
-    TOTPDevice.objects.filter(pk=device.pk).update(
+    VirtualMFADevice.objects.filter(pk=device.pk).update(
         throttling_failure_timestamp=timezone.now() - timedelta(seconds=5))
     response = post_codes(root_client, own_urls(), code(device, T - 1), code(device, T))
     assert response.status_code == 302
@@ -246,7 +246,7 @@ def test_spaces_inside_codes_are_ignored(root_client, root):
 
 def test_an_expired_enrolment_must_start_again(root_client, root):
     device = start_enrolment(root_client, own_urls(), root)
-    TOTPDevice.objects.filter(pk=device.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    VirtualMFADevice.objects.filter(pk=device.pk).update(created_at=timezone.now() - timedelta(hours=1))
     page = root_client.get(own_urls()["setup"])
     assert page.status_code == 302 and page["Location"] == own_urls()["assign"]
     response = post_codes(root_client, own_urls(), code(device, T - 1), code(device, T))
@@ -272,7 +272,7 @@ def test_the_secret_is_never_shown_after_activation(root_client, root, caplog):
     # A failed attempt re-renders the enrolment page itself, and nothing else carries the secret.
     assert wrong.status_code == 403
     assert secret not in root_client.get("/iam/security-credentials/").content.decode()
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    VirtualMFADevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
     done = post_codes(root_client, own_urls(), code(device, T - 1), code(device, T))
     assert done.status_code == 302
     for url in ["/iam/security-credentials/", own_urls()["setup"], own_urls()["assign"],
@@ -313,7 +313,7 @@ def test_another_accounts_user_is_404(mallory_client, alice):
         assert mallory_client.get(url + "?device=phone").status_code == 404
     response = csrf_post(mallory_client, user_urls("alice")["assign"], {"name": "x", "device_type": "virtual"})
     assert response.status_code == 404
-    assert not TOTPDevice.objects.exists()
+    assert not VirtualMFADevice.objects.exists()
 
 
 def test_an_unknown_user_is_404(root_client):
@@ -328,14 +328,14 @@ def test_an_iam_user_without_policies_is_denied_in_awss_words(alice_client, alic
     response = csrf_post(alice_client, own_urls()["assign"], {"name": "mine", "device_type": "virtual"})
     assert response.status_code == 403
     assert "iam:EnableMFADevice" in response.content.decode()
-    assert not TOTPDevice.objects.exists()
+    assert not VirtualMFADevice.objects.exists()
 
 
 def test_posts_need_a_csrf_token(root):
     client = signed_in_client(root)
     response = client.post(own_urls()["assign"], {"name": "phone", "device_type": "virtual"})
     assert response.status_code == 403
-    assert not TOTPDevice.objects.exists()
+    assert not VirtualMFADevice.objects.exists()
 
 
 def test_the_identity_menu_links_to_security_credentials(root_client):

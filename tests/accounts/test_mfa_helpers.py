@@ -2,7 +2,7 @@
 
 Codes are computed with django-otp's own HOTP function for an explicit time step,
 and the server's clock is fixed with ``unittest.mock.patch("time.time")`` (which is what
-``TOTPDevice.verify_token`` and the MFA services read), so no test depends on timing luck.
+``VirtualMFADevice.verify_token`` and the MFA services read), so no test depends on timing luck.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from unittest import mock
 
 from django.test import Client
 from django_otp.oath import hotp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import VirtualMFADevice
 from tests.conftest import ROOT_PASSWORD, USER_PASSWORD, csrf_post
 
 STEP = 30
@@ -24,7 +24,7 @@ BASE = (int(time.time()) // STEP) * STEP + 5
 T = BASE // STEP
 
 
-def code(device: TOTPDevice, step: int) -> str:
+def code(device: VirtualMFADevice, step: int) -> str:
     """The device's code for time step ``step`` (drift not applied: the app's view)."""
     return f"{hotp(device.bin_key, step, device.digits):0{device.digits}d}"
 
@@ -52,14 +52,14 @@ def user_urls(user_name: str) -> dict[str, str]:
             "remove": base + "remove/", "resync": base + "resync/"}
 
 
-def start_enrolment(client: Client, urls: dict[str, str], owner, name: str = "phone") -> TOTPDevice:
+def start_enrolment(client: Client, urls: dict[str, str], owner, name: str = "phone") -> VirtualMFADevice:
     response = csrf_post(client, urls["assign"], {"name": name, "device_type": "virtual"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == urls["setup"]
-    return TOTPDevice.objects.get(user=owner, name=name, confirmed=False)
+    return VirtualMFADevice.objects.get(user=owner, name=name, confirmed=False)
 
 
-def enrol(client: Client, urls: dict[str, str], owner, name: str = "phone", step: int = T) -> TOTPDevice:
+def enrol(client: Client, urls: dict[str, str], owner, name: str = "phone", step: int = T) -> VirtualMFADevice:
     """Assign a device through the two pages, typing the codes of ``step - 1`` and ``step``."""
     device = start_enrolment(client, urls, owner, name)
     with clock(at_step(step)):
@@ -85,7 +85,7 @@ def password_step(user, *, next_url: str = "") -> tuple[Client, object]:
     return client, csrf_post(client, url, data)
 
 
-def sign_in_with_mfa(user, device: TOTPDevice, step: int) -> Client:
+def sign_in_with_mfa(user, device: VirtualMFADevice, step: int) -> Client:
     """Password, then the device's code for ``step`` (the server's clock at that step)."""
     client, response = password_step(user)
     assert response["Location"] == "/mfa/challenge/"

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.identity import SESSION_MFA_AT
+from accounts.models import VirtualMFADevice
 from accounts.views.mfa import SESSION_PENDING_SIGNIN
 from tests.accounts.test_mfa_helpers import T, at_step, clock, code, password_step, sign_in_with_mfa
 from tests.conftest import USER_PASSWORD, csrf_post
@@ -21,12 +21,12 @@ INCORRECT = "Your authentication information is incorrect. Please try again."
 
 @pytest.fixture
 def root_device(root):
-    return TOTPDevice.objects.create(user=root, name="root-phone", confirmed=True)
+    return VirtualMFADevice.objects.create(user=root, name="root-phone", confirmed=True)
 
 
 @pytest.fixture
 def alice_device(alice):
-    return TOTPDevice.objects.create(user=alice, name="alice-phone", confirmed=True)
+    return VirtualMFADevice.objects.create(user=alice, name="alice-phone", confirmed=True)
 
 
 def challenge(client, device, step, *, code_value=None, at=None):
@@ -65,7 +65,7 @@ def test_a_user_without_a_device_signs_in_with_the_password_alone(alice):
 
 
 def test_an_unfinished_enrolment_does_not_trigger_the_challenge(alice):
-    TOTPDevice.objects.create(user=alice, name="pending", confirmed=False)
+    VirtualMFADevice.objects.create(user=alice, name="pending", confirmed=False)
     client, response = password_step(alice)
     assert response["Location"] == "/iam/"
 
@@ -81,7 +81,7 @@ def test_a_wrong_code_is_refused_and_the_throttle_is_stored_on_the_device(root, 
     # The right code straight away meets django-otp's back-off, kept in the database.
     response = challenge(client, root_device, T)
     assert response.status_code == 429 and "Too many invalid codes" in response.content.decode()
-    TOTPDevice.objects.filter(pk=root_device.pk).update(
+    VirtualMFADevice.objects.filter(pk=root_device.pk).update(
         throttling_failure_timestamp=timezone.now() - timedelta(seconds=10))
     response = challenge(client, root_device, T)
     assert response.status_code == 302
@@ -92,7 +92,7 @@ def test_a_wrong_code_is_refused_and_the_throttle_is_stored_on_the_device(root, 
 def test_repeated_wrong_codes_lock_the_device_for_longer_and_longer(root, root_device):
     client, _ = password_step(root)
     for expected in (1, 2, 3):
-        TOTPDevice.objects.filter(pk=root_device.pk).update(
+        VirtualMFADevice.objects.filter(pk=root_device.pk).update(
             throttling_failure_timestamp=timezone.now() - timedelta(seconds=2 ** expected))
         challenge(client, root_device, T, code_value="000000" if code(root_device, T) != "000000" else "111111")
         root_device.refresh_from_db()
@@ -108,7 +108,7 @@ def test_a_code_cannot_be_replayed(root, root_device):
     root_device.refresh_from_db()
     assert root_device.last_t == T
     # The next time step's code is fine.
-    TOTPDevice.objects.filter(pk=root_device.pk).update(throttling_failure_count=0,
+    VirtualMFADevice.objects.filter(pk=root_device.pk).update(throttling_failure_count=0,
                                                         throttling_failure_timestamp=None)
     assert challenge(client, root_device, T + 1).status_code == 302
 
@@ -129,7 +129,7 @@ def test_the_challenge_cannot_be_skipped_by_browsing_elsewhere(root, root_device
         assert not response.wsgi_request.user.is_authenticated
     response = csrf_post(client, "/iam/security-credentials/mfa/assign/", {"name": "x", "device_type": "virtual"})
     assert response.status_code == 302 and response["Location"].startswith("/signin/")
-    assert TOTPDevice.objects.filter(user=root).count() == 1
+    assert VirtualMFADevice.objects.filter(user=root).count() == 1
     # The challenge itself is still waiting.
     assert challenge(client, root_device, T).status_code == 302
 
@@ -203,7 +203,7 @@ def test_the_forced_password_change_follows_the_code(account, alice_device, alic
 
 
 def test_any_one_of_several_devices_will_do(root, root_device):
-    tablet = TOTPDevice.objects.create(user=root, name="tablet", confirmed=True)
+    tablet = VirtualMFADevice.objects.create(user=root, name="tablet", confirmed=True)
     client, _ = password_step(root)
     page = client.get("/mfa/challenge/").content.decode()
     assert "root-phone" in page and "tablet" in page
@@ -213,7 +213,7 @@ def test_any_one_of_several_devices_will_do(root, root_device):
 
 
 def test_a_code_for_one_device_does_not_open_with_another(root, root_device):
-    tablet = TOTPDevice.objects.create(user=root, name="tablet", confirmed=True)
+    tablet = VirtualMFADevice.objects.create(user=root, name="tablet", confirmed=True)
     client, _ = password_step(root)
     response = challenge(client, tablet, T, code_value=code(root_device, T))
     assert response.status_code == 401
@@ -230,7 +230,7 @@ def test_the_sign_in_throttle_applies_to_codes_too(root, root_device, settings):
     settings.IAMPORTAL_SIGNIN_ATTEMPTS = 3
     client, _ = password_step(root)
     for _ in range(3):
-        TOTPDevice.objects.filter(pk=root_device.pk).update(throttling_failure_count=0,
+        VirtualMFADevice.objects.filter(pk=root_device.pk).update(throttling_failure_count=0,
                                                             throttling_failure_timestamp=None)
         challenge(client, root_device, T, code_value="000000" if code(root_device, T) != "000000" else "111111")
     response = challenge(client, root_device, T)
