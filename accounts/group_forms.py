@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import partial
 
 from django import forms
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from . import quotas
-from .models import Group, User
+from .models import Group, User, membership_count
 
 GROUP_NAME_HELP = (f"Maximum {quotas.GROUP_NAME_MAX} characters. "
                    "Use alphanumeric and '+=,.@-_' characters.")
@@ -37,7 +37,7 @@ class UserChoiceField(forms.ModelMultipleChoiceField):
 
 def user_rows(queryset: QuerySet[User]) -> QuerySet[User]:
     """The users of a choice table with the number of groups each is in (one query)."""
-    return queryset.annotate(group_count=Count("iam_groups")).order_by("user_name")
+    return queryset.annotate(group_count=membership_count("user")).order_by("user_name")
 
 
 class GroupCreateForm(forms.Form):

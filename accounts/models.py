@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -192,6 +192,15 @@ class GroupMembership(models.Model):
         constraints = [
             models.UniqueConstraint("group", "user", name="accounts_membership_no_duplicates"),
         ]
+
+
+def membership_count(side: str) -> Coalesce:
+    """How many memberships each row of the outer query has: ``"user"`` counts a user's
+    groups, ``"group"`` a group's users. A correlated subquery on the membership indexes,
+    so a list computes it for the rows it shows, not for the whole account."""
+    rows = GroupMembership.objects.filter(**{side: OuterRef("pk")}).order_by()
+    counts = rows.values(side).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counts, output_field=models.IntegerField()), Value(0))
 
 
 class Throttle(models.Model):

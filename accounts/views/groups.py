@@ -8,8 +8,9 @@ is a 404 because :func:`accounts.services.get_group` only looks in the caller's 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect
@@ -22,7 +23,7 @@ from policies.authz import IAMActionRequiredMixin, authorize
 
 from .. import services
 from ..group_forms import GroupAddUsersForm, GroupCreateForm, GroupDeleteForm, GroupRenameForm, user_rows
-from ..models import Group, GroupMembership, User
+from ..models import Group, GroupMembership, User, membership_count
 
 # ---------------------------------------------------------------------------
 # Shared view machinery
@@ -61,8 +62,9 @@ class GroupListView(IAMActionRequiredMixin, SearchSortMixin, ListView):
     def get_queryset(self):
         from policies.models import InlinePolicy, PolicyAttachment
 
+        # Per-row subqueries, not a join and GROUP BY over every membership of the account.
         groups = Group.objects.filter(account=self.request.iam.account).annotate(
-            user_count=Count("members"),
+            user_count=membership_count("group"),
             has_policies=(Exists(PolicyAttachment.objects.filter(group=OuterRef("pk")))
                           | Exists(InlinePolicy.objects.filter(group=OuterRef("pk")))),
         )
@@ -116,6 +118,7 @@ class GroupDetailView(GroupMixin, TemplateView):
     iam_action = "iam:GetGroup"
     template_name = "accounts/group_detail.html"
     TABS = ("users", "permissions")
+    MEMBERS_PER_PAGE = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -127,7 +130,9 @@ class GroupDetailView(GroupMixin, TemplateView):
             context["permissions_denied"] = "" if auth else auth.message
         # pk__in keeps the group count from reusing the membership join of the filter.
         members = GroupMembership.objects.filter(group=self.group).values("user_id")
-        context["members"] = list(user_rows(User.objects.filter(pk__in=members)))
+        page = Paginator(user_rows(User.objects.filter(pk__in=members)), self.MEMBERS_PER_PAGE) \
+            .get_page(self.request.GET.get("page"))
+        context.update(members=page.object_list, members_page=page)
         return context
 
 

@@ -33,7 +33,7 @@ from iamportal.views_base import SearchSortMixin, get_or_404
 from policies.authz import ConditionalIAMActionMixin, access_denied, authorize, first_denied, tag_context
 
 from .. import mfa, services
-from ..models import Group, User
+from ..models import Group, User, membership_count
 from ..user_forms import (
     AddUserToGroupsForm,
     ConsoleAccessForm,
@@ -112,7 +112,8 @@ class UserListView(UsersConsoleMixin, SearchSortMixin, ListView):
     context_object_name = "users"
     paginate_by = 50
 
-    # column key -> (heading, ordering expression); descending is "-key".
+    # column key -> (heading, ordering expression); descending is "-key". The name order
+    # is the index accounts_user_acct_name's, so the default page reads 50 index entries.
     COLUMNS = {
         "name": ("User name", Lower("user_name")),
         "groups": ("Groups", F("group_count")),
@@ -130,6 +131,9 @@ class UserListView(UsersConsoleMixin, SearchSortMixin, ListView):
     def get_ordering(self) -> list:
         key, descending = self.get_sort()
         expression = self.COLUMNS[key][1]
+        if key == "name":
+            # Names are never null and unique per account: the index's plain order, no tie-break.
+            return [expression.desc() if descending else expression.asc()]
         if key == "password_age":
             # Users without a password have no age: last, whichever way.
             ordered = expression.asc(nulls_last=True) if descending else expression.desc(nulls_last=True)
@@ -145,7 +149,9 @@ class UserListView(UsersConsoleMixin, SearchSortMixin, ListView):
         if query:
             users = users.filter(user_name__icontains=query)
         return (users
-                .annotate(group_count=Count("iam_groups", distinct=True), has_mfa=_mfa_exists())
+                # Per-row subqueries, not a join and GROUP BY over the whole account: the
+                # database computes them for the page's rows (all rows only to sort by them).
+                .annotate(group_count=membership_count("user"), has_mfa=_mfa_exists())
                 .prefetch_related(Prefetch("iam_groups",
                                            queryset=Group.objects.order_by("name").only("id", "name")))
                 .order_by(*self.get_ordering()))

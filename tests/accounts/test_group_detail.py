@@ -198,3 +198,32 @@ def test_a_name_iam_could_never_hold_is_404_not_a_database_error(root_client, ca
     """PostgreSQL refuses NUL bytes in queries; such a name is looked for nowhere."""
     response = csrf_post(root_client, url) if url.endswith("/remove/") else root_client.get(url)
     assert response.status_code == 404
+
+
+def _members(account, group, count):
+    from tests.accounts.test_user_list import make_users
+
+    users = make_users(account, count, prefix="member")
+    GroupMembership.objects.bulk_create(GroupMembership(group=group, user=user) for user in users)
+
+
+def test_the_users_tab_shows_50_members_a_page(root_client, account, cashiers):
+    _members(account, cashiers, 60)  # and alice: 61
+    first = root_client.get("/iam/groups/Cashiers/")
+    html = first.content.decode()
+    assert "Users (61)" in html
+    assert html.count('action="/iam/groups/Cashiers/users/') == 50
+    assert "Page 1 of 2" in html and 'href="?page=2"' in html
+    second = root_client.get("/iam/groups/Cashiers/", {"page": 2}).content.decode()
+    assert second.count('action="/iam/groups/Cashiers/users/') == 11
+    assert 'href="/iam/users/member0059/"' in second
+
+
+@pytest.mark.parametrize("count", [1, 500])
+def test_the_users_tab_costs_a_fixed_number_of_queries(root_client, account, cashiers, count,
+                                                       django_assert_max_num_queries):
+    _members(account, cashiers, count)
+    with django_assert_max_num_queries(8):
+        response = root_client.get("/iam/groups/Cashiers/")
+    assert response.status_code == 200
+    assert f"Users ({count + 1})" in response.content.decode()

@@ -154,3 +154,20 @@ def test_a_search_with_a_nul_byte_is_not_a_database_error(root_client, account):
     response = root_client.get("/iam/groups/", {"q": "Cash\x00"})
     assert response.status_code == 200
     assert [g.name for g in response.context["groups"]] == ["Cashiers"]
+
+
+def test_member_counts_are_per_row_not_a_join_over_every_membership(root_client, account, alice, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.accounts.test_user_list import outer_query
+
+    _bulk_groups(account, 3, members=[alice, bob])
+    with CaptureQueriesContext(connection) as captured:
+        response = root_client.get("/iam/groups/")
+    assert [g.user_count for g in response.context["groups"]] == [2, 2, 2]
+    listing = [outer_query(q["sql"]) for q in captured.captured_queries
+               if 'FROM "accounts_group"' in outer_query(q["sql"])]
+    assert listing
+    for sql in listing:
+        assert "GROUP BY" not in sql and 'JOIN "accounts_groupmembership"' not in sql, sql

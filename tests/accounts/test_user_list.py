@@ -201,3 +201,29 @@ def test_an_explicit_deny_beats_an_allow(alice_client, alice):
 def test_a_nul_byte_in_the_search_is_ignored(root_client, alice):
     response = root_client.get(URL, {"q": "ali\x00ce"})
     assert response.status_code == 200 and names_on(response) == ["alice"]
+
+
+def outer_query(sql: str) -> str:
+    """``sql`` without its parenthesised subqueries and argument lists."""
+    while (stripped := re.sub(r"\([^()]*\)", "", sql)) != sql:
+        sql = stripped
+    return sql
+
+
+def test_the_page_reads_the_rows_it_shows_not_a_join_over_the_whole_account(root_client, account):
+    """No query joins every membership of the account to group and count it before the
+    page is cut (the groups column is a per-row count), and the default order is the plain
+    name order of the (account, lower(name)) index, so the database reads 50 entries."""
+    users = make_users(account, 60)
+    group = services.create_group(account, name="Everyone")
+    GroupMembership.objects.bulk_create([GroupMembership(group=group, user=user) for user in users])
+    with CaptureQueriesContext(connection) as captured:
+        response = root_client.get(URL)
+    assert names_on(response)[0] == "user0000" and "Users (60)" in text(response)
+    assert "(Everyone)" in text(response)
+    listing = [outer_query(q["sql"]) for q in captured.captured_queries
+               if 'FROM "accounts_user"' in outer_query(q["sql"]) and "LIMIT" in q["sql"]]
+    assert listing
+    for sql in listing:
+        assert "GROUP BY" not in sql and 'JOIN "accounts_groupmembership"' not in sql, sql
+        assert "NULLS FIRST" not in sql, sql
