@@ -106,6 +106,10 @@ class User(AbstractBaseUser):
 
     class Meta:
         ordering = ["user_name"]
+        # The Users list: one account's IAM users by name, 50 at a time, read in index order.
+        indexes = [
+            models.Index("account", Lower("user_name"), condition=Q(is_root=False), name="accounts_user_acct_name"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("user_name"), "account", condition=Q(is_root=False), name="accounts_user_name_ci"
@@ -161,6 +165,8 @@ class Group(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The User groups list: one account's groups by name, read in index order.
+        indexes = [models.Index("account", Lower("name"), name="accounts_group_acct_name")]
         constraints = [
             models.UniqueConstraint(Lower("name"), "account", name="accounts_group_name_ci"),
         ]
