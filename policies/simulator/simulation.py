@@ -1,0 +1,245 @@
+"""One simulation: the principal, its policies, the context, the results (no HTTP here)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from policies import loading
+from policies.authz import PolicySet
+from policies.engine import Policy, Request, evaluate
+from policies.summary import numbered_lines
+
+from .forms import CONTEXT_PREFIX
+
+#: What a result row repeats of the policies (the whole text is shown once, further down):
+#: the deciding statements, at most MAX_STATEMENTS_SHOWN of them ("and N more"), each an
+#: excerpt of the statement itself of at most EXCERPT_LINES lines of EXCERPT_WIDTH characters.
+MAX_STATEMENTS_SHOWN = 5
+EXCERPT_LINES = 12
+EXCERPT_WIDTH = 120
+
+_VARIABLE = re.compile(r"\$\{([^{}]*)\}")
+_SPECIAL_VARIABLES = {"*", "?", "$"}
+
+# ---------------------------------------------------------------------------
+# The simulated principal and its policies
+
+
+@dataclass
+class Target:
+    """The principal to simulate: its kind (``user``, ``group``, ``role``), the name as
+    asked, the object when it exists, and its ARN (the would-be ARN when it does not)."""
+
+    kind: str
+    name: str
+    obj: Any = None
+    arn: str = ""
+
+    @property
+    def label(self) -> str:
+        return {"user": "User", "group": "User group", "role": "Role"}[self.kind]
+
+
+@dataclass
+class SimulatedPolicy:
+    """One policy of the simulation, with where it comes from."""
+
+    number: int
+    policy: Policy
+    source: str  # "Identity-based policy" | "Permissions boundary" | "Custom policy"
+    hidden: Any = None  # the Authorization that refused reading its text, if one did
+
+    @property
+    def text_hidden(self) -> bool:
+        """Whether the caller may not read the text (``hidden`` is a falsy Authorization)."""
+        return self.hidden is not None
+
+    @property
+    def name(self) -> str:
+        return self.policy.name or f"Policy {self.number}"
+
+    @property
+    def anchor(self) -> str:
+        return f"policy-{self.number}"
+
+    @cached_property
+    def text_lines(self) -> list[str]:
+        """The policy's lines, split once however many rows quote it."""
+        return [text for _, text in numbered_lines(self.policy.text)]
+
+
+@dataclass
+class ContextKey:
+    """A context key the simulated policies use, as an input of the form."""
+
+    key: str
+    value: str
+    multivalued: bool
+    defaulted: bool = False
+    missing_in: int = 0
+
+    @property
+    def param(self) -> str:
+        return CONTEXT_PREFIX + self.key
+
+
+@dataclass
+class Line:
+    number: int
+    text: str
+    mark: str = ""  # "" | "allow" | "deny"
+    cut_before: bool = False  # the line goes on before (…)
+    cut_after: bool = False  # and after what is shown
+
+
+@dataclass
+class MatchedRow:
+    """A statement that decided a result, with its text."""
+
+    statement: Any  # engine MatchedStatement
+    policy: SimulatedPolicy | None
+    lines: list[Line] = field(default_factory=list)
+    more_lines: int = 0  # the statement's lines beyond the excerpt
+
+    @classmethod
+    def of(cls, statement: Any, policy: SimulatedPolicy | None) -> MatchedRow:
+        lines, more = excerpt(policy, statement)
+        return cls(statement, policy, lines, more)
+
+    @property
+    def label(self) -> str:
+        st = self.statement
+        return f"Sid {st.sid}" if st.sid else f"statement {st.index + 1}"
+
+
+@dataclass
+class Result:
+    """One (action, resource) pair of the simulation and the engine's decision."""
+
+    action: str
+    resource: str
+    request: Request
+    decision: Any  # engine Decision
+    matched: list[MatchedRow]  # the first MAX_STATEMENTS_SHOWN deciding statements
+    applied: list[MatchedRow]  # the first MAX_STATEMENTS_SHOWN others that applied
+    more_matched: int = 0  # deciding statements not shown
+    more_applied: int = 0
+
+    @property
+    def reason(self) -> str:
+        return self.decision.reason(self.action)
+
+
+@dataclass
+class Simulation:
+    """Everything one run used and found (the view's ``simulation`` context)."""
+
+    target: Target | None
+    principal_arn: str | None
+    policies: list[SimulatedPolicy]
+    policy_set: PolicySet
+    context: dict[str, Any]
+    context_keys: list[ContextKey]
+    results: list[Result] = field(default_factory=list)
+
+    def identity_policies(self) -> list[Policy]:
+        return [p.policy for p in self.policies if p.source != "Permissions boundary"]
+
+    def evaluate(self, action: str, resource: str) -> tuple[Request, Any]:
+        request = Request(action=action, resource=resource, principal=self.principal_arn, context=self.context)
+        return request, evaluate(request, identity=self.identity_policies(), boundary=self.policy_set.boundary,
+                                 session=self.policy_set.session)
+
+
+#: The policy set the simulator evaluates for each kind of principal: for a user exactly
+#: the set the console loads when it signs in; a group's own policies; a role's policies
+#: and boundary, as in a session of it.
+POLICY_SET_LOADERS = {
+    "user": loading.load_user_policy_set,
+    "group": loading.load_group_policy_set,
+    "role": loading.load_role_policy_set,
+}
+
+
+#: The IAM action that reads what a principal context key reveals, by principal kind: the
+#: simulator fills a key in only for a caller allowed that action on the principal.
+REVEALED_BY = {
+    "user": {"aws:userid": "iam:GetUser", "aws:PrincipalTag/": "iam:ListUserTags"},
+    "role": {"aws:PrincipalTag/": "iam:ListRoleTags"},
+}
+
+
+def principal_context(target: Target, may_read: Callable[[str, str], bool]) -> dict[str, Any]:
+    """Context keys that describe the simulated principal itself (AWS fills them from
+    the principal, not from the request): its name, ARN, account and type, and — when
+    ``may_read(action, arn)`` allows the action that reads them (:data:`REVEALED_BY`) —
+    its unique id and its tags."""
+    obj = target.obj
+    if obj is None or target.kind == "group":
+        return {}
+    context: dict[str, Any] = {"aws:PrincipalArn": obj.arn, "aws:PrincipalAccount": obj.account.account_id}
+    if target.kind == "user":
+        context.update({"aws:username": obj.user_name, "aws:PrincipalType": "User"})
+    else:
+        context["aws:PrincipalType"] = "AssumedRole"
+    revealed = REVEALED_BY[target.kind]
+    if "aws:userid" in revealed and may_read(revealed["aws:userid"], obj.arn):
+        context["aws:userid"] = obj.unique_id
+    if obj.tag_list and may_read(revealed["aws:PrincipalTag/"], obj.arn):
+        for tag in obj.tag_list:
+            context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
+    return context
+
+
+def used_context_keys(policies: list[Policy]) -> list[tuple[str, bool]]:
+    """The context keys the policies' conditions and variables use, in document order,
+    each once (case-insensitively), with whether any condition treats it as multivalued
+    (``ForAllValues:`` / ``ForAnyValue:``)."""
+    keys: dict[str, list[Any]] = {}
+    for policy in policies:
+        for statement in policy.statements:
+            for condition in statement.conditions:
+                entry = keys.setdefault(condition.key.lower(), [condition.key, False])
+                if condition.operator.lower().startswith(("forallvalues:", "foranyvalue:")):
+                    entry[1] = True
+        if policy.version == "2012-10-17":
+            for match in _VARIABLE.finditer(policy.text):
+                key = match.group(1).split(",", 1)[0].strip()
+                if key and key not in _SPECIAL_VARIABLES:
+                    keys.setdefault(key.lower(), [key, False])
+    return [(key, multi) for key, multi in keys.values()]
+
+
+def numbered(simulated: SimulatedPolicy) -> list[Line]:
+    """The policy text as :class:`Line` rows (the numbering of the policy pages' JSON view)."""
+    return [Line(number, text) for number, text in enumerate(simulated.text_lines, start=1)]
+
+
+def excerpt(simulated: SimulatedPolicy | None, statement: Any) -> tuple[list[Line], int]:
+    """The statement's own text, highlighted, and how many of its lines were left out.
+
+    Only the statement: on a line it shares with other statements, its columns; at most
+    :data:`EXCERPT_LINES` lines, each of at most :data:`EXCERPT_WIDTH` characters (``cut_*``
+    say where the text goes on). The policy's full text is on the page once, further down.
+    """
+    if simulated is None or simulated.hidden is not None:
+        return [], 0
+    text_lines = simulated.text_lines
+    span = statement.span
+    mark = "deny" if statement.effect == "Deny" else "allow"
+    last = min(span.end_line, span.start_line + EXCERPT_LINES - 1, len(text_lines))
+    shown = []
+    for number in range(span.start_line, last + 1):
+        text = text_lines[number - 1]
+        start = span.start_column - 1 if number == span.start_line else 0
+        if not text[:start].strip():  # only indentation before it: keep the indentation
+            start = 0
+        end = span.end_column if number == span.end_line else len(text)
+        piece = text[start:end]
+        shown.append(Line(number, piece[:EXCERPT_WIDTH], mark, cut_before=start > 0,
+                          cut_after=len(piece) > EXCERPT_WIDTH or bool(text[end:].strip(" \t,"))))
+    return shown, span.end_line - last

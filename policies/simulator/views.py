@@ -1,0 +1,299 @@
+"""The simulator page (``policies:simulator``): input, authorisation, rendering."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+from django.views.generic import TemplateView
+
+from accounts.models import Group
+from iamportal.errors import NoSuchEntity
+from policies import services
+from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
+from policies.engine import Policy, catalogue
+
+from . import pickers
+from .forms import MAX_ROWS, SimulatorForm
+from .simulation import (MAX_STATEMENTS_SHOWN, POLICY_SET_LOADERS, ContextKey, Line, MatchedRow, Result,
+                         SimulatedPolicy, Simulation, Target, numbered, principal_context, used_context_keys)
+
+#: Parameters that ask for a simulation; without any, the page is a fresh, empty form.
+RUN_PARAMETERS = ("run", "action", "actions_text")
+_ARN = re.compile(r"arn:aws:iam::(?P<account>[0-9]{12}):(?P<kind>user|group|role)(?P<path>/(?:.*/)?)(?P<name>[^/]+)")
+
+# ---------------------------------------------------------------------------
+# View
+
+
+class SimulatorView(IAMActionRequiredMixin, TemplateView):
+    """The policy simulator page (see the module docstring)."""
+
+    template_name = "policies/simulator.html"
+    iam_action = "iam:SimulatePrincipalPolicy"
+    http_method_names = ["get", "post", "head"]
+
+    # -- input and authorisation -------------------------------------------
+
+    def params(self) -> QueryDict:
+        return self.request.POST if self.request.method == "POST" else self.request.GET
+
+    def setup_objects(self) -> None:
+        identity = self.request.iam
+        self.account = identity.account
+        data = self.params().copy()
+        chosen = simulator_preselection(identity)
+        if chosen and not any(name in data for name in ("principal", "group", "role", "policy")):
+            # Opened afresh: preselect the caller, whose own permissions are the usual question.
+            data[chosen[0]] = chosen[1]
+        self.data = data
+        # Opened afresh (from the navigation) or moving through a picker, nothing is
+        # missing yet: "choose a principal" is said only to a request that asks to run.
+        self.running = any(value.strip() for name in RUN_PARAMETERS for value in data.getlist(name))
+        self.notices: list[str] = []
+        self.form = SimulatorForm(data)
+        # Only the principal is read before the authorisation; the rest (policies to
+        # validate, actions to expand) waits until the caller may simulate at all.
+        self.target = self.resolve_target(
+            {name: data.get(name, "")[:2048] for name in ("principal", "group", "role")})
+
+    def resolve_target(self, data: dict[str, Any]) -> Target | None:
+        """The chosen user, group or role (``obj`` None when the account has none by that name)."""
+        for kind in ("principal", "group", "role"):
+            name = (data.get(kind) or "").strip()
+            if not name:
+                continue
+            kind = "user" if kind == "principal" else kind
+            match = _ARN.fullmatch(name)
+            account_id = self.account.account_id
+            if match:
+                kind, name, account_id = match["kind"], match["name"], match["account"]
+            target = Target(kind, name, arn=self.account.arn(f"{kind}/{name}"))
+            if account_id != self.account.account_id:
+                return target  # another account's principal does not exist here
+            target.obj = self.lookup(kind, name)
+            if target.obj is not None:
+                target.obj.account = self.account
+                target.arn = target.obj.arn
+            return target
+        return None
+
+    def lookup(self, kind: str, name: str) -> Any:
+        """The account's user, group or role called ``name``, or None."""
+        try:
+            return services.ENTITY_LOOKUPS[kind](self.account, name)
+        except NoSuchEntity:
+            return None
+
+    def get_iam_action(self) -> str:
+        return "iam:SimulatePrincipalPolicy" if self.target is not None else "iam:SimulateCustomPolicy"
+
+    def get_resource_arn(self) -> str:
+        return self.target.arn if self.target is not None else "*"
+
+    def get(self, request, *args, **kwargs):
+        self.form.is_valid()
+        context = self.get_context_data(**kwargs)
+        # Input the simulator cannot run (a malformed policy, an unknown action) is a 400.
+        return self.render_to_response(context, status=400 if self.form.errors else 200)
+
+    def post(self, request, *args, **kwargs):
+        return self.get(request, *args, **kwargs)
+
+    # -- the simulation ------------------------------------------------------
+
+    def simulation(self) -> Simulation | None:
+        """Gather the policies and the context; run when actions are given."""
+        form, target = self.form, self.target
+        if target is not None and target.obj is None:
+            noun = {"user": "user", "group": "group", "role": "role"}[target.kind]
+            form.add_error(None, f"The {noun} with name {target.name} cannot be found.")
+            return None
+        custom = form.cleaned_data.get("policy") if "policy" not in form.errors else None
+        if custom is None:
+            return None
+        if target is None and not custom:
+            if self.running:
+                form.add_error(None, form.error_messages["nothing_to_simulate"])
+            return None
+        policy_set = PolicySet() if target is None else POLICY_SET_LOADERS[target.kind](target.obj)
+        policies = [SimulatedPolicy(0, p, "Identity-based policy") for p in policy_set.identity]
+        if policy_set.boundary is not None:
+            policies.append(SimulatedPolicy(0, policy_set.boundary, "Permissions boundary"))
+        for number, text in enumerate(custom, start=1):
+            policies.append(SimulatedPolicy(0, Policy.from_json(text, name=f"Custom policy {number}",
+                                                                kind="identity"), "Custom policy"))
+        for number, simulated in enumerate(policies, start=1):
+            simulated.number = number
+        if target is not None:
+            self.hide_unreadable(target, policies)
+
+        context, keys = self.context_for(target, [p.policy for p in policies])
+        principal_arn = target.arn if target is not None else None
+        simulation = Simulation(target, principal_arn, policies, policy_set, context, keys)
+        if form.is_valid() and form.cleaned_data["actions"]:
+            self.run(simulation, form.cleaned_data["actions"], form.cleaned_data["resources"])
+        return simulation
+
+    def hide_unreadable(self, target: Target, policies: list[SimulatedPolicy]) -> None:
+        """Show a stored policy's text only to a caller who may read it, as the console's
+        own pages require: a managed policy with ``iam:GetPolicyVersion`` on it, an inline
+        policy with ``iam:Get{User,Group,Role}Policy`` on its owner. Its name and the Sids
+        and lines of the deciding statements stay visible (the simulate actions return them)."""
+        if self.request.iam.is_root:
+            return
+        stored = [p for p in policies if p.source != "Custom policy"]
+        managed = {p.name for p in stored if not p.name.startswith("inline:")}
+        group_names = {p.name[len("inline:"):].split("/", 1)[0] for p in stored
+                       if p.name.startswith("inline:") and "/" in p.name}
+        managed_arns: dict[str, list[str]] = {}
+        if managed:
+            from policies.models import ManagedPolicy
+
+            for found in (ManagedPolicy.objects.visible_to(self.account).filter(name__in=managed)
+                          .select_related("account")):
+                managed_arns.setdefault(found.name, []).append(found.arn)
+        group_arns = {}
+        if group_names:
+            group_arns = {g.name: g.arn for g in Group.objects.filter(account=self.account, name__in=group_names)
+                          .select_related("account")}
+        owner_action = {"user": "iam:GetUserPolicy", "role": "iam:GetRolePolicy", "group": "iam:GetGroupPolicy"}
+        for simulated in stored:
+            name = simulated.name
+            if name.startswith("inline:") and "/" in name:
+                group = name[len("inline:"):].split("/", 1)[0]
+                checks = [("iam:GetGroupPolicy", group_arns.get(group, self.account.arn(f"group/{group}")))]
+            elif name.startswith("inline:"):
+                checks = [(owner_action[target.kind], target.arn)]
+            else:
+                checks = [("iam:GetPolicyVersion", arn) for arn in managed_arns.get(name, [])]
+                checks = checks or [("iam:GetPolicyVersion", self.account.arn(f"policy/{name}"))]
+            for action, resource in checks:
+                auth = authorize(self.request, action, resource)
+                if not auth:
+                    simulated.hidden = auth
+                    break
+
+    def may_read(self, action: str, arn: str) -> bool:
+        """Whether the caller may perform the IAM action that reads something of ``arn``."""
+        return bool(authorize(self.request, action, arn))
+
+    def context_for(self, target: Target | None, policies: list[Policy]) -> tuple[dict[str, Any], list[ContextKey]]:
+        """The request context: for each key the policies use, the value submitted
+        (``context.<key>``; empty means absent) or, when none was, a default: the chosen
+        principal's own keys (those the caller may read, see :func:`principal_context`),
+        and the caller's live context when simulating the caller."""
+        defaults: dict[str, Any] = {}
+        if target is not None:
+            defaults.update({k.lower(): v for k, v in principal_context(target, self.may_read).items()})
+            identity = self.request.iam
+            is_caller = (
+                (target.kind == "user" and identity.role_session is None and identity.principal_type == "User"
+                 and target.obj == identity.user)
+                or (target.kind == "role" and identity.role_session is not None
+                    and target.obj == identity.role_session.role))
+            if is_caller:
+                defaults.update({k.lower(): v for k, v in identity.context.items()})
+        submitted = self.form.cleaned_data.get("context", {})
+        context: dict[str, Any] = {}
+        keys = []
+        for key, multivalued in used_context_keys(policies):
+            if key.lower() in submitted:
+                raw, defaulted = submitted[key.lower()].strip(), False
+            else:
+                value = defaults.get(key.lower(), "")
+                raw, defaulted = (", ".join(value) if isinstance(value, (list, tuple)) else str(value)), True
+            keys.append(ContextKey(key, raw, multivalued, defaulted and raw != ""))
+            if raw:
+                context[key] = [v.strip() for v in re.split(r"[,\n]", raw) if v.strip()] if multivalued else raw
+        return context, keys
+
+    def run(self, simulation: Simulation, actions: list[str], resources: list[str]) -> None:
+        by_name: dict[str, SimulatedPolicy] = {}
+        for simulated in simulation.policies:
+            by_name.setdefault(simulated.name, simulated)
+        pairs = [(a, r) for a in actions for r in resources][:MAX_ROWS]
+        if len(actions) * len(resources) > MAX_ROWS:
+            self.notices.append(f"Only the first {MAX_ROWS} action and resource pairs were simulated.")
+        missing_counts: dict[str, int] = {}
+        shown = MAX_STATEMENTS_SHOWN
+        for action, resource in pairs:
+            request, decision = simulation.evaluate(action, resource)
+            deciding = {(m.policy, m.index) for m in decision.matched}
+            others = [m for m in decision.applied if (m.policy, m.index) not in deciding]
+            # Excerpts only of the statements shown: a row repeats at most `shown` of them.
+            simulation.results.append(Result(
+                action, resource, request, decision,
+                matched=[MatchedRow.of(m, by_name.get(m.policy)) for m in decision.matched[:shown]],
+                applied=[MatchedRow.of(m, by_name.get(m.policy)) for m in others[:shown]],
+                more_matched=max(0, len(decision.matched) - shown), more_applied=max(0, len(others) - shown)))
+            for key in decision.missing_context:
+                missing_counts[key.lower()] = missing_counts.get(key.lower(), 0) + 1
+        for key in simulation.context_keys:
+            key.missing_in = missing_counts.get(key.key.lower(), 0)
+
+    # -- page --------------------------------------------------------------
+
+    def action_picker(self, simulation: Simulation | None) -> dict[str, Any]:
+        """The action picker: the services listed (those asked for, those of the chosen
+        actions and of the policies the caller may read), searched and paged."""
+        form = self.form
+        chosen = form.cleaned_data.get("actions", [])
+        readable = [p.policy for p in (simulation.policies if simulation else []) if not p.text_hidden]
+        # What a policy the caller may not read allows stays unsaid: its services aren't listed.
+        services_listed = pickers.listed_services(self.data.getlist("service"), chosen, readable)
+        return pickers.action_picker(services_listed, (form.cleaned_data.get("q") or "").strip(), chosen,
+                                     pickers.page_number(self.data.get("action_page")))
+
+    def permalink(self) -> str:
+        """A GET link to this simulation (custom policies left out: they rarely fit a URL),
+        landing on its results."""
+        params = [(k, v) for k, values in self.data.lists() for v in values
+                  if k not in ("csrfmiddlewaretoken", "policy", "who_page", "action_page") and v]
+        return f"{self.request.path}?{urlencode(params)}#sim-results"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        simulation = self.simulation()
+        form = self.form
+        data = self.data
+        custom = [t for t in data.getlist("policy") if t.strip()] if "policy" not in form.errors else []
+        findings = getattr(form, "policy_findings", {})
+        who_page = pickers.page_number(data.get("who_page"))
+        context.update({
+            "form": form,
+            "simulation": simulation,
+            "notices": self.notices,
+            "target": self.target,
+            "choices": pickers.principal_pickers(self.request, self.account,
+                                                 (form.cleaned_data.get("who") or "").strip(), who_page),
+            "who_page": who_page,
+            "selected": {"principal": data.get("principal", ""), "group": data.get("group", ""),
+                         "role": data.get("role", "")},
+            "custom_policies": [{"number": n, "text": t, "findings": findings.get(n, [])}
+                                for n, t in enumerate(custom + [""], start=1)],
+            "resources_text": "\n".join(form.cleaned_data.get("resources", ["*"])),
+            "actions": self.action_picker(simulation),
+            "services": [(p, pickers.service_label(p)) for p in catalogue.services()],
+            "chosen_services": {s.lower() for s in data.getlist("service")},
+            "permalink": self.permalink(),
+            "full_policies": [{"policy": p, "lines": self.marked_lines(p, simulation)}
+                              for p in (simulation.policies if simulation else [])],
+        })
+        return context
+
+    @staticmethod
+    def marked_lines(simulated: SimulatedPolicy, simulation: Simulation | None) -> list[Line]:
+        """The whole policy text, with the lines of every statement that decided a result marked
+        (each statement once, however many results it decided)."""
+        if simulated.hidden is not None:
+            return []
+        lines = numbered(simulated)
+        deciding = {(m.index, m.effect, m.span) for result in (simulation.results if simulation else [])
+                    for m in result.decision.matched if m.policy == simulated.name}
+        for _, effect, span in sorted(deciding, key=lambda d: d[1] == "Deny"):  # Deny marks win
+            for line in lines[span.start_line - 1:span.end_line]:
+                line.mark = "deny" if effect == "Deny" else "allow"
+        return lines
