@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import seeds
 from accounts.models import Account, Group, GroupMembership, Role, User
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 
@@ -53,7 +54,9 @@ def test_it_creates_the_sizes_asked_for_within_iams_quotas(aws_managed_policies)
             .values(owner).annotate(n=Count("pk"))
         assert counts and all(row["n"] <= 10 for row in counts)
     assert InlinePolicy.objects.filter(role__account=account).count() == 5
-    assert TOTPDevice.objects.filter(user__account=account, confirmed=True).count() == 3  # 10 %
+    devices = TOTPDevice.objects.filter(user__account=account, confirmed=True)
+    assert devices.count() == 3  # 10 %
+    assert all(seeds.sealed_with_current_key(d.key) and len(seeds.unseal(d.key)) == 20 for d in devices)
     user = User.objects.get(account=account, user_name="user-00000")
     assert user.unique_id.startswith("AIDA") and len(user.unique_id) == 21
     assert user.arn == f"arn:aws:iam::{account.account_id}:user/user-00000"

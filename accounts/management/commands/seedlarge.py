@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,10 +22,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import ids, quotas, services, validators
-from accounts.models import Account, Group, GroupMembership, Role, User, iam_login_key, root_login_key
+from accounts import ids, quotas, seeds, services, validators
+from accounts.models import (Account, Group, GroupMembership, Role, User, VirtualMFADevice, iam_login_key,
+                             root_login_key)
 from iamportal.errors import IAMError
 from policies.models import InlinePolicy, ManagedPolicy, PermissionsBoundary, PolicyAttachment, PolicyVersion
 from policies.services import ATTACHED_POLICIES, POLICIES_PER_ACCOUNT, VERSIONS_PER_POLICY
@@ -140,8 +141,9 @@ def seed_account(*, alias: str, email: str, password_hash: str, sizes: Sizes, se
              for i, user in enumerate(generated) if i % 10 == 5]
             + [PermissionsBoundary(account=account, policy=rng.choice(policies), role=role)
                for i, role in enumerate(roles) if i % 10 == 5])
-    TOTPDevice.objects.bulk_create(
-        TOTPDevice(user=user, name=f"{user.user_name}-mfa", confirmed=True)
+    VirtualMFADevice.objects.bulk_create(  # bulk_create skips save(): seal each seed here
+        VirtualMFADevice(user=user, name=f"{user.user_name}-mfa", confirmed=True,
+                         key=seeds.seal(secrets.token_bytes(20)))
         for i, user in enumerate(generated) if i % 10 == 9)
     return account
 
