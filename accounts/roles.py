@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,16 +28,15 @@ from typing import Any
 from django.db import transaction
 
 from iamportal.errors import (
-    DeleteConflict,
     IAMError,
     LimitExceeded,
     MalformedPolicyDocument,
     ValidationError,
 )
 
-from . import quotas, validators
+from . import dependents, quotas, validators
 from .models import Account, InstanceProfile, Role
-from .services import dependent_counts, get_named, lock_account_quota, refuse_taken_name, save_new
+from .services import get_named, lock_account_quota, refuse_taken_name, save_new
 
 # ---------------------------------------------------------------------------
 # Limits and messages
@@ -361,12 +360,6 @@ def check_new_role_name(account: Account, name: str, path: str = "/") -> None:
     refuse_taken_name(Role.objects.for_account(account), name, kind="Role")
 
 
-# Other apps register what else blocks DeleteRole and how the console removes it:
-# label -> function(role) -> count, e.g. {"detach all policies": count_attached}.
-ROLE_DEPENDENT_COUNTERS: dict[str, Any] = {}
-ROLE_DEPENDENT_REMOVERS: list[Any] = []
-
-
 @transaction.atomic
 def create_role(
     account: Account,
@@ -452,34 +445,19 @@ def update_trust_policy(role: Role, trust_policy: str) -> list[Any]:
 
 
 @transaction.atomic
-def update_role_tags(role: Role, tags: Iterable[tuple[str, str]]) -> None:
-    """TagRole / UntagRole as one replacement of the role's tags."""
-    role.tags = validators.validate_tags(tags)
-    role.save(update_fields=["tags"])
+def delete_role_plan(role: Role) -> dependents.DeletePlan:
+    """What the console's delete of ``role`` removes first, and the IAM calls it stands for."""
+    return dependents.ROLES.plan(role, ("iam:DeleteRole", role.arn, {}))
 
 
-def role_blockers(role: Role) -> list[str]:
-    """DeleteConflict messages for DeleteRole, in the order IAM checks them (§11)."""
-    messages = [f"Cannot delete entity, must {label} first."
-                for label, _ in dependent_counts(ROLE_DEPENDENT_COUNTERS, role)]
-    if InstanceProfile.objects.filter(role=role).exists():
-        messages.append("Cannot delete entity, must remove roles from instance profile first.")
-    return messages
-
-
-@transaction.atomic
-def delete_role(role: Role, *, remove_dependents: bool) -> None:
-    """DeleteRole. With ``remove_dependents`` it does the console's clean-up first
-    (detach and delete policies, remove the role from instance profiles and delete its
-    own instance profile); without, it refuses with ``DeleteConflict``."""
-    blockers = role_blockers(role)
-    if not remove_dependents and blockers:
-        raise DeleteConflict(blockers[0])
-    for remover in ROLE_DEPENDENT_REMOVERS:
-        remover(role)
-    InstanceProfile.objects.filter(role=role, name__iexact=role.name).delete()
-    InstanceProfile.objects.filter(role=role).update(role=None)
-    role.delete()
+def delete_role(role: Role, *, remove_dependents: bool,
+                authorize: Callable[[list[dependents.Call]], None] | None = None) -> None:
+    """DeleteRole. With ``remove_dependents`` it does the console's clean-up first (detach
+    and delete policies, remove the role from instance profiles and delete its own instance
+    profile), each an IAM call given to ``authorize`` before anything changes; without, it
+    refuses with ``DeleteConflict``."""
+    dependents.delete_with_dependents(role, dependents.ROLES, ("iam:DeleteRole", role.arn, {}),
+                                      remove_dependents=remove_dependents, authorize=authorize)
 
 
 # ---------------------------------------------------------------------------

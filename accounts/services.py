@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from iamportal.errors import (
-    DeleteConflict,
     EntityAlreadyExists,
     InvalidInput,
     LimitExceeded,
@@ -27,7 +25,7 @@ from iamportal.errors import (
     ValidationError,
 )
 
-from . import quotas, validators
+from . import dependents, quotas, validators
 from .models import Account, Group, GroupMembership, User
 
 # ---------------------------------------------------------------------------
@@ -123,13 +121,16 @@ def delete_account_alias(account: Account) -> None:
     account.save(update_fields=["alias"])
 
 
-def iam_user_signin_url(account: Account, slug: str | None = None) -> str:
+def iam_user_signin_url(account: Account, slug: str | None = None, *, request=None) -> str:
     """The IAM user sign-in URL of ``account``: by its alias when it has one, else by its id
-    (the id URL keeps working after an alias is set)."""
+    (the id URL keeps working after an alias is set). On the host and port that served
+    ``request`` (validated against ALLOWED_HOSTS); without one (management commands), on
+    ``IAMPORTAL_BASE_URL``."""
     from django.conf import settings
     from django.urls import reverse
 
-    return settings.IAMPORTAL_BASE_URL + reverse("accounts:signin_account", args=[slug or account.signin_slug])
+    path = reverse("accounts:signin_account", args=[slug or account.signin_slug])
+    return request.build_absolute_uri(path) if request is not None else settings.IAMPORTAL_BASE_URL + path
 
 
 # ---------------------------------------------------------------------------
@@ -261,73 +262,25 @@ def create_user(
     return user
 
 
-@dataclass(frozen=True)
-class UserDependents:
-    """What stands in the way of DeleteUser (the console removes it all for you)."""
-
-    login_profile: bool
-    groups: list[str]
-    mfa_devices: int
-    extra: dict[str, int]
-
-    @property
-    def blockers(self) -> list[str]:
-        """DeleteConflict messages, in the order IAM checks them."""
-        messages = []
-        if self.login_profile:
-            messages.append("Cannot delete entity, must delete login profile first.")
-        if self.mfa_devices:
-            messages.append("Cannot delete entity, must delete MFA device first.")
-        for label, count in self.extra.items():
-            if count:
-                messages.append(f"Cannot delete entity, must {label} first.")
-        if self.groups:
-            messages.append("Cannot delete entity, must remove user from all groups first.")
-        return messages
-
-
-# Other apps register counters of what else blocks a user's deletion, e.g. the
-# policies app: {"detach all policies": count_attached, "delete policies": count_inline}.
-USER_DEPENDENT_COUNTERS: dict[str, "callable"] = {}
-USER_DEPENDENT_REMOVERS: list["callable"] = []
-
-
-def user_dependents(user: User) -> UserDependents:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    return UserDependents(
-        login_profile=user.has_usable_password(),
-        groups=list(user.iam_groups.values_list("name", flat=True)),
-        mfa_devices=TOTPDevice.objects.filter(user=user, confirmed=True).count(),
-        extra={label: counter(user) for label, counter in USER_DEPENDENT_COUNTERS.items()},
-    )
+def delete_user_plan(user: User) -> dependents.DeletePlan:
+    """What the console's delete of ``user`` removes first, and the IAM calls it stands for."""
+    return dependents.USERS.plan(user, ("iam:DeleteUser", user.arn, {}))
 
 
 @transaction.atomic
-def delete_user(user: User, *, remove_dependents: bool) -> None:
+def delete_user(user: User, *, remove_dependents: bool,
+                authorize: Callable[[list[dependents.Call]], None] | None = None) -> None:
     """DeleteUser. With ``remove_dependents`` it does what the console does: removes the
-    password, MFA devices, policies and group memberships first; without, it refuses
+    password, MFA devices, policies and group memberships first, each an IAM call that
+    ``authorize`` is given (with DeleteUser) before anything changes; without, it refuses
     with IAM's ``DeleteConflict`` while anything remains."""
     if user.is_root:
         raise InvalidInput("The root user cannot be deleted.")
-    dependents = user_dependents(user)
-    if not remove_dependents and dependents.blockers:
-        raise DeleteConflict(dependents.blockers[0])
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    TOTPDevice.objects.filter(user=user).delete()
-    GroupMembership.objects.filter(user=user).delete()
-    for remover in USER_DEPENDENT_REMOVERS:
-        remover(user)
-    user.delete()
+    dependents.delete_with_dependents(user, dependents.USERS, ("iam:DeleteUser", user.arn, {}),
+                                      remove_dependents=remove_dependents, authorize=authorize)
 
 
 @transaction.atomic
-def update_user_tags(user: User, tags: Iterable[tuple[str, str]]) -> None:
-    user.tags = validators.validate_tags(tags)
-    user.save(update_fields=["tags"])
-
-
 def check_console_password(password: str, *, user: User | None = None) -> None:
     """Raise ``PasswordPolicyViolation`` unless ``password`` may be a console password,
     so forms can say so before the step that sets it."""
@@ -386,32 +339,15 @@ def remove_user_from_group(group: Group, user: User) -> None:
         raise NoSuchEntity(f"The user with name {user.user_name} cannot be found.")
 
 
-GROUP_DEPENDENT_COUNTERS: dict[str, "callable"] = {}
-GROUP_DEPENDENT_REMOVERS: list["callable"] = []
+def delete_group_plan(group: Group) -> dependents.DeletePlan:
+    """What the console's delete of ``group`` removes first, and the IAM calls it stands for."""
+    return dependents.GROUPS.plan(group, ("iam:DeleteGroup", group.arn, {}))
 
 
-def dependent_counts(counters: dict[str, "callable"], entity) -> list[tuple[str, int]]:
-    """``(label, count)`` of what the registered ``counters`` find on ``entity``, zeros left out:
-    what the console's delete pages say will be removed first."""
-    return [(label, count) for label, counter in counters.items() if (count := counter(entity))]
-
-
-def group_blockers(group: Group) -> list[str]:
-    messages = []
-    if GroupMembership.objects.filter(group=group).exists():
-        messages.append("Cannot delete entity, must remove users from group first.")
-    messages += [f"Cannot delete entity, must {label} first."
-                 for label, _ in dependent_counts(GROUP_DEPENDENT_COUNTERS, group)]
-    return messages
-
-
-@transaction.atomic
-def delete_group(group: Group, *, remove_dependents: bool) -> None:
-    """DeleteGroup; with ``remove_dependents`` the console's clean-up runs first."""
-    blockers = group_blockers(group)
-    if not remove_dependents and blockers:
-        raise DeleteConflict(blockers[0])
-    GroupMembership.objects.filter(group=group).delete()
-    for remover in GROUP_DEPENDENT_REMOVERS:
-        remover(group)
-    group.delete()
+def delete_group(group: Group, *, remove_dependents: bool,
+                 authorize: Callable[[list[dependents.Call]], None] | None = None) -> None:
+    """DeleteGroup; with ``remove_dependents`` the console's clean-up (RemoveUserFromGroup per
+    member, DeleteGroupPolicy and DetachGroupPolicy per policy, all given to ``authorize``
+    first) runs before it, else ``DeleteConflict`` while members or policies remain."""
+    dependents.delete_with_dependents(group, dependents.GROUPS, ("iam:DeleteGroup", group.arn, {}),
+                                      remove_dependents=remove_dependents, authorize=authorize)

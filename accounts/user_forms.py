@@ -1,5 +1,5 @@
-"""Forms of the users console: the create-user wizard's steps, console access, groups, tags
-and the delete confirmations.
+"""Forms of the users console: the create-user wizard's steps, console access, groups and
+the delete confirmations (the tag rows are :mod:`accounts.tags`'s).
 
 Forms validate; services save. Checks that IAM itself makes (names, paths, passwords,
 tags) call the same service or validator the save will call, so the message on the
@@ -7,8 +7,6 @@ page is IAM's own; :attr:`IAMFormMixin.status` carries the HTTP status IAM would
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from django import forms
 from django.db.models import Count, QuerySet
@@ -152,9 +150,6 @@ class UserDetailsForm(ConsolePasswordMixin):
         return data
 
 
-NOT_ATTACHABLE = {"invalid_choice": "Policy %(value)s does not exist or is not attachable."}
-
-
 def groups_field(**kwargs) -> forms.ModelMultipleChoiceField:
     """The "User groups" checkboxes; the form sets the account's groups as the queryset."""
     error_messages = {"invalid_choice": "The group with name %(value)s cannot be found.",
@@ -185,22 +180,17 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "The user with name %(value)s cannot be found."},
     )
-    policy_arns = forms.MultipleChoiceField(label="Permissions policies", required=False,
-                                            error_messages=NOT_ATTACHABLE)
-    permissions_boundary = forms.ChoiceField(label="Permissions boundary", required=False,
-                                             error_messages=NOT_ATTACHABLE)
 
     def __init__(self, *args, account: Account, **kwargs) -> None:
-        from policies.forms import attachable_policy_choices
+        from policies.forms import BoundaryArnField, PolicyArnsField
 
         super().__init__(*args, **kwargs)
         self.account = account
         self.fields["groups"].queryset = (
             Group.objects.filter(account=account).annotate(member_count=Count("members")).order_by("name"))
         self.fields["copy_from"].queryset = User.objects.for_account(account).order_by("user_name")
-        policies = attachable_policy_choices(account)
-        self.fields["policy_arns"].choices = policies
-        self.fields["permissions_boundary"].choices = [("", "No boundary"), *policies]
+        self.fields["policy_arns"] = PolicyArnsField(account)
+        self.fields["permissions_boundary"] = BoundaryArnField(account)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -225,6 +215,20 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
             return list(self.cleaned_data["policy_arns"])
         return []
 
+    def unused_choices(self) -> list[str]:
+        """What was ticked under an option other than the one chosen: not applied, and the
+        review step says so (a choice is never dropped silently)."""
+        data, option = self.cleaned_data, self.cleaned_data["option"]
+        unused = []
+        if option != self.GROUPS and data.get("groups"):
+            names = ", ".join(group.name for group in data["groups"])
+            unused.append(f"Add user to group: {names}")
+        if option != self.COPY and data.get("copy_from"):
+            unused.append(f"Copy permissions: {data['copy_from'].user_name}")
+        if option != self.POLICIES and data.get("policy_arns"):
+            unused.append(f"Attach policies directly: {', '.join(data['policy_arns'])}")
+        return unused
+
     def chosen_groups(self) -> list[Group]:
         """The groups the new user joins: those ticked, or those of the user copied."""
         option = self.cleaned_data["option"]
@@ -233,87 +237,6 @@ class UserPermissionsForm(IAMFormMixin, forms.Form):
         if option == self.COPY:
             return list(self.cleaned_data["copy_from"].iam_groups.order_by("name"))
         return []
-
-
-# ---------------------------------------------------------------------------
-# Tags: key/value rows, for the wizard's review step and a user's Tags tab
-
-
-class TagsForm(IAMFormMixin, forms.Form):
-    """Key/value rows, validated by IAM's tag rules (at most 50 tags, keys unique
-    case-insensitively). Empty rows are ignored. ``cleaned_data["tags"]`` is a list
-    of ``(key, value)`` pairs.
-
-    Rows are numbered fields ``key_<n>`` and ``value_<n>``; a bound form has as many
-    rows as were posted (up to :attr:`MAX_ROWS`), an unbound one the ``tags`` given
-    plus ``extra_rows`` blank rows.
-    """
-
-    MAX_ROWS = 2 * quotas.TAGS_PER_ENTITY
-
-    def __init__(self, *args, tags: Iterable[tuple[str, str]] = (), extra_rows: int = 1, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        tags = list(tags)
-        count = self._posted_rows() if self.is_bound else min(len(tags) + extra_rows, self.MAX_ROWS)
-        for index in range(count):
-            self.fields[f"key_{index}"] = forms.CharField(
-                label="Key", required=False, strip=False,
-                widget=forms.TextInput(attrs={"maxlength": quotas.TAG_KEY_MAX}))
-            self.fields[f"value_{index}"] = forms.CharField(
-                label="Value – optional", required=False, strip=False,
-                widget=forms.TextInput(attrs={"maxlength": quotas.TAG_VALUE_MAX}))
-            if index < len(tags):
-                self.initial[f"key_{index}"], self.initial[f"value_{index}"] = tags[index]
-
-    @classmethod
-    def row_index(cls, text: str) -> int | None:
-        """The row number ``text`` names, or None: ASCII digits below :attr:`MAX_ROWS` only
-        (``"²".isdigit()`` is true, yet ``int("²")`` fails)."""
-        if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) < cls.MAX_ROWS:
-            return int(text)
-        return None
-
-    def _posted_rows(self) -> int:
-        marker = self.add_prefix("key_")
-        indexes = [self.row_index(name[len(marker):]) for name in self.data if name.startswith(marker)]
-        return max((index for index in indexes if index is not None), default=-1) + 1
-
-    @property
-    def rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
-        count = sum(1 for name in self.fields if name.startswith("key_"))
-        return [(index, self[f"key_{index}"], self[f"value_{index}"]) for index in range(count)]
-
-    def posted_tags(self) -> list[tuple[str, str]]:
-        """The rows as posted, blank ones included (for re-rendering after add/remove)."""
-        return [(self.data.get(key.html_name, ""), self.data.get(value.html_name, ""))
-                for _, key, value in self.rows]
-
-    def clean(self) -> dict:
-        data = super().clean()
-        tags = []
-        for _, key, value in self.rows:
-            key_text, value_text = data.get(key.name, ""), data.get(value.name, "")
-            if key_text or value_text:
-                tags.append((key_text, value_text))
-        try:
-            validators.validate_tags(tags)
-        except IAMError as exc:
-            self.add_iam_error(None, exc)
-        data["tags"] = tags
-        return data
-
-    @classmethod
-    def edited(cls, form: "TagsForm") -> "TagsForm | None":
-        """For a POST of "Add new tag" or "Remove" (not a save), an unbound copy of the
-        posted ``form`` with one row added or removed; else None."""
-        data = form.data
-        if "add_tag" not in data and "remove_tag" not in data:
-            return None
-        tags = form.posted_tags()
-        remove = cls.row_index(data.get("remove_tag", ""))
-        if remove is not None and remove < len(tags):
-            del tags[remove]
-        return cls(prefix=form.prefix, tags=tags, extra_rows=1 if "add_tag" in data or not tags else 0)
 
 
 # ---------------------------------------------------------------------------
@@ -357,7 +280,7 @@ class AddUserToGroupsForm(IAMFormMixin, forms.Form):
         return data
 
 
-class DeleteConfirmationForm(forms.Form):
+class DeleteConfirmationForm(IAMFormMixin, forms.Form):
     """Type the expected text (the user name, or "delete" for several users) to confirm."""
 
     confirmation = forms.CharField(label="Confirmation", required=False, strip=False,

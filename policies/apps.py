@@ -25,8 +25,7 @@ class PoliciesConfig(AppConfig):
     def ready(self) -> None:
         """Register the console checks; plug the policies into the accounts app's delete
         rules and the dashboard."""
-        from accounts import roles
-        from accounts import services as accounts_services
+        from accounts import dependents
         from iamportal.views import DASHBOARD_COUNTERS
 
         from . import services
@@ -34,20 +33,13 @@ class PoliciesConfig(AppConfig):
 
         checks.register(check_console_views)
 
-        # DeleteUser / DeleteGroup refuse while policies remain (iam-facts §11); the
-        # console's delete removes them first.
-        accounts_services.USER_DEPENDENT_COUNTERS["detach all policies"] = services.count_attached
-        accounts_services.USER_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
-        if services.remove_policies not in accounts_services.USER_DEPENDENT_REMOVERS:
-            accounts_services.USER_DEPENDENT_REMOVERS.append(services.remove_policies)
-        accounts_services.GROUP_DEPENDENT_COUNTERS["detach all policies"] = services.count_attached
-        accounts_services.GROUP_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
-        if services.remove_policies not in accounts_services.GROUP_DEPENDENT_REMOVERS:
-            accounts_services.GROUP_DEPENDENT_REMOVERS.append(services.remove_policies)
-        roles.ROLE_DEPENDENT_COUNTERS["detach all policies"] = services.count_attached
-        roles.ROLE_DEPENDENT_COUNTERS["delete policies"] = services.count_inline
-        if services.remove_policies not in roles.ROLE_DEPENDENT_REMOVERS:
-            roles.ROLE_DEPENDENT_REMOVERS.append(services.remove_policies)
+        # DeleteUser / DeleteGroup / DeleteRole refuse while policies remain (iam-facts §11);
+        # the console's delete detaches and deletes them first, one authorised call each.
+        for registry in (dependents.USERS, dependents.GROUPS, dependents.ROLES):
+            registry.register(services.ATTACHED_DEPENDENT)
+            registry.register(services.INLINE_DEPENDENT)
+        dependents.USERS.register(services.BOUNDARY_DEPENDENT)
+        dependents.ROLES.register(services.BOUNDARY_DEPENDENT)
         DASHBOARD_COUNTERS["Customer managed policies"] = (
             services.count_customer_policies,
             "policies:policy_list",

@@ -121,14 +121,30 @@ def require(request: Any, action: str, resource: str, context: dict[str, Any] | 
         raise ActionDenied(auth)
 
 
-def tag_context(tags: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """The condition keys IAM sets for a call that tags: ``aws:RequestTag/<key>`` for each
-    tag and, when there are tags, ``aws:TagKeys``."""
-    tags = list(tags)
-    context: dict[str, Any] = {f"aws:RequestTag/{key}": value for key, value in tags}
-    if tags:
-        context["aws:TagKeys"] = [key for key, _ in tags]
-    return context
+def require_all(request: Any, calls: Iterable[tuple[Any, ...]]) -> None:
+    """Raise :class:`ActionDenied` for the first of ``calls`` (see :func:`first_denied`) the
+    caller of ``request`` may not perform: an operation that stands for several IAM calls
+    (the console's delete of a group with members) is refused whole, naming that call."""
+    denied = first_denied(request, calls)
+    if denied is not None:
+        raise ActionDenied(denied)
+
+
+class ImpliedCallsMixin:
+    """A view whose one operation stands for several IAM calls (a delete with dependents).
+
+    :meth:`implied_calls` declares them, ``(action, resource ARN, condition keys)``, as the
+    operation's service lists them (the page shows what they remove); the view passes
+    :meth:`authorize_calls` to the service, which calls it inside its transaction, before
+    any change, with the calls it is about to make. ``tests/policies/test_implied_calls.py``
+    finds every such view and denies each call in turn.
+    """
+
+    def implied_calls(self) -> list[tuple[str, str, dict[str, Any]]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def authorize_calls(self, calls: Iterable[tuple[Any, ...]]) -> None:
+        require_all(self.request, calls)
 
 
 def simulator_url(auth: Authorization, principal: str = "", role: str = "") -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import validators
+from accounts.dependents import Call, Dependent, Removal, delete_rows
 from accounts.models import Account, Group, Role, User
 from accounts.roles import get_role
 from accounts.services import get_group, get_user, lock_account_quota, save_new
@@ -156,6 +157,18 @@ def _policy_by_arn(account: Account, arn: str) -> ManagedPolicy | None:
     else:
         return None
     return scope.filter(name=name, path=path).select_related("account").first()
+
+
+def attachable_arns(account: Account, arns: Iterable[str]) -> set[str]:
+    """Which of ``arns`` name a managed policy ``account`` can attach (one query)."""
+    wanted = Q(pk__in=[])
+    for arn in set(arns):
+        parts = parse_policy_arn(arn)
+        if parts is not None and parts[0] in (AWS_OWNER, account.account_id):
+            owner, path, name = parts
+            mine = Q(account__isnull=True) if owner == AWS_OWNER else Q(account=account)
+            wanted |= mine & Q(name=name, path=path)
+    return {policy.arn for policy in ManagedPolicy.objects.filter(wanted).select_related("account")}
 
 
 def get_policy(account: Account, arn: str) -> ManagedPolicy:
@@ -375,13 +388,12 @@ def boundary_context(owner: User | Group | Role, boundary_arn: str | None = None
     return {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else {}
 
 
-def delete_policy_calls(policy: ManagedPolicy, account: Account) -> list[tuple[str, str, dict[str, str]]]:
+def delete_policy_calls(policy: ManagedPolicy) -> list[Call]:
     """The IAM calls the console's Delete policy (:func:`delete_policy` with ``detach_all``)
-    stands for, as ``(action, resource ARN, condition keys)`` for the view to authorise
-    before anything changes: detach it from each user, group and role of ``account``
-    (``iam:PolicyARN``, and the entity's ``iam:PermissionsBoundary``), remove it as each
-    boundary, delete the other versions. Four queries."""
-    entities = attached_entities(policy, account)
+    stands for, as ``(action, resource ARN, condition keys)``: detach it from each user,
+    group and role (``iam:PolicyARN``, and the entity's ``iam:PermissionsBoundary``), remove
+    it as each boundary, delete the other versions, delete the policy. Four queries."""
+    entities = attached_entities(policy, policy.account)
     users = entities["users"] + entities["boundary_users"]
     roles = entities["roles"] + entities["boundary_roles"]
     bounds: dict[tuple[str, int], str] = {}
@@ -401,30 +413,38 @@ def delete_policy_calls(policy: ManagedPolicy, account: Account) -> list[tuple[s
     calls += [("iam:DeleteRolePermissionsBoundary", r.arn, bound(r)) for r in entities["boundary_roles"]]
     if policy.versions.filter(is_default=False).exists():
         calls.append(("iam:DeletePolicyVersion", policy.arn, {}))
-    return calls
+    return [*calls, ("iam:DeletePolicy", policy.arn, {})]
 
 
 @transaction.atomic
-def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False) -> None:
+def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False,
+                  authorize: Callable[[list[Call]], None] | None = None) -> None:
     """DeletePolicy.
 
     Without ``detach_all`` it is the API: ``DeleteConflict`` while the policy is attached
     to any entity or is anyone's permissions boundary, or has non-default versions. With
     ``detach_all`` it does what the console does: detaches it everywhere, removes it as a
-    boundary, deletes the other versions, then the policy.
+    boundary, deletes the other versions, then the policy — every one of those calls given
+    to ``authorize`` first (:func:`delete_policy_calls`). An attachment made after the calls
+    were listed is ``DeleteConflict``, as the console's DeletePolicy would meet it.
     """
     _lock_customer_policy(policy)
-    in_use = (
-        PolicyAttachment.objects.filter(policy=policy).exists()
-        or PermissionsBoundary.objects.filter(policy=policy).exists()
-    )
-    if not detach_all:
-        if in_use:
+    calls = delete_policy_calls(policy) if detach_all else [("iam:DeletePolicy", policy.arn, {})]
+    if authorize is not None:
+        authorize(calls)
+    attachments = PolicyAttachment.objects.filter(policy=policy)
+    boundaries = PermissionsBoundary.objects.filter(policy=policy)
+    if detach_all:
+        # One Detach*Policy or Delete*PermissionsBoundary call per row listed.
+        listed = sum(action not in ("iam:DeletePolicyVersion", "iam:DeletePolicy") for action, _, _ in calls)
+        if attachments.count() + boundaries.count() != listed:
             raise DeleteConflict(ATTACHED_MESSAGE)
-        if policy.versions.count() > 1:
-            raise DeleteConflict(VERSIONS_MESSAGE)
-    PolicyAttachment.objects.filter(policy=policy).delete()
-    PermissionsBoundary.objects.filter(policy=policy).delete()
+        attachments.delete()
+        boundaries.delete()
+    elif attachments.exists() or boundaries.exists():
+        raise DeleteConflict(ATTACHED_MESSAGE)
+    elif policy.versions.count() > 1:
+        raise DeleteConflict(VERSIONS_MESSAGE)
     policy.delete()
 
 
@@ -659,29 +679,52 @@ def copy_permissions(source: User, target: User) -> None:
 
 
 # ---------------------------------------------------------------------------
-# What blocks deleting a user or group (registered with accounts.services in apps.ready)
+# A user's, group's or role's policies as dependents of its delete (registered with
+# accounts.dependents in apps.ready): DeleteUser / DeleteGroup / DeleteRole refuse while
+# policies remain (iam-facts §11); the console's delete detaches and deletes them first.
 
 
 def _owner_q(owner: User | Group | Role) -> Q:
     return Q(**{_owner_field(owner): owner})
 
 
-def count_attached(owner: User | Group | Role) -> int:
-    return PolicyAttachment.objects.filter(_owner_q(owner)).count()
+def _noun(owner: User | Group | Role) -> str:
+    """The owner's kind as IAM's action names spell it: ``User``, ``Group``, ``Role``."""
+    return _owner_field(owner).capitalize()
 
 
-def count_inline(owner: User | Group | Role) -> int:
-    return InlinePolicy.objects.filter(_owner_q(owner)).count()
+def attached_removals(owner: User | Group | Role) -> list[Removal]:
+    """Detach{User,Group,Role}Policy for each attached managed policy (``iam:PolicyARN``,
+    and the owner's ``iam:PermissionsBoundary``)."""
+    context = boundary_context(owner)
+    rows = PolicyAttachment.objects.filter(_owner_q(owner)).select_related("policy__account").order_by("policy__name")
+    return [Removal(row.policy.name, ((f"iam:Detach{_noun(owner)}Policy", owner.arn,
+                                       {**context, "iam:PolicyARN": row.policy.arn}),), row.pk)
+            for row in rows]
 
 
-def remove_policies(owner: User | Group | Role) -> None:
-    """The console's clean-up before DeleteUser / DeleteGroup / DeleteRole: detach and
-    delete every policy (and the boundary of a user or role)."""
-    owner_q = _owner_q(owner)
-    PolicyAttachment.objects.filter(owner_q).delete()
-    InlinePolicy.objects.filter(owner_q).delete()
-    if not isinstance(owner, Group):
-        PermissionsBoundary.objects.filter(owner_q).delete()
+def inline_removals(owner: User | Group | Role) -> list[Removal]:
+    """Delete{User,Group,Role}Policy for each inline policy."""
+    context = boundary_context(owner)
+    return [Removal(policy.name, ((f"iam:Delete{_noun(owner)}Policy", owner.arn, context),), policy.pk)
+            for policy in InlinePolicy.objects.filter(_owner_q(owner)).order_by("name")]
+
+
+def boundary_removals(owner: User | Role) -> list[Removal]:
+    """Delete{User,Role}PermissionsBoundary for the boundary, if any."""
+    found = get_permissions_boundary(owner)
+    if found is None:
+        return []
+    return [Removal(found.policy.name, ((f"iam:Delete{_noun(owner)}PermissionsBoundary", owner.arn,
+                                         boundary_context(owner, found.policy.arn)),), found.pk)]
+
+
+ATTACHED_DEPENDENT = Dependent("Attached managed policies", "detach all policies", attached_removals,
+                               delete_rows(PolicyAttachment), 30)
+INLINE_DEPENDENT = Dependent("Inline policies", "delete policies", inline_removals, delete_rows(InlinePolicy), 40)
+#: Not a blocker of the API's DeleteUser/DeleteRole; the console's delete removes it as a call of its own.
+BOUNDARY_DEPENDENT = Dependent("Permissions boundary", None, boundary_removals,
+                               delete_rows(PermissionsBoundary), 50)
 
 
 def count_customer_policies(account: Account) -> int:

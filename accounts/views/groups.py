@@ -18,8 +18,9 @@ from django.urls import path
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from iamportal.errors import NoSuchEntity
+from iamportal.pickers import PickerFormMixin
 from iamportal.views_base import SearchSortMixin, ServiceFormMixin, get_or_404
-from policies.authz import IAMActionRequiredMixin, authorize
+from policies.authz import IAMActionRequiredMixin, ImpliedCallsMixin, authorize
 
 from .. import services
 from ..group_forms import GroupAddUsersForm, GroupCreateForm, GroupDeleteForm, GroupRenameForm, user_rows
@@ -74,7 +75,7 @@ class GroupListView(IAMActionRequiredMixin, SearchSortMixin, ListView):
         return {**super().get_context_data(**kwargs), **self.sort_context()}
 
 
-class GroupCreateView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
+class GroupCreateView(IAMActionRequiredMixin, PickerFormMixin, ServiceFormMixin, FormView):
     """Create user group (§8.2): name, optional users and managed policies on one page.
 
     CreateGroup is authorised on the new group's ARN; choosing users also needs
@@ -136,7 +137,7 @@ class GroupDetailView(GroupMixin, TemplateView):
         return context
 
 
-class GroupAddUsersView(GroupMixin, ServiceFormMixin, FormView):
+class GroupAddUsersView(GroupMixin, PickerFormMixin, ServiceFormMixin, FormView):
     """Add users to the group (AddUserToGroup); a user may be in at most 10 groups."""
 
     iam_action = "iam:AddUserToGroup"
@@ -195,25 +196,27 @@ class GroupEditView(GroupMixin, ServiceFormMixin, FormView):
         return redirect(self.group)
 
 
-class GroupDeleteView(GroupMixin, ServiceFormMixin, FormView):
-    """Delete the group as the console does: members (and later policies) go first."""
+class GroupDeleteView(ImpliedCallsMixin, GroupMixin, ServiceFormMixin, FormView):
+    """Delete the group as the console does: RemoveUserFromGroup for each member,
+    DetachGroupPolicy and DeleteGroupPolicy for each policy, then DeleteGroup; the page
+    lists them, and a Deny on any one refuses the whole delete."""
 
     iam_action = "iam:DeleteGroup"
     template_name = "accounts/group_delete.html"
     form_class = GroupDeleteForm
     error_field = "confirm"
 
+    def implied_calls(self):
+        return services.delete_group_plan(self.group).calls
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "group": self.group}
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["member_names"] = list(self.group.members.order_by("user_name").values_list("user_name", flat=True))
-        context["other_removals"] = services.dependent_counts(services.GROUP_DEPENDENT_COUNTERS, self.group)
-        return context
+        return super().get_context_data(plan=services.delete_group_plan(self.group), **kwargs)
 
     def perform(self, form):
-        services.delete_group(self.group, remove_dependents=True)
+        services.delete_group(self.group, remove_dependents=True, authorize=self.authorize_calls)
         messages.success(self.request, f"{self.group.name} user group deleted.")
         return redirect("accounts:group_list")
 

@@ -10,9 +10,7 @@ is a 404 because :func:`accounts.roles.get_role` only looks in the caller's acco
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.shortcuts import redirect
@@ -22,15 +20,17 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from formtools.wizard.views import SessionWizardView
 
+from iamportal import pickers
 from iamportal.errors import IAMError
-from iamportal.views_base import SearchSortMixin, ServiceFormMixin, get_or_404
+from iamportal.views_base import KnownStepMixin, SearchSortMixin, ServiceFormMixin, get_or_404
 from iamportal.views import DASHBOARD_COUNTERS
 from policies import services as policy_services
 from policies.authz import (
-    ActionDenied,
     ConditionalIAMActionMixin,
     IAMActionRequiredMixin,
+    ImpliedCallsMixin,
     access_denied,
+    first_denied,
     require,
 )
 from policies.loading import load_role_policy_set
@@ -49,8 +49,7 @@ from policies.views import (
     boundary_context,
 )
 
-from .. import roles
-from ..services import dependent_counts
+from .. import roles, tags
 from ..models import InstanceProfile, Role
 from ..role_forms import (
     ENTITY_TYPE_HELP,
@@ -58,12 +57,11 @@ from ..role_forms import (
     RoleDetailsForm,
     RolePermissionsForm,
     RoleSummaryForm,
-    RoleTagsForm,
     TrustedEntityForm,
     TrustPolicyForm,
-    format_tags,
     role_inline_policy_form,
 )
+from .tags import ManageTagsMixin
 
 DASHBOARD_COUNTERS.setdefault(
     "Roles", (lambda account: Role.objects.for_account(account).count(), "accounts:role_list"))
@@ -96,8 +94,9 @@ class RoleMixin(PolicyPagesMixin, ConditionalIAMActionMixin):
         return self.role
 
     def get_condition_context(self) -> dict:
-        # Actions on a role that has a boundary carry it as iam:PermissionsBoundary (§5).
-        return boundary_context(self.role)
+        # Actions on a role carry its boundary as iam:PermissionsBoundary (§5) and its tags
+        # as aws:ResourceTag / iam:ResourceTag (ABAC).
+        return {**boundary_context(self.role), **tags.resource_tag_context(self.role)}
 
     def setup_objects(self) -> None:
         self.role = get_or_404(roles.get_role, self.request.iam.account, self.kwargs["role_name"])
@@ -110,11 +109,12 @@ class RoleMixin(PolicyPagesMixin, ConditionalIAMActionMixin):
         return super().get_context_data(**kwargs)
 
 
-def switch_role_link(role: Role) -> str:
-    """The role page's "Link to switch roles in console" (AWS's link form, §8.7)."""
+def switch_role_link(request, role: Role) -> str:
+    """The role page's "Link to switch roles in console" (AWS's link form, §8.7), on the host
+    that served ``request``."""
     role_name = f"{role.path.strip('/')}/{role.name}" if role.path != "/" else role.name
     query = urlencode({"roleName": role_name, "account": role.account.signin_slug})
-    return f"{settings.IAMPORTAL_BASE_URL}{reverse('accounts:switch_role')}?{query}"
+    return request.build_absolute_uri(f"{reverse('accounts:switch_role')}?{query}")
 
 
 # ---------------------------------------------------------------------------
@@ -154,11 +154,11 @@ class RoleListView(IAMActionRequiredMixin, SearchSortMixin, ListView):
 # Create role wizard (§8.3)
 
 
-class RoleCreateWizard(IAMActionRequiredMixin, SessionWizardView):
+class RoleCreateWizard(IAMActionRequiredMixin, KnownStepMixin, SessionWizardView):
     """Create role in three steps: trusted entity → permissions → name, review, create.
 
-    The page asks for ``iam:CreateRole`` on ``role/``; ``done()`` authorises it again on
-    the new role's exact ARN, and ``iam:TagRole`` when tags were given, before creating.
+    The page asks for ``iam:CreateRole`` on ``role/``; ``done()`` authorises every call the
+    creation stands for (:meth:`create_calls`) on the new role's exact ARN before creating.
     """
 
     iam_action = "iam:CreateRole"
@@ -197,9 +197,9 @@ class RoleCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             context["findings"] = getattr(form, "findings", [])
         if self.steps.current == "details":
             permissions = self.get_cleaned_data_for_step("permissions") or {}
-            names = dict(self.get_form("permissions").fields["policy_arns"].choices)
-            context["chosen_policies"] = [names.get(arn, arn) for arn in permissions.get("policy_arns", [])]
-            context["chosen_boundary"] = names.get(permissions.get("permissions_boundary") or "", "")
+            # A managed policy's name is the last part of its ARN.
+            context["chosen_policies"] = [arn.rpartition("/")[2] for arn in permissions.get("policy_arns", [])]
+            context["chosen_boundary"] = (permissions.get("permissions_boundary") or "").rpartition("/")[2]
         if self.steps.current in ("permissions", "details"):
             entity = self.get_cleaned_data_for_step("trusted_entity") or {}
             context["trust_policy"] = entity.get("trust_policy", "")
@@ -208,6 +208,18 @@ class RoleCreateWizard(IAMActionRequiredMixin, SessionWizardView):
                 entity.get("entity_type"), "")
             context["federation_note"] = entity.get("entity_type") in ("web_identity", "saml")
         return context
+
+    def post(self, *args, **kwargs):
+        if self.request.POST.get(f"{self.prefix}-current_step") == "details":
+            # "Add new tag" / "Remove" on the last step: re-render with the rows changed.
+            edited = self.get_form("details", data=self.request.POST).edited(self.get_form("details"))
+            if edited is not None:
+                self.storage.current_step = "details"
+                return self.render(edited)
+        redisplay = pickers.wizard_redisplay(self)
+        if redisplay is not None:
+            return redisplay
+        return super().post(*args, **kwargs)
 
     def render_done(self, form, **kwargs):
         """formtools' render_done, except that storage survives a failed ``done()`` so
@@ -225,31 +237,40 @@ class RoleCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             self.storage.reset()
         return response
 
+    @staticmethod
+    def create_calls(account, name: str, trust_policy: str, tag_pairs, policy_arns, boundary: str) -> list:
+        """The IAM calls creating the role stands for: CreateRole (with its boundary as
+        ``iam:PermissionsBoundary`` and its tags, §5) and TagRole when tagged
+        (:func:`accounts.tags.create_calls`), AttachRolePolicy per policy,
+        PutRolePermissionsBoundary, and for an EC2 role the instance profile the console
+        creates (CreateInstanceProfile, AddRoleToInstanceProfile)."""
+        role_arn = account.arn(f"role/{name}")
+        bounded = {"iam:PermissionsBoundary": boundary} if boundary else {}
+        calls = tags.create_calls("Role", role_arn, tag_pairs, bounded)
+        calls += [("iam:AttachRolePolicy", role_arn, {**bounded, "iam:PolicyARN": arn}) for arn in policy_arns]
+        if boundary:
+            calls.append(("iam:PutRolePermissionsBoundary", role_arn, bounded))
+        if roles.trusts_service(trust_policy, "ec2.amazonaws.com"):
+            profile_arn = account.arn(f"instance-profile/{name}")
+            calls += [("iam:CreateInstanceProfile", profile_arn, {}),
+                      ("iam:AddRoleToInstanceProfile", profile_arn, {})]
+        return calls
+
     def done(self, form_list, form_dict=None, **kwargs):
         entity = form_dict["trusted_entity"].cleaned_data
         details = form_dict["details"].cleaned_data
         permissions = form_dict["permissions"].cleaned_data
         account = self.request.iam.account
-        name = details["name"]
-        role_arn = account.arn(f"role/{name}")
         boundary = permissions.get("permissions_boundary") or ""
+        policy_arns = permissions.get("policy_arns", [])
+        denied = first_denied(self.request, self.create_calls(
+            account, details["name"], entity["trust_policy"], details["tags"], policy_arns, boundary))
+        if denied is not None:
+            return access_denied(self.request, denied)
         try:
-            with transaction.atomic():
-                # CreateRole with a boundary carries it as iam:PermissionsBoundary (§5).
-                require(self.request, "iam:CreateRole", role_arn,
-                        {"iam:PermissionsBoundary": boundary} if boundary else None)
-                if details["tags"]:
-                    require(self.request, "iam:TagRole", role_arn)
-                for arn in permissions.get("policy_arns", []):
-                    require(self.request, "iam:AttachRolePolicy", role_arn, {"iam:PolicyARN": arn})
-                if boundary:
-                    require(self.request, "iam:PutRolePermissionsBoundary", role_arn,
-                            {"iam:PermissionsBoundary": boundary})
-                role = roles.create_role(account, name=name, trust_policy=entity["trust_policy"],
-                                         description=details["description"], tags=details["tags"],
-                                         policy_arns=permissions.get("policy_arns", []), boundary_arn=boundary)
-        except ActionDenied as denied:
-            return access_denied(self.request, denied.auth)
+            role = roles.create_role(account, name=details["name"], trust_policy=entity["trust_policy"],
+                                     description=details["description"], tags=details["tags"],
+                                     policy_arns=policy_arns, boundary_arn=boundary)
         except IAMError as exc:
             form = form_dict["details"]
             form.add_error("name" if exc.code in ("EntityAlreadyExists", "ValidationError") else None, exc.message)
@@ -296,7 +317,7 @@ class RoleDetailView(RoleMixin, TemplateView):
             "tab": tab,
             "trusted": roles.trusted_entities(self.role.trust_policy),
             "instance_profiles": list(InstanceProfile.objects.filter(role=self.role).select_related("account")),
-            "switch_link": switch_role_link(self.role),
+            "switch_link": switch_role_link(self.request, self.role),
             "max_session_hours": self.role.max_session_duration / 3600,
         })
         return context
@@ -368,46 +389,41 @@ class RoleTrustEditView(RoleMixin, RoleFormMixin, FormView):
         return redirect(f"{self.role.get_absolute_url()}?tab=trust")
 
 
-class RoleTagsEditView(RoleMixin, RoleFormMixin, FormView):
-    """Manage tags (TagRole / UntagRole)."""
+class RoleTagsEditView(ManageTagsMixin, RoleMixin, FormView):
+    """Manage tags: ``iam:TagRole`` for added or changed keys, ``iam:UntagRole`` for removed ones."""
 
     iam_action = "iam:ListRoleTags"
-    iam_action_post = "iam:TagRole"
-    template_name = "accounts/role_tags_edit.html"
-    form_class = RoleTagsForm
-    error_field = "tags"
 
-    def get_initial(self):
-        return {"tags": format_tags(self.role.tag_list)}
+    def tagged(self) -> Role:
+        return self.role
 
-    def perform(self, form):
-        new_keys = {key.lower() for key, _ in form.cleaned_data["tags"]}
-        if any(tag["Key"].lower() not in new_keys for tag in self.role.tag_list):
-            self.require("iam:UntagRole", self.role.arn)
-        roles.update_role_tags(self.role, form.cleaned_data["tags"])
-        messages.success(self.request, f"Tags of {self.role.name} saved.")
-        return redirect(f"{self.role.get_absolute_url()}?tab=tags")
+    def done_url(self) -> str:
+        return f"{self.role.get_absolute_url()}?tab=tags"
+
+    def crumbs(self) -> list[tuple[str, str]]:
+        return [("Roles", reverse("accounts:role_list")), (self.role.name, self.done_url())]
 
 
-class RoleDeleteView(RoleMixin, RoleFormMixin, FormView):
-    """Delete the role as the console does: its policies and instance-profile links go first."""
+class RoleDeleteView(ImpliedCallsMixin, RoleMixin, RoleFormMixin, FormView):
+    """Delete the role as the console does: its policies, boundary and instance-profile
+    links go first, each an IAM call authorised with DeleteRole (the page lists them)."""
 
     iam_action = "iam:DeleteRole"
     template_name = "accounts/role_delete.html"
     form_class = RoleDeleteForm
     error_field = "confirmation"
 
+    def implied_calls(self):
+        return roles.delete_role_plan(self.role).calls
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "role": self.role}
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["removals"] = dependent_counts(roles.ROLE_DEPENDENT_COUNTERS, self.role)
-        context["instance_profiles"] = list(InstanceProfile.objects.filter(role=self.role))
-        return context
+        return super().get_context_data(plan=roles.delete_role_plan(self.role), **kwargs)
 
     def perform(self, form):
-        roles.delete_role(self.role, remove_dependents=True)
+        roles.delete_role(self.role, remove_dependents=True, authorize=self.authorize_calls)
         messages.success(self.request, f"Role {self.role.name} deleted.")
         return redirect("accounts:role_list")
 

@@ -29,18 +29,26 @@ from django.views.generic import FormView, ListView, TemplateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iamportal.errors import IAMError, NoSuchEntity
+from iamportal.pickers import PickerFormMixin
 from iamportal.views_base import SearchSortMixin, get_or_404
-from policies.authz import ConditionalIAMActionMixin, access_denied, authorize, first_denied, tag_context
+from policies.authz import (
+    ActionDenied,
+    ConditionalIAMActionMixin,
+    ImpliedCallsMixin,
+    access_denied,
+    authorize,
+    first_denied,
+)
 
-from .. import mfa, services
+from .. import mfa, services, tags
 from ..models import Group, User, membership_count
 from ..user_forms import (
     AddUserToGroupsForm,
     ConsoleAccessForm,
     DeleteConfirmationForm,
-    TagsForm,
     form_status,
 )
+from .tags import ManageTagsMixin
 from ..wizards import UserCreateWizard, peek_new_credentials, pop_new_credentials
 
 # ---------------------------------------------------------------------------
@@ -73,6 +81,10 @@ class UserObjectMixin(UsersConsoleMixin):
 
     def get_resource_arn(self) -> str:
         return self.iam_user.arn
+
+    def get_condition_context(self) -> dict[str, Any]:
+        # Actions on a user carry its tags as aws:ResourceTag / iam:ResourceTag (ABAC).
+        return {**super().get_condition_context(), **tags.resource_tag_context(self.iam_user)}
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -238,7 +250,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
                      for key, (label, _) in self.TABS.items()],
             "tab_denied": None if auth else auth,
             "has_mfa": mfa.has_device(user),
-            "signin_url": services.iam_user_signin_url(self.account),
+            "signin_url": services.iam_user_signin_url(self.account, request=self.request),
         })
         if auth and tab in ("permissions", "groups"):
             # Filter through a subquery: annotating user.iam_groups would count only this user.
@@ -253,7 +265,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
 # Groups tab
 
 
-class UserGroupsAddView(UserObjectMixin, FormStatusMixin, FormView):
+class UserGroupsAddView(UserObjectMixin, PickerFormMixin, FormStatusMixin, FormView):
     """Add user to groups: ``iam:ListGroups`` to see them, ``iam:AddUserToGroup`` per group."""
 
     iam_action = "iam:ListGroups"
@@ -268,9 +280,6 @@ class UserGroupsAddView(UserObjectMixin, FormStatusMixin, FormView):
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = context["form"]
-        selected = set(form["groups"].value() or [])
-        context["group_rows"] = [(group, group.name in selected) for group in form.fields["groups"].queryset]
         context["current_groups"] = self.iam_user.iam_groups.count()
         return context
 
@@ -349,7 +358,7 @@ class UserConsoleAccessView(UserObjectMixin, FormStatusMixin, FormView):
         keep_signed_in_if_self(self.request, self.iam_user)
         return render(self.request, "accounts/user_console_password.html", {
             "iam_user": self.iam_user, "password": password, "enabled_now": enabling,
-            "signin_url": services.iam_user_signin_url(self.account),
+            "signin_url": services.iam_user_signin_url(self.account, request=self.request),
             "back_url": self.tab_url("security_credentials"),
         })
 
@@ -377,93 +386,66 @@ class UserConsoleAccessDisableView(UserObjectMixin, View):
 # Tags tab
 
 
-class UserTagsView(UserObjectMixin, FormStatusMixin, FormView):
+class UserTagsView(ManageTagsMixin, UserObjectMixin, FormView):
     """Manage tags: ``iam:TagUser`` for added or changed keys, ``iam:UntagUser`` for removed ones."""
 
     iam_action = "iam:ListUserTags"
-    template_name = "accounts/user_tags.html"
-    form_class = TagsForm
 
-    def current_tags(self) -> list[tuple[str, str]]:
-        return [(tag["Key"], tag["Value"]) for tag in self.iam_user.tag_list]
+    def tagged(self) -> User:
+        return self.iam_user
 
-    def get_form_kwargs(self) -> dict[str, Any]:
-        tags = self.current_tags()
-        return {**super().get_form_kwargs(), "tags": tags, "extra_rows": 0 if tags else 1}
+    def done_url(self) -> str:
+        return self.tab_url("tags")
 
-    def post(self, request, *args, **kwargs):
-        form = self.get_form()
-        edited = TagsForm.edited(form)
-        if edited is not None:
-            return self.render_to_response(self.get_context_data(form=edited))
-        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
-
-    def form_valid(self, form):
-        old = {key.lower(): (key, value) for key, value in self.current_tags()}
-        new = form.cleaned_data["tags"]
-        new_keys = {key.lower() for key, _ in new}
-        changed = [(key, value) for key, value in new if old.get(key.lower()) != (key, value)]
-        removed = [key for lowered, (key, _) in old.items() if lowered not in new_keys]
-        checks: list[tuple] = []
-        if changed:
-            checks.append(("iam:TagUser", self.iam_user.arn, tag_context(changed)))
-        if removed:
-            checks.append(("iam:UntagUser", self.iam_user.arn, {"aws:TagKeys": removed}))
-        denied = first_denied(self.request, checks)
-        if denied is not None:
-            return access_denied(self.request, denied)
-        try:
-            with transaction.atomic():
-                services.update_user_tags(self.iam_user, new)
-        except IAMError as exc:
-            form.add_iam_error(None, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Tags saved for user {self.iam_user.user_name}.")
-        return redirect(self.tab_url("tags"))
+    def crumbs(self) -> list[tuple[str, str]]:
+        return [("Users", reverse("accounts:user_list")), (self.iam_user.user_name, self.done_url())]
 
 
 # ---------------------------------------------------------------------------
 # Delete
 
 
-class UserDeleteView(UserObjectMixin, FormStatusMixin, FormView):
-    """Delete one user the console's way: its password, MFA devices, group memberships
-    and other dependents go first. Confirmed by typing the user name."""
+class UserDeleteView(ImpliedCallsMixin, UserObjectMixin, FormStatusMixin, FormView):
+    """Delete one user the console's way: its password, MFA devices, policies, boundary and
+    group memberships go first, each an IAM call authorised with DeleteUser (the page lists
+    them). Confirmed by typing the user name."""
 
     iam_action = "iam:DeleteUser"
     template_name = "accounts/user_delete.html"
     form_class = DeleteConfirmationForm
 
+    def implied_calls(self):
+        return services.delete_user_plan(self.iam_user).calls
+
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "expected": self.iam_user.user_name}
 
-    # Other apps register dependents by what must be done first ("detach all policies");
-    # the page names what goes instead.
-    DEPENDENT_NAMES = {"detach all policies": "Attached managed policies",
-                       "delete policies": "Inline policies"}
-
     def get_context_data(self, **kwargs) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        dependents = services.user_dependents(self.iam_user)
-        context["dependents"] = dependents
-        context["other_dependents"] = [(self.DEPENDENT_NAMES.get(label, label.capitalize()), count)
-                                       for label, count in dependents.extra.items()]
-        return context
+        return super().get_context_data(plan=services.delete_user_plan(self.iam_user), **kwargs)
 
     def form_valid(self, form):
-        name = self.iam_user.user_name
-        try:
-            with transaction.atomic():
-                services.delete_user(self.iam_user, remove_dependents=True)
-        except IAMError as exc:
-            form.add_iam_error(None, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"User {name} deleted.")
-        return redirect("accounts:user_list")
+        return delete_users(self, form, [self.iam_user], f"User {self.iam_user.user_name} deleted.")
 
 
-class UserBulkDeleteView(UsersConsoleMixin, FormStatusMixin, FormView):
-    """Delete the users ticked on the list (``users`` parameters), confirmed by typing "delete"."""
+def delete_users(view, form, users: list[User], done: str):
+    """Delete ``users`` the console's way in one transaction: a Deny on any call any of them
+    stands for refuses them all (AWS's AccessDenied page), an IAM error re-renders the form."""
+    try:
+        with transaction.atomic():
+            for user in users:
+                services.delete_user(user, remove_dependents=True, authorize=view.authorize_calls)
+    except ActionDenied as denied:
+        return access_denied(view.request, denied.auth)
+    except IAMError as exc:
+        form.add_iam_error(None, exc)
+        return view.form_invalid(form)
+    messages.success(view.request, done)
+    return redirect("accounts:user_list")
+
+
+class UserBulkDeleteView(ImpliedCallsMixin, UsersConsoleMixin, FormStatusMixin, FormView):
+    """Delete the users ticked on the list (``users`` parameters), confirmed by typing "delete";
+    every call each user's delete stands for is authorised, and one Deny keeps them all."""
 
     iam_action = "iam:DeleteUser"
     template_name = "accounts/user_bulk_delete.html"
@@ -493,6 +475,9 @@ class UserBulkDeleteView(UsersConsoleMixin, FormStatusMixin, FormView):
         # DeleteUser on every ticked user: the view's own check names the first one.
         return [*super().get_authorizations(), *[("iam:DeleteUser", user.arn) for user in self.targets[1:]]]
 
+    def implied_calls(self):
+        return [call for user in self.targets for call in services.delete_user_plan(user).calls]
+
     def get(self, request, *args, **kwargs):
         if not self.targets:
             messages.info(request, "Select the users to delete.")
@@ -509,19 +494,12 @@ class UserBulkDeleteView(UsersConsoleMixin, FormStatusMixin, FormView):
         return {**super().get_form_kwargs(), "expected": "delete"}
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "targets": self.targets}
+        rows = [(user, services.delete_user_plan(user)) for user in self.targets]
+        return {**super().get_context_data(**kwargs), "targets": self.targets, "rows": rows}
 
     def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                for user in self.targets:
-                    services.delete_user(user, remove_dependents=True)
-        except IAMError as exc:
-            form.add_iam_error(None, exc)
-            return self.form_invalid(form)
         count = len(self.targets)
-        messages.success(self.request, f"{count} user{'s' if count != 1 else ''} deleted.")
-        return redirect("accounts:user_list")
+        return delete_users(self, form, self.targets, f"{count} user{'s' if count != 1 else ''} deleted.")
 
 
 # User names may be any of [\w+=,.@-], so the fixed pages sit before ``<name>/`` and use

@@ -25,15 +25,17 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
+from accounts import tags
 from iamportal.errors import IAMError
-from iamportal.views_base import get_or_404
+from iamportal.views_base import KnownStepMixin, get_or_404
 from policies.authz import (
+    ActionDenied,
     ConditionalIAMActionMixin,
     IAMActionRequiredMixin,
+    ImpliedCallsMixin,
     access_denied,
     authorize,
     first_denied,
-    tag_context,
 )
 
 from .. import services
@@ -105,7 +107,7 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
 # Create policy: JSON editor → review and create
 
 
-class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
+class PolicyCreateWizard(ConditionalIAMActionMixin, KnownStepMixin, SessionWizardView):
     """Create policy (iam-facts §8.4): step 1 the JSON editor, step 2 name, description, tags
     and the permissions summary.
 
@@ -132,7 +134,7 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
         return (
             self.request.method == "POST"
             and post.get("policy_create_wizard-current_step") == "review"
-            and "wizard_goto_step" not in post
+            and not {"wizard_goto_step", "add_tag", "remove_tag"} & post.keys()
         )
 
     def is_submission(self) -> bool:
@@ -147,11 +149,19 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
         if not self.is_final():
             return {}
         # The review form's own reading of its tag rows (it is validated after this check).
-        pairs = PolicyDetailsForm(self.request.POST, prefix="review").tag_pairs()
-        return tag_context([(k, v) for k, v in pairs if k])
+        return tags.tag_context(PolicyDetailsForm(self.request.POST, prefix="review").requested_tags())
 
     def get_template_names(self):
         return [self.templates[self.steps.current]]
+
+    def post(self, *args, **kwargs):
+        if self.request.POST.get("policy_create_wizard-current_step") == "review":
+            # "Add new tag" / "Remove" on the review step: re-render with the rows changed.
+            edited = self.get_form("review", data=self.request.POST).edited(self.get_form("review"))
+            if edited is not None:
+                self.storage.current_step = "review"
+                return self.render(edited)
+        return super().post(*args, **kwargs)
 
     def get_form_initial(self, step):
         if step == "permissions":
@@ -179,10 +189,9 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
     def done(self, form_list, form_dict, **kwargs):
         document = form_dict["permissions"].cleaned_data["document"]
         details = form_dict["review"].cleaned_data
-        denied = first_denied(
-            self.request,
-            [("iam:CreatePolicy", self.new_arn(details["name"]), tag_context(details["tags"]))],
-        )
+        # CreatePolicy carries the tags, and tags imply TagPolicy (accounts.tags).
+        calls = tags.create_calls("Policy", self.new_arn(details["name"]), details["tags"])
+        denied = first_denied(self.request, calls)
         if denied is not None:
             return access_denied(self.request, denied)
         try:
@@ -427,7 +436,7 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
         return redirect(self.policy.get_absolute_url())
 
 
-class PolicyDeleteView(PolicyObjectMixin, TemplateView):
+class PolicyDeleteView(ImpliedCallsMixin, PolicyObjectMixin, TemplateView):
     """Delete policy, as the console does it: detach from every entity, remove it as a
     boundary, delete the other versions, delete it. Each of those is authorised."""
 
@@ -440,6 +449,9 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         context.setdefault("form", ConfirmNameForm(expected=self.policy.name))
         return context
 
+    def implied_calls(self):
+        return services.delete_policy_calls(self.policy)
+
     def get(self, request, **kwargs):
         return self.refuse_aws_managed() or super().get(request, **kwargs)
 
@@ -451,12 +463,10 @@ class PolicyDeleteView(PolicyObjectMixin, TemplateView):
         form = ConfirmNameForm(request.POST, expected=policy.name)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        checks = services.delete_policy_calls(policy, request.iam.account)
-        denied = first_denied(request, checks)
-        if denied is not None:
-            return access_denied(request, denied)
         try:
-            services.delete_policy(policy, detach_all=True)
+            services.delete_policy(policy, detach_all=True, authorize=self.authorize_calls)
+        except ActionDenied as denied:
+            return access_denied(request, denied.auth)
         except IAMError as exc:
             return iam_error(request, exc, policy.get_absolute_url())
         messages.success(request, f"Policy {policy.name} deleted.")

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.db import IntegrityError, transaction
 
-from accounts import quotas, roles
+from accounts import dependents, quotas, roles
 from accounts.models import InstanceProfile, Role
 from iamportal.errors import (
     DeleteConflict,
@@ -298,12 +298,13 @@ def test_delete_role_conflicts_while_in_an_instance_profile(account):
 def test_delete_role_conflicts_on_registered_dependents(account, monkeypatch):
     role = make_role(account)
     removed = []
-    monkeypatch.setitem(roles.ROLE_DEPENDENT_COUNTERS, "detach all policies", lambda r: 1)
-    monkeypatch.setattr(roles, "ROLE_DEPENDENT_REMOVERS", [removed.append])
-    with pytest.raises(DeleteConflict, match="Cannot delete entity, must detach all policies first."):
+    found = [dependents.Removal("key", (("iam:DeleteRoleThing", role.arn, {}),))]
+    monkeypatch.setitem(dependents.ROLES.dependents, "Things", dependents.Dependent(
+        "Things", "delete things", lambda r: [] if removed else found, lambda r, rs: removed.append((r, rs))))
+    with pytest.raises(DeleteConflict, match="Cannot delete entity, must delete things first."):
         roles.delete_role(role, remove_dependents=False)
     roles.delete_role(role, remove_dependents=True)
-    assert removed == [role]
+    assert removed == [(role, tuple(found))]
 
 
 def test_deleting_a_role_keeps_an_instance_profile_of_another_name(account):

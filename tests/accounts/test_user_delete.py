@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
+from accounts import dependents, services
 from accounts.models import GroupMembership, User
 from tests.conftest import csrf_post, grant
 
@@ -34,19 +34,38 @@ def test_the_confirmation_lists_what_goes_with_the_user(root_client, alice_with_
     page = text(response)
     assert response.status_code == 200
     assert "<h1>Delete alice?</h1>" in page
-    assert "Console password: yes" in page
-    assert "MFA devices: 1" in page
-    assert "Group memberships: Baristas, Cashiers" in page
+    assert 'Console password <span class="help">(iam:DeleteLoginProfile)</span>' in page
+    assert ('MFA devices (1): phone <span class="help">(iam:DeactivateMFADevice, iam:DeleteVirtualMFADevice)'
+            '</span>') in page
+    assert 'Group memberships (2): Baristas, Cashiers <span class="help">(iam:RemoveUserFromGroup)</span>' in page
     assert "To confirm deletion, enter the user name in the text input field." in page
 
 
 def test_dependents_other_apps_register_are_listed_and_removed(root_client, alice, monkeypatch):
     removed = []
-    monkeypatch.setitem(services.USER_DEPENDENT_COUNTERS, "delete access keys", lambda user: 2)
-    monkeypatch.setattr(services, "USER_DEPENDENT_REMOVERS", [*services.USER_DEPENDENT_REMOVERS, removed.append])
-    assert "Delete access keys: 2" in text(root_client.get("/iam/users/alice/delete/"))
+    keys = dependents.Dependent("Access keys", "delete access keys",
+                                lambda user: [] if removed else [
+                                    dependents.Removal("AKIAEXAMPLE", (("iam:DeleteAccessKey", user.arn, {}),))],
+                                lambda user, removals: removed.append(user.user_name))
+    monkeypatch.setitem(dependents.USERS.dependents, "Access keys", keys)
+    assert "Access keys (1): AKIAEXAMPLE" in text(root_client.get("/iam/users/alice/delete/"))
     csrf_post(root_client, "/iam/users/alice/delete/", {"confirmation": "alice"})
-    assert [user.user_name for user in removed] == ["alice"]
+    assert removed == ["alice"]
+
+
+def test_a_deny_on_removing_the_mfa_device_keeps_the_user(alice_client, alice, account, bob):
+    """Issue 9 M2: deleting a user is each of its implied calls; a Deny on one refuses it all."""
+    device = TOTPDevice.objects.create(user=bob, name="bob-phone", confirmed=True)
+    services.create_group(account, name="Cashiers", users=[bob])
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:DeactivateMFADevice", "Resource": bob.arn})
+    for url, data in (("/iam/users/bob/delete/", {"confirmation": "bob"}),
+                      (BULK, {"users": ["bob"], "confirmation": "delete"})):
+        response = csrf_post(alice_client, url, data)
+        assert response.status_code == 403
+        assert f"iam:DeactivateMFADevice on resource: {bob.arn} with an explicit deny" in text(response)
+        assert User.objects.get(pk=bob.pk).has_usable_password()
+        assert TOTPDevice.objects.filter(pk=device.pk).exists() and GroupMembership.objects.filter(user=bob).exists()
 
 
 def test_typing_the_name_deletes_the_user_and_its_dependents(root_client, alice_with_dependents):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import quotas, services
+from accounts import dependents, quotas, services
 from accounts.models import Group, GroupMembership, User
 from iamportal.errors import (
     DeleteConflict,
@@ -143,7 +143,8 @@ def test_delete_user_names_the_first_blocker(account, dependent, message):
 
 def test_dependents_other_apps_register_block_the_api_delete(account, monkeypatch):
     carol = services.create_user(account, user_name="carol")
-    monkeypatch.setitem(services.USER_DEPENDENT_COUNTERS, "delete access keys", lambda user: 1)
+    monkeypatch.setitem(dependents.USERS.dependents, "Access keys", dependents.Dependent(
+        "Access keys", "delete access keys", lambda user: [dependents.Removal("AKIA1", ())], lambda user, rs: None))
     with pytest.raises(DeleteConflict, match=r"^Cannot delete entity, must delete access keys first\.$"):
         services.delete_user(carol, remove_dependents=False)
 
@@ -151,7 +152,7 @@ def test_dependents_other_apps_register_block_the_api_delete(account, monkeypatc
 def test_the_blockers_come_in_iams_order(account, alice):
     services.create_group(account, name="Cashiers", users=[alice])
     TOTPDevice.objects.create(user=alice, name="phone")
-    assert services.user_dependents(alice).blockers == [
+    assert services.delete_user_plan(alice).blockers == [
         "Cannot delete entity, must delete login profile first.",
         "Cannot delete entity, must delete MFA device first.",
         "Cannot delete entity, must remove user from all groups first.",
@@ -171,11 +172,3 @@ def test_delete_user_with_remove_dependents_removes_them_all(account, alice, bob
 def test_the_root_user_cannot_be_deleted(root):
     with pytest.raises(InvalidInput):
         services.delete_user(root, remove_dependents=True)
-
-
-def test_update_user_tags_replaces_them(account, alice):
-    services.update_user_tags(alice, [("team", "bar")])
-    alice.refresh_from_db()
-    assert alice.tags == [{"Key": "team", "Value": "bar"}]
-    with pytest.raises(InvalidInput):
-        services.update_user_tags(alice, [("a", "1"), ("A", "2")])
