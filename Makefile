@@ -1,11 +1,15 @@
 # IAM Portal — the two commands of the quick start, and a few helpers.
 #   make run   create .venv, install, migrate, load the demo, serve on 127.0.0.1:8000
+#              (make run HOST=0.0.0.0 PORT=8211: another address or port; the sign-in URLs
+#              loaddemo prints follow, through IAMPORTAL_BASE_URL)
 #   make test  create .venv, install the dev requirements, run the whole suite
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where URLs printed outside a request (loaddemo) point; pages build theirs from the request.
+IAMPORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test demo migrate check bench clean
 
@@ -25,10 +29,10 @@ migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py loaddemo
+	IAMPORTAL_BASE_URL=$(IAMPORTAL_BASE_URL) $(PY) manage.py loaddemo
 
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	IAMPORTAL_BASE_URL=$(IAMPORTAL_BASE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

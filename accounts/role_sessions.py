@@ -60,7 +60,7 @@ def now() -> float:
 def normalise_colour(value: str | None) -> str:
     """One of the five console colours (upper-case hex, no ``#``), or ``""``.
 
-    Only these values ever reach a template's ``style`` attribute.
+    Only these values ever reach a template (as the class ``colour-<hex>``, static/css/console.css).
     """
     value = (value or "").strip().lstrip("#").upper()
     return value if value in COLOUR_NAMES else ""

@@ -275,7 +275,7 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         if password is None:
             messages.success(self.request, f"User {user.user_name} created.")
             return redirect("accounts:user_list")
-        url = services.iam_user_signin_url(self.account)
+        url = services.iam_user_signin_url(self.account, request=self.request)
         keep_new_credentials(self.request, user, password, url)
         return TemplateResponse(self.request, "accounts/user_create_password.html", {
             "new_user": user, "password": password, "signin_url": url,

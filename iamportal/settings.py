@@ -1,14 +1,16 @@
 """IAM Portal settings: one module, driven by environment variables.
 
-Development defaults are safe to run on a laptop (SQLite, DEBUG on, a throw-away
-secret key). Production is `IAMPORTAL_DEBUG=false`, which requires
-`IAMPORTAL_SECRET_KEY` and `IAMPORTAL_ALLOWED_HOSTS` and turns on the secure
-cookie and HTTPS settings that `manage.py check --deploy` asks for.
+Development defaults are safe to run on a laptop (SQLite, a throw-away secret key;
+Django's technical error pages only with `IAMPORTAL_DJANGO_DEBUG=true`). Production is
+`IAMPORTAL_DEBUG=false`, which requires `IAMPORTAL_SECRET_KEY` and
+`IAMPORTAL_ALLOWED_HOSTS` and turns on the secure cookie and HTTPS settings that
+`manage.py check --deploy` asks for.
 """
 
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -55,11 +57,25 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = envbool("IAMPORTAL_DEBUG", True)
+def envnetworks(name: str) -> list[IPv4Network | IPv6Network]:
+    """A comma-separated list of addresses or networks (``10.0.0.5, 10.1.0.0/16``)."""
+    try:
+        return [ip_network(item) for item in envlist(name, [])]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must list IP addresses or networks: {exc}") from None
+
+
+# IAMPORTAL_DEBUG: development mode (a throw-away secret key, local hosts, plain HTTP).
+DEVELOPMENT = envbool("IAMPORTAL_DEBUG", True)
+# Django's technical pages (tracebacks, the URL list on a 404) only when asked for: `make run`
+# shows the portal's own 400/403/404/500 pages, as production does.
+DEBUG = envbool("IAMPORTAL_DJANGO_DEBUG", False)
+if DEBUG and not DEVELOPMENT:
+    raise ImproperlyConfigured("IAMPORTAL_DJANGO_DEBUG is for development only (IAMPORTAL_DEBUG=true)")
 
 SECRET_KEY = envsecret("IAMPORTAL_SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEVELOPMENT:
         raise ImproperlyConfigured("IAMPORTAL_SECRET_KEY is required when IAMPORTAL_DEBUG is false")
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 # Earlier secret keys, still accepted (sessions, and the MFA seeds sealed with them) while
@@ -67,11 +83,14 @@ if not SECRET_KEY:
 SECRET_KEY_FALLBACKS = envlist("IAMPORTAL_SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = envlist(
-    "IAMPORTAL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+    "IAMPORTAL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEVELOPMENT else []
 )
-if not DEBUG and not ALLOWED_HOSTS:
+if not DEVELOPMENT and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("IAMPORTAL_ALLOWED_HOSTS is required when IAMPORTAL_DEBUG is false")
 CSRF_TRUSTED_ORIGINS = envlist("IAMPORTAL_CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxies in front of the portal (addresses or networks). Only a request whose
+# REMOTE_ADDR is one of them may set the client's scheme (X-Forwarded-Proto) or address.
+TRUSTED_PROXIES = envnetworks("IAMPORTAL_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -89,7 +108,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "iamportal.middleware.TrustedProxySchemeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "iamportal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,11 +173,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Development serves the static files through WhiteNoise straight from the source folders
+# (runserver serves them only with DEBUG on); production serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEVELOPMENT
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
@@ -186,9 +210,14 @@ IAMPORTAL_MFA_CHALLENGE_SECONDS = envint("IAMPORTAL_MFA_CHALLENGE_SECONDS", 300)
 # Where the sign-in URL printed for IAM users points (scheme://host[:port]).
 IAMPORTAL_BASE_URL = os.environ.get("IAMPORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-if not DEBUG:
+# Every response: no inline script or style, nothing from another origin, never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+if not DEVELOPMENT:
     SECURE_SSL_REDIRECT = envbool("IAMPORTAL_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("IAMPORTAL_HSTS_SECONDS", 31536000)

@@ -1,4 +1,4 @@
-"""Top-level URLs: the dashboard at /iam/, the accounts and policies apps."""
+"""Top-level URLs: the dashboard at /iam/, the accounts and policies apps, the error pages."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -10,7 +10,13 @@ dashboard_patterns = ([path("", views.DashboardView.as_view(), name="dashboard")
 
 urlpatterns = [
     path("", login_not_required(RedirectView.as_view(pattern_name="iamportal:dashboard")), name="home"),
+    path("favicon.ico", views.favicon),
     path("iam/", include(dashboard_patterns)),
     path("", include("accounts.urls")),
     path("", include("policies.urls")),
 ]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

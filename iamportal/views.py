@@ -1,7 +1,19 @@
-"""The console's front page: the IAM dashboard."""
+"""The console's front page (the IAM dashboard) and the error pages.
+
+The error handlers render the portal's templates without ``requires_csrf_token`` (Django's
+defaults have it): a request whose body the CSRF check cannot read (a form posted as
+``charset=utf-16`` is a ``BadRequest``) would raise again inside the handler and end as a
+500. The error pages hold no form, so they need no token.
+"""
 
 from __future__ import annotations
 
+from django.http import HttpResponseServerError
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.template.loader import render_to_string
+from django.urls import Resolver404
 from django.views.generic import TemplateView
 
 from accounts import services
@@ -47,7 +59,39 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
         context.update({
             "counts": counts,
             "account": account,
-            "signin_url": services.iam_user_signin_url(account),
+            "signin_url": services.iam_user_signin_url(account, request=self.request),
             "recommendations": recommendations,
         })
         return context
+
+
+@login_not_required
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on pages without ``<link rel="icon">``."""
+    return redirect(static("favicon.svg"))
+
+
+def _error_page(request, template_name: str, status: int, message: str = ""):
+    return render(request, template_name, {"message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, "400.html", 400)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(request, "403.html", 403)
+
+
+def page_not_found(request, exception=None):
+    """The portal's 404, with IAM's ``NoSuchEntity`` message when the view raised one
+    (``get_or_404``), never the URL resolver's internals."""
+    message = ""
+    if exception is not None and not isinstance(exception, Resolver404) and exception.args:
+        message = exception.args[0] if isinstance(exception.args[0], str) else ""
+    return _error_page(request, "404.html", 404, message)
+
+
+def server_error(request):
+    # No request context: the database or a context processor may be what failed.
+    return HttpResponseServerError(render_to_string("500.html"))

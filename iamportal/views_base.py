@@ -5,6 +5,7 @@
   transaction, with IAM's errors shown on the form.
 - :class:`SearchSortMixin`: the ``?q=`` search (:func:`search_query`) and ``?sort=``
   columns of the console lists.
+- :class:`KnownStepMixin`: a wizard post naming a step the wizard does not have is a 400.
 
 Authorisation helpers (``first_denied``, ``require``, ``ConditionalIAMActionMixin``) live
 in :mod:`policies.authz`, the one bridge to the policy engine.
@@ -15,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.http import Http404
+from formtools.wizard.forms import ManagementForm
 
 from iamportal.errors import EntityAlreadyExists, IAMError, InvalidInput, NoSuchEntity, ValidationError
 from policies.authz import ActionDenied, access_denied, require
@@ -65,6 +68,18 @@ class ServiceFormMixin:
 
     def perform(self, form):  # pragma: no cover - every subclass implements it
         raise NotImplementedError
+
+
+class KnownStepMixin:
+    """For a formtools wizard: a post whose ``current_step`` names no step of the wizard is
+    a tampered form, answered 400 (``SuspiciousOperation``), as formtools answers a missing
+    management form. formtools itself looks the step up unchecked (a ``KeyError``, a 500)."""
+
+    def post(self, *args, **kwargs):
+        management = ManagementForm(self.request.POST, prefix=self.prefix)
+        if management.is_valid() and management.cleaned_data["current_step"] not in self.get_form_list():
+            raise SuspiciousOperation("ManagementForm data is missing or has been tampered.")
+        return super().post(*args, **kwargs)
 
 
 def search_query(params: Any) -> str:

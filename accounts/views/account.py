@@ -19,11 +19,12 @@ from .. import services
 from ..group_forms import AccountAliasForm
 
 
-def _account_context(account) -> dict:
+def _account_context(request) -> dict:
+    account = request.iam.account
     return {
         "account": account,
-        "signin_url": services.iam_user_signin_url(account),
-        "id_signin_url": services.iam_user_signin_url(account, account.account_id),
+        "signin_url": services.iam_user_signin_url(account, request=request),
+        "id_signin_url": services.iam_user_signin_url(account, account.account_id, request=request),
     }
 
 
@@ -34,7 +35,7 @@ class AccountSettingsView(IAMActionRequiredMixin, TemplateView):
     template_name = "accounts/account_settings.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **_account_context(self.request.iam.account)}
+        return {**super().get_context_data(**kwargs), **_account_context(self.request)}
 
 
 class AccountAliasEditView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
@@ -55,7 +56,7 @@ class AccountAliasEditView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
         account = self.request.iam.account
         services.set_account_alias(account, form.cleaned_data["alias"])
         messages.success(self.request, f"The account alias is now {account.alias}. "
-                                       f"IAM users sign in at {services.iam_user_signin_url(account)}")
+                                       f"IAM users sign in at {services.iam_user_signin_url(account, request=self.request)}")
         return redirect("accounts:account_settings")
 
 
@@ -71,7 +72,7 @@ class AccountAliasDeleteView(IAMActionRequiredMixin, View):
             services.delete_account_alias(account)
         except NoSuchEntity as exc:
             messages.error(request, exc.message)
-            return render(request, "accounts/account_settings.html", _account_context(account), status=exc.status)
+            return render(request, "accounts/account_settings.html", _account_context(request), status=exc.status)
         messages.success(request, "Account alias deleted. IAM users sign in with the account ID.")
         return redirect("accounts:account_settings")
 

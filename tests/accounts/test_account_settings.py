@@ -21,23 +21,24 @@ def test_it_shows_the_account_id_and_the_sign_in_url_by_id(root_client, account)
     assert response.status_code == 200
     html = response.content.decode()
     assert account.account_id in html
-    assert f"http://127.0.0.1:8000/signin/{account.account_id}/" in html
+    assert f"http://testserver/signin/{account.account_id}/" in html
     assert ">Create</a>" in html
     assert ">Delete</button>" not in html
 
 
-def test_the_sign_in_url_uses_the_base_url_setting(root_client, account, settings):
-    settings.IAMPORTAL_BASE_URL = "https://iam.training.example"
-    html = root_client.get("/iam/account/").content.decode()
-    assert f"https://iam.training.example/signin/{account.account_id}/" in html
+def test_the_sign_in_url_is_on_the_host_serving_the_page_not_the_base_url(root_client, account, settings):
+    settings.IAMPORTAL_BASE_URL = "https://iam.training.example"  # for management commands only
+    html = root_client.get("/iam/account/", HTTP_HOST="localhost:8211").content.decode()
+    assert f"http://localhost:8211/signin/{account.account_id}/" in html
+    assert "iam.training.example" not in html
 
 
 def test_with_an_alias_it_shows_both_sign_in_urls(root_client, account):
     services.set_account_alias(account, "coffee-shop")
     html = root_client.get("/iam/account/").content.decode()
-    assert "http://127.0.0.1:8000/signin/coffee-shop/" in html
+    assert "http://testserver/signin/coffee-shop/" in html
     assert "The URL with the account ID keeps working" in html
-    assert f"http://127.0.0.1:8000/signin/{account.account_id}/" in html
+    assert f"http://testserver/signin/{account.account_id}/" in html
     assert ">Edit</a>" in html and ">Delete</button>" in html
 
 
@@ -49,7 +50,7 @@ def test_creating_an_alias_sets_it_and_tells_the_new_url(root_client, account):
     response = csrf_post(root_client, "/iam/account/alias/", {"alias": "coffee-shop"}, follow=True)
     assert response.redirect_chain == [("/iam/account/", 302)]
     assert ("The account alias is now coffee-shop. IAM users sign in at "
-            "http://127.0.0.1:8000/signin/coffee-shop/") in response.content.decode()
+            "http://testserver/signin/coffee-shop/") in response.content.decode()
     assert _alias(account) == "coffee-shop"
 
 

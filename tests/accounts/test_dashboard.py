@@ -33,7 +33,7 @@ def test_it_counts_the_accounts_users_and_groups_with_links(root_client, account
 def test_it_shows_the_account_id_and_the_sign_in_url_by_id(root_client, account):
     html = _html(root_client)
     assert f'<dd class="mono">{account.account_id}</dd>' in html
-    assert f"http://127.0.0.1:8000/signin/{account.account_id}/" in html
+    assert f"http://testserver/signin/{account.account_id}/" in html
     assert 'href="/iam/account/">Create</a>' in html
 
 
@@ -41,7 +41,7 @@ def test_with_an_alias_it_shows_the_alias_and_the_alias_url(root_client, account
     services.set_account_alias(account, "coffee-shop")
     html = _html(root_client)
     assert "coffee-shop" in html
-    assert "http://127.0.0.1:8000/signin/coffee-shop/" in html
+    assert "http://testserver/signin/coffee-shop/" in html
     assert 'href="/iam/account/">Edit</a>' in html
 
 

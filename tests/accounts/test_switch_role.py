@@ -126,7 +126,7 @@ def test_the_session_is_the_roles_identity(alice_client, account, alice):
     assert "aws:username" not in context
     html = page.content.decode()
     # The navigation shows the display name in its colour.
-    assert re.search(r'class="role-badge" style="--role-colour: #B7CA9D">\s*Till\s*</summary>', html)
+    assert re.search(r'class="role-badge colour-B7CA9D">\s*Till\s*</summary>', html)
     role.refresh_from_db()
     assert role.last_used is not None
 

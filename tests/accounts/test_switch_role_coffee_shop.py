@@ -37,7 +37,7 @@ def test_the_employees_day(db):
                                                "colour": "B7CA9D"})
     assert cashier.status_code == 302
     page = tried(maria, CASH)
-    assert 'style="--role-colour: #B7CA9D"' in page and "Cashier @ coffee-shop" in page
+    assert 'class="role-badge colour-B7CA9D"' in page and "Cashier @ coffee-shop" in page
     assert "<strong>Allowed</strong>: s3:GetObject on " + CASH in page
     denied = tried(maria, STOCK)
     assert (f"User: arn:aws:sts::{account_id}:assumed-role/Cashier/maria is not authorized to perform: "
@@ -48,7 +48,7 @@ def test_the_employees_day(db):
                                                  "colour": "FAD791"})
     assert inventory.status_code == 302
     page = tried(maria, STOCK, action="s3:PutObject")
-    assert 'style="--role-colour: #FAD791"' in page and "Inventory @ coffee-shop" in page
+    assert 'class="role-badge colour-FAD791"' in page and "Inventory @ coffee-shop" in page
     assert "<strong>Allowed</strong>: s3:PutObject on " + STOCK in page
     assert (f"User: arn:aws:sts::{account_id}:assumed-role/Inventory/maria is not authorized to perform: "
             f"s3:GetObject on resource: {CASH}") in tried(maria, CASH)

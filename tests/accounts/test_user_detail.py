@@ -80,7 +80,7 @@ def test_the_permissions_tab_lists_policies_attached_directly_and_through_groups
 def test_the_security_credentials_tab_shows_console_sign_in_and_the_mfa_devices(root_client, account, alice):
     page = text(root_client.get("/iam/users/alice/?tab=security_credentials"))
     assert "Console sign-in" in page
-    assert f"http://127.0.0.1:8000/signin/{account.account_id}/" in page
+    assert f"http://testserver/signin/{account.account_id}/" in page
     assert "Set 0 days ago" in page and "Manage console access" in page
     assert 'id="mfa-heading"' in page  # the MFA feature's partial, for this user
 
