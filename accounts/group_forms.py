@@ -7,7 +7,6 @@ whose errors the views put on the form in AWS's words.
 
 from __future__ import annotations
 
-from functools import partial
 
 from django import forms
 from django.db.models import QuerySet
@@ -47,16 +46,13 @@ class GroupCreateForm(forms.Form):
                            widget=_name_input(quotas.GROUP_NAME_MAX),
                            error_messages={"required": "Enter a user group name."})
     users = UserChoiceField(label="Add users to the group – optional")
-    policy_arns = forms.MultipleChoiceField(label="Attach permissions policies – optional", required=False)
 
     def __init__(self, *args, account, **kwargs) -> None:
-        from policies.forms import attachable_policy_choices
+        from policies.forms import PolicyArnsField
 
         super().__init__(*args, **kwargs)
         self.fields["users"].queryset = user_rows(User.objects.for_account(account))
-        # A callable, so the query runs only when a POST is validated; the page lists the
-        # policies with the policies app's picker.
-        self.fields["policy_arns"].choices = partial(attachable_policy_choices, account)
+        self.fields["policy_arns"] = PolicyArnsField(account, label="Attach permissions policies – optional")
 
 
 class GroupRenameForm(forms.Form):

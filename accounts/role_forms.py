@@ -223,17 +223,12 @@ class RolePermissionsForm(forms.Form):
     """Step 2, Add permissions: managed policies (a role has none by default; at most 10)
     and an optional permissions boundary."""
 
-    policy_arns = forms.MultipleChoiceField(label="Permissions policies", required=False,
-                                            widget=forms.CheckboxSelectMultiple)
-    permissions_boundary = forms.ChoiceField(label="Permissions boundary", required=False)
-
     def __init__(self, *args: Any, account: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from policies.forms import attachable_policy_choices
+        from policies.forms import BoundaryArnField, PolicyArnsField
 
-        choices = attachable_policy_choices(account) if account is not None else []
-        self.fields["policy_arns"].choices = choices
-        self.fields["permissions_boundary"].choices = [("", "No boundary"), *choices]
+        self.fields["policy_arns"] = PolicyArnsField(account)
+        self.fields["permissions_boundary"] = BoundaryArnField(account)
 
     def clean_policy_arns(self) -> list[str]:
         arns = self.cleaned_data["policy_arns"]

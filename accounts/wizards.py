@@ -23,6 +23,7 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage import get_storage
 from formtools.wizard.views import SessionWizardView
 
+from iamportal import pickers
 from iamportal.errors import EntityAlreadyExists, IAMError, PasswordPolicyViolation
 from policies import services as policy_services
 from policies.authz import IAMActionRequiredMixin, access_denied, first_denied, tag_context
@@ -145,20 +146,10 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         current = self.steps.current
         context["step_titles"] = [(name, title, name == current) for name, title in STEP_TITLES]
         if current == "permissions":
-            context.update(self._permissions_context(form))
+            context["copy_users"] = form.fields["copy_from"].queryset.prefetch_related("iam_groups")
         elif current == "review":
             context["summary"] = self._summary()
         return context
-
-    def _permissions_context(self, form) -> dict[str, Any]:
-        selected_groups = set(form["groups"].value() or [])
-        copy_from = form["copy_from"].value()
-        return {
-            "group_rows": [(group, group.name in selected_groups)
-                           for group in form.fields["groups"].queryset],
-            "copy_rows": [(user, user.user_name == copy_from)
-                          for user in form.fields["copy_from"].queryset.prefetch_related("iam_groups")],
-        }
 
     def _summary(self) -> dict[str, Any]:
         details = self.get_cleaned_data_for_step("details") or {}
@@ -178,6 +169,8 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             "groups": groups,
             "policy_arns": permissions_form.chosen_policy_arns() if chosen else [],
             "boundary_arn": chosen.get("permissions_boundary") or None,
+            "option_label": dict(UserPermissionsForm.base_fields["option"].choices).get(chosen.get("option"), ""),
+            "not_applied": permissions_form.unused_choices() if chosen else [],
         }
 
     # -- posting -----------------------------------------------------------
@@ -186,6 +179,9 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         problem = self._stale_post()
         if problem:
             return self.restart(problem, status=400)
+        redisplay = pickers.wizard_redisplay(self)
+        if redisplay is not None:
+            return redisplay
         if self.request.POST.get(f"{self.prefix}-current_step") == "review":
             # "Add new tag" / "Remove" on the review step: re-render with the rows changed.
             edited = TagsForm.edited(self.get_form("review", data=self.request.POST))

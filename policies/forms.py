@@ -375,7 +375,49 @@ class ConfirmNameForm(forms.Form):
         return value
 
 
-def attachable_policy_choices(account: Any) -> list[tuple[str, str]]:
-    """``(arn, name)`` of every managed policy ``account`` can attach: for the choices of the
-    create-user wizard's and create-group page's policy fields (``_policy_picker.html``)."""
-    return [(p.arn, p.name) for p in ManagedPolicy.objects.attachable_by(account)]
+NOT_ATTACHABLE = {"invalid_choice": "Policy %(value)s does not exist or is not attachable."}
+
+
+# More values than any quota allows are refused before any query (a hostile POST may carry thousands).
+MAX_CHOSEN = 100
+
+
+class PolicyArnsField(forms.MultipleChoiceField):
+    """Managed policies ``account`` can attach, chosen by ARN with the paged picker
+    (``_policy_picker.html``, :mod:`iamportal.pickers`: ``queryset`` lists them, ``arn`` is a
+    row's value). Validating a POST queries only the ARNs posted, in one query."""
+
+    widget = forms.CheckboxSelectMultiple
+    to_field_name = "arn"
+
+    def __init__(self, account: Any, label: str = "Permissions policies", **kwargs: Any) -> None:
+        super().__init__(required=False, label=label, error_messages=NOT_ATTACHABLE, **kwargs)
+        self.account = account
+        self.queryset = ManagedPolicy.objects.attachable_by(account)
+
+    def validate(self, value: list[str]) -> None:
+        if len(value) > MAX_CHOSEN:
+            raise forms.ValidationError(f"Choose at most {MAX_CHOSEN} policies.", code="too_many")
+        known = services.attachable_arns(self.account, value)
+        for arn in value:
+            if arn not in known:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": arn})
+
+
+class BoundaryArnField(forms.ChoiceField):
+    """An optional permissions boundary: the ARN of one managed policy ``account`` can attach,
+    chosen with the paged picker (``_boundary_picker.html``); ``""`` for none."""
+
+    widget = forms.RadioSelect
+    to_field_name = "arn"
+
+    def __init__(self, account: Any, label: str = "Permissions boundary", **kwargs: Any) -> None:
+        super().__init__(required=False, label=label, error_messages=NOT_ATTACHABLE, **kwargs)
+        self.account = account
+        self.queryset = ManagedPolicy.objects.attachable_by(account)
+
+    def validate(self, value: str) -> None:
+        if value and value not in services.attachable_arns(self.account, [value]):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})

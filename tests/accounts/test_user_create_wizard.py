@@ -144,7 +144,7 @@ def test_it_adds_the_new_user_to_the_chosen_groups(root_client, account, alice):
     services.create_group(account, name="Inventory")
     page = text(post_step_to_permissions(root_client))
     assert "Cashiers" in page and "Inventory" in page
-    assert re.search(r"<label for=\"group-1\">Cashiers</label></td>\s*<td>1</td>", page)  # member count
+    assert re.search(r"<label for=\"permissions-groups-1\">Cashiers</label></td>\s*<td>1</td>", page)  # member count
 
     response = post_step(root_client, "permissions", option="groups", groups=["Cashiers", "Inventory"])
     review = text(response)

@@ -9,7 +9,7 @@ from django.template import Context, Template
 from accounts import services as accounts_services
 from accounts.models import GroupMembership
 from policies import services
-from policies.forms import attachable_policy_choices
+from policies.forms import BoundaryArnField, PolicyArnsField
 
 from .helpers import bulk_policies, doc
 
@@ -40,35 +40,32 @@ def test_entity_permissions_renders_in_a_fixed_number_of_queries(
 
 
 class PickerForm(forms.Form):
-    policy_arns = forms.MultipleChoiceField(required=False)
-    permissions_boundary = forms.ChoiceField(required=False)
-
     def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = attachable_policy_choices(account)
-        self.fields["policy_arns"].choices = choices
-        self.fields["permissions_boundary"].choices = [("", "No boundary"), *choices]
+        self.fields["policy_arns"] = PolicyArnsField(account)
+        self.fields["permissions_boundary"] = BoundaryArnField(account)
 
 
-def test_policy_and_boundary_pickers_render_the_fields_choices(account, root, aws_managed_policies):
+def test_policy_and_boundary_pickers_render_the_fields_choices(account, root, aws_managed_policies, rf):
     from accounts.identity import Identity
 
     iam = Identity(
         user=root, account=account, arn=account.root_arn, principal_type="Account", context={}
     )
-    form = PickerForm(
-        {
-            "policy_arns": ["arn:aws:iam::aws:policy/IAMReadOnlyAccess"],
-            "permissions_boundary": "arn:aws:iam::aws:policy/AmazonS3FullAccess",
-        },
-        account=account,
-    )
+    data = {
+        "policy_arns": ["arn:aws:iam::aws:policy/IAMReadOnlyAccess"],
+        "permissions_boundary": "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+    }
+    form = PickerForm(data, account=account)
     assert form.is_valid()
+    assert form.cleaned_data == {"policy_arns": data["policy_arns"],
+                                 "permissions_boundary": data["permissions_boundary"]}
     html = render(
         '{% include "policies/_policy_picker.html" with field=form.policy_arns %}'
-        '{% include "policies/_boundary_picker.html" with field=form.permissions_boundary %}',
+        '{% include "policies/_boundary_picker.html" with field=form.permissions_boundary none_label="No boundary" %}',
         form=form,
         iam=iam,
+        request=rf.post("/", data),
     )
     assert (
         'name="policy_arns" value="arn:aws:iam::aws:policy/IAMReadOnlyAccess" id="policy_arns-'
@@ -76,3 +73,11 @@ def test_policy_and_boundary_pickers_render_the_fields_choices(account, root, aw
     )
     assert html.count(" checked") == 2  # the chosen policy and the chosen boundary
     assert 'name="permissions_boundary" value=""' in html
+
+
+def test_policy_fields_refuse_a_policy_of_another_account(account, mallory):
+    foreign = services.create_policy(mallory.account, name="Theirs", document=doc())
+    form = PickerForm({"policy_arns": [foreign.arn], "permissions_boundary": foreign.arn}, account=account)
+    assert not form.is_valid()
+    assert form.errors["policy_arns"] == [f"Policy {foreign.arn} does not exist or is not attachable."]
+    assert form.errors["permissions_boundary"] == [f"Policy {foreign.arn} does not exist or is not attachable."]
