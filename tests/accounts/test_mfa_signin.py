@@ -256,3 +256,24 @@ def test_the_code_is_never_echoed_back(root, root_device):
     wrong = "000000" if code(root_device, T) != "000000" else "111111"
     response = challenge(client, root_device, T, code_value=wrong)
     assert f'value="{wrong}"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("next_url", ["x", "dashboard"])
+def test_a_next_that_names_no_path_is_ignored_after_the_code(root, root_device, next_url):
+    client, _ = password_step(root, next_url=next_url)
+    response = challenge(client, root_device, T)
+    assert response.status_code == 302 and response["Location"] == "/iam/"
+
+
+def test_a_wrong_code_from_another_address_does_not_lock_the_challenge(root, root_device, settings):
+    settings.IAMPORTAL_SIGNIN_ATTEMPTS = 2
+    client, _ = password_step(root)
+    for _ in range(3):
+        VirtualMFADevice.objects.filter(pk=root_device.pk).update(throttling_failure_count=0,
+                                                                  throttling_failure_timestamp=None)
+        with clock(at_step(T)):
+            csrf_post(client, "/mfa/challenge/", {"device": root_device.name, "code": "000000"
+                      if code(root_device, T) != "000000" else "111111"}, REMOTE_ADDR="198.51.100.66")
+    VirtualMFADevice.objects.filter(pk=root_device.pk).update(throttling_failure_count=0,
+                                                              throttling_failure_timestamp=None)
+    assert challenge(client, root_device, T).status_code == 302

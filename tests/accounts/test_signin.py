@@ -167,3 +167,34 @@ def test_root_changes_its_own_password_without_any_policy(root_client, root):
     assert response.status_code == 302
     root.refresh_from_db()
     assert root.check_password(new)
+
+
+@pytest.mark.parametrize("next_url", ["x", "dashboard", "iamportal:dashboard", "//evil.example/", "/\\evil.example"])
+def test_a_next_that_is_not_a_path_on_this_site_is_ignored(root, alice, account, next_url):
+    response = Client().post(f"/signin/?next={next_url}", {"email": "owner@coffee.example",
+                                                             "password": ROOT_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/iam/"
+    response = Client().post(f"/signin/{account.account_id}/", {"user_name": "alice", "password": USER_PASSWORD,
+                                                                "next": next_url})
+    assert response.status_code == 302 and response["Location"] == "/iam/"
+
+
+def test_a_next_path_on_this_site_is_honoured(root):
+    response = Client().post("/signin/", {"email": "owner@coffee.example", "password": ROOT_PASSWORD,
+                                          "next": "/iam/users/"})
+    assert response["Location"] == "/iam/users/"
+
+
+def test_a_pbkdf2_password_still_signs_in_and_is_upgraded_to_argon2(root, settings):
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from iamportal import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    root.password = PBKDF2PasswordHasher().encode(ROOT_PASSWORD, "legacysalt1234", iterations=1000)
+    root.save(update_fields=["password"])
+    response = Client().post("/signin/", {"email": "owner@coffee.example", "password": ROOT_PASSWORD})
+    assert response.status_code == 302
+    root.refresh_from_db()
+    assert root.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert Client().post("/signin/", {"email": "owner@coffee.example", "password": ROOT_PASSWORD}).status_code == 302
