@@ -1,4 +1,5 @@
-"""MFA seeds (TOTP secrets) sealed at rest with a key derived from ``SECRET_KEY``.
+"""MFA seeds (TOTP secrets), and the few other secrets the portal keeps for a while, sealed at
+rest with a key derived from ``SECRET_KEY``.
 
 A sealed seed is ``s1$`` followed by the URL-safe base64 (unpadded) of AES-256-SIV over the
 seed, under a key derived by HKDF-SHA256 from ``SECRET_KEY`` for this purpose alone. SIV
@@ -11,6 +12,7 @@ A value without the prefix is a seed stored before sealing existed (hex): it ope
 
 from __future__ import annotations
 
+import secrets
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from binascii import unhexlify
 from functools import lru_cache
@@ -66,3 +68,32 @@ def unseal(value: str) -> bytes:
 
 def sealed_with_current_key(value: str) -> bool:
     return value.startswith(PREFIX) and _open(value, settings.SECRET_KEY) is not None
+
+
+# ---------------------------------------------------------------------------
+# Other short secrets the portal must keep for a while (a new user's password in the session)
+
+
+def seal_text(text: str, purpose: str) -> str:
+    """``text`` sealed under the same derived key, bound to ``purpose`` and to a random nonce
+    (so one text sealed twice reads differently)."""
+    nonce = secrets.token_bytes(16)
+    token = _cipher(settings.SECRET_KEY).encrypt(text.encode(), [_PURPOSE, purpose.encode(), nonce])
+    return PREFIX + urlsafe_b64encode(nonce + token).decode().rstrip("=")
+
+
+def open_text(value: str, purpose: str) -> str | None:
+    """The text :func:`seal_text` sealed for ``purpose``, or None if no configured key opens it."""
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        return None
+    try:
+        raw = _token(value)
+    except ValueError:
+        return None
+    nonce, token = raw[:16], raw[16:]
+    for secret_key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        try:
+            return _cipher(secret_key).decrypt(token, [_PURPOSE, purpose.encode(), nonce]).decode()
+        except (InvalidTag, ValueError):
+            continue
+    return None

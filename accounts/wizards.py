@@ -28,7 +28,7 @@ from iamportal.errors import EntityAlreadyExists, IAMError, PasswordPolicyViolat
 from policies import services as policy_services
 from policies.authz import IAMActionRequiredMixin, access_denied, first_denied, tag_context
 
-from . import services
+from . import seeds, services
 from .models import User
 from .user_forms import TagsForm, UserDetailsForm, UserPermissionsForm, form_status
 
@@ -40,19 +40,27 @@ SESSION_NEW_CREDENTIALS = "accounts_new_user_credentials"
 NEW_CREDENTIALS_TTL = 10 * 60
 
 
+# Passwords kept in the session (the session row is only signed) are sealed (accounts.seeds).
+SEALED_PASSWORD = "new user console password"
+
+
 def keep_new_credentials(request, user: User, password: str, url: str) -> None:
     request.session[SESSION_NEW_CREDENTIALS] = {
-        "user_name": user.user_name, "arn": user.arn, "password": password, "signin_url": url,
-        "at": time.time(),
+        "user_name": user.user_name, "arn": user.arn, "signin_url": url, "at": time.time(),
+        "sealed_password": seeds.seal_text(password, SEALED_PASSWORD),
     }
 
 
 def peek_new_credentials(request) -> dict[str, Any] | None:
-    """The credentials kept for the CSV download, if still fresh (without removing them)."""
+    """The credentials kept for the CSV download, password opened, if still fresh (without
+    removing them)."""
     kept = request.session.get(SESSION_NEW_CREDENTIALS)
-    if kept and time.time() - kept.get("at", 0) <= NEW_CREDENTIALS_TTL:
-        return kept
-    return None
+    if not kept or time.time() - kept.get("at", 0) > NEW_CREDENTIALS_TTL:
+        return None
+    password = seeds.open_text(kept.get("sealed_password", ""), SEALED_PASSWORD)
+    if password is None:
+        return None
+    return {**kept, "password": password}
 
 
 def pop_new_credentials(request) -> dict[str, Any] | None:
@@ -127,6 +135,25 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
 
     def get_template_names(self) -> list[str]:
         return [f"accounts/user_create_{self.steps.current}.html"]
+
+    # -- the custom password, sealed in the wizard's session storage ---------
+
+    CUSTOM_PASSWORD = "details-custom_password"
+
+    def get_form_step_data(self, form):
+        """What formtools keeps in the session for a step: the POST, a custom password sealed."""
+        data = form.data.copy()
+        if data.get(self.CUSTOM_PASSWORD):
+            data[self.CUSTOM_PASSWORD] = seeds.seal_text(data[self.CUSTOM_PASSWORD], SEALED_PASSWORD)
+        return data
+
+    def get_form(self, step=None, data=None, files=None):
+        sealed = data.get(self.CUSTOM_PASSWORD) if data is not None else None
+        opened = seeds.open_text(sealed, SEALED_PASSWORD) if sealed else None
+        if opened is not None:  # stored step data, not this POST
+            data = data.copy()
+            data[self.CUSTOM_PASSWORD] = opened
+        return super().get_form(step=step, data=data, files=files)
 
     def get_form_kwargs(self, step: str | None = None) -> dict[str, Any]:
         if step in ("details", "permissions"):
