@@ -36,6 +36,7 @@ __all__ = [
     "arn_pattern",
     "compile_regex",
     "glob_regex",
+    "globs_overlap",
     "never_covered",
     "pieces_regex",
     "resource_template",
@@ -113,6 +114,34 @@ def _glob_atoms(tokens: list[str], wildcard: str) -> str:
     head, *middle, tail = chunks
     return (head + "".join(f"(?>{wildcard}*?{chunk})" for chunk in middle)
             + f"{wildcard}*{tail}")
+
+
+def globs_overlap(first: str, second: str) -> bool:
+    """Tell whether some string matches both globs (``*`` any run, ``?`` any one character).
+
+    A dynamic programme over pairs of positions, O(len(first) x len(second)): position
+    ``(i, j)`` is reachable when some string takes ``first[:i]`` and ``second[:j]`` to
+    the same point. Used by the validator to compare a policy's patterns with the ARN
+    templates of the Service Authorization Reference.
+    """
+    width = len(second) + 1
+    reach = bytearray((len(first) + 1) * width)
+    reach[0] = 1
+    for i in range(len(first) + 1):
+        a = first[i] if i < len(first) else None
+        for j in range(width):
+            if not reach[i * width + j]:
+                continue
+            b = second[j] if j < len(second) else None
+            if a == "*":
+                reach[(i + 1) * width + j] = 1  # the run is empty
+            if b == "*":
+                reach[i * width + j + 1] = 1
+            if a is None or b is None or (a == "*" and b == "*"):
+                continue
+            if a in _WILDCARDS or b in _WILDCARDS or a == b:  # one character for both
+                reach[(i + (a != "*")) * width + j + (b != "*")] = 1
+    return bool(reach[-1])
 
 
 @functools.lru_cache(maxsize=8192)

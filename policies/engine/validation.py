@@ -1,7 +1,9 @@
 """Validate a policy: IAM's own checks (ERROR) plus Access Analyzer-style lints.
 
 :func:`validate` never raises. ERROR findings come first, the one IAM would report first
-leading; the other findings follow in document order. ``Policy.from_json`` raises
+leading; the other findings follow in document order. The lints run on a document with
+ERRORs too (as Access Analyzer reports everything at once), unless it could not be read
+as a policy or is over its size quota. ``Policy.from_json`` raises
 :class:`PolicyError` exactly when :func:`validate` returns an ERROR.
 
 Lint codes (stable):
@@ -32,7 +34,14 @@ SID_CHARACTERS                      WARNING           an underscore in a Sid (IA
 VARIABLES_NEED_VERSION              WARNING           ``${...}`` without Version 2012-10-17
 VARIABLE_OUTSIDE_RESOURCE_PART      WARNING           ``${...}`` before the ARN's resource part
 MALFORMED_VARIABLE                  WARNING           ``${...}`` that is not a variable
+UNKNOWN_SERVICE                     WARNING           an action's service prefix is unknown
+                                                      (Access Analyzer: INVALID_SERVICE_IN_ACTION;
+                                                      IAM accepts the document)
 UNKNOWN_ACTION                      WARNING           unknown action of a known service
+NO_APPLICABLE_RESOURCE              WARNING           an action that applies to none of the
+                                                      statement's resources (s3:GetObject on a
+                                                      bucket ARN; an action without resource
+                                                      types on anything but ``"*"``)
 NULL_IGNORED                        WARNING           ``null`` in an Action/Resource array
 TOP_LEVEL_CONDITIONS                WARNING           top-level ``Conditions`` (ignored)
 ==================================  ================  =========================================
@@ -44,8 +53,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import json
+import re
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -55,7 +66,7 @@ from .conditions import parse_number, parse_operator
 from .document import Document, StatementNode, check, key_path, strings_of, to_text
 from .findings import ERROR, LEVELS, SECURITY_WARNING, SUGGESTION, WARNING, Finding
 from .jsontext import JsonSyntaxError, Node
-from .matching import compile_regex, glob_regex, pieces_regex
+from .matching import compile_regex, glob_regex, globs_overlap, pieces_regex
 from .variables import parse_template
 
 __all__ = ["validate"]
@@ -73,6 +84,8 @@ _SINGLE_VALUED_PREFIXES = ("aws:requesttag/", "aws:resourcetag/", "aws:principal
 _MULTI_VALUED = frozenset({"aws:tagkeys", "aws:calledvia", "aws:principalorgpaths",
                            "aws:principalserviceNamesList".lower()})
 _MAX_PAIRWISE = 200  # statements compared pairwise for redundancy
+_TEMPLATE_VARIABLE = re.compile(r"\$\{[^}]*\}")  # ${BucketName} in an ARN template
+_TYPES_NAMED = 3  # resource types a NO_APPLICABLE_RESOURCE message names
 
 
 def validate(text: object, kind: str | None = "identity", *, max_size: int | None = None
@@ -107,13 +120,18 @@ def _validate(document: object, kind: str | None, max_size: int | None) -> list[
     if kind is None:
         kind = infer_kind(text)
     parsed, errors = check(text, kind, max_size)
-    if errors or parsed is None:
+    if parsed is None or any(f.code == "POLICY_SIZE_EXCEEDED" for f in errors):
         return errors
-    lints = _Lints(parsed, kind)
-    lints.run()
+    try:
+        lints = _Lints(parsed, kind)
+        lints.run()
+    except Exception:
+        if not errors:
+            raise
+        return errors  # a document IAM refuses may be too broken to lint
     rank = {level: position for position, level in enumerate(LEVELS)}
-    return sorted(lints.found, key=lambda f: (f.location.line, f.location.column,
-                                              rank[f.level]))
+    return errors + sorted(lints.found, key=lambda f: (f.location.line, f.location.column,
+                                                       rank[f.level]))
 
 
 class _Lints:
@@ -136,6 +154,7 @@ class _Lints:
             self.conditions(st, statement)
             self.variables(st)
             self.unknown_actions(st)
+            self.applicable_resources(st)
         self.duplicates(compiled)
 
     # ------------------------------------------------------------ document
@@ -339,9 +358,21 @@ class _Lints:
             for value, node, path in strings_of(st.get(element), f"{st.path}.{element}"):
                 if value is None or value == "*":
                     continue
-                message = _unknown_action(catalogue, value)
-                if message:
-                    self.add(WARNING, "UNKNOWN_ACTION", message, node, path, st)
+                unknown = _unknown_action(catalogue, value)
+                if unknown:
+                    self.add(WARNING, *unknown, node, path, st)
+
+    def applicable_resources(self, st: StatementNode) -> None:
+        resources = _plain(st.get("Resource"))
+        catalogue = _catalogue()
+        if not resources or "*" in resources or catalogue is None:
+            return
+        for value, node, path in strings_of(st.get("Action"), f"{st.path}.Action"):
+            if value is None or value == "*":
+                continue
+            message = _no_applicable_resource(catalogue, value, tuple(resources))
+            if message:
+                self.add(WARNING, "NO_APPLICABLE_RESOURCE", message, node, path, st)
 
     # ------------------------------------------------------------ duplicates
 
@@ -378,23 +409,67 @@ def _catalogue() -> ModuleType | None:
     return catalogue
 
 
-def _unknown_action(catalogue: Any, action: str) -> str | None:
+def _unknown_action(catalogue: Any, action: str) -> tuple[str, str] | None:
+    """``(code, message)`` for an action of an unknown service or an unknown action."""
     prefix, _, name = action.partition(":")
     if not prefix or "*" in prefix or "?" in prefix:
         return None
     try:
         if not catalogue.is_known_service(prefix):
-            return None
+            return ("UNKNOWN_SERVICE",
+                    f"Invalid service in action: the service {prefix} specified in the "
+                    f"action {action} does not exist; check the service prefix in the "
+                    "Service Authorization Reference.")
         if "*" not in name and "?" not in name:
             if catalogue.is_known_action(action):
                 return None
-            return (f"{action} is not a known action of the {prefix} service; check its "
+            return ("UNKNOWN_ACTION",
+                    f"{action} is not a known action of the {prefix} service; check its "
                     "spelling in the Service Authorization Reference.")
         if catalogue.expand(action):
             return None
     except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
         return None
-    return f"{action} matches no known action of the {prefix} service."
+    return "UNKNOWN_ACTION", f"{action} matches no known action of the {prefix} service."
+
+
+def _no_applicable_resource(catalogue: Any, action: str, resources: tuple[str, ...]
+                            ) -> str | None:
+    """Why no known action that ``action`` names applies to any of ``resources`` (none of
+    them ``"*"``), or None when one does or the action is unknown."""
+    try:
+        infos = [catalogue.action_info(name) for name in catalogue.expand(action)]
+    except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
+        return None
+    if not infos or any(info is None for info in infos):
+        return None
+    if any(_arn_overlap(kind.arn, resource) for info in infos
+           for kind in info.resource_types for resource in resources):
+        return None
+    lead = "One or more actions do not have an applicable resource: "
+    if len(infos) > 1:
+        return (f"{lead}none of the actions {action} matches applies to the resources this "
+                "statement names.")
+    types = infos[0].resource_types
+    if not types:
+        return (f'{lead}{action} does not support resource-level permissions; use '
+                '"Resource": "*".')
+    named = ", ".join(f"{kind.name} ({kind.arn})" for kind in types[:_TYPES_NAMED])
+    more = ", ..." if len(types) > _TYPES_NAMED else ""
+    return (f"{lead}{action} applies to {named}{more}; this statement names none of "
+            "these.")
+
+
+@functools.lru_cache(maxsize=4096)
+def _arn_overlap(template: str, resource: str) -> bool:
+    """Whether some ARN is both of the catalogue's ``template`` and of the policy's
+    ``resource`` pattern: segment by segment, ``${...}`` read as ``*`` on both sides
+    (policy variables included), O(len(template) x len(resource))."""
+    ours = _TEMPLATE_VARIABLE.sub("*", template).split(":", 5)
+    theirs = _TEMPLATE_VARIABLE.sub("*", resource).split(":", 5)
+    if len(ours) < 6 or len(theirs) < 6:
+        return True  # not an ARN of six parts: assume it may apply
+    return all(globs_overlap(a, b) for a, b in zip(ours, theirs, strict=True))
 
 
 def _value_problem(family: str, value: str) -> str | None:

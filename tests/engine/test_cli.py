@@ -107,7 +107,8 @@ def test_validate_prints_findings_and_fails_on_errors(tmp_path):
     assert first["level"] == "ERROR"
     assert first["message"] == "Statement IDs (SID) in a single policy must be unique."
     assert (first["line"], first["statement"], first["path"]) == (1, 1, "$.Statement[1].Sid")
-    assert lines[-1] == "1 findings, 1 errors"
+    assert json.loads(lines[1])["code"] == "DUPLICATE_STATEMENT"  # lints run despite errors
+    assert lines[-1] == "2 findings, 1 errors"
     assert result.returncode == 1
 
 

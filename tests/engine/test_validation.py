@@ -347,6 +347,65 @@ def test_unknown_actions_of_known_services_are_flagged():
     assert found.count((WARNING, "UNKNOWN_ACTION")) == 2
 
 
+def test_an_unknown_service_is_flagged_in_access_analyzer_words():
+    found = validate(doc(allow("ec3:RunInstances"), allow("madeup:Anything")))
+    assert [(f.level, f.code, f.location.path) for f in found] == [
+        (WARNING, "UNKNOWN_SERVICE", "$.Statement[0].Action"),
+        (WARNING, "UNKNOWN_SERVICE", "$.Statement[1].Action")]
+    assert found[0].message.startswith(
+        "Invalid service in action: the service ec3 specified in the action "
+        "ec3:RunInstances does not exist")
+    assert Policy.from_json(doc(allow("ec3:RunInstances")))  # IAM accepts the document
+
+
+def test_lints_are_reported_next_to_errors():
+    found = validate(doc(allow("s3:ListBuckets"), {"Effect": "Allow", "Action": "s3:GetObject"}))
+    assert [(f.level, f.code) for f in found] == [(ERROR, "MISSING_RESOURCE"),
+                                                  (WARNING, "UNKNOWN_ACTION")]
+    assert "s3:ListBuckets is not a known action" in found[1].message
+
+
+def test_lints_are_not_run_on_a_document_over_its_size_quota():
+    found = validate(doc(allow("s3:ListBuckets", "arn:aws:s3:::" + "a" * 3000)),
+                     max_size=2048)
+    assert [f.code for f in found] == ["POLICY_SIZE_EXCEEDED"]
+
+
+@pytest.mark.parametrize(("action", "resource", "flagged"), [
+    ("s3:GetObject", "arn:aws:s3:::receipts-bucket", True),
+    ("s3:GetObject", "arn:aws:s3:::receipts-bucket/*", False),
+    ("s3:GetObject", "arn:aws:s3:::receipts-*", False),  # may name objects
+    ("s3:GetObject", "arn:aws:s3:::${aws:username}", False),  # a variable may hold "b/k"
+    ("s3:ListBucket", "arn:aws:s3:::receipts-bucket", False),
+    # Sound, not complete: a template's ${BucketName} is read as "*", which may hold "/".
+    ("s3:ListBucket", "arn:aws:s3:::receipts-bucket/*", False),
+    ("s3:Get*", "arn:aws:s3:::receipts-bucket", False),  # s3:GetBucketPolicy applies
+    ("s3:GetObject*", "arn:aws:s3:::receipts-bucket", True),
+    ("s3:ListAllMyBuckets", "arn:aws:s3:::receipts-bucket", True),  # only "*"
+    ("s3:ListAllMyBuckets", "*", False),
+    ("iam:GetUser", "arn:aws:iam::123456789012:user/alice", False),
+    ("iam:GetUser", "arn:aws:iam::123456789012:role/admin", True),
+    ("iam:GetUser", "arn:aws:iam::*:*", False),
+    ("madeup:Anything", "arn:aws:s3:::receipts-bucket", False),  # UNKNOWN_SERVICE says it
+])
+def test_an_action_that_applies_to_none_of_the_resources_is_flagged(action, resource, flagged):
+    found = [f for f in validate(doc(allow(action, resource)))
+             if f.code == "NO_APPLICABLE_RESOURCE"]
+    assert bool(found) is flagged
+    if found:
+        assert found[0].level == WARNING
+        assert found[0].location.path == "$.Statement[0].Action"
+        assert found[0].message.startswith(
+            "One or more actions do not have an applicable resource: ")
+        assert action in found[0].message
+
+
+def test_the_applicable_resource_message_names_the_resource_types():
+    (found,) = [f for f in validate(doc(allow("s3:GetObject", "arn:aws:s3:::receipts-bucket")))
+                if f.code == "NO_APPLICABLE_RESOURCE"]
+    assert "object (arn:${Partition}:s3:::${BucketName}/${ObjectName})" in found.message
+
+
 def test_findings_other_than_errors_carry_locations():
     text = ('{\n  "Statement": [\n'
             '    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}\n  ]\n}')
