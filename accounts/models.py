@@ -68,6 +68,17 @@ class UserManager(BaseUserManager):
     def get_by_natural_key(self, login_key: str) -> "User":
         return self.get(login_key=login_key)
 
+    def create_superuser(self, login_key: str, password: str | None = None, **extra) -> "User":
+        """``manage.py createsuperuser``: an operator of Django's admin site (``/admin/``),
+        the root user of an account of its own, named by the email entered as the login
+        key. The console never looks at the operator flags."""
+        email = login_key.removeprefix("root:").strip()
+        user = User(account=Account.objects.create(), is_root=True, email=email, user_name="root",
+                    is_staff=True, is_superuser=True)
+        user.set_password(password)
+        user.save()
+        return user
+
 
 def root_login_key(email: str) -> str:
     return "root:" + email.strip().lower()
@@ -98,6 +109,9 @@ class User(AbstractBaseUser):
     password_changed = models.DateTimeField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
+    #: Operators of Django's admin site (``createsuperuser``); the console never reads them.
+    is_staff = models.BooleanField(default=False)
+    is_superuser = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -138,6 +152,13 @@ class User(AbstractBaseUser):
         if self.is_root:
             return self.account.root_arn
         return self.account.arn(f"user{self.path}{self.user_name}")
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """Django admin permissions: an operator is a superuser, nobody else has any."""
+        return self.is_active and self.is_superuser
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and self.is_superuser
 
     @property
     def display_name(self) -> str:

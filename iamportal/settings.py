@@ -93,6 +93,7 @@ CSRF_TRUSTED_ORIGINS = envlist("IAMPORTAL_CSRF_TRUSTED_ORIGINS", [])
 TRUSTED_PROXIES = envnetworks("IAMPORTAL_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",  # operators only (accounts/admin.py); the console never uses it
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,5 +1,6 @@
 """Top-level URLs: the dashboard at /iam/, the accounts and policies apps, the error pages."""
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -10,6 +11,10 @@ dashboard_patterns = ([path("", views.DashboardView.as_view(), name="dashboard")
 
 urlpatterns = [
     path("", login_not_required(RedirectView.as_view(pattern_name="iamportal:dashboard")), name="home"),
+    # Operators (createsuperuser) sign in with the root sign-in form, then use the admin site.
+    path("admin/login/", login_not_required(RedirectView.as_view(url="/signin/?next=/admin/")),
+         name="admin_signin"),
+    path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
     path("iam/", include(dashboard_patterns)),
     path("", include("accounts.urls")),

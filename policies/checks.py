@@ -22,12 +22,16 @@ SELF_SERVICE_VIEWS = {
     "home", "signin", "signin_iam", "signin_account", "signup", "signout", "password_change",
     "mfa_challenge", "switch_role", "switch_back", "user_create_csv",
 }
+# Django's admin site: for operators (createsuperuser, is_staff), not the console.
+OPERATOR_NAMESPACE = "admin"
 
 
 def iter_patterns(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, Any]]:
-    """Every (qualified url name, view callback) of the project."""
+    """Every (qualified url name, view callback) of the console (not Django's admin site)."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace == OPERATOR_NAMESPACE:
+            continue
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from iter_patterns(entry, inner)
