@@ -173,7 +173,7 @@ def test_custom_policies_add_to_the_principals(root_client, alice):
 def test_a_malformed_custom_policy_is_shown_with_its_line_and_column(root_client):
     broken = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]\n}'
     response = csrf_post(root_client, URL, {"principal": "", "policy": broken, "action": "s3:GetObject"})
-    assert response.status_code == 400
+    assert response.status_code == 200  # the form again, with its errors
     html = response.content.decode()
     assert "Custom policy 1, line 3, column" in html
     assert "Ln 3, Col" in html
@@ -182,14 +182,14 @@ def test_a_malformed_custom_policy_is_shown_with_its_line_and_column(root_client
 
 def test_nothing_to_simulate_is_explained(root_client):
     response = simulate(root_client, principal="", action="iam:ListUsers")
-    assert response.status_code == 400
+    assert response.status_code == 200  # the form again, with its errors
     assert "Choose a user, group or role, or paste a policy." in response.content.decode()
 
 
 def test_one_principal_at_most(root_client, account, alice):
     accounts_services.create_group(account, name="Cashiers")
     response = simulate(root_client, principal="alice", group="Cashiers", action="iam:ListUsers")
-    assert response.status_code == 400
+    assert response.status_code == 200  # the form again, with its errors
     assert "Choose one user, group or role at most." in response.content.decode()
 
 
@@ -234,7 +234,7 @@ def test_free_text_actions_and_wildcards(root_client, alice):
 
 def test_unknown_actions_are_refused(root_client, alice):
     response = simulate(root_client, principal="alice", actions_text="iam:MakeMeAdmin\ns3:Nope*")
-    assert response.status_code == 400
+    assert response.status_code == 200  # the form again, with its errors
     html = response.content.decode()
     assert "iam:MakeMeAdmin is not a known action." in html
     assert "s3:Nope* matches no known action." in html
@@ -340,7 +340,7 @@ def test_simulate_principal_policy_is_checked_on_the_principal(alice, bob):
 def test_another_accounts_principal_does_not_exist(mallory_client, alice):
     for params in ({"principal": "alice"}, {"principal": alice.arn}):
         response = simulate(mallory_client, action="iam:ListUsers", **params)
-        assert response.status_code == 400
+        assert response.status_code == 200  # the form again, with its errors
         assert "The user with name alice cannot be found." in response.content.decode()
         assert response.context["simulation"] is None
 
@@ -350,7 +350,7 @@ def test_a_name_no_principal_could_have_is_not_found(root_client, kind):
     # Refused before any query (PostgreSQL refuses a NUL byte in one).
     response = simulate(root_client, action="iam:ListUsers", **{kind: "Cash\x00ier"})
     noun = "user" if kind == "principal" else kind
-    assert response.status_code == 400
+    assert response.status_code == 200  # the form again, with its errors
     assert f"The {noun} with name Cash\x00ier cannot be found." in response.content.decode()
 
 
@@ -468,3 +468,102 @@ def test_queries_do_not_grow_with_the_principals_policies(root_client, account, 
     few = queries()
     add_groups(1, 5)
     assert queries() == few <= 10
+
+
+# ---------------------------------------------------------------------------
+# A fresh page, landing on the results (issue 11, items 4 and 12)
+
+
+def test_root_opening_the_simulator_gets_an_empty_form(root_client):
+    response = root_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose a user, group or role, or paste a policy." not in html
+    assert response.context["simulation"] is None and not response.context["form"].errors
+    # Moving through a picker is not a run either.
+    assert simulate(root_client, who="a", q="user").status_code == 200
+
+
+def test_running_without_anything_to_simulate_is_explained(root_client):
+    response = csrf_post(root_client, URL, {"principal": "", "run": "1"})
+    assert response.status_code == 200  # the form again, with its errors
+    assert "Choose a user, group or role, or paste a policy." in response.content.decode()
+
+
+def test_running_lands_on_the_results_and_the_form_stays_reachable(root_client, alice):
+    fresh = root_client.get(URL).content.decode()
+    assert '<form method="post" action="/iam/policies/simulator/#sim-results" class="simulator" id="sim-form">' in fresh
+    response = csrf_post(root_client, URL, {"principal": "alice", "action": "iam:ListUsers", "run": "1"})
+    html = response.content.decode()
+    assert '<section class="panel" aria-labelledby="sim-results-heading" id="sim-results">' in html
+    assert '<a href="#sim-form">Change the simulation</a>' in html
+    assert html.count('id="sim-results"') == 1
+    assert response.context["permalink"].endswith("#sim-results")
+    # Refused input: the messages are where the page lands.
+    refused = csrf_post(root_client, URL, {"principal": "alice", "actions_text": "iam:Nope", "run": "1"})
+    page = refused.content.decode()
+    assert page.index('id="sim-results"') < page.index("iam:Nope is not a known action.")
+
+
+# ---------------------------------------------------------------------------
+# What the simulator fills in for another principal (issue 9, L3)
+
+
+def tagged(principal, **tags):
+    principal.tags = [{"Key": key, "Value": value} for key, value in tags.items()]
+    principal.save(update_fields=["tags"])
+    return principal
+
+
+ABAC = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "admins", "aws:userid": "x"}}}
+
+
+def test_another_users_tags_and_id_need_the_actions_that_read_them(alice, bob):
+    tagged(alice, team="admins")
+    grant(alice, ABAC)
+    grant(bob, {"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy", "Resource": "*"})
+    client = signed_in_client(bob)
+    response = simulate(client, principal="alice", action="s3:GetObject")
+    assert response.status_code == 200
+    keys = {k.key: k.value for k in response.context["simulation"].context_keys}
+    assert keys == {"aws:PrincipalTag/team": "", "aws:userid": ""}
+    html = response.content.decode()
+    assert 'value="admins"' not in html and alice.unique_id not in html
+
+    grant(bob, {"Effect": "Allow", "Action": ["iam:ListUserTags", "iam:GetUser"], "Resource": alice.arn})
+    response = simulate(client, principal="alice", action="s3:GetObject")
+    keys = {k.key: k.value for k in response.context["simulation"].context_keys}
+    assert keys == {"aws:PrincipalTag/team": "admins", "aws:userid": alice.unique_id}
+
+
+def test_an_explicit_deny_on_list_user_tags_keeps_them_out(alice, bob):
+    tagged(alice, team="admins")
+    grant(alice, ABAC)
+    grant(bob, {"Effect": "Allow", "Action": ["iam:SimulatePrincipalPolicy", "iam:GetUser", "iam:ListUserTags"],
+                "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:ListUserTags", "Resource": alice.arn})
+    response = simulate(signed_in_client(bob), principal="alice", action="s3:GetObject")
+    keys = {k.key: k.value for k in response.context["simulation"].context_keys}
+    assert keys == {"aws:PrincipalTag/team": "", "aws:userid": alice.unique_id}
+
+
+def test_a_roles_tags_need_list_role_tags(account, bob):
+    from accounts import roles
+
+    role = roles.create_role(account, name="Cashier", trust_policy=roles.account_trust_policy(account.account_id),
+                             tags=[("team", "admins")])
+    policy_services.put_role_policy(role, name="Abac", document=doc(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "admins"}}}))
+    grant(bob, {"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy", "Resource": "*"})
+    client = signed_in_client(bob)
+    response = simulate(client, role="Cashier", action="s3:GetObject")
+    assert {k.key: k.value for k in response.context["simulation"].context_keys} == {"aws:PrincipalTag/team": ""}
+    assert rows(response)[0].decision.decision == "implicitDeny"
+
+    grant(bob, {"Effect": "Allow", "Action": "iam:ListRoleTags", "Resource": role.arn})
+    response = simulate(client, role="Cashier", action="s3:GetObject")
+    assert {k.key: k.value for k in response.context["simulation"].context_keys} == {
+        "aws:PrincipalTag/team": "admins"}
+    assert rows(response)[0].decision.decision == "allowed"
