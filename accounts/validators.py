@@ -20,6 +20,9 @@ PATH_PATTERN = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
 ALIAS_PATTERN = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
 TAG_KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
 TAG_VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
+#: Tag keys beginning ``aws:`` (in any case) are AWS's own.
+RESERVED_TAG_PREFIX = "aws:"
+RESERVED_TAG_MESSAGE = "Tag keys starting with 'aws:' are reserved for internal use."
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]+", re.ASCII)
 _PATH_RE = re.compile(r"/|/[\u0021-\u007E]+/")
@@ -96,7 +99,9 @@ def _tag_char_ok(ch: str) -> bool:
 
 
 def validate_tags(tags: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    """Tag keys and values by IAM's rules; returns the tags as ``[{"Key":..,"Value":..}]``."""
+    """Tag keys and values by IAM's rules (iam-facts §1.1: at most 50 tags, keys of 1-128 and
+    values of 0-256 characters of ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]``, keys unique regardless of
+    case and not beginning ``aws:``); returns the tags as ``[{"Key":..,"Value":..}]``."""
     result: list[dict[str, str]] = []
     seen: set[str] = set()
     problems: list[str] = []
@@ -115,6 +120,8 @@ def validate_tags(tags: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
         elif not all(_tag_char_ok(ch) for ch in value):
             problems.append(_constraint(value, f"{member}.value",
                                         f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}"))
+        if key.lower().startswith(RESERVED_TAG_PREFIX):
+            raise InvalidInput(RESERVED_TAG_MESSAGE)
         if key.lower() in seen:
             raise InvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
         seen.add(key.lower())

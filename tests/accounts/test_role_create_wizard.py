@@ -47,7 +47,7 @@ def test_aws_service_ec2_role_gets_the_service_trust_policy_and_an_instance_prof
     assert "Allows EC2 instances to call AWS services on your behalf." in page  # default description
     response = step(root_client, "details", {"name": "WebServer",
                                              "description": "Allows EC2 instances to call AWS services on your behalf.",
-                                             "tags": "tier=web"})
+                                             "key_0": "tier", "value_0": "web"})
     assert response.status_code == 302 and response["Location"] == "/iam/roles/WebServer/"
     role = Role.objects.get(name="WebServer")
     assert role.trust_policy == roles.service_trust_policy("ec2.amazonaws.com")
@@ -140,7 +140,7 @@ def test_create_role_is_authorised_on_the_new_roles_arn(alice_client, alice, acc
     assert denied.status_code == 403
     assert f"iam:CreateRole on resource: arn:aws:iam::{account.account_id}:role/AdminRole" in denied.content.decode()
     assert run_wizard(alice_client, entity, {"name": "Cashier"}).status_code == 302
-    tags = run_wizard(alice_client, entity, {"name": "Tagged", "tags": "a=b"})
+    tags = run_wizard(alice_client, entity, {"name": "Tagged", "key_0": "a", "value_0": "b"})
     assert tags.status_code == 403 and "iam:TagRole" in tags.content.decode()
     assert set(Role.objects.values_list("name", flat=True)) == {"Cashier"}
 

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import roles, services
+from accounts import roles, services, tags
 from policies import services as policy_services
 from tests.conftest import attach_aws_policy, grant, signed_in_client
 from tests.policies.helpers import doc
@@ -135,7 +135,7 @@ def world(account, alice, bob, aws_managed_policies):
         receipts, document=doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
         set_as_default=True)
     carol = services.create_user(account, user_name="carol", console_password="Carol-Console-2026!")
-    services.update_user_tags(carol, [("team", "front")])
+    tags.save_tags(carol, [("team", "front")])
     cashiers = services.create_group(account, name="Cashiers", users=[carol])
     for owner in (carol, cashiers):
         policy_services.attach_policy(owner, policy_arn=receipts.arn)
