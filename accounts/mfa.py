@@ -46,10 +46,11 @@ from iamportal.errors import (
     NoSuchEntity,
 )
 
-from . import quotas, validators
+from . import quotas, seeds, validators
 from .models import Account, User, VirtualMFADevice
 
 audit = logging.getLogger("iamportal.audit")
+logger = logging.getLogger(__name__)
 
 #: django-otp's ``Device.name`` is a 64-character column, so that is the longest name
 #: we can store (AWS's API model sets no maximum; its console says 128).
@@ -318,7 +319,11 @@ def verify_code(device: VirtualMFADevice, code: str) -> bool:
 
     _check_throttle(device)
     # Malformed input fails inside verify_token too, and is throttled the same way.
-    return verify_token(device.user, device.persistent_id, (code or "").strip()) is not None
+    try:
+        return verify_token(device.user, device.persistent_id, (code or "").strip()) is not None
+    except seeds.SeedUnreadable as exc:  # SECRET_KEY rotated without its fallback
+        logger.error("%s: %s", serial_number(device), exc)
+        return False
 
 
 # ---------------------------------------------------------------------------

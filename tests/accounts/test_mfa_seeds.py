@@ -13,7 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import seeds
 from accounts.models import VirtualMFADevice
-from tests.accounts.test_mfa_helpers import T, enrol, own_urls, sign_in_with_mfa
+from tests.accounts.test_mfa_helpers import T, at_step, clock, code, enrol, own_urls, password_step, sign_in_with_mfa
+from tests.conftest import csrf_post
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,16 @@ def test_without_the_old_key_a_seed_cannot_be_opened(root, settings):
     settings.SECRET_KEY = current
     with pytest.raises(seeds.SeedUnreadable, match="IAMPORTAL_SECRET_KEY_FALLBACKS"):
         VirtualMFADevice.objects.get(pk=device.pk).bin_key
+
+
+def test_a_code_for_a_seed_no_key_opens_is_refused_not_a_server_error(root, settings, caplog):
+    current = settings.SECRET_KEY
+    settings.SECRET_KEY = OLD_KEY
+    device = VirtualMFADevice.objects.create(user=root, name="phone", confirmed=True)
+    right_code = code(device, T)
+    settings.SECRET_KEY = current
+    client, _ = password_step(root)
+    with clock(at_step(T)):
+        response = csrf_post(client, "/mfa/challenge/", {"device": "phone", "code": right_code})
+    assert response.status_code == 401
+    assert "IAMPORTAL_SECRET_KEY_FALLBACKS" in caplog.text
