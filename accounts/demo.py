@@ -163,7 +163,7 @@ CUSTOMER_POLICIES = {
     "ReceiptsListBucket": ("Lets cashiers list the objects of the receipts bucket.", {
         "Version": "2012-10-17",
         "Statement": [{"Sid": "ListReceipts", "Effect": "Allow", "Action": "s3:ListBucket",
-                       "Resource": "arn:aws:s3:::receipts"}],
+                       "Resource": "arn:aws:s3:::receipts-bucket"}],
     }, "Cashiers"),
     "InventoryStockManagement": ("Lets inventory specialists read and update the stock files.", {
         "Version": "2012-10-17",

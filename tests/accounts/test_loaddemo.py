@@ -131,13 +131,13 @@ def test_it_loads_the_coffee_shop_policies_and_they_decide_as_the_seed_says():
                                 context={"aws:username": user_name}),
                         identity=policy_set.identity, boundary=policy_set.boundary).decision
 
-    assert decide("li", "s3:ListBucket", "arn:aws:s3:::receipts") == "allowed"
-    assert decide("li", "s3:GetObject", "arn:aws:s3:::receipts/2026/01.csv") == "implicitDeny"
+    assert decide("li", "s3:ListBucket", "arn:aws:s3:::receipts-bucket") == "allowed"
+    assert decide("li", "s3:GetObject", "arn:aws:s3:::receipts-bucket/2026/01.csv") == "implicitDeny"
     assert decide("sam", "s3:PutObject", "arn:aws:s3:::inventory/beans.csv") == "allowed"
-    assert decide("sam", "s3:ListBucket", "arn:aws:s3:::receipts") == "implicitDeny"
+    assert decide("sam", "s3:ListBucket", "arn:aws:s3:::receipts-bucket") == "implicitDeny"
     assert decide("admin", "iam:CreateUser", account.arn("user/newbie")) == "allowed"
     assert decide("dev", "ec2:RunInstances", "arn:aws:ec2:us-east-1:%s:instance/*" % account.account_id) == "allowed"
-    assert decide("dev", "s3:ListBucket", "arn:aws:s3:::receipts") == "implicitDeny"
+    assert decide("dev", "s3:ListBucket", "arn:aws:s3:::receipts-bucket") == "implicitDeny"
     assert decide("dev", "iam:CreateUser", account.arn("user/newbie")) == "implicitDeny"
 
 
