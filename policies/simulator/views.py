@@ -13,7 +13,7 @@ from accounts.models import Group
 from iamportal.errors import NoSuchEntity
 from policies import services
 from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
-from policies.engine import Policy, catalogue
+from policies.engine import Policy
 
 from . import pickers
 from .forms import MAX_ROWS, SimulatorForm
@@ -96,8 +96,9 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.form.is_valid()
         context = self.get_context_data(**kwargs)
-        # Input the simulator cannot run (a malformed policy, an unknown action) is a 400.
-        return self.render_to_response(context, status=400 if self.form.errors else 200)
+        # Input the simulator cannot run (a malformed policy, an unknown action) re-renders
+        # the form with its errors, a 200 as every console form.
+        return self.render_to_response(context)
 
     def post(self, request, *args, **kwargs):
         return self.get(request, *args, **kwargs)
@@ -276,8 +277,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                                 for n, t in enumerate(custom + [""], start=1)],
             "resources_text": "\n".join(form.cleaned_data.get("resources", ["*"])),
             "actions": self.action_picker(simulation),
-            "services": [(p, pickers.service_label(p)) for p in catalogue.services()],
-            "chosen_services": {s.lower() for s in data.getlist("service")},
+            "service_options": pickers.service_options({s.lower() for s in data.getlist("service")}),
             "permalink": self.permalink(),
             "full_policies": [{"policy": p, "lines": self.marked_lines(p, simulation)}
                               for p in (simulation.policies if simulation else [])],
