@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from iamportal.errors import NoSuchEntity
@@ -25,6 +25,7 @@ from policies.authz import IAMActionRequiredMixin, ImpliedCallsMixin, authorize
 from .. import services
 from ..group_forms import GroupAddUsersForm, GroupCreateForm, GroupDeleteForm, GroupRenameForm, user_rows
 from ..models import Group, GroupMembership, User, membership_count
+from .confirm import Confirmation, ConfirmRemovalMixin
 
 # ---------------------------------------------------------------------------
 # Shared view machinery
@@ -157,15 +158,27 @@ class GroupAddUsersView(GroupMixin, PickerFormMixin, ServiceFormMixin, FormView)
         return redirect(self.group)
 
 
-class GroupRemoveUserView(GroupMixin, View):
-    """RemoveUserFromGroup, from the Remove button of the Users tab. POST only."""
+class GroupRemoveUserView(ConfirmRemovalMixin, GroupMixin, View):
+    """RemoveUserFromGroup, from the Remove button of the Users tab: GET confirms, naming the
+    user and the group; POST removes."""
 
     iam_action = "iam:RemoveUserFromGroup"
-    http_method_names = ["post"]
 
     def setup_objects(self) -> None:
         super().setup_objects()
         self.member = get_or_404(services.get_user, self.request.iam.account, self.kwargs["user_name"])
+
+    def confirmation(self) -> Confirmation:
+        if not GroupMembership.objects.filter(group=self.group, user=self.member).exists():
+            raise Http404(f"The user with name {self.member.user_name} cannot be found.")
+        group_url = self.group.get_absolute_url()
+        return Confirmation(
+            heading=f"Remove {self.member.user_name} from {self.group.name}?",
+            detail=(f"{self.member.user_name} loses the permissions the policies of {self.group.name} grant. "
+                    "The user itself is not deleted."),
+            cancel_url=group_url,
+            crumbs=((reverse("accounts:group_list"), "User groups"), (group_url, self.group.name),
+                    ("", "Remove user")))
 
     def post(self, request, *args, **kwargs):
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.http import urlencode
@@ -51,6 +52,7 @@ from policies.views import (
 
 from .. import roles, tags
 from ..models import InstanceProfile, Role
+from .confirm import Confirmation, ConfirmRemovalMixin
 from ..role_forms import (
     ENTITY_TYPE_HELP,
     RoleDeleteForm,
@@ -276,18 +278,9 @@ class RoleCreateWizard(IAMActionRequiredMixin, KnownStepMixin, SessionWizardView
             form.add_error("name" if exc.code in ("EntityAlreadyExists", "ValidationError") else None, exc.message)
             self._done_failed = True
             self.storage.current_step = "details"
-            return self.render(form, status=exc.status)
+            return self.render(form)
         messages.success(self.request, f"Role {role.name} created.")
         return redirect(role)
-
-    def render(self, form=None, **kwargs):
-        status = kwargs.pop("status", None)
-        response = super().render(form, **kwargs)
-        if status:
-            response.status_code = status
-        elif form is not None and form.is_bound and form.errors:
-            response.status_code = 400
-        return response
 
 
 def form_choices(form_class, field_name):
@@ -300,27 +293,55 @@ def form_choices(form_class, field_name):
 
 class RoleDetailView(RoleMixin, TemplateView):
     """Summary (ARN, creation, last activity, max session duration, instance profile,
-    link to switch roles) and the Permissions, Trust relationships and Tags tabs."""
+    link to switch roles) and the Permissions, Trust relationships and Tags tabs.
+
+    ``iam:GetRole`` opens the page (the summary, the trust policy and the boundary are
+    what GetRole returns); each tab and embedded tool authorises what AWS's API needs
+    for what it shows: the policy list ``iam:ListAttachedRolePolicies`` and
+    ``iam:ListRolePolicies``, the tags ``iam:ListRoleTags``, and "What this role can do"
+    (policy documents and decisions) ``iam:GetRolePolicy``, ``iam:GetPolicyVersion`` of
+    each attached policy and ``iam:SimulatePrincipalPolicy`` (:meth:`capabilities_calls`).
+    """
 
     iam_action = "iam:GetRole"
     template_name = "accounts/role_detail.html"
-    TABS = ("permissions", "trust", "tags")
+    TABS = {
+        "permissions": ("iam:ListAttachedRolePolicies", "iam:ListRolePolicies"),
+        "trust": (),
+        "tags": ("iam:ListRoleTags",),
+    }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tab = self.request.GET.get("tab")
         tab = tab if tab in self.TABS else "permissions"
-        if tab == "permissions":
-            context.update(role_permissions(self.role))
-            context.update(capabilities_context(self.request, self.role, load_role_policy_set(self.role)))
+        keys = self.get_condition_context()
+        tab_denied = first_denied(self.request, [(action, self.role.arn, keys) for action in self.TABS[tab]])
+        if tab == "permissions" and tab_denied is None:
+            permissions = role_permissions(self.role)
+            context.update(permissions)
+            denied = first_denied(self.request, self.capabilities_calls(permissions, keys))
+            context["capabilities_denied"] = denied
+            if denied is None:
+                context.update(capabilities_context(self.request, self.role, load_role_policy_set(self.role)))
         context.update({
             "tab": tab,
+            "tab_denied": tab_denied,
             "trusted": roles.trusted_entities(self.role.trust_policy),
             "instance_profiles": list(InstanceProfile.objects.filter(role=self.role).select_related("account")),
             "switch_link": switch_role_link(self.request, self.role),
             "max_session_hours": self.role.max_session_duration / 3600,
         })
         return context
+
+    def capabilities_calls(self, permissions: dict, keys: dict) -> list:
+        """What "What this role can do" reads and does: each policy document
+        (``iam:GetRolePolicy``, ``iam:GetPolicyVersion``) and the simulation of a session
+        of the role (``iam:SimulatePrincipalPolicy``: the sample requests and "Try a request")."""
+        calls = [("iam:GetRolePolicy", self.role.arn, keys)] if permissions["inline_policies"] else []
+        calls += [("iam:GetPolicyVersion", attachment.policy.arn) for attachment in permissions["attachments"]]
+        calls.append(("iam:SimulatePrincipalPolicy", self.role.arn, keys))
+        return calls
 
 
 def try_request_context(request, decide) -> dict:
@@ -464,14 +485,28 @@ class RoleAttachView(PolicyAttachMixin, RoleMixin, TemplateView):
                 {**boundary_context(self.role), "iam:PolicyARN": policy_arn})
 
 
-class RoleDetachView(PolicyDetachMixin, RoleMixin, View):
-    """Remove an attached managed policy (DetachRolePolicy). POST ``policy_arn``."""
+class RoleDetachView(ConfirmRemovalMixin, PolicyDetachMixin, RoleMixin, View):
+    """Remove an attached managed policy (DetachRolePolicy): GET ``?policy_arn=`` confirms,
+    naming the policy and the role; POST ``policy_arn`` detaches."""
 
     iam_action = "iam:DetachRolePolicy"
-    http_method_names = ["post"]
 
     def get_condition_context(self) -> dict:
-        return {"iam:PolicyARN": self.policy_arn()}
+        return {**super().get_condition_context(), "iam:PolicyARN": self.policy_arn()}
+
+    def confirmation(self) -> Confirmation:
+        arn = self.policy_arn()
+        policy = next((row.policy for row in PolicyAttachment.objects.filter(role=self.role)
+                       .select_related("policy__account") if row.policy.arn == arn), None)
+        if policy is None:
+            raise Http404(f"Policy {arn} was not found.")
+        role_url = self.role.get_absolute_url()
+        return Confirmation(
+            heading=f"Remove {policy.name} from {self.role.name}?",
+            detail=f"Detach {arn} from the role {self.role.name}: its sessions lose the permissions it grants.",
+            cancel_url=role_url,
+            crumbs=((reverse("accounts:role_list"), "Roles"), (role_url, self.role.name), ("", "Remove policy")),
+            fields=(("policy_arn", arn),))
 
     def detach_failed(self, exc: IAMError):
         messages.error(self.request, exc.message)

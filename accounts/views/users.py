@@ -46,9 +46,9 @@ from ..user_forms import (
     AddUserToGroupsForm,
     ConsoleAccessForm,
     DeleteConfirmationForm,
-    form_status,
 )
 from .tags import ManageTagsMixin
+from .confirm import Confirmation, ConfirmRemovalMixin
 from ..wizards import UserCreateWizard, peek_new_credentials, pop_new_credentials
 
 # ---------------------------------------------------------------------------
@@ -93,13 +93,6 @@ class UserObjectMixin(UsersConsoleMixin):
 
     def tab_url(self, tab: str) -> str:
         return f"{reverse('accounts:user_detail', args=[self.iam_user.user_name])}?tab={tab}"
-
-
-class FormStatusMixin:
-    """Re-render an invalid form with a 4xx status (IAM's, when an IAM error caused it)."""
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=form_status(form))
 
 
 def keep_signed_in_if_self(request, user: User) -> None:
@@ -265,7 +258,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
 # Groups tab
 
 
-class UserGroupsAddView(UserObjectMixin, PickerFormMixin, FormStatusMixin, FormView):
+class UserGroupsAddView(UserObjectMixin, PickerFormMixin, FormView):
     """Add user to groups: ``iam:ListGroups`` to see them, ``iam:AddUserToGroup`` per group."""
 
     iam_action = "iam:ListGroups"
@@ -300,11 +293,11 @@ class UserGroupsAddView(UserObjectMixin, PickerFormMixin, FormStatusMixin, FormV
         return redirect(self.tab_url("groups"))
 
 
-class UserGroupRemoveView(UserObjectMixin, View):
-    """Remove the user from one group (POST, ``iam:RemoveUserFromGroup`` on the group)."""
+class UserGroupRemoveView(ConfirmRemovalMixin, UserObjectMixin, View):
+    """Remove the user from one group (``iam:RemoveUserFromGroup`` on the group): GET confirms,
+    naming the user and the group; POST removes."""
 
     iam_action = "iam:RemoveUserFromGroup"
-    http_method_names = ["post"]
 
     def setup_objects(self) -> None:
         super().setup_objects()
@@ -313,13 +306,26 @@ class UserGroupRemoveView(UserObjectMixin, View):
     def get_resource_arn(self) -> str:
         return self.group.arn
 
+    def not_a_member(self) -> Http404:
+        return Http404(f"The user {self.iam_user.user_name} is not in the group {self.group.name}.")
+
+    def confirmation(self) -> Confirmation:
+        if not self.iam_user.iam_groups.filter(pk=self.group.pk).exists():
+            raise self.not_a_member()
+        return Confirmation(
+            heading=f"Remove {self.iam_user.user_name} from {self.group.name}?",
+            detail=(f"{self.iam_user.user_name} loses the permissions the policies of {self.group.name} grant. "
+                    "The group is not deleted."),
+            cancel_url=self.tab_url("groups"),
+            crumbs=((reverse("accounts:user_list"), "Users"), (self.tab_url("groups"), self.iam_user.user_name),
+                    ("", "Remove from group")))
+
     def post(self, request, name, group):
         try:
             with transaction.atomic():
                 services.remove_user_from_group(self.group, self.iam_user)
         except NoSuchEntity:
-            raise Http404(f"The user {self.iam_user.user_name} is not in the group "
-                          f"{self.group.name}.") from None
+            raise self.not_a_member() from None
         messages.success(request, f"User {self.iam_user.user_name} removed from {self.group.name}.")
         return redirect(self.tab_url("groups"))
 
@@ -329,7 +335,7 @@ class UserGroupRemoveView(UserObjectMixin, View):
 
 
 @method_decorator([never_cache, sensitive_post_parameters("custom_password")], name="dispatch")
-class UserConsoleAccessView(UserObjectMixin, FormStatusMixin, FormView):
+class UserConsoleAccessView(UserObjectMixin, FormView):
     """Enable console access or reset the password (``iam:CreateLoginProfile`` /
     ``iam:UpdateLoginProfile``). The new password is shown once, on the response page."""
 
@@ -405,7 +411,7 @@ class UserTagsView(ManageTagsMixin, UserObjectMixin, FormView):
 # Delete
 
 
-class UserDeleteView(ImpliedCallsMixin, UserObjectMixin, FormStatusMixin, FormView):
+class UserDeleteView(ImpliedCallsMixin, UserObjectMixin, FormView):
     """Delete one user the console's way: its password, MFA devices, policies, boundary and
     group memberships go first, each an IAM call authorised with DeleteUser (the page lists
     them). Confirmed by typing the user name."""
@@ -443,7 +449,7 @@ def delete_users(view, form, users: list[User], done: str):
     return redirect("accounts:user_list")
 
 
-class UserBulkDeleteView(ImpliedCallsMixin, UsersConsoleMixin, FormStatusMixin, FormView):
+class UserBulkDeleteView(ImpliedCallsMixin, UsersConsoleMixin, FormView):
     """Delete the users ticked on the list (``users`` parameters), confirmed by typing "delete";
     every call each user's delete stands for is authorised, and one Deny keeps them all."""
 

@@ -35,7 +35,7 @@ def test_the_users_tab_lists_members_with_a_remove_button(root_client, cashiers)
     html = root_client.get("/iam/groups/Cashiers/").content.decode()
     assert "Users (1)" in html
     assert '<td><a href="/iam/users/alice/">alice</a></td>' in html
-    assert 'action="/iam/groups/Cashiers/users/alice/remove/"' in html
+    assert 'href="/iam/groups/Cashiers/users/alice/remove/"' in html  # to its confirmation
     assert 'href="/iam/groups/Cashiers/users/add/"' in html
 
 
@@ -174,8 +174,8 @@ def test_removing_an_unknown_user_is_404(root_client, cashiers):
     assert csrf_post(root_client, "/iam/groups/Cashiers/users/nobody/remove/").status_code == 404
 
 
-def test_remove_is_post_only(root_client, cashiers):
-    assert root_client.get("/iam/groups/Cashiers/users/alice/remove/").status_code == 405
+def test_remove_opened_with_get_only_confirms(root_client, cashiers):
+    assert root_client.get("/iam/groups/Cashiers/users/alice/remove/").status_code == 200
     assert cashiers.members.count() == 1
 
 
@@ -212,10 +212,10 @@ def test_the_users_tab_shows_50_members_a_page(root_client, account, cashiers):
     first = root_client.get("/iam/groups/Cashiers/")
     html = first.content.decode()
     assert "Users (61)" in html
-    assert html.count('action="/iam/groups/Cashiers/users/') == 50
+    assert html.count('href="/iam/groups/Cashiers/users/member') + html.count('href="/iam/groups/Cashiers/users/alice/') == 50
     assert "Page 1 of 2" in html and 'href="?page=2"' in html
     second = root_client.get("/iam/groups/Cashiers/", {"page": 2}).content.decode()
-    assert second.count('action="/iam/groups/Cashiers/users/') == 11
+    assert second.count('href="/iam/groups/Cashiers/users/member') == 11
     assert 'href="/iam/users/member0059/"' in second
 
 
