@@ -282,7 +282,8 @@ class InlinePolicyForm(PolicyDocumentForm):
     field_order = ["name", "document"]
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
-        kwargs.setdefault("size_quota", None)
+        # Without the owner's quota, the largest inline one (RolePolicySize): never unbounded.
+        kwargs.setdefault("size_quota", services.INLINE_SIZE["role"])
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["name"]

@@ -222,12 +222,18 @@ class PolicyValidateView(IAMActionRequiredMixin, View):
         kind = request.POST.get("kind", "identity")
         if kind not in ("identity", "resource", "trust"):
             kind = "identity"
+        try:
+            services._check_wire(document)
+        except IAMError as exc:
+            return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
         max_size = request.POST.get("max_size", "")
         # isdigit() alone lets "²" through, which int() refuses: only ASCII digits count.
         digits = max_size.isascii() and max_size.isdigit()
-        max_size = int(max_size) if digits and int(max_size) <= 131072 else None
-        if len(document) > services.DOCUMENT_WIRE_MAX:
-            return JsonResponse({"error": "The policy document is too long."}, status=400)
+        # The editor sends its quota (PolicySize, or the owner's inline quota). Anything
+        # else, "0" (no quota) included, means the kind's default: the work a request may
+        # ask for stays bounded by the largest quota a console editor has.
+        ceiling = services.INLINE_SIZE["role"][1] if kind == "identity" else 0
+        max_size = int(max_size) if digits and 0 < int(max_size) <= ceiling else None
         findings = find(document, kind, max_size)
         return JsonResponse(
             {
