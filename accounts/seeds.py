@@ -33,8 +33,8 @@ class SeedUnreadable(ValueError):
 
 @lru_cache(maxsize=16)
 def _cipher(secret_key: str) -> AESSIV:
-    key = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=_PURPOSE).derive(secret_key.encode())
-    return AESSIV(key)
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=_PURPOSE)
+    return AESSIV(hkdf.derive(secret_key.encode()))
 
 
 def seal(seed: bytes) -> str:

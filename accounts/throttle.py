@@ -59,7 +59,8 @@ def prune(now: datetime | None = None) -> int:
     """Delete up to ``PRUNE_BATCH`` counters whose window ended; returns how many."""
     longest = max(settings.IAMPORTAL_SIGNIN_WINDOW, settings.IAMPORTAL_SIGNUP_WINDOW)
     cutoff = (now or timezone.now()) - timedelta(seconds=longest)
-    stale = list(Throttle.objects.filter(window_start__lt=cutoff).values_list("pk", flat=True)[:PRUNE_BATCH])
+    stale = list(Throttle.objects.filter(window_start__lt=cutoff)
+                 .values_list("pk", flat=True)[:PRUNE_BATCH])
     return Throttle.objects.filter(pk__in=stale).delete()[0] if stale else 0
 
 
@@ -101,5 +102,5 @@ class SignInBudget:
 def signup_allowed(request) -> bool:
     """Count one sign-up from the client address; False past ``IAMPORTAL_SIGNUP_PER_ADDRESS``
     per ``IAMPORTAL_SIGNUP_WINDOW`` seconds."""
-    return spend(f"signup:addr:{client_address(request)}", limit=settings.IAMPORTAL_SIGNUP_PER_ADDRESS,
-                 window=settings.IAMPORTAL_SIGNUP_WINDOW)
+    return spend(f"signup:addr:{client_address(request)}",
+                 limit=settings.IAMPORTAL_SIGNUP_PER_ADDRESS, window=settings.IAMPORTAL_SIGNUP_WINDOW)

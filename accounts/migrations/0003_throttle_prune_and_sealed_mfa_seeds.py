@@ -18,7 +18,8 @@ def unseal_seeds(apps, schema_editor):
 
     TOTPDevice = apps.get_model("otp_totp", "TOTPDevice")
     for device in TOTPDevice.objects.filter(key__startswith=seeds.PREFIX).only("pk", "key"):
-        TOTPDevice.objects.filter(pk=device.pk).update(key=hexlify(seeds.unseal(device.key)).decode())
+        plain = hexlify(seeds.unseal(device.key)).decode()
+        TOTPDevice.objects.filter(pk=device.pk).update(key=plain)
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import seeds
 from accounts.models import VirtualMFADevice
-from tests.accounts.test_mfa_helpers import T, at_step, clock, code, enrol, own_urls, password_step, sign_in_with_mfa
+from tests.accounts.test_mfa_helpers import (
+    T,
+    at_step,
+    clock,
+    code,
+    enrol,
+    own_urls,
+    password_step,
+    sign_in_with_mfa,
+)
 from tests.conftest import csrf_post
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,8 @@ def refused(response) -> bool:
     return response.status_code != 302 and response.status_code < 500
 
 
-def sign_up(email: str, password: str = ROOT_PASSWORD, confirm: str | None = None, address: str = "203.0.113.7"):
+def sign_up(email: str, password: str = ROOT_PASSWORD, confirm: str | None = None,
+            address: str = "203.0.113.7"):
     return Client().post("/signup/", {"email": email, "password": password,
                                       "password_confirm": password if confirm is None else confirm},
                          REMOTE_ADDR=address)
@@ -70,8 +71,8 @@ def test_an_invalid_sign_up_does_not_use_up_the_throttle(db, settings):
 
 def test_probing_emails_uses_up_the_throttle(root, settings):
     settings.IAMPORTAL_SIGNUP_PER_ADDRESS = 3
-    taken, first, second, third = [sign_up(email) for email in
-                                   ["owner@coffee.example", "a@coffee.example", "b@coffee.example", "c@coffee.example"]]
+    emails = ["owner@coffee.example", "a@coffee.example", "b@coffee.example", "c@coffee.example"]
+    taken, first, second, third = [sign_up(email) for email in emails]
     assert refused(taken) and TAKEN in taken.content.decode()
     assert first.status_code == second.status_code == 302
     assert third.status_code == 429
@@ -114,6 +115,7 @@ def test_ten_concurrent_sign_ups_with_one_email_make_one_account(settings):
         thread.join()
     assert [response.status_code for response in responses].count(302) == 1
     losers = [response for response in responses if response.status_code != 302]
-    assert len(losers) == 9 and all(refused(response) and TAKEN in response.content.decode() for response in losers)
+    assert len(losers) == 9
+    assert all(refused(response) and TAKEN in response.content.decode() for response in losers)
     assert User.objects.filter(email="same@shop.example").count() == 1
     assert Account.objects.count() == 1
