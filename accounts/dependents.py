@@ -142,6 +142,14 @@ def delete_with_dependents(entity: Any, registry: Registry, delete: Call, *, rem
     entity.delete()
 
 
+def on(entity: Any) -> dict[str, Any]:
+    """The condition keys every call on ``entity`` carries: a user's, role's or policy's tags
+    as ``aws:ResourceTag/…`` (and ``iam:ResourceTag/…``); groups have no tags."""
+    from .tags import NOUNS, resource_tag_context  # tags imports services, which imports this module
+
+    return resource_tag_context(entity) if type(entity).__name__ in NOUNS else {}
+
+
 def delete_rows(model) -> Callable[[Any, Sequence[Removal]], None]:
     """A remover that deletes the ``model`` rows whose primary keys the removals hold."""
 
@@ -158,7 +166,7 @@ def delete_rows(model) -> Callable[[Any, Sequence[Removal]], None]:
 def _login_profile(user) -> list[Removal]:
     if not user.has_usable_password():
         return []
-    return [Removal("", (("iam:DeleteLoginProfile", user.arn, {}),))]
+    return [Removal("", (("iam:DeleteLoginProfile", user.arn, on(user)),))]
 
 
 def _remove_login_profile(user, removals: Sequence[Removal]) -> None:
@@ -172,7 +180,7 @@ def _mfa_devices(user) -> list[Removal]:
 
     from .mfa import device_arn
 
-    return [Removal(device.name, (("iam:DeactivateMFADevice", user.arn, {}),
+    return [Removal(device.name, (("iam:DeactivateMFADevice", user.arn, on(user)),
                                   ("iam:DeleteVirtualMFADevice", device_arn(user.account, device.name), {})),
                     device.pk)
             for device in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("name", "pk")]

@@ -447,7 +447,7 @@ def update_trust_policy(role: Role, trust_policy: str) -> list[Any]:
 @transaction.atomic
 def delete_role_plan(role: Role) -> dependents.DeletePlan:
     """What the console's delete of ``role`` removes first, and the IAM calls it stands for."""
-    return dependents.ROLES.plan(role, ("iam:DeleteRole", role.arn, {}))
+    return dependents.ROLES.plan(role, ("iam:DeleteRole", role.arn, dependents.on(role)))
 
 
 def delete_role(role: Role, *, remove_dependents: bool,
@@ -456,7 +456,7 @@ def delete_role(role: Role, *, remove_dependents: bool,
     and delete policies, remove the role from instance profiles and delete its own instance
     profile), each an IAM call given to ``authorize`` before anything changes; without, it
     refuses with ``DeleteConflict``."""
-    dependents.delete_with_dependents(role, dependents.ROLES, ("iam:DeleteRole", role.arn, {}),
+    dependents.delete_with_dependents(role, dependents.ROLES, ("iam:DeleteRole", role.arn, dependents.on(role)),
                                       remove_dependents=remove_dependents, authorize=authorize)
 
 

@@ -264,7 +264,7 @@ def create_user(
 
 def delete_user_plan(user: User) -> dependents.DeletePlan:
     """What the console's delete of ``user`` removes first, and the IAM calls it stands for."""
-    return dependents.USERS.plan(user, ("iam:DeleteUser", user.arn, {}))
+    return dependents.USERS.plan(user, ("iam:DeleteUser", user.arn, dependents.on(user)))
 
 
 @transaction.atomic
@@ -276,7 +276,7 @@ def delete_user(user: User, *, remove_dependents: bool,
     with IAM's ``DeleteConflict`` while anything remains."""
     if user.is_root:
         raise InvalidInput("The root user cannot be deleted.")
-    dependents.delete_with_dependents(user, dependents.USERS, ("iam:DeleteUser", user.arn, {}),
+    dependents.delete_with_dependents(user, dependents.USERS, ("iam:DeleteUser", user.arn, dependents.on(user)),
                                       remove_dependents=remove_dependents, authorize=authorize)
 
 

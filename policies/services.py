@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import validators
-from accounts.dependents import Call, Dependent, Removal, delete_rows
+from accounts.dependents import Call, Dependent, Removal, delete_rows, on
 from accounts.models import Account, Group, Role, User
 from accounts.roles import get_role
 from accounts.services import get_group, get_user, lock_account_quota, save_new
@@ -402,8 +402,8 @@ def delete_policy_calls(policy: ManagedPolicy) -> list[Call]:
     ):
         bounds["user" if row.user_id else "role", row.user_id or row.role_id] = row.policy.arn
 
-    def bound(owner: User | Role) -> dict[str, str]:
-        return boundary_context(owner, bounds.get((_owner_field(owner), owner.pk), ""))
+    def bound(owner: User | Role) -> dict[str, Any]:
+        return {**on(owner), **boundary_context(owner, bounds.get((_owner_field(owner), owner.pk), ""))}
 
     arn = {"iam:PolicyARN": policy.arn}
     calls = [("iam:DetachUserPolicy", u.arn, {**bound(u), **arn}) for u in entities["users"]]
@@ -413,7 +413,7 @@ def delete_policy_calls(policy: ManagedPolicy) -> list[Call]:
     calls += [("iam:DeleteRolePermissionsBoundary", r.arn, bound(r)) for r in entities["boundary_roles"]]
     if policy.versions.filter(is_default=False).exists():
         calls.append(("iam:DeletePolicyVersion", policy.arn, {}))
-    return [*calls, ("iam:DeletePolicy", policy.arn, {})]
+    return [*calls, ("iam:DeletePolicy", policy.arn, on(policy))]
 
 
 @transaction.atomic
@@ -429,7 +429,7 @@ def delete_policy(policy: ManagedPolicy, *, detach_all: bool = False,
     were listed is ``DeleteConflict``, as the console's DeletePolicy would meet it.
     """
     _lock_customer_policy(policy)
-    calls = delete_policy_calls(policy) if detach_all else [("iam:DeletePolicy", policy.arn, {})]
+    calls = delete_policy_calls(policy) if detach_all else [("iam:DeletePolicy", policy.arn, on(policy))]
     if authorize is not None:
         authorize(calls)
     attachments = PolicyAttachment.objects.filter(policy=policy)
@@ -696,7 +696,7 @@ def _noun(owner: User | Group | Role) -> str:
 def attached_removals(owner: User | Group | Role) -> list[Removal]:
     """Detach{User,Group,Role}Policy for each attached managed policy (``iam:PolicyARN``,
     and the owner's ``iam:PermissionsBoundary``)."""
-    context = boundary_context(owner)
+    context = {**on(owner), **boundary_context(owner)}
     rows = PolicyAttachment.objects.filter(_owner_q(owner)).select_related("policy__account").order_by("policy__name")
     return [Removal(row.policy.name, ((f"iam:Detach{_noun(owner)}Policy", owner.arn,
                                        {**context, "iam:PolicyARN": row.policy.arn}),), row.pk)
@@ -705,7 +705,7 @@ def attached_removals(owner: User | Group | Role) -> list[Removal]:
 
 def inline_removals(owner: User | Group | Role) -> list[Removal]:
     """Delete{User,Group,Role}Policy for each inline policy."""
-    context = boundary_context(owner)
+    context = {**on(owner), **boundary_context(owner)}
     return [Removal(policy.name, ((f"iam:Delete{_noun(owner)}Policy", owner.arn, context),), policy.pk)
             for policy in InlinePolicy.objects.filter(_owner_q(owner)).order_by("name")]
 
@@ -716,7 +716,7 @@ def boundary_removals(owner: User | Role) -> list[Removal]:
     if found is None:
         return []
     return [Removal(found.policy.name, ((f"iam:Delete{_noun(owner)}PermissionsBoundary", owner.arn,
-                                         boundary_context(owner, found.policy.arn)),), found.pk)]
+                                         {**on(owner), **boundary_context(owner, found.policy.arn)}),), found.pk)]
 
 
 ATTACHED_DEPENDENT = Dependent("Attached managed policies", "detach all policies", attached_removals,

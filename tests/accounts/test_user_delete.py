@@ -168,3 +168,20 @@ def test_an_explicit_deny_on_one_of_several_users_stops_them_all(alice_client, a
 
 def test_a_nul_byte_in_a_selected_name_is_simply_not_found(root_client, alice):
     assert root_client.get(BULK, {"users": ["ali\x00ce"]}).status_code == 404
+
+
+def test_the_implied_calls_carry_the_users_tags(alice_client, alice, account):
+    """ABAC holds through the delete: a Deny on deleting inline policies of users tagged
+    team=admins refuses deleting such a user, as it refuses the call itself."""
+    from policies import services as policy_services
+    from tests.policies.helpers import doc
+
+    erin = services.create_user(account, user_name="erin", tags=[("team", "admins")])
+    policy_services.put_user_policy(erin, name="own", document=doc())
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:DeleteUserPolicy", "Resource": "*",
+           "Condition": {"StringEquals": {"aws:ResourceTag/team": "admins"}}})
+    response = csrf_post(alice_client, "/iam/users/erin/delete/", {"confirmation": "erin"})
+    assert response.status_code == 403
+    assert f"iam:DeleteUserPolicy on resource: {erin.arn} with an explicit deny" in text(response)
+    assert User.objects.filter(pk=erin.pk).exists()
