@@ -95,8 +95,31 @@ def navigation_for(request) -> list[dict]:
     return items
 
 
+def self_links_for(request) -> list[dict]:
+    """The caller's links to its own settings (identity menu, Console Home), decided like
+    the navigation: a link the caller's policies refuse has ``allowed`` false and ``denied``
+    set, and is shown greyed. A role session has neither security credentials nor a
+    password of its own; Switch role is governed by the role's trust policy, not here."""
+    cached = getattr(request, "_iam_self_links", None)
+    if cached is not None:
+        return cached
+    identity = request.iam
+    links = []
+    if identity.role_session is None:
+        for label, url_name, action in (("Security credentials", "accounts:security_credentials", "iam:ListMFADevices"),
+                                        ("Change password", "accounts:password_change", "iam:ChangePassword")):
+            auth = authorize(request, action, identity.user.arn)
+            links.append({"label": label, "url": reverse(url_name), "action": action, "allowed": auth.allowed,
+                          "denied": None if auth else auth})
+    if not identity.is_root:
+        links.append({"label": "Switch role", "url": reverse("accounts:switch_role"), "action": "sts:AssumeRole",
+                      "allowed": True, "denied": None})
+    request._iam_self_links = links
+    return links
+
+
 def console(request):
     identity = getattr(request, "iam", None)
     if identity is None:
         return {}
-    return {"iam": identity, "navigation": navigation_for(request)}
+    return {"iam": identity, "navigation": navigation_for(request), "self_links": self_links_for(request)}

@@ -1,4 +1,4 @@
-"""Top-level URLs: the dashboard at /iam/, the accounts and policies apps, the error pages."""
+"""Top-level URLs: Console Home at /console/home/, the IAM dashboard at /iam/, the accounts and policies apps, the error pages."""
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -7,16 +7,19 @@ from django.views.generic import RedirectView
 
 from . import views
 
-dashboard_patterns = ([path("", views.DashboardView.as_view(), name="dashboard")], "iamportal")
+dashboard_patterns = ([
+    path("iam/", views.DashboardView.as_view(), name="dashboard"),
+    path("console/home/", views.ConsoleHomeView.as_view(), name="console_home"),
+], "iamportal")
 
 urlpatterns = [
-    path("", login_not_required(RedirectView.as_view(pattern_name="iamportal:dashboard")), name="home"),
+    path("", login_not_required(RedirectView.as_view(pattern_name="iamportal:console_home")), name="home"),
     # Operators (createsuperuser) sign in with the root sign-in form, then use the admin site.
     path("admin/login/", login_not_required(RedirectView.as_view(url="/signin/?next=/admin/")),
          name="admin_signin"),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
-    path("iam/", include(dashboard_patterns)),
+    path("", include(dashboard_patterns)),
     path("", include("accounts.urls")),
     path("", include("policies.urls")),
 ]

@@ -20,9 +20,26 @@ from accounts import services
 from accounts.models import Group, User
 from policies.authz import IAMActionRequiredMixin
 
+from . import recent
+from .context_processors import navigation_for
+
 # Extra resource counters (roles, policies) registered by the apps that own them:
 # label -> (function(account) -> int, url name)
 DASHBOARD_COUNTERS: dict = {}
+
+
+class ConsoleHomeView(TemplateView):
+    """Console Home, as AWS's: every signed-in principal may open it, whatever its policies
+    (it is self-service, policies.checks). Who the caller is, links to what the caller may
+    open (decided by the engine, like the navigation), and the pages visited last."""
+
+    template_name = "console/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["quick_links"] = [item for item in navigation_for(self.request) if item["allowed"]]
+        context["recent"] = recent.visited(self.request)
+        return context
 
 
 class DashboardView(IAMActionRequiredMixin, TemplateView):

@@ -15,11 +15,11 @@ from typing import Any
 from django.core import checks
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Views a signed-in principal may open whatever its policies, as in AWS: the sign-in
-# flow, signing out, the forced password change, the MFA challenge, switch role
+# Views a signed-in principal may open whatever its policies, as in AWS: Console Home, the
+# sign-in flow, signing out, the forced password change, the MFA challenge, switch role
 # (governed by the trust policy and sts:AssumeRole instead).
 SELF_SERVICE_VIEWS = {
-    "home", "signin", "signin_iam", "signin_account", "signup", "signout", "password_change",
+    "home", "console_home", "signin", "signin_iam", "signin_account", "signup", "signout", "password_change",
     "mfa_challenge", "switch_role", "switch_back", "user_create_csv",
 }
 # Django's admin site: for operators (createsuperuser, is_staff), not the console.

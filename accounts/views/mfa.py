@@ -117,7 +117,7 @@ class MFAChallengeView(View):
             self.user, self.state = _pending_user(request)
         except _Expired as exc:
             if request.user.is_authenticated:
-                return redirect("iamportal:dashboard")
+                return redirect("iamportal:console_home")
             if exc.user is not None:
                 messages.error(request, EXPIRED)
             return redirect(_signin_url_for(exc.user))
@@ -166,7 +166,7 @@ class MFAChallengeView(View):
         otp_login(request, device)  # request.user.is_verified() for the rest of the session
         if user.password_reset_required and not user.is_root:
             return redirect("accounts:password_change")
-        return redirect(next_url or "iamportal:dashboard")
+        return redirect(next_url or "iamportal:console_home")
 
 
 # ---------------------------------------------------------------------------

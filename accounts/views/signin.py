@@ -67,7 +67,7 @@ def password_accepted(request, user):
     start_console_session(request, user)
     if user.password_reset_required and not user.is_root:
         return redirect("accounts:password_change")
-    return redirect(safe_next(request) or "iamportal:dashboard")
+    return redirect(safe_next(request) or "iamportal:console_home")
 
 
 def authenticate_within(request, budget: throttle.SignInBudget, **credentials):
@@ -107,7 +107,7 @@ class SignUpView(View):
                 return render(request, self.template_name, {"form": form}, status=exc.status)
             start_console_session(request, root)
             messages.success(request, f"Account {root.account.account_id} created. You are signed in as its root user.")
-            return redirect("iamportal:dashboard")
+            return redirect("iamportal:console_home")
         return render(request, self.template_name, {"form": form}, status=400)
 
 
@@ -213,7 +213,7 @@ class PasswordChangeView(View):
                 return render(request, self.template_name, {"form": form}, status=exc.status)
             update_session_auth_hash(request, request.user)
             messages.success(request, "Your password has been changed.")
-            return redirect("iamportal:dashboard")
+            return redirect("iamportal:console_home")
         return render(request, self.template_name, {"form": form}, status=400)
 
 

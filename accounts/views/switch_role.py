@@ -77,7 +77,7 @@ class SwitchRoleView(View):
         role_sessions.store(request, grant, display_name=data["display_name"], colour=data.get("colour", ""),
                             account_reference=data["account"].strip(), role_reference=data["role_name"])
         messages.success(request, f"You switched to the role {grant.role.name} as {grant.arn}.")
-        return redirect("accounts:switch_role")
+        return redirect("iamportal:console_home")
 
 
 class SwitchBackView(View):
@@ -88,7 +88,7 @@ class SwitchBackView(View):
     def post(self, request):
         if role_sessions.clear(request):
             messages.success(request, f"You are now signed in as {request.user.user_name}.")
-        return redirect("iamportal:dashboard")
+        return redirect("iamportal:console_home")
 
 
 urlpatterns = [

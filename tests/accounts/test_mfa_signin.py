@@ -43,7 +43,7 @@ def test_root_with_a_device_is_asked_for_a_code_after_the_password(root, root_de
     assert "Multi-factor authentication" in page.content.decode()
     assert not page.wsgi_request.user.is_authenticated
     response = challenge(client, root_device, T)
-    assert response.status_code == 302 and response["Location"] == "/iam/"
+    assert response.status_code == 302 and response["Location"] == "/console/home/"
     page = client.get("/iam/security-credentials/")
     assert page.status_code == 200
     assert page.wsgi_request.user == root and page.wsgi_request.user.is_verified()
@@ -60,14 +60,14 @@ def test_an_iam_user_with_a_device_is_asked_too(alice, alice_device):
 
 def test_a_user_without_a_device_signs_in_with_the_password_alone(alice):
     client, response = password_step(alice)
-    assert response["Location"] == "/iam/"
+    assert response["Location"] == "/console/home/"
     assert SESSION_MFA_AT not in client.session
 
 
 def test_an_unfinished_enrolment_does_not_trigger_the_challenge(alice):
     VirtualMFADevice.objects.create(user=alice, name="pending", confirmed=False)
     client, response = password_step(alice)
-    assert response["Location"] == "/iam/"
+    assert response["Location"] == "/console/home/"
 
 
 def test_a_wrong_code_is_refused_and_the_throttle_is_stored_on_the_device(root, root_device):
@@ -191,7 +191,7 @@ def test_a_safe_next_is_honoured_after_the_code(root, root_device):
 
 def test_an_unsafe_next_is_ignored(root, root_device):
     client, _ = password_step(root, next_url="https://evil.example/steal")
-    assert challenge(client, root_device, T)["Location"] == "/iam/"
+    assert challenge(client, root_device, T)["Location"] == "/console/home/"
 
 
 def test_the_forced_password_change_follows_the_code(account, alice_device, alice):

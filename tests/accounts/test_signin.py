@@ -20,7 +20,7 @@ def test_sign_up_creates_an_account_with_a_12_digit_id_and_signs_in_as_root():
     root = User.objects.get(email="new@shop.example")
     assert root.is_root and len(root.account.account_id) == 12 and root.account.account_id.isdigit()
     assert f"Account {root.account.account_id} created" in response.content.decode()
-    assert "IAM Dashboard" in response.content.decode()
+    assert "<h1>Console Home</h1>" in response.content.decode()
 
 
 def test_sign_up_refuses_a_weak_password_and_a_taken_email(root):
@@ -38,7 +38,7 @@ def test_sign_up_refuses_a_weak_password_and_a_taken_email(root):
 def test_root_signs_in_with_email_and_password(root):
     client = Client()
     response = client.post("/signin/", {"email": "owner@coffee.example", "password": ROOT_PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/iam/"
+    assert response.status_code == 302 and response["Location"] == "/console/home/"
     page = client.get("/iam/")
     assert "Root user @" in page.content.decode()
 
@@ -135,7 +135,7 @@ def test_anonymous_console_pages_redirect_to_sign_in():
 def test_next_parameter_cannot_redirect_off_site(root):
     response = Client().post("/signin/", {"email": "owner@coffee.example", "password": ROOT_PASSWORD,
                                           "next": "https://evil.example/"})
-    assert response["Location"] == "/iam/"
+    assert response["Location"] == "/console/home/"
 
 
 def test_repeated_failures_are_throttled(root, settings):

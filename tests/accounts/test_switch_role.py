@@ -111,7 +111,7 @@ def test_the_account_may_be_given_by_alias(alice_client, account, alice):
 def test_the_session_is_the_roles_identity(alice_client, account, alice):
     role = make(account, "Cashier", trusting(alice), tags=[("team", "front")])
     response = switch(alice_client, account.account_id, "Cashier", display_name="Till", colour="B7CA9D")
-    assert response.status_code == 302 and response["Location"] == "/switchrole"
+    assert response.status_code == 302 and response["Location"] == "/console/home/"
     page = get(alice_client, "/switchrole", at=T0 + 10)
     identity = identity_of(page)
     assert identity.arn == f"arn:aws:sts::{account.account_id}:assumed-role/Cashier/alice"

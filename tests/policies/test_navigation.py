@@ -135,8 +135,10 @@ def test_the_navigation_is_computed_once_per_request(bob, monkeypatch):
     response = client.get("/iam/users/")
     request = response.wsgi_request
     first = len(calls)
-    assert first == len(NAVIGATION)
+    # The navigation's items, and the identity menu's Security credentials and Change password.
+    assert first == len(NAVIGATION) + 2
     assert context_processors.navigation_for(request) is context_processors.navigation_for(request)
+    assert context_processors.self_links_for(request) is context_processors.self_links_for(request)
     assert len(calls) == first
 
 
