@@ -115,3 +115,22 @@ def test_console_home_needs_sign_in(client):
 def test_an_access_denied_page_leads_home(alice_client):
     page = text(alice_client.get("/iam/users/"))
     assert '<a href="/console/home/">Go to Console Home</a>' in page
+
+
+def test_roots_security_credentials_offer_change_password_which_can_be_cancelled(root_client):
+    page = text(root_client.get("/iam/security-credentials/"))
+    assert '<a href="/password/change/">Change password</a>' in page
+    page = text(root_client.get("/password/change/"))
+    assert '<a href="/console/home/">Cancel</a>' in page
+
+
+def test_a_forced_password_change_offers_sign_out_not_cancel(account):
+    from accounts import services
+
+    services.create_user(account, user_name="newbie", console_password=USER_PASSWORD, password_reset_required=True)
+    client = Client()
+    url = f"/signin/{account.account_id}/"
+    client.get(url)
+    page = text(client.post(url, {"user_name": "newbie", "password": USER_PASSWORD}, follow=True))
+    assert "You must change your password to continue" in page
+    assert "Sign out</button>" in page and ">Cancel</a>" not in page
