@@ -518,6 +518,29 @@ def _denied_message(caller_arn: str, role_arn: str) -> str:
     return f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
 
 
+NO_SUCH_ROLE = "No role with that name exists in that account."
+#: Why a switch into another account was refused: the same words whatever the reason (#9 M5).
+CROSS_ACCOUNT_EXPLANATION = (
+    "The role is in another account. AWS answers the same AccessDenied whether the role does "
+    "not exist, its trust policy does not let you in (it may require an external ID or MFA), "
+    "or your own policies do not allow sts:AssumeRole on it, so that account's roles cannot be "
+    "probed from outside. Ask its administrator which applies.")
+
+
+def _assume_denied(identity: Any, account_id: str, path: str, name: str, explanation: str,
+                   role: Role | None = None) -> AccessDenied:
+    """AccessDenied for a refused switch. In the caller's own account ``explanation`` says
+    which check failed; in another account the answer is AWS's single AccessDenied, the
+    same bytes whether the role exists, is missing, or needs an external ID or MFA: the
+    ARN is built from what was typed (not the stored name's case) and the explanation is
+    :data:`CROSS_ACCOUNT_EXPLANATION`."""
+    if account_id == identity.account.account_id:
+        arn = role.arn if role is not None else f"arn:aws:iam::{account_id}:role{path}{name}"
+        return AccessDenied(_denied_message(identity.arn, arn), explanation)
+    arn = f"arn:aws:iam::{account_id}:role{path}{name}"
+    return AccessDenied(_denied_message(identity.arn, arn), CROSS_ACCOUNT_EXPLANATION)
+
+
 def _policy_set(identity: Any) -> Any:
     from policies.authz import policy_set_for
 
@@ -622,18 +645,16 @@ def assume_role(identity: Any, *, account_reference: str, role_name: str, now: f
     account = resolve_account(reference)
     if account is None or not name:
         if _ACCOUNT_ID_RE.fullmatch(reference) and name:
-            raise AccessDenied(_denied_message(identity.arn, f"arn:aws:iam::{reference}:role{path}{name}"),
-                               "No role with that name exists in that account.")
+            raise _assume_denied(identity, reference, path, name, NO_SUCH_ROLE)
         raise AccessDenied(INVALID_SWITCH_INFORMATION, "No account on this server has that ID or alias.")
     role = (Role.objects.for_account(account).select_related("account")
             .filter(name__iexact=name, path=path).first())
     if role is None:
         # AWS answers AccessDenied rather than NoSuchEntity, so names cannot be probed.
-        raise AccessDenied(_denied_message(identity.arn, account.arn(f"role{path}{name}")),
-                           "No role with that name exists in that account.")
+        raise _assume_denied(identity, account.account_id, path, name, NO_SUCH_ROLE)
     check = check_assume(identity, role)
     if not check.allowed:
-        raise AccessDenied(_denied_message(identity.arn, role.arn), " ".join(check.reasons))
+        raise _assume_denied(identity, account.account_id, path, name, " ".join(check.reasons), role)
     chained = current is not None
     duration = role.max_session_duration
     if chained:
