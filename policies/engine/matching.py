@@ -73,8 +73,8 @@ def pieces_regex(pieces: Iterable[Piece], *, arn: bool) -> str:
     matcher, and it is exact because whatever follows starts with ``*`` and so matches any
     later suffix if it matches an earlier one. The last chunk is anchored at the end
     (``.*chunk``), the first at the start. Each chunk is tried at most once per position:
-    O(len(pattern) x len(input)). An ARN's first segments are atomic groups of their own,
-    each ended by the colon its wildcards cannot cross.
+    O(len(pattern) x len(input)). An ARN's first segments with a ``*`` are atomic groups of
+    their own, each ended by the colon its wildcards cannot cross.
     """
     # Escaped characters, "*" and "?" for wildcards, None for an ARN segment's end.
     tokens: list[str | None] = []
@@ -92,7 +92,8 @@ def pieces_regex(pieces: Iterable[Piece], *, arn: bool) -> str:
     segment: list[str] = []
     for token in tokens:
         if token is None and len(out) < restricted:
-            out.append(f"(?>{_glob_atoms(segment, _SEGMENT)}):")
+            atoms = _glob_atoms(segment, _SEGMENT)
+            out.append(f"(?>{atoms}):" if "*" in segment else f"{atoms}:")
             segment = []
         else:
             segment.append(":" if token is None else token)

@@ -216,6 +216,6 @@ def test_examples_of_the_linear_translation():
     assert pieces_regex((("a*b*c", False),), arn=False) == "a(?>.*?b).*c"
     assert pieces_regex((("**", False),), arn=False) == ".*"
     assert pieces_regex((("arn:aws:s3:*:x*y:*", False),), arn=True) == \
-        "(?>arn):(?>aws):(?>s3):(?>[^:]*):(?>x[^:]*y):.*"
+        "arn:aws:s3:(?>[^:]*):(?>x[^:]*y):.*"
     assert linear((("arn:aws:s3:::*a*b", False),), "arn:aws:s3:::xaxb", arn=True)
     assert not linear((("arn:aws:*:x", False),), "arn:aws:a:b:x", arn=True)
