@@ -120,29 +120,37 @@ def _glob_atoms(tokens: list[str], wildcard: str) -> str:
 def globs_overlap(first: str, second: str) -> bool:
     """Tell whether some string matches both globs (``*`` any run, ``?`` any one character).
 
-    A dynamic programme over pairs of positions, O(len(first) x len(second)): position
-    ``(i, j)`` is reachable when some string takes ``first[:i]`` and ``second[:j]`` to
-    the same point. Used by the validator to compare a policy's patterns with the ARN
-    templates of the Service Authorization Reference.
+    A dynamic programme over pairs of positions, row by row, O(len(first) x len(second)):
+    ``(i, j)`` is reachable when some string takes ``first[:i]`` and ``second[:j]`` to the
+    same point; a row with nothing reachable ends it early. Used by the validator to
+    compare a policy's patterns with the ARN templates of the Service Authorization
+    Reference.
     """
     width = len(second) + 1
-    reach = bytearray((len(first) + 1) * width)
-    reach[0] = 1
-    for i in range(len(first) + 1):
-        a = first[i] if i < len(first) else None
-        for j in range(width):
-            if not reach[i * width + j]:
+    row = bytearray(width)
+    row[0] = 1
+    for a in first:
+        start = row.find(1)
+        if start < 0:
+            return False
+        below = bytearray(width)
+        for j in range(start, width):
+            if not row[j]:
                 continue
-            b = second[j] if j < len(second) else None
             if a == "*":
-                reach[(i + 1) * width + j] = 1  # the run is empty
+                below[j] = 1  # the run is empty
+            b = second[j] if j < len(second) else None
             if b == "*":
-                reach[i * width + j + 1] = 1
-            if a is None or b is None or (a == "*" and b == "*"):
+                row[j + 1] = 1
+            if b is None or (a == "*" and b == "*"):
                 continue
             if a in _WILDCARDS or b in _WILDCARDS or a == b:  # one character for both
-                reach[(i + (a != "*")) * width + j + (b != "*")] = 1
-    return bool(reach[-1])
+                if a == "*":
+                    row[j + 1] = 1
+                else:
+                    below[j + (b != "*")] = 1
+        row = below
+    return row.find(1, len(second.rstrip("*"))) >= 0  # only trailing "*"s are left
 
 
 @functools.lru_cache(maxsize=8192)

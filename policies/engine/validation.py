@@ -443,8 +443,9 @@ def _no_applicable_resource(catalogue: Any, action: str, resources: tuple[str, .
         return None
     if not infos or any(info is None for info in infos):
         return None
-    if any(_arn_overlap(kind.arn, resource) for info in infos
-           for kind in info.resource_types for resource in resources):
+    templates = {kind.arn for info in infos for kind in info.resource_types}
+    if any(_arn_overlap(template, resource) for template in templates
+           for resource in resources):
         return None
     lead = "One or more actions do not have an applicable resource: "
     if len(infos) > 1:

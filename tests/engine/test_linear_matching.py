@@ -14,6 +14,7 @@ A glob translated naively to a regex (each ``*`` a ``.*``) backtracks exponentia
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -26,7 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policies.engine import Policy, Request, catalogue, evaluate, validate
-from policies.engine.matching import ActionSet, PrincipalSet, ResourceSet, pieces_regex
+from policies.engine.matching import (
+    ActionSet,
+    PrincipalSet,
+    ResourceSet,
+    globs_overlap,
+    pieces_regex,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -210,6 +217,19 @@ def test_resources_match_as_the_reference_case_sensitively(patterns, resource):
     assert resources.matches(resource, {}) is expected
     test = resources.prepare(True)
     assert test is None or test(resource, {}, []) is not expected
+
+
+@SETTINGS
+@given(st.text(alphabet="ab*?", max_size=5), st.text(alphabet="ab*?", max_size=5))
+def test_two_globs_overlap_exactly_when_some_string_matches_both(first, second):
+    # A shortest common string has at most len(first) + len(second) characters (each is
+    # taken by a letter or "?" of one of them), and "a"/"b" are enough to spell it.
+    length = len(first) + len(second)
+    witness = any(reference(((first, False),), text, arn=False)
+                  and reference(((second, False),), text, arn=False)
+                  for n in range(length + 1)
+                  for text in map("".join, itertools.product("ab", repeat=n)))
+    assert globs_overlap(first, second) is witness
 
 
 def test_examples_of_the_linear_translation():
