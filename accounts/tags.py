@@ -37,8 +37,9 @@ IAM_RESOURCE_TAG_NOUNS = frozenset({"User", "Role"})
 
 
 def noun(entity: Any) -> str:
-    """``"User"``, ``"Role"`` or ``"Policy"``: how IAM's tag actions name ``entity``."""
-    return NOUNS[type(entity).__name__]
+    """``"User"``, ``"Role"`` or ``"Policy"``: how IAM's tag actions name ``entity`` (``""``
+    for an entity IAM does not tag, such as a group)."""
+    return NOUNS.get(type(entity).__name__, "")
 
 
 def pairs(entity: Any) -> list[tuple[str, str]]:
@@ -68,7 +69,10 @@ def untag_context(keys: Iterable[str]) -> dict[str, Any]:
 
 def resource_tag_context(entity: Any) -> dict[str, Any]:
     """The existing entity's tags as ``aws:ResourceTag/<key>`` (and, for users and roles,
-    ``iam:ResourceTag/<key>``): what every action on the entity carries."""
+    ``iam:ResourceTag/<key>``): what every action on the entity carries. Empty for an
+    entity IAM does not tag (a group)."""
+    if not noun(entity):
+        return {}
     iam_too = noun(entity) in IAM_RESOURCE_TAG_NOUNS
     context: dict[str, Any] = {}
     for key, value in pairs(entity):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.views.generic import TemplateView, View
 
+from accounts import tags
 from iamportal.views_base import get_or_404
 from policies.authz import ConditionalIAMActionMixin
 
@@ -35,7 +36,8 @@ class EntityMixin(PolicyPagesMixin, ConditionalIAMActionMixin):
     on a user carry its boundary as ``iam:PermissionsBoundary``."""
 
     def get_condition_context(self) -> dict[str, Any]:
-        return boundary_context(self.subject)
+        # A user's boundary (iam:PermissionsBoundary) and tags (aws:/iam:ResourceTag).
+        return {**boundary_context(self.subject), **tags.resource_tag_context(self.subject)}
 
     def setup_objects(self) -> None:
         lookup = ENTITY_LOOKUPS[self.entity_kind]

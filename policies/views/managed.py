@@ -248,8 +248,9 @@ class PolicyValidateView(IAMActionRequiredMixin, View):
 # One policy: tabs, versions, edit, delete
 
 
-class PolicyObjectMixin(IAMActionRequiredMixin):
-    """Loads the policy named by the URL (404 when the account cannot see it)."""
+class PolicyObjectMixin(ConditionalIAMActionMixin):
+    """Loads the policy named by the URL (404 when the account cannot see it); actions on it
+    carry its tags as ``aws:ResourceTag/<key>``."""
 
     tab = ""
 
@@ -263,6 +264,9 @@ class PolicyObjectMixin(IAMActionRequiredMixin):
 
     def get_resource_arn(self) -> str:
         return self.policy.arn
+
+    def get_condition_context(self) -> dict[str, Any]:
+        return tags.resource_tag_context(self.policy)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -479,7 +483,7 @@ class PolicyDeleteView(ImpliedCallsMixin, PolicyObjectMixin, TemplateView):
         return redirect("policies:policy_list")
 
 
-class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View):
+class PolicyEntityDetachView(PolicyObjectMixin, View):
     """Detach the policy from one user, group or role, from the policy's Entities attached tab."""
 
     http_method_names = ["post"]
@@ -506,7 +510,8 @@ class PolicyEntityDetachView(ConditionalIAMActionMixin, PolicyObjectMixin, View)
         return self.subject.arn
 
     def get_condition_context(self) -> dict[str, Any]:
-        return {**boundary_context(self.subject), "iam:PolicyARN": self.policy.arn}
+        return {**boundary_context(self.subject), **tags.resource_tag_context(self.subject),
+                "iam:PolicyARN": self.policy.arn}
 
     def post(self, request, **kwargs):
         back = reverse("policies:policy_entities", args=[self.policy.owner, self.policy.name])

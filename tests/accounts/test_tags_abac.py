@@ -191,3 +191,23 @@ def test_creating_a_policy_with_a_denied_tag_key_is_refused(alice_client, alice,
                                              **rows(("team", "admins"), prefix="review-")})
     assert refused(response, "iam:TagPolicy")
     assert not ManagedPolicy.objects.filter(name="Receipts").exists()
+
+
+def test_user_policy_pages_see_the_users_own_tags(alice_client, alice, account):
+    services.create_user(account, user_name="carol", tags=[("team", "bar")])
+    services.create_user(account, user_name="dave", tags=[("team", "admins")])
+    grant(alice, {"Effect": "Allow", "Action": "iam:ListAttachedUserPolicies", "Resource": "*",
+                  "Condition": {"StringEquals": {"iam:ResourceTag/team": "bar"}}})
+    assert alice_client.get("/iam/users/carol/policies/").status_code == 200
+    assert alice_client.get("/iam/users/dave/policies/").status_code == 403
+
+
+def test_policy_pages_see_the_policys_own_tags(alice_client, alice, account):
+    document = json.dumps({"Version": "2012-10-17",
+                           "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]})
+    policy_services.create_policy(account, name="Bar", document=document, tags=[("team", "bar")])
+    policy_services.create_policy(account, name="Admins", document=document, tags=[("team", "admins")])
+    grant(alice, {"Effect": "Allow", "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"], "Resource": "*",
+                  "Condition": {"StringEquals": {"aws:ResourceTag/team": "bar"}}})
+    assert alice_client.get(f"/iam/policies/{account.account_id}/Bar/").status_code == 200
+    assert alice_client.get(f"/iam/policies/{account.account_id}/Admins/").status_code == 403
