@@ -55,12 +55,14 @@ def pathological_documents() -> list[tuple[str, dict[str, Any]]]:
     arn = f"arn:aws:s3:::{STARS}"
     segments = f"arn:aws:ec2:{STARS}:{STARS}:{STARS}"
     conditions = {
-        "StringLike": {"aws:username": STARS},
+        "StringLike": {"aws:username": STARS,
+                       "aws:PrincipalTag/team": "${aws:username}" + STARS},
         "StringNotLike": {"aws:userid": STARS},
         "StringLikeIfExists": {"aws:RequestTag/team": STARS},
         "ForAnyValue:StringLike": {"aws:TagKeys": [STARS, STARS[1:]]},
         "ForAllValues:StringNotLike": {"aws:CalledVia": STARS},
-        "ArnLike": {"aws:SourceArn": segments},
+        "ArnLike": {"aws:SourceArn": segments,
+                    "aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}{STARS}"},
         "ArnNotLike": {"aws:PrincipalArn": segments},
         "ArnLikeIfExists": {"aws:SourceArn": arn},
         "ForAnyValue:ArnLike": {"aws:PrincipalArn": [segments, arn]},
@@ -94,6 +96,7 @@ def run_batch() -> float:
     long_arn = f"arn:aws:{LONG}:{LONG}:{LONG}:{LONG}:{LONG}"
     context = {
         "aws:username": LONG, "aws:userid": LONG, "aws:RequestTag/team": LONG,
+        "aws:PrincipalTag/team": LONG + LONG,
         "aws:TagKeys": [LONG, LONG + "c"], "aws:CalledVia": [LONG],
         "aws:SourceArn": long_arn, "aws:PrincipalArn": long_arn, "sts:ExternalId": LONG,
     }
