@@ -12,9 +12,10 @@ import time
 import pytest
 
 from accounts import roles
+from accounts import services as accounts_services
 from policies import services
 from policies.models import ManagedPolicy
-from tests.conftest import csrf_post
+from tests.conftest import USER_PASSWORD, csrf_post, grant, signed_in_client
 
 from .helpers import doc, sized_doc
 
@@ -82,6 +83,24 @@ def test_pathological_wildcards_are_validated_quickly(root_client):
     started = time.perf_counter()
     response = validate(root_client, document)
     assert response.status_code == 200
+    assert time.perf_counter() - started < 2.0
+
+
+def test_the_console_authorises_a_long_name_against_pathological_patterns_quickly(account):
+    """The console's own authorisation: a user whose policy holds such patterns and whose
+    name is long (the review's fourth way in)."""
+    name = "a" * 64
+    user = accounts_services.create_user(account, user_name=name, console_password=USER_PASSWORD)
+    stars = "*a" * 12 + "*b"  # within UserPolicySize: 2048
+    grant(user, {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"},
+          {"Effect": "Deny", "Action": f"iam:{stars}",
+           "Resource": f"arn:aws:iam::*:user/{stars}",
+           "Condition": {"StringLike": {"aws:username": stars},
+                         "ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::*:user/{stars}"}}})
+    client = signed_in_client(user)
+    started = time.perf_counter()
+    page = client.get(f"/iam/users/{name}/")
+    assert page.status_code == 200
     assert time.perf_counter() - started < 2.0
 
 
