@@ -18,44 +18,10 @@ from iamportal.errors import IAMError
 from . import quotas, roles, validators
 from .models import Role
 from .role_sessions import COLOURS
+from .tags import TagRowsMixin
 
 # ---------------------------------------------------------------------------
 # Shared pieces
-
-
-def parse_tags(text: str) -> list[tuple[str, str]]:
-    """Tags typed one per line as ``Key=Value`` (or ``Key`` for an empty value)."""
-    tags = []
-    for line in (text or "").splitlines():
-        if not line.strip():
-            continue
-        key, _, value = line.partition("=")
-        tags.append((key.strip(), value.strip()))
-    return tags
-
-
-def format_tags(tags: list[dict[str, str]]) -> str:
-    return "\n".join(f"{tag['Key']}={tag['Value']}" if tag["Value"] else tag["Key"] for tag in tags)
-
-
-class TagsField(forms.CharField):
-    """A textarea of ``Key=Value`` lines, validated by IAM's tag rules (≤ 50 tags)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", "Tags - optional")
-        kwargs.setdefault("help_text", "One tag per line as Key=Value. Up to 50 tags; keys are case-insensitive.")
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> list[tuple[str, str]]:
-        text = super().clean(value)
-        tags = parse_tags(text)
-        try:
-            validators.validate_tags(tags)
-        except IAMError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-        return tags
 
 
 def finding_text(finding: Any) -> str:
@@ -237,15 +203,14 @@ class RolePermissionsForm(forms.Form):
         return arns
 
 
-class RoleDetailsForm(forms.Form):
-    """Step 3, Name, review, and create: name, description, tags."""
+class RoleDetailsForm(TagRowsMixin, forms.Form):
+    """Step 3, Name, review, and create: name, description, tags (the one tag editor's rows)."""
 
     name = forms.CharField(label="Role name", max_length=quotas.ROLE_NAME_MAX + 1,
                            help_text="Maximum 64 characters. Use alphanumeric and '+=,.@-_' characters.")
     description = forms.CharField(label="Description", required=False, max_length=1001, strip=False,
                                   widget=forms.Textarea(attrs={"rows": 3}),
                                   help_text="Maximum 1000 characters.")
-    tags = TagsField()
 
     def __init__(self, *args: Any, account: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -330,10 +295,6 @@ class TrustPolicyForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return text
-
-
-class RoleTagsForm(forms.Form):
-    tags = TagsField(label="Tags")
 
 
 class RoleDeleteForm(forms.Form):
