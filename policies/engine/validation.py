@@ -125,10 +125,10 @@ def _validate(document: object, kind: str | None, max_size: int | None) -> list[
     try:
         lints = _Lints(parsed, kind)
         lints.run()
-    except Exception:
+    except Exception:  # noqa: BLE001 - a document IAM refuses may be too broken to lint
         if not errors:
             raise
-        return errors  # a document IAM refuses may be too broken to lint
+        return errors
     rank = {level: position for position, level in enumerate(LEVELS)}
     return errors + sorted(lints.found, key=lambda f: (f.location.line, f.location.column,
                                                        rank[f.level]))
