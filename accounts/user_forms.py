@@ -3,7 +3,7 @@ the delete confirmations (the tag rows are :mod:`accounts.tags`'s).
 
 Forms validate; services save. Checks that IAM itself makes (names, paths, passwords,
 tags) call the same service or validator the save will call, so the message on the
-page is IAM's own; :attr:`IAMFormMixin.status` carries the HTTP status IAM would use.
+page is IAM's own.
 """
 
 from __future__ import annotations
@@ -18,19 +18,10 @@ from .models import Account, Group, User
 
 
 class IAMFormMixin:
-    """Report an :class:`IAMError` as a form error and remember its HTTP status."""
-
-    status = 400
+    """Report an :class:`IAMError` as a form error, with IAM's code."""
 
     def add_iam_error(self, field: str | None, exc: IAMError) -> None:
-        if not self.errors:  # the first error decides the status
-            self.status = exc.status
         self.add_error(field, forms.ValidationError(exc.message, code=exc.code))
-
-
-def form_status(form: forms.BaseForm) -> int:
-    """The status of a page that re-renders ``form`` with its errors."""
-    return getattr(form, "status", 400)
 
 
 # ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 - :class:`SearchSortMixin`: the ``?q=`` search (:func:`search_query`) and ``?sort=``
   columns of the console lists.
 - :class:`KnownStepMixin`: a wizard post naming a step the wizard does not have is a 400.
+- :func:`form_error_status`: the status of a console form re-rendered with an IAM error.
 
 Authorisation helpers (``first_denied``, ``require``, ``ConditionalIAMActionMixin``) live
 in :mod:`policies.authz`, the one bridge to the policy engine.
@@ -27,6 +28,12 @@ from policies.authz import ActionDenied, access_denied, require
 T = TypeVar("T")
 
 
+def form_error_status(exc: IAMError) -> int:
+    """A console form re-rendered with IAM error ``exc`` answers 200, as every form with its
+    errors (AWS's status codes are its API's); throttling stays 429, a refusal to look."""
+    return 429 if exc.code == "Throttling" else 200
+
+
 def get_or_404(lookup: Callable[..., T], *args: Any) -> T:
     """``lookup(*args)``, a service lookup scoped to the caller's account, with IAM's
     ``NoSuchEntity`` as a 404: another account's entities do not exist for the caller."""
@@ -39,10 +46,11 @@ def get_or_404(lookup: Callable[..., T], *args: Any) -> T:
 class ServiceFormMixin:
     """A console form whose valid data goes to service calls in one transaction.
 
-    Subclasses implement ``perform(form) -> response``. IAM errors become form errors
-    with AWS's HTTP status (``ValidationError`` 400, ``EntityAlreadyExists`` and
-    ``LimitExceeded`` 409): errors of the ``field_errors`` kinds land on ``error_field``
-    (by default, errors about the entered name on ``name``), any other on the form.
+    Subclasses implement ``perform(form) -> response``. IAM errors become form errors and
+    the form re-renders with a 200, as every console form with errors (Django's admin
+    does the same; AWS's status codes belong to its API): errors of the ``field_errors``
+    kinds land on ``error_field`` (by default, errors about the entered name on ``name``),
+    any other on the form.
     A secondary action refused by :meth:`require` rolls the transaction back and
     renders AWS's AccessDenied page.
     """
@@ -61,10 +69,7 @@ class ServiceFormMixin:
             return access_denied(self.request, denied.auth)
         except IAMError as exc:
             form.add_error(self.error_field if isinstance(exc, self.field_errors) else None, exc.message)
-            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.form_invalid(form)
 
     def perform(self, form):  # pragma: no cover - every subclass implements it
         raise NotImplementedError

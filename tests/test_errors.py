@@ -136,3 +136,22 @@ def test_pages_link_a_favicon_and_favicon_ico_leads_to_it(client):
     assert response.status_code == 302 and response["Location"] == "/static/favicon.svg"
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and b"<svg" in b"".join(icon.streaming_content)
+
+
+# ---------------------------------------------------------------------------
+# Status codes of console forms (#11 item 15): a form back with its errors is a 200
+
+
+def test_a_form_with_errors_is_a_200_and_refusals_keep_their_codes(root_client, alice, alice_client, account):
+    from accounts import services
+
+    services.create_group(account, name="Cashiers")
+    typo = csrf_post(root_client, "/iam/groups/create/", {"name": "two words"})
+    taken = csrf_post(root_client, "/iam/groups/create/", {"name": "CASHIERS"})
+    assert typo.status_code == 200 and "roupName" in typo.content.decode()
+    assert taken.status_code == 200 and "Group with name CASHIERS already exists." in taken.content.decode()
+    # AccessDenied, a missing object and a wrong method keep theirs.
+    denied = csrf_post(alice_client, "/iam/groups/create/", {"name": "Baristas"})
+    assert denied.status_code == 403 and "AccessDenied" in denied.content.decode()
+    assert root_client.get("/iam/groups/Nobody/edit/").status_code == 404
+    assert root_client.get("/switchrole/back").status_code == 405

@@ -37,7 +37,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from iamportal.errors import IAMError, NoSuchEntity
-from iamportal.views_base import get_or_404
+from iamportal.views_base import form_error_status, get_or_404
 from policies.authz import IAMActionRequiredMixin, access_denied, authorize
 
 from .. import mfa, quotas, services, throttle
@@ -137,7 +137,7 @@ class MFAChallengeView(View):
             return redirect(_signin_url_for(self.user))
         form = MFAChallengeForm(request.POST, devices=self.devices)
         if not form.is_valid():
-            return self.render_form(form, status=400)
+            return self.render_form(form)
         # The sign-in budgets (wrong codes only), then django-otp's per-device back-off.
         budget = throttle.SignInBudget(request, "mfa", f"user:{self.user.pk}")
         if not budget.reserve():
@@ -249,7 +249,7 @@ class MFADeviceAssignView(MFASubjectMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         form = MFADeviceNameForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         name = form.cleaned_data["name"]
         auth = authorize(request, "iam:CreateVirtualMFADevice", mfa.device_arn(self.subject.account, name))
         if not auth:
@@ -258,7 +258,7 @@ class MFADeviceAssignView(MFASubjectMixin, TemplateView):
             device = mfa.begin_enrolment(self.subject, name=name)
         except IAMError as exc:
             form.add_error("name" if exc.code != "LimitExceeded" else None, exc.message)
-            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
+            return self.render_to_response(self.get_context_data(form=form))
         enrolments = dict(request.session.get(SESSION_ENROLMENT) or {})
         enrolments[str(self.subject.pk)] = device.pk
         request.session[SESSION_ENROLMENT] = enrolments
@@ -287,7 +287,7 @@ class MFADeviceSetupView(MFASubjectMixin, TemplateView):
             return self.start_again()
         form = MFACodesForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         try:
             device = mfa.enable_device(self.device, form.cleaned_data["code1"], form.cleaned_data["code2"],
                                        actor=self.actor)
@@ -298,7 +298,7 @@ class MFADeviceSetupView(MFASubjectMixin, TemplateView):
             self.device.refresh_from_db()
             if self.device.confirmed:  # pragma: no cover - raced with another tab
                 return redirect(self.done_url())
-            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
+            return self.render_to_response(self.get_context_data(form=form), status=form_error_status(exc))
         self.forget()
         messages.success(request, f"MFA device assigned: {mfa.serial_number(device)}")
         return redirect(self.done_url())
@@ -357,7 +357,7 @@ class MFADeviceRemoveView(_DeviceMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         form = self.make_form(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         problem, status = self.reauthenticate(form.cleaned_data)
         if problem:
             form.add_error(None, problem)
@@ -405,13 +405,13 @@ class MFADeviceResyncView(_DeviceMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         form = MFACodesForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         try:
             mfa.resync_device(self.device, form.cleaned_data["code1"], form.cleaned_data["code2"],
                               actor=self.actor)
         except IAMError as exc:
             form.add_error(None, exc.message)
-            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
+            return self.render_to_response(self.get_context_data(form=form), status=form_error_status(exc))
         messages.success(request, f"MFA device resynchronized: {mfa.serial_number(self.device)}")
         return redirect(self.done_url())
 

@@ -104,11 +104,11 @@ class SignUpView(View):
                 root = services.sign_up(email=form.cleaned_data["email"], password=form.cleaned_data["password"])
             except IAMError as exc:
                 form.add_error(None, exc.message)
-                return render(request, self.template_name, {"form": form}, status=exc.status)
+                return render(request, self.template_name, {"form": form})
             start_console_session(request, root)
             messages.success(request, f"Account {root.account.account_id} created. You are signed in as its root user.")
             return redirect("iamportal:console_home")
-        return render(request, self.template_name, {"form": form}, status=400)
+        return render(request, self.template_name, {"form": form})
 
 
 @method_decorator([login_not_required, never_cache, sensitive_post_parameters()], name="dispatch")
@@ -122,7 +122,7 @@ class RootSignInView(View):
         form = RootSignInForm(request.POST)
         context = {"form": form, "next": request.POST.get("next", "")}
         if not form.is_valid():
-            return render(request, self.template_name, context, status=400)
+            return render(request, self.template_name, context)
         email = form.cleaned_data["email"]
         budget = throttle.SignInBudget(request, "signin", root_login_key(email))
         user, status = authenticate_within(request, budget, email=email, password=form.cleaned_data["password"])
@@ -159,7 +159,7 @@ class IAMSignInView(View):
         form = IAMSignInForm(data)
         context = {"form": form, "account": account, "next": request.POST.get("next", "")}
         if not form.is_valid():
-            return render(request, self.template_name, context, status=400)
+            return render(request, self.template_name, context)
         slug_value = form.cleaned_data["account"].strip().lower()
         name = form.cleaned_data["user_name"]
         # The alias and the account id are one budget: key by the id the slug names.
@@ -210,11 +210,11 @@ class PasswordChangeView(View):
                 # A wrong old password is InvalidInput; anything about the new one is a policy violation.
                 field = "old_password" if isinstance(exc, InvalidInput) else "new_password"
                 form.add_error(field, exc.message)
-                return render(request, self.template_name, {"form": form}, status=exc.status)
+                return render(request, self.template_name, {"form": form})
             update_session_auth_hash(request, request.user)
             messages.success(request, "Your password has been changed.")
             return redirect("iamportal:console_home")
-        return render(request, self.template_name, {"form": form}, status=400)
+        return render(request, self.template_name, {"form": form})
 
 
 urlpatterns = [

@@ -66,7 +66,7 @@ class SwitchRoleView(View):
             return render(request, self.template_name,
                           self.context(form, denied=roles.AccessDenied(roles.ROOT_CANNOT_ASSUME)), status=403)
         if not form.is_valid():
-            return render(request, self.template_name, self.context(form), status=400)
+            return render(request, self.template_name, self.context(form))
         data = form.cleaned_data
         try:
             grant = roles.assume_role(identity, account_reference=data["account"], role_name=data["role_name"],

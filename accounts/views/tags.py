@@ -12,7 +12,6 @@ from iamportal.errors import IAMError
 from policies.authz import access_denied, first_denied
 
 from .. import tags
-from ..user_forms import form_status
 
 
 class ManageTagsMixin:
@@ -69,6 +68,3 @@ class ManageTagsMixin:
             return self.form_invalid(form)
         messages.success(self.request, f"Tags saved for {tags.noun(entity).lower()} {self.subject_name()}.")
         return redirect(self.done_url())
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=form_status(form))

@@ -173,12 +173,6 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, KnownStepMixin, SessionWizar
             return {"account": self.request.iam.account}
         return {}
 
-    def render(self, form=None, **kwargs):
-        response = super().render(form, **kwargs)
-        if form is not None and form.is_bound and form.errors:
-            response.status_code = 400  # a step that refused its input
-        return response
-
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         if self.steps.current == "review":
@@ -408,8 +402,8 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
             },
         )
 
-    def render_form(self, form, status=200):
-        return self.render_to_response(self.get_context_data(form=form), status=status)
+    def render_form(self, form):
+        return self.render_to_response(self.get_context_data(form=form))
 
     def get(self, request, **kwargs):
         return self.refuse_aws_managed() or self.render_form(self.make_form())
@@ -420,7 +414,7 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
             return refused
         form = self.make_form(request.POST)
         if not form.is_valid():
-            return self.render_form(form, status=400)
+            return self.render_form(form)
         delete_id = form.cleaned_data.get("delete_version")
         if delete_id:
             denied = first_denied(request, [("iam:DeletePolicyVersion", self.policy.arn)])
@@ -437,7 +431,7 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
                 )
         except IAMError as exc:
             form.add_error(None, exc.message)
-            return self.render_form(form, status=exc.status)
+            return self.render_form(form)
         messages.success(
             request,
             f"Policy {self.policy.name} saved as version {version.version_id}"
@@ -472,7 +466,7 @@ class PolicyDeleteView(ImpliedCallsMixin, PolicyObjectMixin, TemplateView):
             return refused
         form = ConfirmNameForm(request.POST, expected=policy.name)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.render_to_response(self.get_context_data(form=form))
         try:
             services.delete_policy(policy, detach_all=True, authorize=self.authorize_calls)
         except ActionDenied as denied:

@@ -63,11 +63,11 @@ class PolicyAttachMixin(PolicyPagesMixin):
     def authorize_attach(self, policy_arn: str) -> None:
         """Raise :class:`~policies.authz.ActionDenied` unless the policy may be attached."""
 
-    def render_form(self, form, policies, status=200):
+    def render_form(self, form, policies):
         context = self.get_context_data(form=form, policies=policies)
         context["attached_count"] = PolicyAttachment.objects.filter(**self.owner_filter()).count()
         context["attached_limit"] = services.ATTACHED_POLICIES[self.entity_kind][1]
-        return self.render_to_response(context, status=status)
+        return self.render_to_response(context)
 
     def get(self, request, **kwargs):
         policies = self.offered()
@@ -77,7 +77,7 @@ class PolicyAttachMixin(PolicyPagesMixin):
         choices = list(ManagedPolicy.objects.attachable_by(request.iam.account))
         form = AttachPoliciesForm(request.POST, policies=choices)
         if not form.is_valid():
-            return self.render_form(form, self.offered(), status=400)
+            return self.render_form(form, self.offered())
         arns = form.cleaned_data["policy_arns"]
         try:
             with transaction.atomic():
@@ -88,7 +88,7 @@ class PolicyAttachMixin(PolicyPagesMixin):
             return access_denied(request, denied.auth)
         except IAMError as exc:
             form.add_error(None, exc.message)
-            return self.render_form(form, self.offered(), status=exc.status)
+            return self.render_form(form, self.offered())
         count = len(arns)
         messages.success(
             request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}."
@@ -133,14 +133,14 @@ class InlinePolicyFormMixin(PolicyPagesMixin):
         )
         return self.inline_form(data, editing=self.editing, initial=initial)
 
-    def render_form(self, form, status=200):
+    def render_form(self, form):
         context = self.get_context_data(
             form=form,
             editing=self.editing,
             inline=getattr(self, "inline", None),
             size_quota=services.INLINE_SIZE[self.entity_kind],
         )
-        return self.render_to_response(context, status=status)
+        return self.render_to_response(context)
 
     def get(self, request, **kwargs):
         return self.render_form(self.make_form())
@@ -148,7 +148,7 @@ class InlinePolicyFormMixin(PolicyPagesMixin):
     def post(self, request, **kwargs):
         form = self.make_form(request.POST)
         if not form.is_valid():
-            return self.render_form(form, status=400)
+            return self.render_form(form)
         name = self.inline.name if self.editing else form.cleaned_data["name"]
         if (
             not self.editing
@@ -159,14 +159,14 @@ class InlinePolicyFormMixin(PolicyPagesMixin):
                 f"An inline policy called {name} already exists on {self.subject}; "
                 "edit it instead.",
             )
-            return self.render_form(form, status=409)
+            return self.render_form(form)
         try:
             services.put_inline_policy(
                 self.subject, name=name, document=form.cleaned_data["document"]
             )
         except IAMError as exc:
             form.add_error(None, exc.message)
-            return self.render_form(form, status=exc.status)
+            return self.render_form(form)
         messages.success(request, f"Inline policy {name} {'saved' if self.editing else 'created'}.")
         return redirect(self.done_url())
 
@@ -225,7 +225,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
     def authorize_boundary(self, policy_arn: str) -> None:
         """Raise :class:`~policies.authz.ActionDenied` unless the boundary may be set."""
 
-    def render_form(self, form, policies, status=200):
+    def render_form(self, form, policies):
         current = services.get_permissions_boundary(self.subject)
         selected = form["policy_arn"].value() or (current.policy.arn if current else "")
         if self.current_is_policy and current is not None:
@@ -233,7 +233,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
         context = self.get_context_data(
             form=form, policies=policies, current=current, selected=selected
         )
-        return self.render_to_response(context, status=status)
+        return self.render_to_response(context)
 
     def get(self, request, **kwargs):
         policies = self.boundary_policies()
@@ -243,7 +243,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
         policies = self.boundary_policies()
         form = BoundaryForm(request.POST, policies=policies)
         if not form.is_valid():
-            return self.render_form(form, policies, status=400)
+            return self.render_form(form, policies)
         arn = form.cleaned_data["policy_arn"]
         try:
             self.authorize_boundary(arn)
@@ -252,7 +252,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
             return access_denied(request, denied.auth)
         except IAMError as exc:
             form.add_error(None, exc.message)
-            return self.render_form(form, policies, status=exc.status)
+            return self.render_form(form, policies)
         messages.success(request, f"Permissions boundary set for {self.subject}.")
         return redirect(self.done_url())
 

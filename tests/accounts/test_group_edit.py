@@ -40,7 +40,7 @@ def test_changing_only_the_case_is_allowed(root_client, cashiers):
 def test_a_name_another_group_has_in_any_case_is_refused(root_client, account, cashiers):
     services.create_group(account, name="Bakers")
     response = csrf_post(root_client, "/iam/groups/Cashiers/edit/", {"name": "bakers"})
-    assert response.status_code == 409
+    assert response.status_code == 200
     assert response.context["form"].errors["name"] == ["Group with name bakers already exists."]
     assert Group.objects.get(pk=cashiers.pk).name == "Cashiers"
 
@@ -48,7 +48,7 @@ def test_a_name_another_group_has_in_any_case_is_refused(root_client, account, c
 @pytest.mark.parametrize("name", ["Two words", "x" * 129, ""])
 def test_invalid_names_are_refused(root_client, cashiers, name):
     response = csrf_post(root_client, "/iam/groups/Cashiers/edit/", {"name": name})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert Group.objects.get(pk=cashiers.pk).name == "Cashiers"
 
 

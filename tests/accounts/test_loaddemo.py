@@ -93,10 +93,10 @@ def test_it_fails_clearly_when_another_account_holds_the_alias(root):
 def test_the_printed_credentials_work_at_the_printed_urls():
     _loaddemo()
     owner = Client().post("/signin/", {"email": demo.ROOT_EMAIL, "password": demo.PASSWORD})
-    assert owner.status_code == 302 and owner["Location"] == "/iam/"
+    assert owner.status_code == 302 and owner["Location"] == "/console/home/"
     for name in demo.USERS:
         response = Client().post("/signin/coffee-shop/", {"user_name": name, "password": demo.PASSWORD})
-        assert response.status_code == 302 and response["Location"] == "/iam/", name
+        assert response.status_code == 302 and response["Location"] == "/console/home/", name
 
 
 def test_the_help_explains_the_group_name_without_a_space():

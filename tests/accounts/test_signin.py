@@ -27,11 +27,11 @@ def test_sign_up_refuses_a_weak_password_and_a_taken_email(root):
     client = Client()
     weak = client.post("/signup/", {"email": "x@shop.example", "password": "password",
                                     "password_confirm": "password"})
-    assert weak.status_code == 409 or weak.status_code == 400
+    assert weak.status_code == 200
     assert "too common" in weak.content.decode()
     taken = client.post("/signup/", {"email": "OWNER@coffee.example", "password": ROOT_PASSWORD,
                                      "password_confirm": ROOT_PASSWORD})
-    assert taken.status_code == 409
+    assert taken.status_code == 200
     assert "already exists" in taken.content.decode()
 
 
@@ -79,7 +79,7 @@ def test_unknown_account_url_is_404():
 def test_user_without_console_access_cannot_sign_in(account):
     services.create_user(account, user_name="keysonly")
     response = Client().post(f"/signin/{account.account_id}/", {"user_name": "keysonly", "password": ""})
-    assert response.status_code == 400
+    assert response.status_code == 200
 
 
 def test_must_change_password_forces_the_change_page_before_anything_else(account):
@@ -104,7 +104,7 @@ def test_forced_change_refuses_wrong_old_password(account):
     client.post(f"/signin/{account.account_id}/", {"user_name": "dave", "password": USER_PASSWORD})
     response = client.post("/password/change/", {"old_password": "wrong", "new_password": "Xx-123456789!",
                                                  "new_password_confirm": "Xx-123456789!"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "The old password is incorrect." in response.content.decode()
 
 

@@ -80,7 +80,7 @@ def test_typing_the_name_deletes_the_user_and_its_dependents(root_client, alice_
 @pytest.mark.parametrize("typed", ["", "ALICE", "alice ", "delete"])
 def test_a_wrong_confirmation_is_refused_and_deletes_nothing(root_client, alice, typed):
     response = csrf_post(root_client, "/iam/users/alice/delete/", {"confirmation": typed})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "The text you entered does not match “alice”." in text(response)
     assert User.objects.filter(pk=alice.pk).exists()
 
@@ -103,7 +103,7 @@ def test_several_users_are_deleted_by_typing_delete(root_client, account, alice_
 
 def test_bulk_delete_refuses_anything_but_delete(root_client, alice, bob):
     response = csrf_post(root_client, BULK, {"users": ["alice", "bob"], "confirmation": "Delete"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "The text you entered does not match “delete”." in text(response)
     assert User.objects.filter(user_name__in=["alice", "bob"]).count() == 2
 

@@ -123,9 +123,9 @@ def test_it_adds_the_user_to_groups(root_client, account, alice):
 
 def test_adding_no_group_or_an_unknown_group_is_refused(root_client, alice):
     none = csrf_post(root_client, "/iam/users/alice/groups/add/", {})
-    assert none.status_code == 400 and "Select at least one group." in text(none)
+    assert none.status_code == 200 and "Select at least one group." in text(none)
     unknown = csrf_post(root_client, "/iam/users/alice/groups/add/", {"groups": ["Ghosts"]})
-    assert unknown.status_code == 400 and "The group with name Ghosts cannot be found." in text(unknown)
+    assert unknown.status_code == 200 and "The group with name Ghosts cannot be found." in text(unknown)
 
 
 def test_a_user_belongs_to_at_most_ten_groups(root_client, account, alice):
@@ -134,7 +134,7 @@ def test_a_user_belongs_to_at_most_ten_groups(root_client, account, alice):
         if index < 9:
             services.add_user_to_group(group, alice)
     response = csrf_post(root_client, "/iam/users/alice/groups/add/", {"groups": ["G09", "G10"]})
-    assert response.status_code == 409
+    assert response.status_code == 200
     assert "Cannot exceed quota for GroupsPerUser: 10" in text(response)
     assert alice.iam_groups.count() == 9
     assert csrf_post(root_client, "/iam/users/alice/groups/add/", {"groups": ["G09"]}).status_code == 302
@@ -192,7 +192,7 @@ def test_resetting_a_password_with_a_custom_one(root_client, account, alice):
 def test_a_weak_custom_password_is_refused(root_client, alice):
     response = csrf_post(root_client, "/iam/users/alice/console-access/",
                          {"password_type": "custom", "custom_password": "12345678"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "This password is entirely numeric." in text(response)
 
 
@@ -251,7 +251,7 @@ def test_duplicate_tag_keys_are_refused_in_awss_words(root_client, account):
     services.create_user(account, user_name="carol")
     response = csrf_post(root_client, "/iam/users/carol/tags/", {"key_0": "Env", "value_0": "a",
                                                                  "key_1": "ENV", "value_1": "b"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Duplicate tag keys found. Please note that Tag keys are case insensitive." in text(response)
 
 
@@ -261,7 +261,7 @@ def test_more_than_fifty_tags_are_refused(root_client, account):
     for index in range(51):
         data[f"key_{index}"], data[f"value_{index}"] = f"k{index}", ""
     response = csrf_post(root_client, "/iam/users/carol/tags/", data)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Member must have length less than or equal to 50" in text(response)
 
 

@@ -80,7 +80,7 @@ def test_attach_over_the_quota_is_refused_and_nothing_is_attached(root_client, a
         "/iam/groups/Cashiers/policies/attach/",
         {"policy_arns": [policies[9].arn, policies[10].arn]},
     )
-    assert page.status_code == 409
+    assert page.status_code == 200
     assert "Cannot exceed quota for PoliciesPerGroup: 10" in page.content.decode()
     assert PolicyAttachment.objects.filter(group=cashiers).count() == 9  # all or nothing
 
@@ -90,7 +90,7 @@ def test_attach_refuses_a_policy_it_did_not_offer(root_client, alice, mallory):
     page = csrf_post(
         root_client, "/iam/users/alice/policies/attach/", {"policy_arns": [theirs.arn]}
     )
-    assert page.status_code == 400 and not PolicyAttachment.objects.exists()
+    assert page.status_code == 200 and not PolicyAttachment.objects.exists()
 
 
 def test_detach_removes_and_reports_missing(root_client, alice, aws_managed_policies):
@@ -138,7 +138,7 @@ def test_inline_duplicate_name_is_refused_on_create(root_client, alice):
         "/iam/users/alice/policies/inline/create/",
         {"name": "receipts", "document": doc()},
     )
-    assert page.status_code == 409 and "already exists" in page.content.decode()
+    assert page.status_code == 200 and "already exists" in page.content.decode()
 
 
 def test_inline_validation_errors_are_shown_with_their_location(root_client, alice):
@@ -147,7 +147,7 @@ def test_inline_validation_errors_are_shown_with_their_location(root_client, ali
         "/iam/users/alice/policies/inline/create/",
         {"name": "Bad", "document": doc({"Effect": "Allow", "Action": "s3:ListBucket"})},
     )
-    assert page.status_code == 400
+    assert page.status_code == 200
     text = page.content.decode()
     assert "Policy statement must contain resources." in text and "Ln 4, Col 9" in text
 
@@ -166,7 +166,7 @@ def test_inline_size_limits(root_client, alice, cashiers, kind, name, quota):
         f"/iam/{kind}/{name}/policies/inline/create/",
         {"name": "More", "document": sized_doc(201)},
     )
-    assert page.status_code == 409
+    assert page.status_code == 200
     assert f"Cannot exceed quota for {quota}" in page.content.decode()
 
 
@@ -289,7 +289,7 @@ def test_one_inline_policy_over_the_users_quota_is_refused_in_the_editor(root_cl
         "/iam/users/alice/policies/inline/create/",
         {"name": "Huge", "document": sized_doc(2049)},
     )
-    assert page.status_code == 400
+    assert page.status_code == 200
     assert "Cannot exceed quota for UserPolicySize: 2048" in page.content.decode()
 
 
