@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 
 from accounts import validators
+from accounts.tags import TagRowsMixin
 from iamportal.errors import IAMError
 from policies.engine import validate
 
@@ -210,34 +211,8 @@ class PolicyDocumentForm(forms.Form):
 # Names, descriptions, tags
 
 
-class TagRowsMixin:
-    """Tags as repeated ``tag_key`` / ``tag_value`` inputs (the console's "Add new tag" rows)."""
-
-    blank_tag_rows = 2
-
-    def tag_pairs(self) -> list[tuple[str, str]]:
-        if not self.is_bound:
-            return [(t["Key"], t["Value"]) for t in self.initial.get("tags", [])]
-        keys = self.data.getlist(self.add_prefix("tag_key"))
-        values = self.data.getlist(self.add_prefix("tag_value"))
-        values += [""] * (len(keys) - len(values))
-        pairs = [(k.strip(), v.strip()) for k, v in zip(keys, values, strict=False)]
-        return [(k, v) for k, v in pairs if k or v]
-
-    def tag_rows(self) -> list[tuple[str, str]]:
-        return self.tag_pairs() + [("", "")] * self.blank_tag_rows
-
-    def clean_tag_rows(self) -> list[tuple[str, str]]:
-        pairs = self.tag_pairs()
-        try:
-            validators.validate_tags(pairs)
-        except IAMError as exc:
-            self.add_error(None, forms.ValidationError(exc.message, code="invalid_tags"))
-        return pairs
-
-
 class PolicyDetailsForm(TagRowsMixin, forms.Form):
-    """Step 2 of Create policy: name, description, tags."""
+    """Step 2 of Create policy: name, description, tags (the one tag editor's rows)."""
 
     name = forms.CharField(
         label="Policy name",
@@ -259,7 +234,6 @@ class PolicyDetailsForm(TagRowsMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        data["tags"] = self.clean_tag_rows()
         if "name" in data and self.account is not None:
             try:
                 services.check_new_policy(
