@@ -26,11 +26,12 @@ from formtools.wizard.views import SessionWizardView
 from iamportal import pickers
 from iamportal.errors import EntityAlreadyExists, IAMError, PasswordPolicyViolation
 from policies import services as policy_services
-from policies.authz import IAMActionRequiredMixin, access_denied, first_denied, tag_context
+from policies.authz import IAMActionRequiredMixin, access_denied, first_denied
 
 from . import seeds, services
 from .models import User
-from .user_forms import TagsForm, UserDetailsForm, UserPermissionsForm
+from .tags import TagsForm, create_calls
+from .user_forms import UserDetailsForm, UserPermissionsForm
 
 # ---------------------------------------------------------------------------
 # The one-time password of step 4
@@ -209,7 +210,7 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             return redisplay
         if self.request.POST.get(f"{self.prefix}-current_step") == "review":
             # "Add new tag" / "Remove" on the review step: re-render with the rows changed.
-            edited = TagsForm.edited(self.get_form("review", data=self.request.POST))
+            edited = self.get_form("review", data=self.request.POST).edited(self.get_form("review"))
             if edited is not None:
                 self.storage.current_step = "review"
                 return self.render(edited)
@@ -270,15 +271,14 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
             copy_from=copy_from, password_reset_required=reset_required)
 
         create_context = {"iam:PermissionsBoundary": plan.boundary_arn} if plan.boundary_arn else None
-        checks: list[tuple] = [("iam:CreateUser", arn, create_context)]
+        # CreateUser carries the tags too, and tags imply TagUser (accounts.tags).
+        checks: list[tuple] = list(create_calls("User", arn, tags, create_context))
         if console:
             checks.append(("iam:CreateLoginProfile", arn))
         if copy_from is not None:
             checks.append(("iam:ListGroupsForUser", copy_from.arn))
         checks += [("iam:AddUserToGroup", group.arn) for group in groups]
         checks += plan.authorizations(arn)
-        if tags:
-            checks.append(("iam:TagUser", arn, tag_context(tags)))
         denied = first_denied(self.request, checks)
         if denied is not None:
             return access_denied(self.request, denied)
