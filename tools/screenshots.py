@@ -198,7 +198,7 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "iamportal.settings",
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",  # sqlite:////tmp/…: an absolute path
         "IAMPORTAL_BASE_URL": "http://127.0.0.1:8000",  # as `make run` shows them
-        "IAMPORTAL_DEBUG": "true",  # runserver serves the static files
+        "IAMPORTAL_DEBUG": "true",  # development mode: WhiteNoise serves the static files
         "PYTHONUNBUFFERED": "1",
     }
     # The demo's names and password, from the code that loads them.
