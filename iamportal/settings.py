@@ -209,7 +209,8 @@ PASSWORD_HASHERS = [
 # How long a half-signed-in session (password right, MFA code not yet) may wait for its code.
 IAMPORTAL_MFA_CHALLENGE_SECONDS = envint("IAMPORTAL_MFA_CHALLENGE_SECONDS", 300)
 
-# Where the sign-in URL printed for IAM users points (scheme://host[:port]).
+# Where URLs printed outside a request point (loaddemo; `make run` passes http://HOST:PORT).
+# Pages build theirs from the request (request.build_absolute_uri, checked against ALLOWED_HOSTS).
 IAMPORTAL_BASE_URL = os.environ.get("IAMPORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Every response: no inline script or style, nothing from another origin, never framed.
