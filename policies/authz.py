@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.urls import reverse
 
+from iamportal.pickers import is_navigation
 from policies.engine import Request, evaluate
 
 
@@ -270,7 +271,13 @@ class ConditionalIAMActionMixin(IAMActionRequiredMixin):
     #: is checked with it.
     pending_condition_keys: tuple[str, ...] = ()
 
+    #: Whether the view answers a picker's Search or page button (a POST that only shows
+    #: the form again, iamportal.pickers) without performing anything.
+    shows_picker_pages = False
+
     def is_submission(self) -> bool:
+        if self.shows_picker_pages and is_navigation(self.request.POST):
+            return False
         return self.request.method == "POST"
 
     def may_proceed(self, denied) -> bool:

@@ -298,36 +298,26 @@ class PolicyVersionForm(PolicyDocumentForm):
             del self.fields["delete_version"]
 
 
-class PolicyChoiceForm(forms.Form):
-    """A form whose ``choice_field`` offers the managed ``policies`` given (by ARN)."""
+class AttachPoliciesForm(forms.Form):
+    """Attach policies: managed policies chosen with the paged picker from ``offered`` (the
+    page's list: not attached yet, filtered); any policy ``account`` can attach validates."""
 
-    choice_field = ""
-
-    def __init__(self, *args: Any, policies: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, account: Any, offered: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[self.choice_field].choices = [(p.arn, p.name) for p in policies]
+        self.fields["policy_arns"] = PolicyArnsField(
+            account, required=True, error_messages={"required": "Choose at least one policy."})
+        if offered is not None:
+            self.fields["policy_arns"].queryset = offered
 
 
-class AttachPoliciesForm(PolicyChoiceForm):
-    """Choose managed policies to attach (checkboxes; the choices are the policies offered)."""
+class BoundaryForm(forms.Form):
+    """Set permissions boundary: one managed policy, chosen with the paged picker."""
 
-    choice_field = "policy_arns"
-    policy_arns = forms.MultipleChoiceField(
-        label="Permissions policies",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one policy."},
-    )
-
-
-class BoundaryForm(PolicyChoiceForm):
-    """Set permissions boundary: one managed policy."""
-
-    choice_field = "policy_arn"
-    policy_arn = forms.ChoiceField(
-        label="Permissions boundary policy",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a policy to use as the boundary."},
-    )
+    def __init__(self, *args: Any, account: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_arn"] = BoundaryArnField(
+            account, label="Permissions boundary policy", required=True,
+            error_messages={"required": "Choose a policy to use as the boundary."})
 
 
 class ConfirmNameForm(forms.Form):
@@ -366,11 +356,14 @@ class PolicyArnsField(forms.MultipleChoiceField):
     to_field_name = "arn"
 
     def __init__(self, account: Any, label: str = "Permissions policies", **kwargs: Any) -> None:
-        super().__init__(required=False, label=label, error_messages=NOT_ATTACHABLE, **kwargs)
+        kwargs.setdefault("required", False)
+        kwargs["error_messages"] = {**NOT_ATTACHABLE, **kwargs.get("error_messages", {})}
+        super().__init__(label=label, **kwargs)
         self.account = account
         self.queryset = ManagedPolicy.objects.attachable_by(account)
 
     def validate(self, value: list[str]) -> None:
+        forms.Field.validate(self, value)  # required
         if len(value) > MAX_CHOSEN:
             raise forms.ValidationError(f"Choose at most {MAX_CHOSEN} policies.", code="too_many")
         known = services.attachable_arns(self.account, value)
@@ -388,11 +381,14 @@ class BoundaryArnField(forms.ChoiceField):
     to_field_name = "arn"
 
     def __init__(self, account: Any, label: str = "Permissions boundary", **kwargs: Any) -> None:
-        super().__init__(required=False, label=label, error_messages=NOT_ATTACHABLE, **kwargs)
+        kwargs.setdefault("required", False)
+        kwargs["error_messages"] = {**NOT_ATTACHABLE, **kwargs.get("error_messages", {})}
+        super().__init__(label=label, **kwargs)
         self.account = account
         self.queryset = ManagedPolicy.objects.attachable_by(account)
 
     def validate(self, value: str) -> None:
+        forms.Field.validate(self, value)  # required
         if value and value not in services.attachable_arns(self.account, [value]):
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
                                         params={"value": value})

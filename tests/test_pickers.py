@@ -14,7 +14,7 @@ from iamportal.pickers import PER_PAGE
 from policies.models import ManagedPolicy, PolicyAttachment
 from tests.accounts.test_user_create_wizard import URL, post_step, post_step_to_permissions, text
 from tests.accounts.test_user_list import make_users
-from tests.conftest import csrf_post
+from tests.conftest import csrf_post, grant
 from tests.policies.helpers import bulk_policies
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +180,55 @@ def test_create_role_searches_policies(root_client, account, aws_managed_policie
     assert "<h1>Add permissions</h1>" in page
     names = [arn.rpartition("/")[2] for arn in inputs(page, "permissions-policy_arns")]
     assert names and all("ReadOnly" in name for name in names)
+
+
+# ---------------------------------------------------------------------------
+# Attach policies and Set permissions boundary
+
+
+@pytest.mark.parametrize("size", [1, 300])
+def test_attach_policies_lists_one_page_at_any_size(root_client, account, alice, size,
+                                                    django_assert_max_num_queries):
+    bulk_policies(account, size)
+    with django_assert_max_num_queries(12):
+        page = text(root_client.get("/iam/users/alice/policies/attach/"))
+    assert 0 < len(inputs(page, "policy_arns")) <= PER_PAGE
+
+
+def test_attach_a_policy_chosen_on_a_later_page_keeps_the_first_pages_choice(root_client, account, alice):
+    policies = bulk_policies(account, 45)
+    first, later = policies[0].arn, policies[PER_PAGE + 3].arn
+    page = text(csrf_post(root_client, "/iam/users/alice/policies/attach/?type=customer",
+                          {"policy_arns": [first], "picker": "policy_arns:2"}))
+    assert "<h1>Attach policies to alice</h1>" in page
+    assert later in inputs(page, "policy_arns") and hidden(page, "policy_arns") == [first]
+    assert not PolicyAttachment.objects.filter(user=alice).exists()
+    response = csrf_post(root_client, "/iam/users/alice/policies/attach/", {"policy_arns": [first, later]})
+    assert response.status_code == 302
+    assert set(PolicyAttachment.objects.filter(user=alice).values_list("policy__name", flat=True)) == {
+        policies[0].name, policies[PER_PAGE + 3].name}
+
+
+def test_paging_is_not_an_attach_so_a_limited_delegate_may_page(alice, alice_client, account):
+    policies = bulk_policies(account, 30)
+    grant(alice, {"Effect": "Allow", "Action": ["iam:AttachUserPolicy", "iam:ListPolicies"], "Resource": "*",
+                  "Condition": {"ArnEquals": {"iam:PolicyARN": policies[0].arn}}})
+    response = csrf_post(alice_client, "/iam/users/alice/policies/attach/",
+                         {"policy_arns": [policies[25].arn], "picker": "policy_arns:2"})
+    assert response.status_code == 200
+    denied = csrf_post(alice_client, "/iam/users/alice/policies/attach/", {"policy_arns": [policies[25].arn]})
+    assert denied.status_code == 403 and not PolicyAttachment.objects.filter(user=alice).exists()
+
+
+def test_the_boundary_page_pages_and_keeps_the_current_boundary(root_client, account, alice):
+    from policies import services as policy_services
+
+    policies = bulk_policies(account, 45)
+    policy_services.put_permissions_boundary(alice, policy_arn=policies[40].arn)
+    page = text(root_client.get("/iam/users/alice/permissions-boundary/"))
+    assert hidden(page, "policy_arn") == [policies[40].arn]  # chosen, on a later page
+    page = text(csrf_post(root_client, "/iam/users/alice/permissions-boundary/",
+                          {"policy_arn": policies[40].arn, "policy_arn-q": "P04", "picker": "policy_arn:1"}))
+    assert f'value="{policies[40].arn}" id="policy_arn-1" checked' in page
+    response = csrf_post(root_client, "/iam/roles/nope/permissions-boundary/", {"policy_arn": policies[1].arn})
+    assert response.status_code == 404

@@ -9,6 +9,7 @@ from typing import Any
 from django.views.generic import TemplateView, View
 
 from accounts import tags
+from iamportal.pickers import is_navigation
 from iamportal.views_base import get_or_404
 from policies.authz import ConditionalIAMActionMixin
 
@@ -78,7 +79,7 @@ class EntityAttachView(PolicyAttachMixin, EntityMixin, TemplateView):
 
     def get_authorizations(self):
         context = self.get_condition_context()
-        if self.request.method != "POST":
+        if self.request.method != "POST" or is_navigation(self.request.POST):
             return [(self.iam_action, self.subject.arn, context)]
         arns = self.request.POST.getlist("policy_arns") or [""]
         return [
@@ -141,7 +142,7 @@ class UserBoundaryView(BoundaryFormMixin, EntityMixin, TemplateView):
     pending_condition_keys = ("iam:PermissionsBoundary",)
 
     def get_authorizations(self):
-        if self.request.method != "POST":
+        if self.request.method != "POST" or is_navigation(self.request.POST):
             return [(self.iam_action, self.subject.arn, {})]
         # IAM gives the boundary being set as iam:PermissionsBoundary.
         new = self.request.POST.get("policy_arn", "")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 
 from iamportal.errors import IAMError
+from iamportal.pickers import is_navigation, redisplayed
 from iamportal.views_base import get_or_404
 from policies.authz import ActionDenied, access_denied
 
@@ -50,12 +51,15 @@ class PolicyAttachMixin(PolicyPagesMixin):
     whose own authorisation has not (the role page asks only for ``iam:ListPolicies``).
     """
 
-    def offered(self) -> list[ManagedPolicy]:
+    shows_picker_pages = True
+
+    def offered(self):
+        """The policies the page lists: those not attached yet (as :meth:`filter_offered` narrows them)."""
         attached = PolicyAttachment.objects.filter(**self.owner_filter()).values("policy")
         queryset = ManagedPolicy.objects.attachable_by(self.request.iam.account).exclude(
             pk__in=attached
         )
-        return list(self.filter_offered(queryset))
+        return self.filter_offered(queryset)
 
     def filter_offered(self, queryset):
         return queryset
@@ -63,21 +67,24 @@ class PolicyAttachMixin(PolicyPagesMixin):
     def authorize_attach(self, policy_arn: str) -> None:
         """Raise :class:`~policies.authz.ActionDenied` unless the policy may be attached."""
 
-    def render_form(self, form, policies):
-        context = self.get_context_data(form=form, policies=policies)
+    def attach_form(self, data=None, **kwargs) -> AttachPoliciesForm:
+        return AttachPoliciesForm(data, account=self.request.iam.account, offered=self.offered(), **kwargs)
+
+    def render_form(self, form):
+        context = self.get_context_data(form=form)
         context["attached_count"] = PolicyAttachment.objects.filter(**self.owner_filter()).count()
         context["attached_limit"] = services.ATTACHED_POLICIES[self.entity_kind][1]
         return self.render_to_response(context)
 
     def get(self, request, **kwargs):
-        policies = self.offered()
-        return self.render_form(AttachPoliciesForm(policies=policies), policies)
+        return self.render_form(self.attach_form())
 
     def post(self, request, **kwargs):
-        choices = list(ManagedPolicy.objects.attachable_by(request.iam.account))
-        form = AttachPoliciesForm(request.POST, policies=choices)
+        form = self.attach_form(request.POST)
+        if is_navigation(request.POST):
+            return self.render_form(redisplayed(form, account=request.iam.account, offered=self.offered()))
         if not form.is_valid():
-            return self.render_form(form, self.offered())
+            return self.render_form(form)
         arns = form.cleaned_data["policy_arns"]
         try:
             with transaction.atomic():
@@ -88,7 +95,7 @@ class PolicyAttachMixin(PolicyPagesMixin):
             return access_denied(request, denied.auth)
         except IAMError as exc:
             form.add_error(None, exc.message)
-            return self.render_form(form, self.offered())
+            return self.render_form(form)
         count = len(arns)
         messages.success(
             request, f"{count} {'policy' if count == 1 else 'policies'} attached to {self.subject}."
@@ -218,32 +225,28 @@ class BoundaryFormMixin(PolicyPagesMixin):
 
     #: The page's ``current``: the PermissionsBoundary row, or (True) its policy.
     current_is_policy = False
-
-    def boundary_policies(self) -> list[ManagedPolicy]:
-        return list(ManagedPolicy.objects.attachable_by(self.request.iam.account))
+    shows_picker_pages = True
 
     def authorize_boundary(self, policy_arn: str) -> None:
         """Raise :class:`~policies.authz.ActionDenied` unless the boundary may be set."""
 
-    def render_form(self, form, policies):
+    def render_form(self, form):
         current = services.get_permissions_boundary(self.subject)
-        selected = form["policy_arn"].value() or (current.policy.arn if current else "")
         if self.current_is_policy and current is not None:
             current = current.policy
-        context = self.get_context_data(
-            form=form, policies=policies, current=current, selected=selected
-        )
-        return self.render_to_response(context)
+        return self.render_to_response(self.get_context_data(form=form, current=current))
 
     def get(self, request, **kwargs):
-        policies = self.boundary_policies()
-        return self.render_form(BoundaryForm(policies=policies), policies)
+        current = services.get_permissions_boundary(self.subject)
+        initial = {"policy_arn": current.policy.arn} if current else {}
+        return self.render_form(BoundaryForm(account=request.iam.account, initial=initial))
 
     def post(self, request, **kwargs):
-        policies = self.boundary_policies()
-        form = BoundaryForm(request.POST, policies=policies)
+        form = BoundaryForm(request.POST, account=request.iam.account)
+        if is_navigation(request.POST):
+            return self.render_form(redisplayed(form, account=request.iam.account))
         if not form.is_valid():
-            return self.render_form(form, policies)
+            return self.render_form(form)
         arn = form.cleaned_data["policy_arn"]
         try:
             self.authorize_boundary(arn)
@@ -252,7 +255,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
             return access_denied(request, denied.auth)
         except IAMError as exc:
             form.add_error(None, exc.message)
-            return self.render_form(form, policies)
+            return self.render_form(form)
         messages.success(request, f"Permissions boundary set for {self.subject}.")
         return redirect(self.done_url())
 
