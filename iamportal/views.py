@@ -62,17 +62,23 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
         root = User.objects.get(account=account, is_root=True)
         from django_otp import user_has_device
 
+        # (level, title, text, action): the action, a link the template shows, is the
+        # recommendation's next step: "add_mfa" (the root user's own MFA, only the root user
+        # can add it) or "create_user" (the create-user wizard, greyed if refused).
         recommendations = []
         if not user_has_device(root, confirmed=True):
             recommendations.append(("warning", "Add MFA for root user",
-                                    "Add MFA for the root user to improve security for this account."))
+                                    "Add MFA for the root user to improve security for this account.", "add_mfa"))
         else:
-            recommendations.append(("success", "Root user has MFA", "Having MFA for the root user improves security."))
+            recommendations.append(("success", "Root user has MFA",
+                                    "Having MFA for the root user improves security.", ""))
         recommendations.append(("success", "Root user has no active access keys",
-                                "Using access keys attached to an IAM user instead of the root user improves security."))
+                                "Using access keys attached to an IAM user instead of the root user improves security.",
+                                ""))
         if users == 0:
             recommendations.append(("warning", "Don't use the root user for everyday tasks",
-                                    "Create an IAM user with administrator access and use it instead of the root user."))
+                                    "Create an IAM user with administrator access and use it instead of the root user.",
+                                    "create_user"))
         context.update({
             "counts": counts,
             "account": account,

@@ -90,3 +90,10 @@ def test_a_user_without_policies_gets_awss_access_denied(bob_client, bob):
 
 def test_anonymous_visitors_are_sent_to_sign_in():
     assert Client().get("/iam/")["Location"] == "/signin/?next=/iam/"
+
+
+def test_each_recommendation_carries_its_next_step_as_a_link(root_client, account):
+    """#11 item 13: "Add MFA" opens the root user's MFA assignment, "Create user" the wizard."""
+    html = _html(root_client)
+    assert '<a class="button" href="/iam/security-credentials/mfa/assign/">Add MFA</a>' in html
+    assert '<a class="button" href="/iam/users/create/">Create user</a>' in html
