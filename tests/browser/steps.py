@@ -25,7 +25,7 @@ def sign_in_as_root(page: Page, email: str, password: str) -> None:
     page.get_by_label("Root user email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="IAM Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
 
 
 def sign_in_as_user(page: Page, signin_path: str, user_name: str, password: str) -> None:
@@ -55,6 +55,16 @@ def open_nav(page: Page, label: str) -> None:
 def open_identity_menu_link(page: Page, label: str) -> None:
     page.locator(".identity-menu summary").click()
     page.locator(".identity-panel").get_by_role("link", name=label).click()
+
+
+def refused_identity_menu_link(page: Page, label: str):
+    """Open the identity menu; return the greyed (refused) entry ``label``: no link, AWS's
+    AccessDenied message as its title."""
+    page.locator(".identity-menu summary").click()
+    refused = page.locator(".identity-panel .denied[aria-disabled=true]", has_text=label)
+    expect(refused).to_be_visible()
+    expect(page.locator(".identity-panel").get_by_role("link", name=label, exact=True)).to_have_count(0)
+    return refused
 
 
 def create_user_in_group(page: Page, user_name: str, password: str, group: str) -> str:

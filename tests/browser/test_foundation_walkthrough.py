@@ -5,7 +5,7 @@ A newcomer signs up, signs out and back in as the root user, creates the group
 custom password, "must create a new password at next sign-in", member of Cashiers),
 reads her password on the Retrieve password page and downloads the .csv file, sets an
 account alias, signs out. Maria signs in at ``/signin/<alias>/``, must choose a new
-password, and lands in the console, where a user without policies is refused the
+password, and lands on Console Home; a user without policies is refused the IAM
 dashboard with AWS's AccessDenied message. The root user then sees her in Cashiers.
 """
 
@@ -35,9 +35,9 @@ ALIAS = "walkthrough-coffee"
 
 
 def test_root_creates_a_cashier_who_signs_in_at_the_alias_url(page: Page, live_server, tmp_path: Path):
-    # -- Sign up; the new root user lands on the dashboard, signed in.
+    # -- Sign up; the new root user lands on Console Home, signed in.
     account_id = steps.sign_up(page, ROOT_EMAIL, ROOT_PASSWORD)
-    expect(page.get_by_role("heading", name="IAM Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
     expect(page.get_by_text("You are signed in as its root user.")).to_be_visible()
 
     # -- Sign out, then sign in again as the root user with the email and password.
@@ -136,9 +136,12 @@ def test_root_creates_a_cashier_who_signs_in_at_the_alias_url(page: Page, live_s
     page.get_by_label("Retype new password").fill(MARIA_NEW_PASSWORD)
     page.get_by_role("button", name="Confirm password change").click()
 
-    # In the console as maria; Cashiers has no policies, so the dashboard is AccessDenied.
+    # On Console Home as maria; Cashiers has no policies, so the IAM dashboard is AccessDenied.
     expect(page.get_by_text("Your password has been changed.")).to_be_visible()
     expect(page.locator(".identity-menu summary")).to_contain_text(f"maria @ {ALIAS}")
+    expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
+    expect(page.get_by_text("Your permissions don't let you open any IAM page yet.")).to_be_visible()
+    page.goto("/iam/")
     expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
     expect(page.locator(".denied-message")).to_have_text(
         f"User: arn:aws:iam::{account_id}:user/maria is not authorized to perform: "
@@ -155,7 +158,7 @@ def test_root_creates_a_cashier_who_signs_in_at_the_alias_url(page: Page, live_s
     page.get_by_label("IAM user name").fill("maria")
     page.get_by_label("Password").fill(MARIA_NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
+    expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
     expect(page.locator(".identity-menu summary")).to_contain_text(f"maria @ {ALIAS}")
     sign_out(page)
 

@@ -101,17 +101,22 @@ def test_a_user_under_the_force_mfa_policy_assigns_a_device_and_signs_in_with_it
         return (f"User: {user_arn} is not authorized to perform: {action} on resource: {resource} "
                 f"with an explicit deny in an identity-based policy")
 
-    # -- Signed in without MFA: denied everywhere else, with the explicit deny message.
+    # -- Signed in without MFA: Console Home; denied everywhere else, with the explicit deny message.
     steps.sign_in_as_user(page, signin_path, USER, PASSWORD)
     expect(page.locator(".identity-menu summary")).to_contain_text(f"{USER} @ {account_id}")
+    expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
+    page.goto("/iam/")
     expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
     expect(page.locator(".denied-message")).to_have_text(explicit_deny("iam:GetAccountSummary"))
     expect(page.locator("main")).to_contain_text("DenyAllExceptListedIfNoMFA")
     # The navigation is greyed too: Users is no link for her.
     nav = page.get_by_role("navigation", name="Identity and Access Management")
     expect(nav.get_by_role("link", name="Users", exact=True)).to_have_count(0)
-    # Changing her password needs the MFA session.
-    open_identity_menu_link(page, "Change password")
+    # Changing her password needs the MFA session: the identity menu greys it, and its address
+    # answers AccessDenied.
+    refused = steps.refused_identity_menu_link(page, "Change password")
+    expect(refused).to_have_attribute("title", explicit_deny("iam:ChangePassword", user_arn))
+    page.goto("/password/change/")
     expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
     expect(page.locator(".denied-message")).to_have_text(explicit_deny("iam:ChangePassword", user_arn))
 
@@ -151,8 +156,9 @@ def test_a_user_under_the_force_mfa_policy_assigns_a_device_and_signs_in_with_it
     expect(page.get_by_test_id("mfa-secret")).to_have_count(0)  # never shown again
 
     # Assigning does not make this session an MFA session (as in AWS): still denied.
-    open_identity_menu_link(page, "Change password")
-    expect(page.locator(".denied-message")).to_have_text(explicit_deny("iam:ChangePassword", user_arn))
+    refused = steps.refused_identity_menu_link(page, "Change password")
+    expect(refused).to_have_attribute("title", explicit_deny("iam:ChangePassword", user_arn))
+    page.locator(".identity-menu summary").click()  # closes the menu
     sign_out(page)
 
     # -- Sign in again: the password, then a code at the MFA challenge.
@@ -172,6 +178,8 @@ def test_a_user_under_the_force_mfa_policy_assigns_a_device_and_signs_in_with_it
     # -- Signed in with MFA: the explicit deny no longer applies.
     expect(page.locator(".identity-menu summary")).to_contain_text(f"{USER} @ {account_id}")
     # The dashboard is not in the policy: now only an implicit deny.
+    expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
+    page.goto("/iam/")
     expect(page.locator(".denied-message")).to_have_text(
         f"User: {user_arn} is not authorized to perform: iam:GetAccountSummary on resource: * "
         f"because no identity-based policy allows the iam:GetAccountSummary action")
