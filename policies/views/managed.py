@@ -26,6 +26,7 @@ from django.views.generic import TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
 from accounts import tags
+from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from iamportal.errors import IAMError
 from iamportal.views_base import KnownStepMixin, get_or_404
 from policies.authz import (
@@ -47,7 +48,7 @@ from ..forms import (
     PolicyVersionForm,
     find,
 )
-from ..models import ManagedPolicy, PolicyVersion
+from ..models import ManagedPolicy, PolicyAttachment, PolicyVersion
 from ..services import boundary_context
 from .base import (
     ENTITY_LOOKUPS,
@@ -477,25 +478,33 @@ class PolicyDeleteView(ImpliedCallsMixin, PolicyObjectMixin, TemplateView):
         return redirect("policies:policy_list")
 
 
-class PolicyEntityDetachView(PolicyObjectMixin, View):
-    """Detach the policy from one user, group or role, from the policy's Entities attached tab."""
+class PolicyEntityDetachView(ConfirmRemovalMixin, PolicyObjectMixin, View):
+    """Detach the policy from one user, group or role, from the policy's Entities attached tab:
+    GET ``?entity_type=&entity_name=`` confirms, naming both; POST (the same fields) detaches."""
 
-    http_method_names = ["post"]
     iam_action = "iam:DetachUserPolicy"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method != "POST":  # the entity is named in the POST body only
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
 
     def setup_objects(self) -> None:
         super().setup_objects()
-        kind = self.request.POST.get("entity_type", "")
+        named = self.request.POST if self.request.method == "POST" else self.request.GET
+        kind = named.get("entity_type", "")
         if kind not in ENTITY_LOOKUPS:
             raise Http404("Choose a user, a group or a role.")
         self.entity_kind = kind
-        name = self.request.POST.get("entity_name", "")
-        self.subject = get_or_404(ENTITY_LOOKUPS[kind], self.request.iam.account, name)
+        self.subject = get_or_404(ENTITY_LOOKUPS[kind], self.request.iam.account, named.get("entity_name", ""))
+
+    def confirmation(self) -> Confirmation:
+        if not PolicyAttachment.objects.filter(policy=self.policy, **{self.entity_kind: self.subject}).exists():
+            raise Http404(f"Policy {self.policy.arn} is not attached to the {self.entity_kind} {self.subject}.")
+        back = reverse("policies:policy_entities", args=[self.policy.owner, self.policy.name])
+        return Confirmation(
+            heading=f"Detach {self.policy.name} from {self.subject}?",
+            detail=(f"The {self.entity_kind} {self.subject} loses the permissions {self.policy.name} grants. "
+                    "The policy is not deleted."),
+            cancel_url=back, submit="Detach",
+            crumbs=((reverse("policies:policy_list"), "Policies"), (back, self.policy.name),
+                    ("", "Detach policy")),
+            fields=(("entity_type", self.entity_kind), ("entity_name", str(self.subject))))
 
     def get_iam_action(self) -> str:
         return f"iam:Detach{self.entity_kind.capitalize()}Policy"

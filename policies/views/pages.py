@@ -8,8 +8,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 
+from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from iamportal.errors import IAMError
 from iamportal.pickers import is_navigation, redisplayed
 from iamportal.views_base import get_or_404
@@ -260,10 +263,22 @@ class BoundaryFormMixin(PolicyPagesMixin):
         return redirect(self.done_url())
 
 
-class BoundaryDeleteMixin(PolicyPagesMixin):
-    """Remove the permissions boundary (POST only)."""
+class BoundaryDeleteMixin(ConfirmRemovalMixin, PolicyPagesMixin):
+    """Remove the permissions boundary of a user or role: GET confirms, naming the boundary
+    policy and the user or role (a 404 when there is none); POST removes it."""
 
-    http_method_names = ["post"]
+    def confirmation(self) -> Confirmation:
+        boundary = services.get_permissions_boundary(self.subject)
+        if boundary is None:
+            raise Http404(f"The {self.entity_kind} {self.subject} has no permissions boundary.")
+        noun = self.entity_kind.capitalize()
+        return Confirmation(
+            heading=f"Remove the permissions boundary from {self.subject}?",
+            detail=(f"{boundary.policy.name} no longer limits the permissions of the {self.entity_kind} "
+                    f"{self.subject}: its permissions policies alone decide what it may do."),
+            cancel_url=self.done_url(),
+            crumbs=((reverse(f"accounts:{self.entity_kind}_list"), f"{noun}s"),
+                    (self.done_url(), str(self.subject)), ("", "Remove permissions boundary")))
 
     def post(self, request, **kwargs):
         services.delete_permissions_boundary(self.subject)

@@ -82,3 +82,42 @@ def test_removing_a_policy_from_a_role_is_confirmed_first(root_client, account, 
     assert root_client.get("/iam/roles/Auditor/policies/detach/?policy_arn=arn:aws:iam::aws:policy/Nope").status_code == 404
     assert csrf_post(root_client, "/iam/roles/Auditor/policies/detach/", {"policy_arn": READ_ONLY}).status_code == 302
     assert not PolicyAttachment.objects.filter(role=role).exists()
+
+
+@pytest.mark.parametrize("kind", ["user", "role"])
+def test_removing_a_permissions_boundary_is_confirmed_first(root_client, account, alice, aws_managed_policies, kind):
+    if kind == "user":
+        owner, page_url = alice, "/iam/users/alice/policies/"
+    else:
+        owner = roles.create_role(account, name="Auditor", trust_policy=roles.account_trust_policy(account.account_id))
+        page_url = "/iam/roles/Auditor/"
+    policy_services.put_permissions_boundary(owner, policy_arn=READ_ONLY)
+    remove_url = f"/iam/{kind}s/{owner}/permissions-boundary/delete/"
+    assert f'href="{remove_url}"' in root_client.get(page_url).content.decode()  # a link, not a one-click form
+    page = root_client.get(remove_url)
+    assert page.status_code == 200
+    assert f"<h1>Remove the permissions boundary from {owner}?</h1>" in text(page)
+    assert "ReadOnlyAccess no longer limits the permissions" in text(page)
+    assert ">Cancel</a>" in page.content.decode()
+    assert policy_services.get_permissions_boundary(owner) is not None  # opening it removes nothing
+    assert csrf_post(root_client, remove_url).status_code == 302
+    assert policy_services.get_permissions_boundary(owner) is None
+    assert root_client.get(remove_url).status_code == 404  # nothing left to remove
+
+
+def test_detaching_from_a_policy_s_entities_tab_is_confirmed_first(root_client, account, alice, cashiers,
+                                                                   aws_managed_policies):
+    policy_services.attach_policy(cashiers, policy_arn=READ_ONLY)
+    tab = root_client.get("/iam/policies/aws/ReadOnlyAccess/entities/").content.decode()
+    detach_url = "/iam/policies/aws/ReadOnlyAccess/entities/detach/?entity_type=group&entity_name=Cashiers"
+    assert f'href="{html.escape(detach_url)}"' in tab  # a link, not a one-click form
+    page = root_client.get(detach_url)
+    assert page.status_code == 200
+    assert "<h1>Detach ReadOnlyAccess from Cashiers?</h1>" in text(page)
+    assert '<input type="hidden" name="entity_name" value="Cashiers">' in page.content.decode()
+    assert PolicyAttachment.objects.filter(group=cashiers).exists()  # opening it removes nothing
+    assert root_client.get(detach_url.replace("Cashiers", "Nobody")).status_code == 404
+    assert root_client.get(detach_url.replace("group&entity_name=Cashiers", "user&entity_name=alice")).status_code == 404
+    response = csrf_post(root_client, detach_url.split("?")[0], {"entity_type": "group", "entity_name": "Cashiers"})
+    assert response.status_code == 302
+    assert not PolicyAttachment.objects.filter(group=cashiers).exists()

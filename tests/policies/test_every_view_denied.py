@@ -111,7 +111,8 @@ POST_DATA = {"policies:policy_entity_detach": {"entity_type": "user", "entity_na
 # The query string that names the object of views that take it from there.
 QUERY = {"accounts:mfa_device_remove": "?device=bob-phone", "accounts:mfa_device_resync": "?device=bob-phone",
          "accounts:user_mfa_device_remove": "?device=carol-phone",
-         "accounts:user_mfa_device_resync": "?device=carol-phone"}
+         "accounts:user_mfa_device_resync": "?device=carol-phone",
+         "policies:policy_entity_detach": "?entity_type=user&entity_name=carol"}
 
 
 def request(client, name: str, url: str):
