@@ -9,6 +9,7 @@
   objects. A parameter name it does not know fails loudly, so a new view can't escape.
 - :func:`account_rows`: every row that belongs to one account, to compare before and after.
 - :func:`signed_in`: clients for the caller's identities (root, an admin user, a role session).
+- :class:`Page`: the links, forms and URL-valued attributes of an HTML page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from django.apps import apps
 from django.db.models import ForeignKey, Model, Q
@@ -58,9 +60,9 @@ def _walk(resolver: URLResolver, prefix: str, namespace: str) -> Iterator[Route]
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _walk(entry, prefix + str(pattern), inner)
         elif isinstance(entry, URLPattern):
-            assert entry.name, f"The URL pattern {prefix}{pattern} has no name: reverse() can't reach it."
+            assert entry.name or not params, f"The URL pattern {prefix}{pattern} has parameters and no name."
             public = getattr(entry.callback, "login_required", True) is False
-            yield Route(f"{namespace}{entry.name}", prefix + str(pattern), params, public)
+            yield Route(f"{namespace}{entry.name or ''}", prefix + str(pattern), params, public)
 
 
 def routes() -> list[Route]:
@@ -190,6 +192,8 @@ def path_kwargs(route: Route, objects: Objects, variant: str = "name") -> dict[s
 
 
 def url_for(route: Route, objects: Objects, variant: str = "name") -> str:
+    if not route.name.rsplit(":", 1)[-1]:  # an unnamed fixed path (favicon.ico)
+        return "/" + route.route
     return reverse(route.name, kwargs=path_kwargs(route, objects, variant))
 
 
@@ -294,3 +298,69 @@ def signed_in(caller: dict[str, object], identity: str) -> Client:
 
 def is_signin_redirect(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith("/signin")
+
+
+# ---------------------------------------------------------------------------
+# What a page links to and submits
+
+
+@dataclass
+class Form:
+    """A form as a browser sees it: ``fields`` is what submitting it unchanged sends,
+    ``names`` every named control (unchecked boxes and buttons too)."""
+
+    method: str
+    action: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+class Page(HTMLParser):
+    """The links (``<a href>``), the forms and every URL-valued attribute of an HTML page."""
+
+    def __init__(self, html: str = "") -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.urls: list[str] = []
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: str | None = None
+        self._select_first: tuple[str, str] | None = None
+        self._select_chosen = False
+        if html:
+            self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.urls += [a[k] for k in ("href", "src", "action", "formaction") if k in a]
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        elif tag == "form":
+            self._form = Form(a.get("method", "get").lower(), a.get("action", ""))
+        elif self._form is None or ("name" not in a and tag != "option"):
+            return
+        elif tag in ("input", "button", "textarea", "select"):
+            self._form.names.append(a["name"])
+            kind = a.get("type", "submit" if tag == "button" else "text")
+            if tag == "textarea":
+                self._form.fields.append((a["name"], ""))
+            elif tag == "select":
+                self._select, self._select_first, self._select_chosen = a["name"], None, False
+            elif kind not in ("submit", "button", "image", "reset", "file") and (
+                    kind not in ("checkbox", "radio") or "checked" in a):
+                self._form.fields.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "option" and self._select is not None:
+            value = (self._select, a.get("value", ""))
+            if "selected" in a and not self._select_chosen:
+                self._form.fields.append(value)
+                self._select_chosen = True
+            self._select_first = self._select_first or value
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self._select is not None:
+            if not self._select_chosen and self._select_first:
+                self._form.fields.append(self._select_first)
+            self._select = None
+        elif tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
