@@ -20,7 +20,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -31,16 +31,29 @@ from .models import Throttle
 PRUNE_BATCH = 500
 
 
+#: How often :func:`spend` tries again after losing a race for a new counter's row.
+RACE_RETRIES = 3
+
+
 def spend(key: str, *, limit: int, window: int) -> bool:
     """Count one under ``key``; False when that makes more than ``limit`` in the window."""
     now = timezone.now()
-    with transaction.atomic():
-        row, created = Throttle.objects.select_for_update().get_or_create(
-            key=key, defaults={"window_start": now, "count": 0})
-        if now - row.window_start >= timedelta(seconds=window):
-            row.window_start, row.count = now, 0
-        row.count += 1
-        row.save(update_fields=["window_start", "count"])
+    for attempt in range(RACE_RETRIES):
+        try:
+            with transaction.atomic():
+                row, created = Throttle.objects.select_for_update().get_or_create(
+                    key=key, defaults={"window_start": now, "count": 0})
+                if now - row.window_start >= timedelta(seconds=window):
+                    row.window_start, row.count = now, 0
+                row.count += 1
+                row.save(update_fields=["window_start", "count"])
+            break
+        except IntegrityError:
+            # Another request created the row between our read and our insert, and (a
+            # successful sign-in resets its counter) may have deleted it again before
+            # get_or_create could read it: try again, it exists or it doesn't by now.
+            if attempt == RACE_RETRIES - 1:
+                raise
     if created:
         prune(now)
     return row.count <= limit
