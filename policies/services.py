@@ -26,6 +26,7 @@ from accounts.services import get_group, get_user, lock_account_quota, save_new
 from iamportal.errors import (
     DeleteConflict,
     EntityAlreadyExists,
+    InvalidInput,
     LimitExceeded,
     MalformedPolicyDocument,
     NoSuchEntity,
@@ -227,6 +228,11 @@ def unmodifiable(policy: ManagedPolicy) -> UnmodifiableEntity:
     """IAM's refusal to change an AWS managed policy."""
     # Its exact wording is not published [unverified].
     return UnmodifiableEntity(f"Policy {policy.arn} is an AWS managed policy and cannot be modified.")
+
+
+def untaggable() -> InvalidInput:
+    """IAM's refusal of TagPolicy, UntagPolicy and ListPolicyTags on an AWS managed policy."""
+    return InvalidInput("Tags not supported for policies in this domain.")
 
 
 def _lock_customer_policy(policy: ManagedPolicy) -> None:

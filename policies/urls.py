@@ -100,6 +100,7 @@ urlpatterns = [
         name="policy_version_delete",
     ),
     path(f"{POLICY}edit/", views.PolicyEditView.as_view(), name="policy_edit"),
+    path(f"{POLICY}tags/edit/", views.PolicyTagsEditView.as_view(), name="policy_tags_edit"),
     path(f"{POLICY}delete/", views.PolicyDeleteView.as_view(), name="policy_delete"),
     *entity_patterns("user", "iam/users", views.USER_VIEWS),
     *entity_patterns("group", "iam/groups", views.GROUP_VIEWS),

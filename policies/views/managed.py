@@ -1,5 +1,5 @@
 """Console pages of managed policies: list, create (JSON editor → review), detail with its
-tabs (permissions, entities attached, versions), edit (new version), delete.
+tabs (permissions, entities attached, versions, tags), edit (new version), manage tags, delete.
 
 URLs (``policies/urls.py``) name a managed policy as ``/iam/policies/<owner>/<name>/``,
 where ``owner`` is the ARN's account segment: ``aws`` for AWS managed policies, the
@@ -22,11 +22,12 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views.generic import TemplateView, View
+from django.views.generic import FormView, TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
 from accounts import tags
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
+from accounts.views.tags import ManageTagsMixin
 from iamportal.errors import IAMError
 from iamportal.views_base import KnownStepMixin, get_or_404
 from policies.authz import (
@@ -295,16 +296,26 @@ class PolicyObjectMixin(ConditionalIAMActionMixin):
 
 
 class PolicyDetailView(PolicyObjectMixin, TemplateView):
-    """Policy details, Permissions tab: the summary table and the JSON with line numbers."""
+    """Policy details: the Permissions tab (the summary table and the JSON with line
+    numbers, which need ``iam:GetPolicyVersion``) or, for a customer managed policy,
+    ``?tab=tags`` (the tags, which need ``iam:ListPolicyTags``; AWS managed policies have none)."""
 
     template_name = "policies/policy_detail.html"
     iam_action = "iam:GetPolicy"
-    tab = "permissions"
+
+    @property
+    def tab(self) -> str:
+        asked = self.request.GET.get("tab")
+        return "tags" if asked == "tags" and not self.policy.is_aws_managed else "permissions"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        keys = self.get_condition_context()
+        if self.tab == "tags":
+            context["tags_denied"] = first_denied(self.request, [("iam:ListPolicyTags", self.policy.arn, keys)])
+            return context
         version = context["default_version"]
-        read = authorize(self.request, "iam:GetPolicyVersion", self.policy.arn)
+        read = authorize(self.request, "iam:GetPolicyVersion", self.policy.arn, keys)
         context["document_denied"] = "" if read else read.message
         if read and version is not None:
             context.update(document_context(version.document))
@@ -476,6 +487,35 @@ class PolicyDeleteView(ImpliedCallsMixin, PolicyObjectMixin, TemplateView):
             return iam_error(request, exc, policy.get_absolute_url())
         messages.success(request, f"Policy {policy.name} deleted.")
         return redirect("policies:policy_list")
+
+
+class PolicyTagsEditView(ManageTagsMixin, PolicyObjectMixin, FormView):
+    """Manage tags of a customer managed policy: ``iam:TagPolicy`` for added or changed
+    keys, ``iam:UntagPolicy`` for removed ones (opening it: ``iam:ListPolicyTags``). An AWS
+    managed policy can't be tagged: IAM's InvalidInput."""
+
+    iam_action = "iam:ListPolicyTags"
+
+    def tagged(self) -> ManagedPolicy:
+        return self.policy
+
+    def done_url(self) -> str:
+        return f"{self.policy.get_absolute_url()}?tab=tags"
+
+    def crumbs(self) -> list[tuple[str, str]]:
+        return [("Policies", reverse("policies:policy_list")), (self.policy.name, self.done_url())]
+
+    def refuse_untaggable(self):
+        """IAM's answer to tagging an AWS managed policy, or None."""
+        if not self.policy.is_aws_managed:
+            return None
+        return iam_error(self.request, services.untaggable(), self.policy.get_absolute_url())
+
+    def get(self, request, *args, **kwargs):
+        return self.refuse_untaggable() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.refuse_untaggable() or super().post(request, *args, **kwargs)
 
 
 class PolicyEntityDetachView(ConfirmRemovalMixin, PolicyObjectMixin, View):
