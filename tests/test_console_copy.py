@@ -41,3 +41,19 @@ def test_the_sign_up_password_rules_are_inside_the_element_aria_describedby_name
     described_element = re.search(rf'<div class="help" id="{described}">(.*?)</div>', html, re.S)
     assert described_element, "the described element holds the help text"
     assert "<li>" in described_element.group(1)  # the password rules, a list
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# #} comment is one line; a multi-line one is printed on the page."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    broken = [f"{path.relative_to(templates)}:{number}"
+              for path in templates.rglob("*.html")
+              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if "{#" in line and "#}" not in line[line.index("{#"):]]
+    assert not broken
+
+
+def test_the_create_user_page_shows_no_template_comment(root_client):
+    assert "{#" not in root_client.get("/iam/users/create/").content.decode()
