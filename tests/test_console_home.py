@@ -134,3 +134,9 @@ def test_a_forced_password_change_offers_sign_out_not_cancel(account):
     page = text(client.post(url, {"user_name": "newbie", "password": USER_PASSWORD}, follow=True))
     assert "You must change your password to continue" in page
     assert "Sign out</button>" in page and ">Cancel</a>" not in page
+
+
+def test_an_access_denied_page_suggests_the_simulator_only_to_who_may_open_it(alice, alice_client):
+    assert "Ask your administrator to grant the permission.</p>" in alice_client.get("/iam/users/").content.decode()
+    grant(alice, {"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy", "Resource": alice.arn})
+    assert "or find out why with the policy simulator." in alice_client.get("/iam/users/").content.decode()

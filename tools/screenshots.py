@@ -10,20 +10,22 @@ What it does:
 1. creates a throw-away SQLite database in a temporary directory under /tmp
    (``DATABASE_URL=sqlite:////tmp/iamportal-shots-…/db.sqlite3``), runs ``migrate`` and
    ``loaddemo`` (the coffee-shop demo) against it;
-2. starts ``manage.py runserver`` on a free loopback port (``127.0.0.1:<port>``, no
-   autoreload; ``IAMPORTAL_BASE_URL`` stays ``http://127.0.0.1:8000``, so the sign-in URLs
-   in the pictures are the ones ``make run`` prints);
+2. starts ``manage.py runserver`` on ``127.0.0.1:8000`` (no autoreload), or on a free
+   loopback port when 8000 is taken: the console builds its URLs from the request, so the
+   sign-in URLs in the pictures are those of the port it served on (8000: what ``make run``
+   prints);
 3. drives Debian's Chromium (``/usr/bin/chromium``, or ``$IAMPORTAL_CHROMIUM``) with
    Playwright through the console as a person would, and saves:
 
    =====================  ==========================================================
-   ``dashboard.png``      the IAM dashboard, signed in as the demo's root user
+   ``console-home.png``   Console Home, where the demo's root user lands after sign-in
+   ``dashboard.png``      the IAM dashboard
    ``users.png``          Users
    ``create-user.png``    Create user, step 1 (Specify user details)
    ``user-detail.png``    the user maria
    ``mfa-assign.png``     Assign MFA device, step 2: the QR code (root's own device)
    ``policy-editor.png``  Create policy: the JSON editor with a validation finding
-   ``access-denied.png``  the AccessDenied page maria gets on the dashboard
+   ``access-denied.png``  the AccessDenied page maria (no IAM permissions) gets on the dashboard
    =====================  ==========================================================
 
 4. stops the server it started and deletes the temporary directory.
@@ -66,9 +68,13 @@ MISSPELT_POLICY = {
 }
 
 
-def free_port() -> int:
+def serving_port(preferred: int = 8000) -> int:
+    """``preferred`` when nothing listens on it, else a free port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
@@ -132,6 +138,10 @@ def take_screenshots(base_url: str, out: Path, demo) -> list[Path]:
             page.get_by_label("Root user email address").fill(demo.ROOT_EMAIL)
             page.get_by_label("Password").fill(demo.PASSWORD)
             page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
+            shot(page, "console-home.png")
+
+            nav(page, "Dashboard")
             expect(page.get_by_role("heading", name="IAM Dashboard")).to_be_visible()
             shot(page, "dashboard.png")
 
@@ -167,12 +177,15 @@ def take_screenshots(base_url: str, out: Path, demo) -> list[Path]:
             expect(page.locator(".findings")).to_contain_text("s3:GetObjekt")
             shot(page, "policy-editor.png")
 
-            # maria, with no IAM permissions, signs in: AccessDenied on the dashboard.
+            # maria, with no IAM permissions, signs in (Console Home) and opens the
+            # dashboard: AccessDenied.
             sign_out(page)
             page.goto(f"/signin/{demo.ALIAS}/")
             page.get_by_label("IAM user name").fill(demo.EMPLOYEE)
             page.get_by_label("Password").fill(demo.PASSWORD)
             page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Console Home")).to_be_visible()
+            page.goto("/iam/")
             expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
             shot(page, "access-denied.png")
             context.close()
@@ -191,13 +204,13 @@ def main() -> None:
         raise SystemExit(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
 
     workdir = Path(tempfile.mkdtemp(prefix="iamportal-shots-", dir="/tmp"))
-    port = free_port()
+    port = serving_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "iamportal.settings",
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",  # sqlite:////tmp/…: an absolute path
-        "IAMPORTAL_BASE_URL": "http://127.0.0.1:8000",  # as `make run` shows them
+        "IAMPORTAL_BASE_URL": base_url,  # where no request is (loaddemo prints it)
         "IAMPORTAL_DEBUG": "true",  # development mode: WhiteNoise serves the static files
         "PYTHONUNBUFFERED": "1",
     }
