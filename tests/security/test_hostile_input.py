@@ -12,7 +12,8 @@ deeply nested JSON (policy fields), and each example is posted to every form. Al
   table holds as many rows as before;
 - a posted ``<script>`` or ``onerror=`` never comes back unescaped in an HTML page.
 
-Odd charsets (``charset=utf-16``) and bogus wizard steps get their own cases.
+Odd charsets (``charset=utf-16``), bogus wizard steps and sign-in's ``next=`` get their own
+cases.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
 from django.urls import resolve
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_post, signed_in_client
+from tests.conftest import ROOT_PASSWORD, csrf_post, signed_in_client
 
 from .helpers import Page, build_victim, row_counts, routes, url_for
 
@@ -209,3 +212,25 @@ def test_bogus_wizard_steps_are_refused_without_a_5xx(own):
             if response.status_code >= 500:
                 failures.append(f"POST {target.url} {data!r} -> {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+NEXTS = ["x", "dashboard", "//evil.example/", "https://evil.example/", "javascript:alert(1)", "/\\evil.example",
+         "\\\\evil.example", "/iam/\x00", "/iam/users/?q=<script>", "http://testserver:8000/iam/"]
+
+
+def test_sign_in_goes_nowhere_but_this_site_whatever_next_says(own):
+    failures = []
+    for target in NEXTS:
+        client = Client(raise_request_exception=False)
+        response = client.post("/signin/", {"email": own.objects.root.email, "password": ROOT_PASSWORD, "next": target})
+        location = response.get("Location", "")
+        if response.status_code != 302 or not location.startswith("/") or location.startswith(("//", "/\\")):
+            failures.append(f"next={target!r} -> {response.status_code} {location!r}")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_check_notices_a_script_shown_unescaped():
+    page = HttpResponse(f"<p>{SCRIPT}</p>")
+    assert check(page, "/x/", {"name": SCRIPT}, {}, {}) == [f"POST /x/ {{'name': {SCRIPT!r}}} shows {SCRIPT} unescaped"]
+    assert check(HttpResponse("&lt;script&gt;"), "/x/", {"name": SCRIPT}, {"a": 1}, {"a": 2}) == [
+        f"POST /x/ {{'name': {SCRIPT!r}}} -> 200 but saved something"]
