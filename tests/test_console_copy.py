@@ -17,6 +17,7 @@ def test_resetting_a_password_says_when_it_is_shown_for_a_reset(root_client, acc
     html = root_client.get("/iam/users/maria/console-access/").content.decode()
     assert "You can view the password after you reset the password." in html
     assert "after you create the user" not in html
+    assert "The user's access keys, if any, keep working." in html.replace("&#x27;", "'")
 
 
 def test_enabling_console_access_says_when_the_password_is_shown(root_client, account):
