@@ -3,13 +3,17 @@
 For an IAM user the identity-based policies are: the user's inline policies, the default
 versions of the managed policies attached to the user, and the same two kinds for each
 group the user belongs to; the permissions boundary is the default version of the user's
-boundary policy. They are read in **four indexed queries** however many groups and
-policies apply, each bounded by the user's own rows and never by the account's or the
-server's: the user's group memberships (index on the membership's user), then the inline
-policies and the attached policies' default versions of the user *and of those groups by
-id* (a ``user = … OR group IN (ids)`` filter, which the database answers with the two
-foreign-key indexes; a join through the memberships made PostgreSQL scan every attachment
-and membership of the server), then the boundary. They are compiled once per distinct document:
+boundary policy. They are read in **one query** however many groups and policies apply:
+a ``UNION ALL`` of five branches (the user's inline policies, its groups' inline policies,
+the default versions of the policies attached to the user, to its groups, and of its
+boundary), each a join that starts from the user's key on an index (the membership's,
+attachment's, inline policy's or boundary's user, then the group and policy keys), so it
+reads only the user's own rows, never the account's or the server's (PostgreSQL at 5,000
+users and 199 other accounts: 0.3–0.8 ms to execute, ~2 ms to plan). What made it slow
+before was an ``OR`` across tables ("attached to the user OR to one of the user's
+groups"), which PostgreSQL answered by scanning every attachment and membership of the
+server; no branch has one. Roles and groups (the simulator) load the same way, in one
+query each. They are compiled once per distinct document:
 :func:`compiled` keeps the engine ``Policy`` objects in a per-process cache keyed by the
 document text and the name, so later requests reuse them (the engine also caches by
 content). Nothing in the cache depends on the database state, so it is safe across
@@ -33,13 +37,12 @@ from collections.abc import Callable
 from threading import Lock
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, CharField, F, Value
 
-from accounts.models import GroupMembership
 from policies.authz import PolicySet
 from policies.engine import Policy, PolicyError
 
-from .models import InlinePolicy, PolicyAttachment, PolicyVersion
+from .models import InlinePolicy, PolicyVersion
 
 #: Loaders for principals other than root and IAM users (e.g. role sessions): functions
 #: ``(identity) -> PolicySet | None``; the first that returns a set wins.
@@ -82,81 +85,89 @@ def _compile_or_skip(document: str, name: str) -> Any | None:
 
 
 def load_user_policy_set(user: Any) -> PolicySet:
-    """The policy set of an IAM user, in four indexed queries (see the module docstring)."""
-    group_names = dict(
-        GroupMembership.objects.filter(user=user).values_list("group_id", "group__name")
-    )
-    owned = Q(user=user) | Q(group_id__in=list(group_names))
-    inline = InlinePolicy.objects.filter(owned).only("document", "name", "group_id")
-    attached = PolicyAttachment.objects.filter(owned).values("policy_id")
-    managed = (
-        PolicyVersion.objects.filter(is_default=True, policy_id__in=attached)
-        .select_related("policy")
-        .order_by("policy__name")
-    )
-    boundary_version = (
-        PolicyVersion.objects.filter(is_default=True, policy__boundaries__user=user)
-        .select_related("policy")
-        .first()
-    )
-    named = sorted((group_names.get(p.group_id, ""), p.name, p.document) for p in inline)
-    return _compile_set(
-        [(document, f"inline:{group}/{name}" if group else f"inline:{name}")
-         for group, name, document in named],
-        managed,
-        boundary_version,
+    """The policy set of an IAM user, in one query (see the module docstring)."""
+    return _compile_rows(
+        _inline(InlinePolicy.objects.filter(user=user)),
+        _inline(InlinePolicy.objects.filter(group__members=user), group=F("group__name")),
+        _default_versions(_MANAGED, policy__attachments__user=user),
+        _default_versions(_MANAGED, policy__attachments__group__members=user),
+        _default_versions(_BOUNDARY, policy__boundaries__user=user),
     )
 
 
-def _compile_set(inline: list[tuple[str, str]], managed: Any, boundary_version: Any) -> PolicySet:
-    """A policy set from ``(document, name)`` inline policies, the default versions of the
-    attached managed policies and of the boundary (``None``: no boundary)."""
-    identity = [_compile_or_skip(document, name) for document, name in inline]
-    identity += [_compile_or_skip(version.document, version.policy.name) for version in managed]
-    boundary = None
-    if boundary_version is not None:
-        boundary = _compile_or_skip(boundary_version.document, boundary_version.policy.name)
-        if boundary is None:
-            # An uncompilable boundary must deny, not lift the cap: a boundary that allows nothing.
-            boundary = compiled(_DENY_ALL, boundary_version.policy.name)
-    return PolicySet(identity=[p for p in identity if p is not None], boundary=boundary)
+def load_role_policy_set(role: Any) -> PolicySet:
+    """The policy set of a role session: the role's inline and attached policies and its
+    boundary, nothing of the user who assumed it. One query, named as for users
+    (``inline:<PolicyName>`` for the role's inline policies)."""
+    return _compile_rows(
+        _inline(InlinePolicy.objects.filter(role=role)),
+        _default_versions(_MANAGED, policy__attachments__role=role),
+        _default_versions(_BOUNDARY, policy__boundaries__role=role),
+    )
+
+
+def load_group_policy_set(group: Any) -> PolicySet:
+    """A group's own policies (the policy simulator's "user group"): its inline and attached
+    policies, named as for its members (``inline:<GroupName>/<PolicyName>``). One query."""
+    return _compile_rows(
+        _inline(InlinePolicy.objects.filter(group=group), group=Value(group.name, CharField())),
+        _default_versions(_MANAGED, policy__attachments__group=group),
+    )
+
+
+# The kinds of row of a loading query: an inline policy, an attached managed policy's
+# default version, the boundary's default version.
+_INLINE, _MANAGED, _BOUNDARY = "inline", "managed", "boundary"
+
+
+def _rows(queryset: Any, kind: str, name: str, policy: Any, group: Any) -> Any:
+    """``queryset`` as ``(kind, managed policy id or 0, group name or "", name, document)``
+    rows, the one shape every branch of a loading query has."""
+    return queryset.order_by().annotate(
+        row_kind=Value(kind, CharField()), row_policy=policy, row_group=group,
+        row_name=F(name), row_document=F("document"),
+    ).values_list("row_kind", "row_policy", "row_group", "row_name", "row_document")
+
+
+def _inline(queryset: Any, group: Any = None) -> Any:
+    """Inline policies; ``group``: the expression of the owning group's name, if any."""
+    return _rows(queryset, _INLINE, "name", Value(0, BigIntegerField()),
+                 group if group is not None else Value("", CharField()))
+
+
+def _default_versions(kind: str, **owner: Any) -> Any:
+    """The default versions of the managed policies ``owner`` selects."""
+    return _rows(PolicyVersion.objects.filter(is_default=True, **owner), kind, "policy__name",
+                 F("policy_id"), Value("", CharField()))
+
+
+def _compile_rows(first: Any, *others: Any) -> PolicySet:
+    """The policy set of the rows of ``first`` UNION ALL ``others``: one query whose every
+    branch is a join that starts from the one principal's key (an index), never an OR
+    across tables. A managed policy attached to the user and to one of its groups (or to
+    two groups) counts once."""
+    inline, managed, boundary = [], {}, None
+    for kind, policy_id, group, name, document in first.union(*others, all=True):
+        if kind == _INLINE:
+            inline.append((group, name, document))
+        elif kind == _MANAGED:
+            managed[policy_id] = (name, document)
+        else:
+            boundary = (name, document)
+    identity = [_compile_or_skip(document, f"inline:{group}/{name}" if group else f"inline:{name}")
+                for group, name, document in sorted(inline)]
+    identity += [_compile_or_skip(document, name) for name, document in sorted(managed.values())]
+    compiled_boundary = None
+    if boundary is not None:
+        name, document = boundary
+        # An uncompilable boundary must deny, not lift the cap: a boundary that allows nothing.
+        compiled_boundary = _compile_or_skip(document, name) or compiled(_DENY_ALL, name)
+    return PolicySet(identity=[p for p in identity if p is not None], boundary=compiled_boundary)
 
 
 _DENY_ALL = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}'
 )
-
-
-def load_role_policy_set(role: Any) -> PolicySet:
-    """The policy set of a role session: the role's inline and attached policies and its
-    boundary, nothing of the user who assumed it. Three queries, named as for users
-    (``inline:<PolicyName>`` for the role's inline policies)."""
-    inline = InlinePolicy.objects.filter(role=role).order_by("name")
-    managed = (
-        PolicyVersion.objects.filter(is_default=True, policy__attachments__role=role)
-        .select_related("policy")
-        .order_by("policy__name")
-    )
-    boundary_version = (
-        PolicyVersion.objects.filter(is_default=True, policy__boundaries__role=role)
-        .select_related("policy")
-        .first()
-    )
-    named = [(policy.document, f"inline:{policy.name}") for policy in inline]
-    return _compile_set(named, managed, boundary_version)
-
-
-def load_group_policy_set(group: Any) -> PolicySet:
-    """A group's own policies (the policy simulator's "user group"): its inline and attached
-    policies, named as for its members (``inline:<GroupName>/<PolicyName>``). Two queries."""
-    inline = InlinePolicy.objects.filter(group=group).order_by("name")
-    managed = (
-        PolicyVersion.objects.filter(is_default=True, policy__attachments__group=group)
-        .select_related("policy")
-        .order_by("policy__name")
-    )
-    named = [(policy.document, f"inline:{group.name}/{policy.name}") for policy in inline]
-    return _compile_set(named, managed, None)
 
 
 def load_policy_set(identity: Any) -> PolicySet:

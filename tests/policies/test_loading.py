@@ -86,7 +86,7 @@ def test_loaded_in_a_fixed_number_of_queries(
     services.attach_user_policy(alice, policy_arn=policies[0].arn)
     services.put_user_permissions_boundary(alice, policy_arn=policies[0].arn)
     who = identity(alice)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(1):
         policy_set = loading.load_policy_set(who)
     assert (
         len(policy_set.identity) == per_group + groups
@@ -116,9 +116,10 @@ def _crowd(account, users: int, prefix: str) -> None:
 def test_queries_are_bounded_by_the_users_own_rows(
     account, alice, mallory, others, django_assert_num_queries
 ):
-    """Loading costs the same at 1 and at many users of the account and of other accounts,
-    and no query matches attachments or inline policies through the memberships table (a
-    join that made PostgreSQL scan every membership and attachment of the server)."""
+    """Loading costs one query at 1 and at many users of the account and of other accounts,
+    and the query has no OR: "attached to the user OR to one of the user's groups" made
+    PostgreSQL scan every membership and attachment of the server, where each branch of the
+    UNION starts from the user's key on an index."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -132,11 +133,39 @@ def test_queries_are_bounded_by_the_users_own_rows(
     with CaptureQueriesContext(connection) as queries:
         policy_set = loading.load_policy_set(who)
     assert sorted(p.name for p in policy_set.identity) == ["G000", "inline:Cashiers/GroupInline"]
-    assert len(queries) == 4
-    for query in queries:
-        sql = query["sql"]
-        if "policies_" in sql:
-            assert "accounts_groupmembership" not in sql, sql
+    assert len(queries) == 1
+    sql = queries[0]["sql"]
+    assert "UNION ALL" in sql and " OR " not in sql.upper(), sql
+
+
+def test_a_policy_attached_to_the_user_and_two_of_its_groups_counts_once(account, alice):
+    policy = bulk_policies(account, 1)[0]
+    for name in ("A", "B"):
+        group = accounts_services.create_group(account, name=name, users=[alice])
+        services.attach_group_policy(group, policy_arn=policy.arn)
+    services.attach_user_policy(alice, policy_arn=policy.arn)
+    assert [p.name for p in loading.load_policy_set(identity(alice)).identity] == [policy.name]
+
+
+def test_role_and_group_sets_load_in_one_query_each(account, alice, django_assert_num_queries):
+    from accounts import roles
+
+    role = roles.create_role(account, name="Auditor",
+                             trust_policy=roles.account_trust_policy(account.account_id))
+    group = accounts_services.create_group(account, name="Cashiers")
+    policy = bulk_policies(account, 1)[0]
+    for owner in (role, group):
+        services.attach_policy(owner, policy_arn=policy.arn)
+        services.put_inline_policy(owner, name=f"{type(owner).__name__}Inline", document=doc())
+    services.put_permissions_boundary(role, policy_arn=policy.arn)
+    with django_assert_num_queries(1):
+        role_set = loading.load_role_policy_set(role)
+    with django_assert_num_queries(1):
+        group_set = loading.load_group_policy_set(group)
+    assert [p.name for p in role_set.identity] == ["inline:RoleInline", policy.name]
+    assert role_set.boundary.name == policy.name
+    assert [p.name for p in group_set.identity] == ["inline:Cashiers/GroupInline", policy.name]
+    assert group_set.boundary is None
 
 
 def test_compiled_policies_are_reused_across_requests(account, alice):
