@@ -144,6 +144,16 @@ def test_the_manage_tags_page_shows_the_editor_with_the_tags(root_client, accoun
     assert "Manage tags" in page and 'value="till"' in page and "You can add up to 50 tags." in page
 
 
+def test_add_and_remove_rows_save_nothing(root_client, account):
+    make_policy(account, tags=[("team", "till")])
+    added = csrf_post(root_client, tags_url(account), {**rows(("team", "till")), "add_tag": "1"})
+    assert added.status_code == 200 and 'name="key_1"' in added.content.decode()
+    removed = csrf_post(root_client, tags_url(account), {**rows(("team", "till"), ("env", "dev")), "remove_tag": "0"})
+    text = removed.content.decode()
+    assert removed.status_code == 200 and 'value="env"' in text and 'value="till"' not in text
+    assert tags_of() == [{"Key": "team", "Value": "till"}]
+
+
 def test_more_than_fifty_tags_are_refused_in_aws_words(root_client, account):
     make_policy(account)
     response = csrf_post(root_client, tags_url(account), rows(*[(f"k{i}", "v") for i in range(51)]))
