@@ -347,6 +347,106 @@ NOT_ATTACHABLE = {"invalid_choice": "Policy %(value)s does not exist or is not a
 MAX_CHOSEN = 100
 
 
+class AttachablePoliciesMixin:
+    """Choices that are the managed policies ``account`` can attach, for the paged picker
+    (:mod:`iamportal.pickers`: ``queryset`` lists them, ``arn`` is a row's value). Validating
+    a POST queries only the ARNs posted, in one query."""
+
+    to_field_name = "arn"
+
+    def __init__(self, account: Any, label: str, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs["error_messages"] = {**NOT_ATTACHABLE, **kwargs.get("error_messages", {})}
+        super().__init__(label=label, **kwargs)  # type: ignore[call-arg]
+        self.account = account
+        self.queryset = ManagedPolicy.objects.attachable_by(account)
+
+    def check_attachable(self, arns: list[str]) -> None:
+        known = services.attachable_arns(self.account, arns)
+        for arn in arns:
+            if arn not in known:
+                raise forms.ValidationError(self.error_messages["invalid_choice"],  # type: ignore[attr-defined]
+                                            code="invalid_choice", params={"value": arn})
+
+
+class PolicyArnsField(AttachablePoliciesMixin, forms.MultipleChoiceField):
+    """Managed policies to attach, by ARN (``_policy_picker.html``); cleans to the list of ARNs."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, account: Any, label: str = "Permissions policies", **kwargs: Any) -> None:
+        super().__init__(account, label, **kwargs)
+
+    def validate(self, value: list[str]) -> None:
+        forms.Field.validate(self, value)  # required
+        if len(value) > MAX_CHOSEN:
+            raise forms.ValidationError(f"Choose at most {MAX_CHOSEN} policies.", code="too_many")
+        self.check_attachable(value)
+
+
+class BoundaryArnField(AttachablePoliciesMixin, forms.ChoiceField):
+    """An optional permissions boundary: one policy's ARN (``_boundary_picker.html``), or ``""``."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, account: Any, label: str = "Permissions boundary", **kwargs: Any) -> None:
+        super().__init__(account, label, **kwargs)
+
+    def validate(self, value: str) -> None:
+        forms.Field.validate(self, value)  # required
+        if value:
+            self.check_attachable([value])
+
+
+class AttachPoliciesForm(forms.Form):
+    """Attach policies: managed policies chosen with the paged picker from ``offered`` (the
+    page's list: not attached yet, filtered); any policy ``account`` can attach validates."""
+
+    def __init__(self, *args: Any, account: Any, offered: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_arns"] = PolicyArnsField(
+            account, required=True, error_messages={"required": "Choose at least one policy."})
+        if offered is not None:
+            self.fields["policy_arns"].queryset = offered
+
+
+class BoundaryForm(forms.Form):
+    """Set permissions boundary: one managed policy, chosen with the paged picker."""
+
+    def __init__(self, *args: Any, account: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy_arn"] = BoundaryArnField(
+            account, label="Permissions boundary policy", required=True,
+            error_messages={"required": "Choose a policy to use as the boundary."})
+
+
+class ConfirmNameForm(forms.Form):
+    """Type the name to confirm a deletion, as the console asks."""
+
+    confirm = forms.CharField(
+        label="To confirm deletion, enter the policy name in the text input field."
+    )
+
+    def __init__(self, *args: Any, expected: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def clean_confirm(self) -> str:
+        value = self.cleaned_data["confirm"].strip()
+        if value != self.expected:
+            raise forms.ValidationError(
+                "Enter the policy name exactly to confirm.", code="mismatch"
+            )
+        return value
+
+
+NOT_ATTACHABLE = {"invalid_choice": "Policy %(value)s does not exist or is not attachable."}
+
+
+# More values than any quota allows are refused before any query (a hostile POST may carry thousands).
+MAX_CHOSEN = 100
+
+
 class PolicyArnsField(forms.MultipleChoiceField):
     """Managed policies ``account`` can attach, chosen by ARN with the paged picker
     (``_policy_picker.html``, :mod:`iamportal.pickers`: ``queryset`` lists them, ``arn`` is a
