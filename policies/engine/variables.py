@@ -31,8 +31,6 @@ __all__ = ["Piece", "Template", "Var", "has_variables", "parse_template"]
 Piece = tuple[str, bool]
 
 _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
-_WITH_DEFAULT = re.compile(r"\s*([^,'\s][^,']*?)\s*,\s*'([^']*)'\s*")
-_KEY_ONLY = re.compile(r"\s*([^,'\s][^,']*?)\s*")
 _SPECIALS = {"*": "*", "?": "?", "$": "$"}
 
 
@@ -107,6 +105,22 @@ def has_variables(value: str) -> bool:
     return parse_template(value).has_vars
 
 
+def _reference(inner: str) -> Var | None:
+    """The ``key`` or ``key, 'default'`` inside ``${...}`` (whitespace around each part
+    ignored; a key holds no comma or quote), or None. String operations, not a regular
+    expression: ``\\s*(key)\\s*`` backtracks quadratically over a run of whitespace."""
+    key, comma, rest = inner.strip().partition(",")
+    key = key.rstrip()
+    if not key or "'" in key:
+        return None
+    if not comma:
+        return Var(key, key.lower())
+    rest = rest.lstrip()
+    if len(rest) < 2 or rest[0] != "'" or rest[-1] != "'" or "'" in rest[1:-1]:
+        return None
+    return Var(key, key.lower(), rest[1:-1])
+
+
 def parse_template(value: str) -> Template:
     """Split a 2012-10-17 value into text and variable references.
 
@@ -127,14 +141,7 @@ def parse_template(value: str) -> Template:
         if inner in _SPECIALS:
             part = _Lit(_SPECIALS[inner])
         else:
-            with_default = _WITH_DEFAULT.fullmatch(inner)
-            key_only = None if with_default else _KEY_ONLY.fullmatch(inner)
-            if with_default:
-                key = with_default.group(1)
-                part = Var(key, key.lower(), with_default.group(2))
-            elif key_only:
-                key = key_only.group(1)
-                part = Var(key, key.lower())
+            part = _reference(inner)
         if part is None:
             continue
         found = True
