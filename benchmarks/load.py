@@ -5,7 +5,7 @@
 
 The script (standard library only) makes sure the account ``--alias`` exists (``manage.py
 seedlarge`` at ``--users``, AWS's quota proportions, when it does not), starts ``gunicorn
-iamportal.wsgi`` on ``127.0.0.1:--port`` with ``--workers`` sync workers against that database,
+iamportal.wsgi`` on ``127.0.0.1:--port`` with ``--workers`` workers (``--threads`` each) against that database,
 and runs ``--clients`` threads, each its own browser (cookie jar), for ``--duration`` seconds.
 Every client signs in as the IAM user ``admin`` (AdministratorAccess through the group
 Admins, so each page loads a policy set), then loops over a weighted mix: the users list
@@ -147,17 +147,62 @@ def worker_memory(master: int) -> dict[int, int]:
     return sizes
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (their CPU is the database's)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+class CpuMeter:
+    """CPU used during the run by the gunicorn workers, PostgreSQL and this process (the
+    clients): what a request costs the server, whatever else the machine is doing."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.workers = {pid: cpu_seconds(pid) for pid in worker_memory(master)}
+        self.workers_now = dict(self.workers)
+        self.postgres = {pid: cpu_seconds(pid) for pid in postgres_pids()}
+        self.client = time.process_time()
+        self.load = os.getloadavg()[0]
+
+    def sample(self) -> None:
+        for pid in worker_memory(self.master):
+            self.workers.setdefault(pid, 0.0)
+            self.workers_now[pid] = cpu_seconds(pid)
+
+    def used(self) -> tuple[float, float, float]:
+        workers = sum(now - self.workers.get(pid, 0.0) for pid, now in self.workers_now.items())
+        postgres = sum(max(0.0, cpu_seconds(pid) - self.postgres.get(pid, 0.0)) for pid in postgres_pids())
+        return workers, postgres, time.process_time() - self.client
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def report(results: dict, elapsed: float, memory: dict[int, int], args) -> None:
+def report(results: dict, elapsed: float, memory: dict[int, int], args, cpu: CpuMeter) -> None:
     everything = [t for rows in results.values() for t in rows]
     errors = sum(1 for _, status in everything if status not in (200, 302))
     times = [t * 1000 for t, _ in everything]
-    print(f"\n{args.clients} clients, {args.workers} gunicorn workers, {elapsed:.0f} s, "
-          f"database {os.environ.get('DATABASE_URL', 'sqlite').split('://')[0]}")
+    print(f"\n{args.clients} clients, {args.workers} gunicorn workers × {args.threads} threads, "
+          f"{elapsed:.0f} s, database {os.environ.get('DATABASE_URL', 'sqlite').split('://')[0]}, "
+          f"load average {cpu.load:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} cores")
     print(f"requests: {len(everything)}  ({len(everything) / elapsed:.1f}/s)   errors: {errors}")
     print(f"latency ms: p50 {percentile(times, .5):.0f}  p95 {percentile(times, .95):.0f}  "
           f"p99 {percentile(times, .99):.0f}  mean {statistics.mean(times):.0f}")
@@ -171,6 +216,12 @@ def report(results: dict, elapsed: float, memory: dict[int, int], args) -> None:
     for _, status in everything:
         statuses[status] += 1
     print("statuses:", dict(sorted(statuses.items())))
+    workers, postgres, client = cpu.used()
+    count = max(1, len(everything))
+    print(f"CPU per request: workers {workers * 1000 / count:.1f} ms, PostgreSQL "
+          f"{postgres * 1000 / count:.1f} ms, load generator {client * 1000 / count:.1f} ms "
+          f"(of {elapsed * (os.cpu_count() or 1):.0f} core-seconds: workers {workers:.0f}, "
+          f"PostgreSQL {postgres:.0f}, generator {client:.0f})")
     print("worker memory (VmRSS, largest seen): " + ", ".join(f"{kib / 1024:.0f} MiB" for kib in memory.values())
           + f"  (total {sum(memory.values()) / 1024:.0f} MiB)")
 
@@ -179,7 +230,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker (more than 1: gunicorn's gthread worker)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--alias", default="bench-5000")
     parser.add_argument("--users", type=int, default=5000, help="users to seed when the account is missing")
@@ -192,7 +245,8 @@ def main() -> None:
     urls = prepare(args.alias, args.users)
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "iamportal.wsgi", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
+         "--workers", str(args.workers), "--threads", str(args.threads), "--timeout", "120",
+         "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -205,6 +259,7 @@ def main() -> None:
         results: dict[str, list] = defaultdict(list)
         lock = threading.Lock()
         memory: dict[int, int] = {}
+        cpu = CpuMeter(gunicorn.pid)
         started = time.monotonic()
         deadline = started + args.duration
         browsers = [Browser(base, urls, results, lock) for _ in range(args.clients)]
@@ -214,8 +269,11 @@ def main() -> None:
         while any(t.is_alive() for t in threads):
             for pid, kib in worker_memory(gunicorn.pid).items():
                 memory[pid] = max(memory.get(pid, 0), kib)
+            cpu.sample()
             time.sleep(2)
-        report(results, time.monotonic() - started, memory, args)
+        elapsed = time.monotonic() - started
+        cpu.sample()
+        report(results, elapsed, memory, args, cpu)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
