@@ -482,7 +482,7 @@ class RoleAttachView(PolicyAttachMixin, RoleMixin, TemplateView):
 
     def authorize_attach(self, policy_arn: str) -> None:
         require(self.request, "iam:AttachRolePolicy", self.role.arn,
-                {**boundary_context(self.role), "iam:PolicyARN": policy_arn})
+                {**self.get_condition_context(), "iam:PolicyARN": policy_arn})
 
 
 class RoleDetachView(ConfirmRemovalMixin, PolicyDetachMixin, RoleMixin, View):
@@ -554,7 +554,7 @@ class RoleBoundaryView(BoundaryFormMixin, RoleMixin, TemplateView):
 
     def authorize_boundary(self, policy_arn: str) -> None:
         require(self.request, "iam:PutRolePermissionsBoundary", self.role.arn,
-                {"iam:PermissionsBoundary": policy_arn})
+                {**self.get_condition_context(), "iam:PermissionsBoundary": policy_arn})
 
 
 class RoleBoundaryDeleteView(BoundaryDeleteMixin, RoleMixin, View):

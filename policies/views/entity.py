@@ -142,12 +142,15 @@ class UserBoundaryView(BoundaryFormMixin, EntityMixin, TemplateView):
     pending_condition_keys = ("iam:PermissionsBoundary",)
 
     def get_authorizations(self):
+        # The user's tags (aws:/iam:ResourceTag), as every action on it.
+        on_user = tags.resource_tag_context(self.subject)
         if self.request.method != "POST" or is_navigation(self.request.POST):
-            return [(self.iam_action, self.subject.arn, {})]
+            return [(self.iam_action, self.subject.arn, on_user)]
         # IAM gives the boundary being set as iam:PermissionsBoundary.
         new = self.request.POST.get("policy_arn", "")
         return [
-            (self.iam_action, self.subject.arn, boundary_context(self.subject, new) if new else {})
+            (self.iam_action, self.subject.arn,
+             {**on_user, **boundary_context(self.subject, new)} if new else on_user)
         ]
 
 
