@@ -103,6 +103,13 @@ class ShownFinding:
         }
 
 
+# The editor lists this many findings at most ("and N more"), and numbers the lines of a
+# document of at most this many lines: what a page repeats stays bounded whatever is pasted
+# (a document of 20,000 duplicate keys has 40,000 findings).
+MAX_SHOWN_FINDINGS = 50
+MAX_GUTTER_LINES = 5_000
+
+
 def find(document: str, kind: str = "identity", max_size: int | None = None) -> list[ShownFinding]:
     """Every finding of the engine's ``validate`` on ``document``, most severe first, then by line.
 
@@ -195,11 +202,13 @@ class PolicyDocumentForm(forms.Form):
         for finding in reversed(self.findings):  # most severe last, so it wins
             if 1 <= finding.line <= count:
                 marks[finding.line] = finding.css
-        lines = [{"number": n, "mark": marks.get(n, "")} for n in range(1, count + 1)]
+        lines = [{"number": n, "mark": marks.get(n, "")} for n in range(1, count + 1)] if (
+            count <= MAX_GUTTER_LINES) else []
         return {
             "lines": lines,
-            "rows": max(count + 2, 14),
-            "findings": self.findings,
+            "rows": min(max(count + 2, 14), 60),
+            "findings": self.findings[:MAX_SHOWN_FINDINGS],
+            "more_findings": max(0, len(self.findings) - MAX_SHOWN_FINDINGS),
             "size": services.policy_size(text),
             "size_limit": self.size_quota[1] if self.size_quota else None,
             "has_errors": any(f.level == "ERROR" for f in self.findings)

@@ -43,6 +43,7 @@ from policies.authz import (
 from .. import services
 from ..forms import (
     DEFAULT_DOCUMENT,
+    MAX_SHOWN_FINDINGS,
     ConfirmNameForm,
     PolicyDetailsForm,
     PolicyDocumentForm,
@@ -233,7 +234,8 @@ class PolicyValidateView(IAMActionRequiredMixin, View):
         findings = find(document, kind, max_size)
         return JsonResponse(
             {
-                "findings": [f.as_json() for f in findings],
+                "findings": [f.as_json() for f in findings[:MAX_SHOWN_FINDINGS]],
+                "more": max(0, len(findings) - MAX_SHOWN_FINDINGS),
                 "size": services.policy_size(document),
                 "has_errors": any(f.level == "ERROR" for f in findings),
             }
@@ -429,7 +431,8 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
             return self.render_form(form)
         delete_id = form.cleaned_data.get("delete_version")
         if delete_id:
-            denied = first_denied(request, [("iam:DeletePolicyVersion", self.policy.arn)])
+            denied = first_denied(request, [("iam:DeletePolicyVersion", self.policy.arn,
+                                             self.get_condition_context())])
             if denied is not None:
                 return access_denied(request, denied)
         try:

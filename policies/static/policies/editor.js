@@ -52,6 +52,7 @@
         ul.appendChild(li);
       });
       if (findings.length) list.appendChild(ul);
+      if (data.more) { list.appendChild(el("p", "help", "And " + data.more + " more finding" + (data.more === 1 ? "" : "s") + ": fix these first.")); }
       editor.classList.toggle("has-errors", !!data.has_errors);
       render();
     }
