@@ -206,7 +206,8 @@ class PolicyDocumentForm(forms.Form):
             count <= MAX_GUTTER_LINES) else []
         return {
             "lines": lines,
-            "rows": min(max(count + 2, 14), 60),
+            # The textarea grows with the text beside its gutter; without a gutter it scrolls.
+            "rows": max(count + 2, 14) if lines else 60,
             "findings": self.findings[:MAX_SHOWN_FINDINGS],
             "more_findings": max(0, len(self.findings) - MAX_SHOWN_FINDINGS),
             "size": services.policy_size(text),
