@@ -236,7 +236,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
         tab = self.request.GET.get("tab", "permissions")
         if tab not in self.TABS:
             tab = "permissions"
-        auth = authorize(self.request, self.TABS[tab][1], user.arn)
+        auth = authorize(self.request, self.TABS[tab][1], user.arn, self.get_condition_context())
         context.update({
             "tab": tab,
             "tabs": [{"key": key, "label": label, "url": self.tab_url(key), "current": key == tab}

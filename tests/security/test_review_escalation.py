@@ -59,3 +59,35 @@ def test_the_pages_still_work_on_an_untagged_role_and_user(account, alice, aws_m
     assert csrf_post(client, "/iam/roles/plain/policies/attach/", {"policy_arns": [S3_READ]}).status_code == 302
     assert csrf_post(client, "/iam/roles/plain/permissions-boundary/", {"policy_arn": S3_READ}).status_code == 302
     assert csrf_post(client, "/iam/users/carol/permissions-boundary/", {"policy_arn": S3_READ}).status_code == 302
+
+
+def test_a_users_tabs_carry_the_users_tags(account, alice, aws_managed_policies):
+    from policies import services as policy_services
+
+    boss = services.create_user(account, user_name="boss", tags=[("team", "admins")])
+    policy_services.attach_policy(boss, policy_arn=S3_READ)
+    grant(alice, ALLOW_IAM, deny_on_admins("iam:ListAttachedUserPolicies"))
+    page = signed_in_client(alice).get("/iam/users/boss/?tab=permissions")
+    assert page.status_code == 200
+    assert "AmazonS3ReadOnlyAccess" not in page.content.decode()
+    assert "iam:ListAttachedUserPolicies" in page.content.decode()
+
+
+def test_deleting_a_version_to_make_room_carries_the_policys_tags(account, alice):
+    import json
+
+    from policies import services as policy_services
+
+    def document(n):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b{n}/*"}]})
+
+    policy = policy_services.create_policy(account, name="Guarded", document=document(1),
+                                           tags=[("team", "admins")])
+    for n in range(2, 6):
+        policy_services.create_policy_version(policy, document=document(n), set_as_default=False)
+    grant(alice, ALLOW_IAM, deny_on_admins("iam:DeletePolicyVersion"))
+    response = csrf_post(signed_in_client(alice), f"/iam/policies/{account.account_id}/Guarded/edit/",
+                         {"document": document(9), "set_as_default": "on", "delete_version": "v2"})
+    assert response.status_code == 403
+    assert policy.versions.filter(number=2).exists()
