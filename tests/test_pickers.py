@@ -126,6 +126,8 @@ def test_policies_are_searched_and_chosen_from_a_later_page(root_client, account
     assert [arn.rpartition("/")[2] for arn in arns] == [f"P05{digit}" for digit in range(10)]
     response = post_step(root_client, "permissions", option="policies", policy_arns=[arns[3]])
     assert "<h1>Review and create</h1>" in text(response)
+    # The review names the policy and its type, as AWS's does (the ARN is its title).
+    assert f'<td title="{arns[3]}">P053</td><td>Customer managed</td><td>Permissions policy</td>' in text(response)
     assert post_step(root_client, "review").status_code == 302
     assert list(PolicyAttachment.objects.filter(user__user_name="carol").values_list("policy__name", flat=True)) == [
         "P053"]

@@ -109,3 +109,15 @@ def attachable_policies(context: template.Context) -> list[ManagedPolicy]:
     if identity is None:
         return []
     return list(ManagedPolicy.objects.attachable_by(identity.account))
+
+
+@register.filter
+def policy_name(arn: str) -> str:
+    """The name of the managed policy ``arn`` names (the part after its path)."""
+    return str(arn).rpartition("/")[2]
+
+
+@register.filter
+def policy_type(arn: str) -> str:
+    """``AWS managed`` or ``Customer managed``, as the console's tables say, for a policy ARN."""
+    return "AWS managed" if str(arn).startswith("arn:aws:iam::aws:policy/") else "Customer managed"
