@@ -177,6 +177,7 @@ class CpuMeter:
         self.workers = {pid: cpu_seconds(pid) for pid in worker_memory(master)}
         self.workers_now = dict(self.workers)
         self.postgres = {pid: cpu_seconds(pid) for pid in postgres_pids()}
+        self.postgres_now = dict(self.postgres)
         self.client = time.process_time()
         self.load = os.getloadavg()[0]
 
@@ -184,10 +185,15 @@ class CpuMeter:
         for pid in worker_memory(self.master):
             self.workers.setdefault(pid, 0.0)
             self.workers_now[pid] = cpu_seconds(pid)
+        # A backend exits when its worker's connection is closed (IAMPORTAL_DB_CONN_MAX_AGE):
+        # keep the last CPU time seen of each.
+        for pid in postgres_pids():
+            self.postgres.setdefault(pid, 0.0)
+            self.postgres_now[pid] = cpu_seconds(pid)
 
     def used(self) -> tuple[float, float, float]:
         workers = sum(now - self.workers.get(pid, 0.0) for pid, now in self.workers_now.items())
-        postgres = sum(max(0.0, cpu_seconds(pid) - self.postgres.get(pid, 0.0)) for pid in postgres_pids())
+        postgres = sum(now - self.postgres[pid] for pid, now in self.postgres_now.items())
         return workers, postgres, time.process_time() - self.client
 
 

@@ -44,3 +44,18 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     result = _manage("check", "--deploy", "--fail-level", "WARNING", IAMPORTAL_DEBUG="false",
                      IAMPORTAL_SECRET_KEY_FILE=str(secret), IAMPORTAL_ALLOWED_HOSTS="iam.example.com")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_compiles_templates_once_and_keeps_sessions_in_the_database():
+    """docs/operations.md, "Sizing": each worker parses a template once (Django's cached
+    loader) and a session lives in the database, so signing out ends it in every worker
+    (a per-process cache or a signed cookie would keep a signed-out session valid)."""
+    result = _manage(
+        "shell", "-c",
+        "from django.conf import settings; from django.template import engines; "
+        "print(engines['django'].engine.loaders[0][0], settings.SESSION_ENGINE)",
+        IAMPORTAL_DEBUG="false", IAMPORTAL_SECRET_KEY="x" * 60 + "-Very-Long-Random-Secret-9f8e7d",
+        IAMPORTAL_ALLOWED_HOSTS="iam.example.com")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["django.template.loaders.cached.Loader",
+                                     "django.contrib.sessions.backends.db"]
