@@ -31,6 +31,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
+from accounts.tags import resource_tag_context
 from policies.authz import Authorization, authorize
 
 register = template.Library()
@@ -51,7 +52,9 @@ def resource_arn(identity: Any, resource: Any) -> str:
 
 
 def can(request: Any, action: str, resource: Any = "*") -> Authorization:
-    """:func:`policies.authz.authorize` for templates, cached on the request."""
+    """:func:`policies.authz.authorize` for templates, cached on the request. A tagged
+    entity (user, role, policy) is asked about with its tags as ``aws:ResourceTag/…``, as
+    the page it leads to asks, so a button and its page agree."""
     arn = resource_arn(getattr(request, "iam", None), resource)
     cache = getattr(request, _CACHE_ATTR, None)
     if cache is None:
@@ -59,7 +62,7 @@ def can(request: Any, action: str, resource: Any = "*") -> Authorization:
         setattr(request, _CACHE_ATTR, cache)
     key = (action, arn)
     if key not in cache:
-        cache[key] = authorize(request, action, arn)
+        cache[key] = authorize(request, action, arn, resource_tag_context(resource) or None)
     return cache[key]
 
 
