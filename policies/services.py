@@ -630,11 +630,14 @@ class NewUserPermissions:
 
     def authorizations(self, user_arn: str) -> list[tuple[str, str, dict[str, Any]]]:
         """``(action, resource, context)`` checks the caller must pass, IAM's condition keys included."""
+        # The new user has its boundary when these calls are made: IAM gives it to them as
+        # iam:PermissionsBoundary (how a delegate is limited to creating bounded users).
+        bounded = {"iam:PermissionsBoundary": self.boundary_arn} if self.boundary_arn else {}
         checks: list[tuple[str, str, dict[str, Any]]] = [
-            ("iam:AttachUserPolicy", user_arn, {"iam:PolicyARN": arn}) for arn in self.policy_arns
+            ("iam:AttachUserPolicy", user_arn, {**bounded, "iam:PolicyARN": arn}) for arn in self.policy_arns
         ]
         if self.inline:
-            checks.append(("iam:PutUserPolicy", user_arn, {}))
+            checks.append(("iam:PutUserPolicy", user_arn, bounded))
         if self.boundary_arn:
             checks.append(("iam:PutUserPermissionsBoundary", user_arn,
                            {"iam:PermissionsBoundary": self.boundary_arn}))

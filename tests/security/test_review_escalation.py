@@ -91,3 +91,24 @@ def test_deleting_a_version_to_make_room_carries_the_policys_tags(account, alice
                          {"document": document(9), "set_as_default": "on", "delete_version": "v2"})
     assert response.status_code == 403
     assert policy.versions.filter(number=2).exists()
+
+
+def test_a_delegate_limited_to_bounded_users_creates_one_with_policies(account, alice, aws_managed_policies):
+    """AWS's delegation pattern: Attach/PutUserPolicy only while iam:PermissionsBoundary is X.
+    The wizard gives the new user its boundary, so its AttachUserPolicy carries that key."""
+    from accounts.models import User
+    from tests.accounts.test_user_create_wizard import create
+
+    boundary, policy = S3_READ, "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+    grant(alice, {"Effect": "Allow", "Action": ["iam:CreateUser", "iam:List*", "iam:Get*"], "Resource": "*"},
+          {"Effect": "Allow", "Action": ["iam:AttachUserPolicy", "iam:PutUserPermissionsBoundary"],
+           "Resource": "*", "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}})
+    client = signed_in_client(alice)
+    response = create(client, {"user_name": "dave"},
+                      {"option": "policies", "policy_arns": [policy], "permissions_boundary": boundary})
+    assert response.status_code == 302
+    dave = User.objects.get(account=account, user_name="dave")
+    assert PermissionsBoundary.objects.get(user=dave).policy.name == "AmazonS3ReadOnlyAccess"
+    refused = create(client, {"user_name": "erin"}, {"option": "policies", "policy_arns": [policy]})
+    assert refused.status_code == 403
+    assert not User.objects.filter(account=account, user_name="erin").exists()
