@@ -76,6 +76,7 @@ urlpatterns = [
     path("iam/policies/", views.PolicyListView.as_view(), name="policy_list"),
     path("iam/policies/create/", views.PolicyCreateWizard.as_view(), name="policy_create"),
     path("iam/policies/validate/", views.PolicyValidateView.as_view(), name="policy_validate"),
+    path("iam/policies/delete/selected/", views.PolicyBulkDeleteView.as_view(), name="policy_bulk_delete"),
     path(POLICY, views.PolicyDetailView.as_view(), name="policy_detail"),
     path(f"{POLICY}entities/", views.PolicyEntitiesView.as_view(), name="policy_entities"),
     path(

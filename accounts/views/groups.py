@@ -20,11 +20,12 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from iamportal.errors import NoSuchEntity
 from iamportal.pickers import PickerFormMixin
 from iamportal.views_base import SearchSortMixin, ServiceFormMixin, get_or_404
-from policies.authz import IAMActionRequiredMixin, ImpliedCallsMixin, authorize
+from policies.authz import ConditionalIAMActionMixin, IAMActionRequiredMixin, ImpliedCallsMixin, authorize
 
 from .. import services
 from ..group_forms import GroupAddUsersForm, GroupCreateForm, GroupDeleteForm, GroupRenameForm, user_rows
 from ..models import Group, GroupMembership, User, membership_count
+from .bulk import BulkDeleteMixin, find_named
 from .confirm import Confirmation, ConfirmRemovalMixin
 
 # ---------------------------------------------------------------------------
@@ -234,9 +235,28 @@ class GroupDeleteView(ImpliedCallsMixin, GroupMixin, ServiceFormMixin, FormView)
         return redirect("accounts:group_list")
 
 
+class GroupBulkDeleteView(BulkDeleteMixin, ConditionalIAMActionMixin, FormView):
+    """Delete the groups ticked on the list (``groups`` parameters), each as GroupDeleteView
+    does, confirmed by typing "delete"; one Deny on any call of any group keeps them all."""
+
+    iam_action = "iam:DeleteGroup"
+    param, noun, plural, list_url, arn_prefix = "groups", "user group", "user groups", "accounts:group_list", "group/"
+
+    def find(self, names):
+        return find_named(Group.objects.filter(account=self.request.iam.account).select_related("account"),
+                          names, kind="group")
+
+    def plan_of(self, group):
+        return services.delete_group_plan(group)
+
+    def delete(self, group):
+        services.delete_group(group, remove_dependents=True, authorize=self.authorize_calls)
+
+
 urlpatterns = [
     path("iam/groups/", GroupListView.as_view(), name="group_list"),
     path("iam/groups/create/", GroupCreateView.as_view(), name="group_create"),
+    path("iam/groups/delete/selected/", GroupBulkDeleteView.as_view(), name="group_bulk_delete"),
     path("iam/groups/<str:group_name>/", GroupDetailView.as_view(), name="group_detail"),
     path("iam/groups/<str:group_name>/edit/", GroupEditView.as_view(), name="group_edit"),
     path("iam/groups/<str:group_name>/delete/", GroupDeleteView.as_view(), name="group_delete"),

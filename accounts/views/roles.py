@@ -52,6 +52,7 @@ from policies.views import (
 
 from .. import roles, tags
 from ..models import InstanceProfile, Role
+from .bulk import BulkDeleteMixin, find_named
 from .confirm import Confirmation, ConfirmRemovalMixin
 from ..role_forms import (
     ENTITY_TYPE_HELP,
@@ -449,6 +450,24 @@ class RoleDeleteView(ImpliedCallsMixin, RoleMixin, RoleFormMixin, FormView):
         return redirect("accounts:role_list")
 
 
+class RoleBulkDeleteView(BulkDeleteMixin, ConditionalIAMActionMixin, FormView):
+    """Delete the roles ticked on the list (``roles`` parameters), each as RoleDeleteView does,
+    confirmed by typing "delete"; one Deny on any call of any role keeps them all."""
+
+    iam_action = "iam:DeleteRole"
+    param, noun, plural, list_url, arn_prefix = "roles", "role", "roles", "accounts:role_list", "role/"
+
+    def find(self, names):
+        return find_named(Role.objects.for_account(self.request.iam.account).select_related("account"),
+                          names, kind="role")
+
+    def plan_of(self, role):
+        return roles.delete_role_plan(role)
+
+    def delete(self, role):
+        roles.delete_role(role, remove_dependents=True, authorize=self.authorize_calls)
+
+
 # ---------------------------------------------------------------------------
 # The role's permissions: attached and inline policies, boundary
 
@@ -564,6 +583,7 @@ class RoleBoundaryDeleteView(BoundaryDeleteMixin, RoleMixin, View):
 urlpatterns = [
     path("iam/roles/", RoleListView.as_view(), name="role_list"),
     path("iam/roles/create/", RoleCreateWizard.as_view(), name="role_create"),
+    path("iam/roles/delete/selected/", RoleBulkDeleteView.as_view(), name="role_bulk_delete"),
     path("iam/roles/<str:role_name>/", RoleDetailView.as_view(), name="role_detail"),
     path("iam/roles/<str:role_name>/edit/", RoleEditView.as_view(), name="role_edit"),
     path("iam/roles/<str:role_name>/trust/edit/", RoleTrustEditView.as_view(), name="role_trust_edit"),

@@ -32,7 +32,6 @@ from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.pickers import PickerFormMixin
 from iamportal.views_base import SearchSortMixin, get_or_404
 from policies.authz import (
-    ActionDenied,
     ConditionalIAMActionMixin,
     ImpliedCallsMixin,
     access_denied,
@@ -47,6 +46,7 @@ from ..user_forms import (
     ConsoleAccessForm,
     DeleteConfirmationForm,
 )
+from .bulk import BulkDeleteMixin, delete_each, find_named
 from .tags import ManageTagsMixin
 from .confirm import Confirmation, ConfirmRemovalMixin
 from ..wizards import UserCreateWizard, peek_new_credentials, pop_new_credentials
@@ -434,78 +434,32 @@ class UserDeleteView(ImpliedCallsMixin, UserObjectMixin, FormView):
 
 
 def delete_users(view, form, users: list[User], done: str):
-    """Delete ``users`` the console's way in one transaction: a Deny on any call any of them
-    stands for refuses them all (AWS's AccessDenied page), an IAM error re-renders the form."""
-    try:
-        with transaction.atomic():
-            for user in users:
-                services.delete_user(user, remove_dependents=True, authorize=view.authorize_calls)
-    except ActionDenied as denied:
-        return access_denied(view.request, denied.auth)
-    except IAMError as exc:
-        form.add_iam_error(None, exc)
-        return view.form_invalid(form)
-    messages.success(view.request, done)
-    return redirect("accounts:user_list")
+    """Delete ``users`` the console's way in one transaction (:func:`.bulk.delete_each`)."""
+    return delete_each(view, form, users, lambda user: services.delete_user(
+        user, remove_dependents=True, authorize=view.authorize_calls), done, reverse("accounts:user_list"))
 
 
-class UserBulkDeleteView(ImpliedCallsMixin, UsersConsoleMixin, FormView):
+class UserBulkDeleteView(BulkDeleteMixin, UsersConsoleMixin, FormView):
     """Delete the users ticked on the list (``users`` parameters), confirmed by typing "delete";
     every call each user's delete stands for is authorised, and one Deny keeps them all."""
 
     iam_action = "iam:DeleteUser"
     template_name = "accounts/user_bulk_delete.html"
-    form_class = DeleteConfirmationForm
+    param, noun, plural, list_url, arn_prefix = "users", "user", "users", "accounts:user_list", "user/"
 
-    def setup_objects(self) -> None:
-        super().setup_objects()
-        source = self.request.POST if self.request.method == "POST" else self.request.GET
-        names = list(dict.fromkeys(source.getlist("users")))
-        for name in names:
-            if "\x00" in name:  # names nothing, and PostgreSQL refuses it in a query
-                raise Http404(f"The user with name {name} cannot be found.")
-        users = {user.user_name: user for user in (
-            User.objects.for_account(self.account).filter(user_name__in=names)
-            .annotate(group_count=Count("iam_groups", distinct=True), has_mfa=_mfa_exists()))}
-        missing = [name for name in names if name not in users]
-        if missing:
-            raise Http404(f"The user with name {missing[0]} cannot be found.")
-        self.targets = [users[name] for name in names]
-        for user in self.targets:
+    def find(self, names):
+        users = find_named(User.objects.for_account(self.account).annotate(
+            group_count=Count("iam_groups", distinct=True), has_mfa=_mfa_exists()),
+            names, kind="user", field="user_name")
+        for user in users:
             user.account = self.account
+        return users
 
-    def get_resource_arn(self) -> str:
-        return self.targets[0].arn if self.targets else self.users_arn()
+    def plan_of(self, user):
+        return services.delete_user_plan(user)
 
-    def get_authorizations(self) -> list[tuple]:
-        # DeleteUser on every ticked user: the view's own check names the first one.
-        return [*super().get_authorizations(), *[("iam:DeleteUser", user.arn) for user in self.targets[1:]]]
-
-    def implied_calls(self):
-        return [call for user in self.targets for call in services.delete_user_plan(user).calls]
-
-    def get(self, request, *args, **kwargs):
-        if not self.targets:
-            messages.info(request, "Select the users to delete.")
-            return redirect("accounts:user_list")
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        if not self.targets:
-            messages.info(request, "Select the users to delete.")
-            return redirect("accounts:user_list")
-        return super().post(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "expected": "delete"}
-
-    def get_context_data(self, **kwargs) -> dict[str, Any]:
-        rows = [(user, services.delete_user_plan(user)) for user in self.targets]
-        return {**super().get_context_data(**kwargs), "targets": self.targets, "rows": rows}
-
-    def form_valid(self, form):
-        count = len(self.targets)
-        return delete_users(self, form, self.targets, f"{count} user{'s' if count != 1 else ''} deleted.")
+    def delete(self, user):
+        services.delete_user(user, remove_dependents=True, authorize=self.authorize_calls)
 
 
 # User names may be any of [\w+=,.@-], so the fixed pages sit before ``<name>/`` and use

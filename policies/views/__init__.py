@@ -34,6 +34,7 @@ from .entity import (
     entity_views,
 )
 from .managed import (
+    PolicyBulkDeleteView,
     PolicyCreateWizard,
     PolicyDeleteView,
     PolicyDetailView,
@@ -85,6 +86,7 @@ __all__ = [
     "InlinePolicyFormMixin",
     "InlinePolicyObjectMixin",
     "PolicyAttachMixin",
+    "PolicyBulkDeleteView",
     "PolicyCreateWizard",
     "PolicyDeleteView",
     "PolicyDetachMixin",

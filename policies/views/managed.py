@@ -13,6 +13,7 @@ are authorised one by one before anything changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from django.views.generic import FormView, TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
 from accounts import tags
+from accounts.views.bulk import BulkDeleteMixin, SelectionRefused
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from accounts.views.tags import ManageTagsMixin
 from iamportal.errors import IAMError
@@ -490,6 +492,66 @@ class PolicyDeleteView(ImpliedCallsMixin, PolicyObjectMixin, TemplateView):
             return iam_error(request, exc, policy.get_absolute_url())
         messages.success(request, f"Policy {policy.name} deleted.")
         return redirect("policies:policy_list")
+
+
+#: What the console's delete of a policy removes first, by the IAM call that removes it:
+#: (the delete page's label, the kind of entity the call's resource is).
+POLICY_REMOVALS = {
+    "iam:DetachUserPolicy": ("Attached to", "User"),
+    "iam:DetachGroupPolicy": ("Attached to", "Group"),
+    "iam:DetachRolePolicy": ("Attached to", "Role"),
+    "iam:DeleteUserPermissionsBoundary": ("Permissions boundary of", "User"),
+    "iam:DeleteRolePermissionsBoundary": ("Permissions boundary of", "Role"),
+    "iam:DeletePolicyVersion": ("Versions other than the default", ""),
+}
+
+
+@dataclass(frozen=True)
+class PolicyDeletePlan:
+    """The console's delete of a policy in the shape of ``accounts.dependents.DeletePlan``:
+    ``calls`` (:func:`services.delete_policy_calls`, DeletePolicy last) and ``summary``."""
+
+    calls: list
+
+    @property
+    def summary(self) -> list[tuple[str, list[str], list[str]]]:
+        """``(label, names, IAM actions)``: the entities it is detached from, those it stops
+        bounding, its other versions; each name is the call's resource (``User alice``)."""
+        parts: dict[str, tuple[list[str], list[str]]] = {}
+        for action, resource, _ in self.calls[:-1]:
+            label, kind = POLICY_REMOVALS[action]
+            names, actions = parts.setdefault(label, ([], []))
+            if kind:
+                names.append(f"{kind} {resource.rsplit('/', 1)[-1]}")
+            if action not in actions:
+                actions.append(action)
+        return [(label, names, actions) for label, (names, actions) in parts.items()]
+
+
+class PolicyBulkDeleteView(BulkDeleteMixin, ConditionalIAMActionMixin, FormView):
+    """Delete the customer managed policies ticked on the list (``policies``: their ARNs), each
+    as PolicyDeleteView does, confirmed by typing "delete"; one Deny on any call of any policy
+    keeps them all. An AWS managed policy has no checkbox, and is refused as IAM refuses it."""
+
+    iam_action = "iam:DeletePolicy"
+    param, noun, plural, list_url, arn_prefix = "policies", "policy", "policies", "policies:policy_list", "policy/"
+
+    def find(self, arns):
+        account = self.request.iam.account
+        names = [arn.rsplit("/", 1)[-1] for arn in arns if "\x00" not in arn]
+        mine = {policy.arn: policy for policy in
+                ManagedPolicy.objects.for_account(account).filter(name__in=names).select_related("account")}
+        for arn in arns:
+            if arn not in mine:
+                policy = services.get_policy(account, arn)  # NoSuchEntity unless AWS managed
+                raise SelectionRefused(services.unmodifiable(policy))
+        return [mine[arn] for arn in arns]
+
+    def plan_of(self, policy):
+        return PolicyDeletePlan(services.delete_policy_calls(policy))
+
+    def delete(self, policy):
+        services.delete_policy(policy, detach_all=True, authorize=self.authorize_calls)
 
 
 class PolicyTagsEditView(ManageTagsMixin, PolicyObjectMixin, FormView):

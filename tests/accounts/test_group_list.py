@@ -140,7 +140,7 @@ def test_the_permissions_column_says_defined_once_a_policy_is_attached_or_inline
     policy_services.put_group_policy(services.create_group(account, name="Inline"), name="p", document=doc())
     attach_aws_policy(services.create_group(account, name="Managed"), "IAMUserChangePassword")
     html = root_client.get("/iam/groups/").content.decode()
-    cells = {name: html.split(f'>{name}</a></td>')[1].split("</tr>")[0] for name in ("Empty", "Inline", "Managed")}
+    cells = {name: html.split(f'>{name}</a></th>')[1].split("</tr>")[0] for name in ("Empty", "Inline", "Managed")}
     assert "<td>Not defined</td>" in cells["Empty"]
     assert "<td>Defined</td>" in cells["Inline"] and "<td>Defined</td>" in cells["Managed"]
 

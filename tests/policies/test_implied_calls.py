@@ -117,8 +117,37 @@ def policy_delete(account, alice, bob):
     return f"/iam/policies/{account.account_id}/Receipts/delete/", {"confirm": "Receipts"}
 
 
+def group_bulk_delete(account, alice, bob):
+    group_delete(account, alice, bob)
+    group = accounts_services.create_group(account, name="Baristas", users=[alice])
+    policy_services.attach_policy(group, policy_arn=READ_ONLY)
+    policy_services.put_group_policy(group, name="beans", document=doc())
+    return "/iam/groups/delete/selected/", {"groups": ["Cashiers", "Baristas"], "confirmation": "delete"}
+
+
+def role_bulk_delete(account, alice, bob):
+    role_delete(account, alice, bob)
+    role = roles.create_role(account, name="Auditor", trust_policy=roles.account_trust_policy(account.account_id),
+                             policy_arns=[READ_ONLY])
+    InstanceProfile.objects.create(account=account, name="Auditor", role=role)
+    return "/iam/roles/delete/selected/", {"roles": ["WebServer", "Auditor"], "confirmation": "delete"}
+
+
+def policy_bulk_delete(account, alice, bob):
+    policy_delete(account, alice, bob)
+    refunds = _policy(account, "Refunds")
+    policy_services.create_policy_version(refunds, document=doc(), set_as_default=True)
+    policy_services.attach_policy(alice, policy_arn=refunds.arn)
+    policy_services.attach_policy(accounts_services.get_group(account, "Cashiers"), policy_arn=refunds.arn)
+    arns = [f"arn:aws:iam::{account.account_id}:policy/{name}" for name in ("Receipts", "Refunds")]
+    return "/iam/policies/delete/selected/", {"policies": arns, "confirmation": "delete"}
+
+
 SCENARIOS = {
     "accounts:group_delete": group_delete,
+    "accounts:group_bulk_delete": group_bulk_delete,
+    "accounts:role_bulk_delete": role_bulk_delete,
+    "policies:policy_bulk_delete": policy_bulk_delete,
     "accounts:user_delete": user_delete,
     "accounts:user_bulk_delete": user_bulk_delete,
     "accounts:role_delete": role_delete,
