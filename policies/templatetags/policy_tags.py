@@ -1,7 +1,7 @@
 """Template tags of the policy partials other apps include.
 
 ``{% entity_permissions subject as perms %}`` gathers every policy that applies to a
-user or group in three queries; ``{% attachable_policies as policies %}`` lists the
+user (four queries) or group (two); ``{% attachable_policies as policies %}`` lists the
 policies the caller's account can attach (one query).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from django import template
 from django.db.models import Q
 
-from accounts.models import Group, User
+from accounts.models import Group, GroupMembership, User
 from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment
 
@@ -49,24 +49,22 @@ def entity_permissions(subject: User | Group) -> dict[str, Any]:
         policies of each of its groups with ``via_group`` set.
     """
     is_user = isinstance(subject, User)
-
-    def owned(model: Any) -> Q:
-        if not is_user:
-            return Q(group=subject)
-        # The user's rows and its groups' rows: a UNION of two lookups that start from the
-        # user's key on an index. "user = … OR group's members include …" made PostgreSQL
-        # scan every attachment and membership of the server (~100 ms at 5,000 users).
-        direct = model.objects.filter(user=subject).order_by().values("pk")
-        via_groups = model.objects.filter(group__members=subject).order_by().values("pk")
-        return Q(pk__in=direct.union(via_groups, all=True))
-
+    if is_user:
+        # The user's rows and its groups' rows by the groups' ids, read first: the database
+        # answers "user = … OR group IN (ids)" from the two foreign-key indexes. Joining the
+        # memberships (with an OR, or in a subquery) made PostgreSQL scan or merge-join the
+        # attachments of the whole server (~100 ms for a user's page at 5,000 users).
+        group_ids = list(GroupMembership.objects.filter(user=subject).values_list("group_id", flat=True))
+        owner = Q(user=subject) | Q(group_id__in=group_ids)
+    else:
+        owner = Q(group=subject)
     attachments = (
-        PolicyAttachment.objects.filter(owned(PolicyAttachment))
+        PolicyAttachment.objects.filter(owner)
         .select_related("policy__account", "group")
         .order_by("group__name", "policy__name")
     )
     inline = (
-        InlinePolicy.objects.filter(owned(InlinePolicy))
+        InlinePolicy.objects.filter(owner)
         .select_related("group")
         .order_by("group__name", "name")
     )
