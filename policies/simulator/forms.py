@@ -27,6 +27,10 @@ MAX_RESOURCES = 10
 #: IAM's arnType (2,048 characters).
 RESOURCE_MAX = 2048
 MAX_ROWS = 200
+#: A simulation stops after this many seconds of evaluating, with the results it has. Matching
+#: is linear in pattern x input, but ten custom policies of long patterns, long context values
+#: and 200 rows multiply: a deadline bounds one request whatever the mix.
+SIMULATION_SECONDS = 5.0
 #: Context entries a request may give, each key of IAM's 5–256 characters, each value
 #: (several comma-separated values for a multivalued key) of 4,096 characters at most.
 MAX_CONTEXT_ENTRIES = 50

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from policies import services
 from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
 from policies.engine import Policy
 
+from . import forms as simulator_forms
 from . import pickers
 from .forms import MAX_ROWS, SimulatorForm
 from .simulation import (MAX_STATEMENTS_SHOWN, POLICY_SET_LOADERS, ContextKey, Line, MatchedRow, Result,
@@ -220,7 +222,13 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             self.notices.append(f"Only the first {MAX_ROWS} action and resource pairs were simulated.")
         missing_counts: dict[str, int] = {}
         shown = MAX_STATEMENTS_SHOWN
-        for action, resource in pairs:
+        deadline = time.monotonic() + simulator_forms.SIMULATION_SECONDS
+        for done, (action, resource) in enumerate(pairs):
+            if time.monotonic() > deadline:
+                self.notices.append(
+                    f"The simulation stopped after {simulator_forms.SIMULATION_SECONDS:g} seconds with {done} of "
+                    f"{len(pairs)} results: simulate fewer actions, resources or custom policies at once.")
+                break
             request, decision = simulation.evaluate(action, resource)
             deciding = {(m.policy, m.index) for m in decision.matched}
             others = [m for m in decision.applied if (m.policy, m.index) not in deciding]
