@@ -59,7 +59,8 @@ def find_named(entities, names: list[str], *, kind: str, field: str = "name") ->
 
 
 class SelectionRefused(Exception):
-    """A selection no delete can take (too many names): IAM's error page, a 400."""
+    """A selection no delete can take (too many names, an AWS managed policy): IAM's error
+    page, with the error's status (400)."""
 
     def __init__(self, error: IAMError) -> None:
         super().__init__(error.message)
