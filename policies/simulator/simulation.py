@@ -173,10 +173,10 @@ REVEALED_BY = {
 }
 
 
-def principal_context(target: Target, may_read: Callable[[str, str], bool]) -> dict[str, Any]:
+def principal_context(target: Target, may_read: Callable[[str, Any], bool]) -> dict[str, Any]:
     """Context keys that describe the simulated principal itself (AWS fills them from
     the principal, not from the request): its name, ARN, account and type, and — when
-    ``may_read(action, arn)`` allows the action that reads them (:data:`REVEALED_BY`) —
+    ``may_read(action, principal)`` allows the action that reads them (:data:`REVEALED_BY`) —
     its unique id and its tags."""
     obj = target.obj
     if obj is None or target.kind == "group":
@@ -187,9 +187,9 @@ def principal_context(target: Target, may_read: Callable[[str, str], bool]) -> d
     else:
         context["aws:PrincipalType"] = "AssumedRole"
     revealed = REVEALED_BY[target.kind]
-    if "aws:userid" in revealed and may_read(revealed["aws:userid"], obj.arn):
+    if "aws:userid" in revealed and may_read(revealed["aws:userid"], obj):
         context["aws:userid"] = obj.unique_id
-    if obj.tag_list and may_read(revealed["aws:PrincipalTag/"], obj.arn):
+    if obj.tag_list and may_read(revealed["aws:PrincipalTag/"], obj):
         for tag in obj.tag_list:
             context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
     return context

@@ -11,6 +11,7 @@ from django.http import QueryDict
 from django.views.generic import TemplateView
 
 from accounts.models import Group
+from accounts.tags import resource_tag_context
 from iamportal.errors import NoSuchEntity
 from policies import services
 from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
@@ -169,19 +170,20 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                 group = name[len("inline:"):].split("/", 1)[0]
                 checks = [("iam:GetGroupPolicy", group_arns.get(group, self.account.arn(f"group/{group}")))]
             elif name.startswith("inline:"):
-                checks = [(owner_action[target.kind], target.arn)]
+                checks = [(owner_action[target.kind], target.arn, resource_tag_context(target.obj) or None)]
             else:
                 checks = [("iam:GetPolicyVersion", arn) for arn in managed_arns.get(name, [])]
                 checks = checks or [("iam:GetPolicyVersion", self.account.arn(f"policy/{name}"))]
-            for action, resource in checks:
-                auth = authorize(self.request, action, resource)
+            for action, resource, *context in checks:
+                auth = authorize(self.request, action, resource, *context)
                 if not auth:
                     simulated.hidden = auth
                     break
 
-    def may_read(self, action: str, arn: str) -> bool:
-        """Whether the caller may perform the IAM action that reads something of ``arn``."""
-        return bool(authorize(self.request, action, arn))
+    def may_read(self, action: str, principal: Any) -> bool:
+        """Whether the caller may perform the IAM action that reads something of ``principal``
+        (a user or role, asked about with its tags, as every action on it is)."""
+        return bool(authorize(self.request, action, principal.arn, resource_tag_context(principal) or None))
 
     def context_for(self, target: Target | None, policies: list[Policy]) -> tuple[dict[str, Any], list[ContextKey]]:
         """The request context: for each key the policies use, the value submitted

@@ -567,3 +567,19 @@ def test_a_roles_tags_need_list_role_tags(account, bob):
     assert {k.key: k.value for k in response.context["simulation"].context_keys} == {
         "aws:PrincipalTag/team": "admins"}
     assert rows(response)[0].decision.decision == "allowed"
+
+
+def test_a_deny_on_the_principals_tags_keeps_its_policies_and_tags_out(alice, bob):
+    """The simulator reads another principal's policies and tags as the console's pages do:
+    with the principal's own tags as aws:ResourceTag/…, so a Deny by tag holds here too."""
+    tagged(alice, team="admins")
+    grant(alice, ABAC, name="AdminsOnly")
+    grant(bob, {"Effect": "Allow", "Action": ["iam:SimulatePrincipalPolicy", "iam:GetUser", "iam:ListUserTags",
+                                              "iam:GetUserPolicy"], "Resource": "*"},
+          {"Effect": "Deny", "Action": ["iam:GetUserPolicy", "iam:ListUserTags"], "Resource": "*",
+           "Condition": {"StringEquals": {"aws:ResourceTag/team": "admins"}}})
+    response = simulate(signed_in_client(bob), principal="alice", action="s3:GetObject")
+    hidden = {p.name: p.hidden.action for p in response.context["simulation"].policies if p.text_hidden}
+    assert hidden == {"inline:AdminsOnly": "iam:GetUserPolicy"}
+    keys = {k.key: k.value for k in response.context["simulation"].context_keys}
+    assert keys["aws:PrincipalTag/team"] == ""
