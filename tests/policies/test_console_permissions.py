@@ -51,7 +51,12 @@ POST_ONLY = {
     "policy_user_boundary_delete",
 }
 # The query string that names the object of a confirmation page.
-QUERY = {"policy_entity_detach": "?entity_type=user&entity_name=bob"}
+QUERY = {"policy_entity_detach": "?entity_type=user&entity_name=bob",
+         "policy_bulk_delete": "?policies=arn:aws:iam::{account_id}:policy/ReceiptsReadOnly"}
+
+
+def query(pattern: URLPattern, account) -> str:
+    return QUERY.get(pattern.name, "").format(account_id=account.account_id)
 
 
 def test_user_with_no_policies_is_denied_every_page(alice_client, alice, account, world):
@@ -60,7 +65,7 @@ def test_user_with_no_policies_is_denied_every_page(alice_client, alice, account
     for pattern in PATTERNS:
         url = reverse(f"policies:{pattern.name}", kwargs=kwargs_for(pattern, account))
         for response in (
-            alice_client.get(url + QUERY.get(pattern.name, "")),
+            alice_client.get(url + query(pattern, account)),
             csrf_post(alice_client, url, {"entity_type": "user", "entity_name": "bob"}),
         ):
             if response.status_code == 405:
@@ -75,4 +80,4 @@ def test_root_may_open_every_page(root_client, account, world):
     for pattern in PATTERNS:
         if pattern.name not in POST_ONLY:
             url = reverse(f"policies:{pattern.name}", kwargs=kwargs_for(pattern, account))
-            assert root_client.get(url).status_code == 200, url
+            assert root_client.get(url + query(pattern, account)).status_code == 200, url
