@@ -30,7 +30,7 @@ from policies.authz import IAMActionRequiredMixin, access_denied, first_denied
 
 from . import seeds, services
 from .models import User
-from .tags import TagsForm, create_calls
+from .tags import TagsForm, create_calls, resource_tag_context
 from .user_forms import UserDetailsForm, UserPermissionsForm
 
 # ---------------------------------------------------------------------------
@@ -80,6 +80,8 @@ STEP_TITLES = [
     ("review", "Review and create"),
     ("password", "Retrieve password"),
 ]
+#: What "Copy permissions" reads of the user it copies.
+COPY_READS = ("iam:ListGroupsForUser", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:GetUser")
 STALE = ("This create user request is out of date: your session expired or the wizard was "
          "used in another tab. Start again from Step 1.")
 
@@ -276,7 +278,12 @@ class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
         if console:
             checks.append(("iam:CreateLoginProfile", arn))
         if copy_from is not None:
-            checks.append(("iam:ListGroupsForUser", copy_from.arn))
+            # Copying reads the source user as the console does: its groups, its attached and
+            # inline policies (each inline one read) and its boundary (GetUser).
+            source = resource_tag_context(copy_from) or None
+            checks += [(action, copy_from.arn, source) for action in COPY_READS]
+            if plan.inline:
+                checks.append(("iam:GetUserPolicy", copy_from.arn, source))
         checks += [("iam:AddUserToGroup", group.arn) for group in groups]
         checks += plan.authorizations(arn)
         denied = first_denied(self.request, checks)

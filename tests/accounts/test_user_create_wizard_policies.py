@@ -108,3 +108,19 @@ def test_a_delegated_admin_may_attach_only_the_policies_its_condition_allows(ali
     assert denied.status_code == 403
     assert "iam:AttachUserPolicy" in text(denied)
     assert not User.objects.filter(user_name="frank").exists()
+
+
+def test_copy_permissions_needs_to_read_what_it_copies(alice, alice_client, account, aws_managed_policies):
+    """Copying reads the source user's groups, attached and inline policies and boundary:
+    a delegate refused one of those reads can't learn them through a copy."""
+    template = services.create_user(account, user_name="template", tags=[("team", "admins")])
+    policy_services.put_user_policy(template, name="Secret", document=(
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket",'
+        ' "Resource": "arn:aws:s3:::receipts-bucket"}}'))
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:GetUserPolicy", "Resource": "*",
+           "Condition": {"StringEquals": {"aws:ResourceTag/team": "admins"}}})
+    response = create(alice_client, {"user_name": "erin"}, {"option": "copy", "copy_from": "template"})
+    assert response.status_code == 403
+    assert f"iam:GetUserPolicy on resource: {template.arn}" in text(response)
+    assert not User.objects.filter(account=account, user_name="erin").exists()
