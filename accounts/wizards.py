@@ -26,7 +26,7 @@ from formtools.wizard.views import SessionWizardView
 from iamportal import pickers
 from iamportal.errors import EntityAlreadyExists, IAMError, PasswordPolicyViolation
 from policies import services as policy_services
-from policies.authz import IAMActionRequiredMixin, access_denied, first_denied
+from policies.authz import ConditionalIAMActionMixin, access_denied, first_denied
 
 from . import seeds, services
 from .models import User
@@ -109,12 +109,20 @@ def step_for_error(error: IAMError) -> tuple[str, str | None]:
 
 
 @method_decorator([never_cache, sensitive_post_parameters("details-custom_password")], name="dispatch")
-class UserCreateWizard(IAMActionRequiredMixin, SessionWizardView):
+class UserCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
     """Users › Create user. ``iam:CreateUser`` on the new user's ARN (``user/`` until the
     name is known); ``done()`` authorises again with the final name, plus
-    ``iam:CreateLoginProfile``, ``iam:AddUserToGroup`` per group and ``iam:TagUser``."""
+    ``iam:CreateLoginProfile``, ``iam:AddUserToGroup`` per group and ``iam:TagUser``.
+
+    The steps are forms before the call: a delegate whose CreateUser depends on the boundary
+    or the tags the new user gets (AWS's delegation pattern) may walk them, and ``done()``
+    decides with those keys."""
 
     iam_action = "iam:CreateUser"
+    pending_condition_keys = ("iam:PermissionsBoundary", "aws:RequestTag/", "aws:TagKeys")
+
+    def is_submission(self) -> bool:
+        return False  # done() authorises the call with every key
     form_list = [("details", UserDetailsForm), ("permissions", UserPermissionsForm), ("review", TagsForm)]
 
     def setup_objects(self) -> None:

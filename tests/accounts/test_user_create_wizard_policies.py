@@ -124,3 +124,18 @@ def test_copy_permissions_needs_to_read_what_it_copies(alice, alice_client, acco
     assert response.status_code == 403
     assert f"iam:GetUserPolicy on resource: {template.arn}" in text(response)
     assert not User.objects.filter(account=account, user_name="erin").exists()
+
+
+def test_a_delegate_bounded_by_a_boundary_walks_the_wizard_and_creates_bounded_users(
+        alice, alice_client, account, aws_managed_policies):
+    """AWS's delegation pattern: CreateUser only with a given permissions boundary. The steps
+    open; the user is created with that boundary and refused without it."""
+    grant(alice, {"Effect": "Allow", "Action": ["iam:CreateUser", "iam:PutUserPermissionsBoundary"],
+                  "Resource": "*", "Condition": {"StringEquals": {"iam:PermissionsBoundary": IAM_READ}}},
+          {"Effect": "Allow", "Action": ["iam:ListGroups", "iam:ListPolicies", "iam:ListUsers"], "Resource": "*"})
+    assert alice_client.get("/iam/users/create/").status_code == 200
+    refused = create(alice_client, {"user_name": "erin"}, {"option": "groups"})
+    assert refused.status_code == 403 and "iam:CreateUser" in text(refused)
+    response = create(alice_client, {"user_name": "erin"}, {"option": "groups", "permissions_boundary": IAM_READ})
+    assert response.status_code == 302
+    assert PermissionsBoundary.objects.get(user__user_name="erin").policy.arn == IAM_READ
