@@ -14,7 +14,7 @@ from accounts.models import Group
 from accounts.tags import resource_tag_context
 from iamportal.errors import NoSuchEntity
 from policies import services
-from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
+from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, policy_set_for, simulator_preselection
 from policies.engine import Policy
 
 from . import forms as simulator_forms
@@ -122,7 +122,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             if self.running:
                 form.add_error(None, form.error_messages["nothing_to_simulate"])
             return None
-        policy_set = PolicySet() if target is None else POLICY_SET_LOADERS[target.kind](target.obj)
+        policy_set = PolicySet() if target is None else self.policy_set_of(target)
         policies = [SimulatedPolicy(0, p, "Identity-based policy") for p in policy_set.identity]
         if policy_set.boundary is not None:
             policies.append(SimulatedPolicy(0, policy_set.boundary, "Permissions boundary"))
@@ -179,6 +179,15 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                 if not auth:
                     simulated.hidden = auth
                     break
+
+    def policy_set_of(self, target: Target):
+        """The simulated principal's policy set: the caller's own, already loaded for this
+        request's authorisation, when an IAM user simulates itself; else loaded."""
+        identity = self.request.iam
+        if (target.kind == "user" and identity.principal_type == "User"
+                and target.obj.pk == identity.user.pk):
+            return policy_set_for(identity)
+        return POLICY_SET_LOADERS[target.kind](target.obj)
 
     def may_read(self, action: str, principal: Any) -> bool:
         """Whether the caller may perform the IAM action that reads something of ``principal``

@@ -583,3 +583,21 @@ def test_a_deny_on_the_principals_tags_keeps_its_policies_and_tags_out(alice, bo
     assert hidden == {"inline:AdminsOnly": "iam:GetUserPolicy"}
     keys = {k.key: k.value for k in response.context["simulation"].context_keys}
     assert keys["aws:PrincipalTag/team"] == ""
+
+
+def test_simulating_oneself_reuses_the_policy_set_the_request_loaded(alice, bob):
+    """An IAM user's simulator opens on itself: its policy set, already loaded to authorise
+    the page, is not loaded a second time (another user's is)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grant(bob, {"Effect": "Allow", "Action": ["iam:SimulatePrincipalPolicy", "iam:GetUserPolicy"], "Resource": "*"})
+    client = signed_in_client(bob)
+
+    def memberships_read(**params) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert simulate(client, action="s3:GetObject", **params).status_code == 200
+        return sum("group_id, g.name" in q["sql"] for q in queries.captured_queries)
+
+    assert memberships_read(principal="bob") == 1
+    assert memberships_read(principal="alice") == 2
