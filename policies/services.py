@@ -418,7 +418,7 @@ def delete_policy_calls(policy: ManagedPolicy) -> list[Call]:
     calls += [("iam:DeleteUserPermissionsBoundary", u.arn, bound(u)) for u in entities["boundary_users"]]
     calls += [("iam:DeleteRolePermissionsBoundary", r.arn, bound(r)) for r in entities["boundary_roles"]]
     if policy.versions.filter(is_default=False).exists():
-        calls.append(("iam:DeletePolicyVersion", policy.arn, {}))
+        calls.append(("iam:DeletePolicyVersion", policy.arn, on(policy)))
     return [*calls, ("iam:DeletePolicy", policy.arn, on(policy))]
 
 
