@@ -113,10 +113,16 @@ def set_account_alias(account: Account, alias: str) -> None:
         raise EntityAlreadyExists(f"The account alias {alias} already exists.") from None
 
 
-def delete_account_alias(account: Account) -> None:
-    """DeleteAccountAlias: the sign-in URL falls back to the account id."""
+def account_alias(account: Account) -> str:
+    """The alias DeleteAccountAlias would delete, or its ``NoSuchEntity`` when there is none."""
     if not account.alias:
         raise NoSuchEntity(f"The account alias for account {account.account_id} cannot be found.")
+    return account.alias
+
+
+def delete_account_alias(account: Account) -> None:
+    """DeleteAccountAlias: the sign-in URL falls back to the account id."""
+    account_alias(account)
     account.alias = None
     account.save(update_fields=["alias"])
 

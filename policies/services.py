@@ -350,9 +350,17 @@ def delete_policy_version(policy: ManagedPolicy, *, version_id: str) -> None:
     """DeletePolicyVersion: any version but the default."""
     _lock_customer_policy(policy)
     version = get_version(policy, version_id)
+    check_version_deletable(policy, version)
+    version.delete()
+
+
+def check_version_deletable(policy: ManagedPolicy, version: PolicyVersion) -> None:
+    """Raise what DeletePolicyVersion refuses ``version`` with: ``UnmodifiableEntity`` for an
+    AWS managed policy, ``DeleteConflict`` for the default version."""
+    if policy.is_aws_managed:
+        raise unmodifiable(policy)
     if version.is_default:
         raise DeleteConflict(DEFAULT_VERSION_MESSAGE)
-    version.delete()
 
 
 def attached_entities(policy: ManagedPolicy, account: Account) -> dict[str, list]:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.generic import FormView, TemplateView, View
 
 from iamportal.errors import NoSuchEntity
-from iamportal.views_base import ServiceFormMixin
+from iamportal.views_base import ServiceFormMixin, get_or_404
 from policies.authz import IAMActionRequiredMixin
 
 from .. import services
 from ..group_forms import AccountAliasForm
+from .confirm import Confirmation, ConfirmRemovalMixin
 
 
 def _account_context(request) -> dict:
@@ -60,11 +61,23 @@ class AccountAliasEditView(IAMActionRequiredMixin, ServiceFormMixin, FormView):
         return redirect("accounts:account_settings")
 
 
-class AccountAliasDeleteView(IAMActionRequiredMixin, View):
-    """DeleteAccountAlias. POST only."""
+class AccountAliasDeleteView(ConfirmRemovalMixin, IAMActionRequiredMixin, View):
+    """DeleteAccountAlias: GET asks first, naming the alias (404 in IAM's words when there is
+    none); POST deletes it."""
 
     iam_action = "iam:DeleteAccountAlias"
-    http_method_names = ["post"]
+
+    def confirmation(self) -> Confirmation:
+        account = self.request.iam.account
+        alias = get_or_404(services.account_alias, account)
+        back = reverse("accounts:account_settings")
+        id_url = services.iam_user_signin_url(account, account.account_id, request=self.request)
+        return Confirmation(
+            heading=f"Delete account alias {alias}?",
+            detail=(f"IAM users then sign in with the account ID, at {id_url}; the sign-in URL "
+                    f"with {alias} stops working, and another account may take the alias."),
+            cancel_url=back, submit="Delete",
+            crumbs=((back, "Account settings"), ("", "Delete account alias")))
 
     def post(self, request):
         account = request.iam.account

@@ -373,14 +373,17 @@ class PolicyVersionActionView(PolicyVersionObjectMixin, View):
 
     http_method_names = ["post"]
 
+    @property
+    def versions_url(self) -> str:
+        return reverse("policies:policy_versions", args=[self.policy.owner, self.policy.name])
+
     def post(self, request, **kwargs):
-        back = reverse("policies:policy_versions", args=[self.policy.owner, self.policy.name])
         try:
             message = self.perform()
         except IAMError as exc:
-            return iam_error(request, exc, back)
+            return iam_error(request, exc, self.versions_url)
         messages.success(request, message)
-        return HttpResponseRedirect(back)
+        return HttpResponseRedirect(self.versions_url)
 
 
 class PolicyVersionSetDefaultView(PolicyVersionActionView):
@@ -391,8 +394,30 @@ class PolicyVersionSetDefaultView(PolicyVersionActionView):
         return f"Version {self.version.version_id} is now the default version."
 
 
-class PolicyVersionDeleteView(PolicyVersionActionView):
+class PolicyVersionDeleteView(ConfirmRemovalMixin, PolicyVersionActionView):
+    """Delete policy version: GET asks first, naming the version and the policy (or shows
+    DeletePolicyVersion's refusal: the default version, an AWS managed policy); POST deletes."""
+
     iam_action = "iam:DeletePolicyVersion"
+    http_method_names = ["get", "post"]
+
+    def get(self, request, *args, **kwargs):
+        try:
+            services.check_version_deletable(self.policy, self.version)
+        except IAMError as exc:
+            return iam_error(request, exc, self.versions_url)
+        return super().get(request, *args, **kwargs)
+
+    def confirmation(self) -> Confirmation:
+        policy, version_id = self.policy, self.version.version_id
+        return Confirmation(
+            heading=f"Delete version {version_id} of policy {policy.name}?",
+            detail=(f"The policy document of version {version_id} is deleted for good. The default "
+                    f"version, {self.default_version.version_id}, stays in force, and the users, "
+                    "groups and roles the policy is attached to keep it."),
+            cancel_url=self.versions_url, submit="Delete",
+            crumbs=((reverse("policies:policy_list"), "Policies"), (policy.get_absolute_url(), policy.name),
+                    ("", "Delete policy version")))
 
     def perform(self) -> str:
         services.delete_policy_version(self.policy, version_id=self.version.version_id)

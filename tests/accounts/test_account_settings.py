@@ -7,7 +7,7 @@ from django.test import Client
 
 from accounts import services
 from accounts.models import Account
-from tests.conftest import USER_PASSWORD, csrf_post
+from tests.conftest import USER_PASSWORD, csrf_post, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_it_shows_the_account_id_and_the_sign_in_url_by_id(root_client, account)
     assert account.account_id in html
     assert f"http://testserver/signin/{account.account_id}/" in html
     assert ">Create</a>" in html
-    assert ">Delete</button>" not in html
+    assert ">Delete</" not in html
 
 
 def test_the_sign_in_url_is_on_the_host_serving_the_page_not_the_base_url(root_client, account, settings):
@@ -39,7 +39,7 @@ def test_with_an_alias_it_shows_both_sign_in_urls(root_client, account):
     assert "http://testserver/signin/coffee-shop/" in html
     assert "The URL with the account ID keeps working" in html
     assert f"http://testserver/signin/{account.account_id}/" in html
-    assert ">Edit</a>" in html and ">Delete</button>" in html
+    assert ">Edit</a>" in html and '<a class="button danger" href="/iam/account/alias/delete/">Delete</a>' in html
 
 
 def test_the_nav_item_account_settings_leads_here(root_client):
@@ -155,10 +155,22 @@ def test_deleting_when_there_is_no_alias_is_404_in_awss_words(root_client, accou
     assert f"The account alias for account {account.account_id} cannot be found." in response.content.decode()
 
 
-def test_delete_is_post_only(root_client, account):
+def test_delete_asks_first_naming_the_alias_and_the_url_users_then_sign_in_at(root_client, account):
     services.set_account_alias(account, "coffee-shop")
-    assert root_client.get("/iam/account/alias/delete/").status_code == 405
-    assert _alias(account) == "coffee-shop"
+    page = root_client.get("/iam/account/alias/delete/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<h1>Delete account alias coffee-shop?</h1>" in html
+    assert (f"IAM users then sign in with the account ID, at http://testserver/signin/{account.account_id}/; "
+            "the sign-in URL with coffee-shop stops working") in html
+    assert '<a class="button" href="/iam/account/">Cancel</a>' in html
+    assert _alias(account) == "coffee-shop"  # opening it deletes nothing
+
+
+def test_the_confirmation_without_an_alias_is_404_in_awss_words(root_client, account):
+    response = root_client.get("/iam/account/alias/delete/")
+    assert response.status_code == 404
+    assert f"The account alias for account {account.account_id} cannot be found." in response.content.decode()
 
 
 @pytest.mark.parametrize(("url", "data"), [("/iam/account/alias/", {"alias": "coffee-shop"}),
@@ -173,6 +185,7 @@ def test_alias_changes_need_a_csrf_token(root_client, account, url, data):
     ("get", "/iam/account/", "iam:ListAccountAliases"),
     ("get", "/iam/account/alias/", "iam:CreateAccountAlias"),
     ("post", "/iam/account/alias/", "iam:CreateAccountAlias"),
+    ("get", "/iam/account/alias/delete/", "iam:DeleteAccountAlias"),
     ("post", "/iam/account/alias/delete/", "iam:DeleteAccountAlias"),
 ])
 def test_a_user_without_policies_gets_awss_access_denied(bob_client, bob, account, method, url, action):
@@ -191,5 +204,19 @@ def test_each_account_sees_and_changes_only_its_own_alias(mallory_client, accoun
     services.set_account_alias(account, "coffee-shop")
     html = mallory_client.get("/iam/account/").content.decode()
     assert mallory.account.account_id in html and "coffee-shop" not in html
+    confirm = mallory_client.get("/iam/account/alias/delete/")  # her account has no alias
+    assert confirm.status_code == 404 and "coffee-shop" not in confirm.content.decode()
     csrf_post(mallory_client, "/iam/account/alias/delete/")
+    assert _alias(account) == "coffee-shop"
+
+
+def test_an_explicit_deny_refuses_the_confirmation_and_the_delete(alice_client, alice, account):
+    services.set_account_alias(account, "coffee-shop")
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:DeleteAccountAlias", "Resource": "*"})
+    for response in (alice_client.get("/iam/account/alias/delete/"),
+                     csrf_post(alice_client, "/iam/account/alias/delete/")):
+        assert response.status_code == 403
+        assert (f"User: {alice.arn} is not authorized to perform: iam:DeleteAccountAlias on resource: * "
+                "with an explicit deny") in response.content.decode()
     assert _alias(account) == "coffee-shop"

@@ -42,7 +42,8 @@ PATTERNS = [p for p in urls.urlpatterns if isinstance(p, URLPattern)]
 
 
 # Pages root does not open here: POST only, or a confirmation of what the world has not
-# (the entity to detach named in the query; a permissions boundary to remove).
+# (the entity to detach named in the query; a permissions boundary to remove; a version
+# other than the default, which its Delete refuses).
 POST_ONLY = {
     "policy_validate",
     "policy_entity_detach",
