@@ -22,11 +22,30 @@ from django.urls import reverse
 from iamportal.errors import IAMError, NoSuchEntity, ValidationError
 from policies.authz import ActionDenied, ImpliedCallsMixin, access_denied
 
+from ..dependents import on
 from ..user_forms import DeleteConfirmationForm
 
 #: A selection names at most this many entities (a page of a list shows 50; the quotas allow
 #: 300 groups, 1,000 roles, 1,500 policies): more is refused before any query.
 MAX_SELECTED = 100
+
+#: The reads that return what the confirmation names of an entity's dependents, as AWS's
+#: console makes them to list (and then remove) what a delete removes first: opening the page
+#: and deleting need them too, so the page names nothing the caller may not read.
+READS = {
+    "User": ("iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices", "iam:ListUserPolicies",
+             "iam:ListAttachedUserPolicies", "iam:ListGroupsForUser"),
+    "Group": ("iam:GetGroup", "iam:ListGroupPolicies", "iam:ListAttachedGroupPolicies"),
+    "Role": ("iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+             "iam:ListInstanceProfilesForRole"),
+    "ManagedPolicy": ("iam:ListEntitiesForPolicy", "iam:ListPolicyVersions"),
+}
+
+
+def reads_of(entity: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """The :data:`READS` of ``entity``, with its condition keys (its tags)."""
+    keys = on(entity)
+    return [(action, entity.arn, keys) for action in READS[type(entity).__name__]]
 
 
 def delete_each(view, form, entities: Iterable[Any], delete: Callable[[Any], None], done: str, list_url: str):
@@ -131,10 +150,11 @@ class BulkDeleteMixin(ImpliedCallsMixin):
         self.plans = [(entity, self.plan_of(entity)) for entity in self.targets]
 
     def get_authorizations(self) -> list[tuple]:
-        # The Delete* call of each selected entity, with its condition keys (its tags).
+        # The Delete* call of each selected entity, with its condition keys (its tags), and the
+        # reads of what the page names.
         if not self.targets:
             return [(self.get_iam_action(), self.request.iam.account.arn(self.arn_prefix), {})]
-        return [plan.calls[-1] for _, plan in self.plans]
+        return [call for entity, plan in self.plans for call in (plan.calls[-1], *reads_of(entity))]
 
     def implied_calls(self):
         return [call for _, plan in self.plans for call in plan.calls]
