@@ -25,7 +25,7 @@ from policies.authz import ConditionalIAMActionMixin, IAMActionRequiredMixin, Im
 from .. import services
 from ..group_forms import GroupAddUsersForm, GroupCreateForm, GroupDeleteForm, GroupRenameForm, user_rows
 from ..models import Group, GroupMembership, User, membership_count
-from .bulk import BulkDeleteMixin, find_named
+from .bulk import BulkDeleteMixin, find_named, reads_of
 from .confirm import Confirmation, ConfirmRemovalMixin
 
 # ---------------------------------------------------------------------------
@@ -210,7 +210,8 @@ class GroupEditView(GroupMixin, ServiceFormMixin, FormView):
         return redirect(self.group)
 
 
-class GroupDeleteView(ImpliedCallsMixin, GroupMixin, ServiceFormMixin, FormView):
+class GroupDeleteView(ImpliedCallsMixin, ConditionalIAMActionMixin, GroupMixin, ServiceFormMixin,
+                      FormView):
     """Delete the group as the console does: RemoveUserFromGroup for each member,
     DetachGroupPolicy and DeleteGroupPolicy for each policy, then DeleteGroup; the page
     lists them, and a Deny on any one refuses the whole delete."""
@@ -222,6 +223,10 @@ class GroupDeleteView(ImpliedCallsMixin, GroupMixin, ServiceFormMixin, FormView)
 
     def implied_calls(self):
         return services.delete_group_plan(self.group).calls
+
+    def get_authorizations(self):
+        # The reads of what the page names, as the console's delete lists them.
+        return [*super().get_authorizations(), *reads_of(self.group)]
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "group": self.group}

@@ -52,7 +52,7 @@ from policies.views import (
 
 from .. import roles, tags
 from ..models import InstanceProfile, Role
-from .bulk import BulkDeleteMixin, find_named
+from .bulk import BulkDeleteMixin, find_named, reads_of
 from .confirm import Confirmation, ConfirmRemovalMixin
 from ..role_forms import (
     ENTITY_TYPE_HELP,
@@ -437,6 +437,10 @@ class RoleDeleteView(ImpliedCallsMixin, RoleMixin, RoleFormMixin, FormView):
 
     def implied_calls(self):
         return roles.delete_role_plan(self.role).calls
+
+    def get_authorizations(self):
+        # The reads of what the page names, as the console's delete lists them.
+        return [*super().get_authorizations(), *reads_of(self.role)]
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "role": self.role}

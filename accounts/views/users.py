@@ -46,7 +46,7 @@ from ..user_forms import (
     ConsoleAccessForm,
     DeleteConfirmationForm,
 )
-from .bulk import BulkDeleteMixin, delete_each, find_named
+from .bulk import BulkDeleteMixin, delete_each, find_named, reads_of
 from .tags import ManageTagsMixin
 from .confirm import Confirmation, ConfirmRemovalMixin
 from ..wizards import UserCreateWizard, peek_new_credentials, pop_new_credentials
@@ -422,6 +422,10 @@ class UserDeleteView(ImpliedCallsMixin, UserObjectMixin, FormView):
 
     def implied_calls(self):
         return services.delete_user_plan(self.iam_user).calls
+
+    def get_authorizations(self):
+        # The reads of what the page names, as the console's delete lists them.
+        return [*super().get_authorizations(), *reads_of(self.iam_user)]
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "expected": self.iam_user.user_name}

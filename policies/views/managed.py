@@ -27,7 +27,7 @@ from django.views.generic import FormView, TemplateView, View
 from formtools.wizard.views import SessionWizardView
 
 from accounts import tags
-from accounts.views.bulk import BulkDeleteMixin, SelectionRefused
+from accounts.views.bulk import BulkDeleteMixin, SelectionRefused, reads_of
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from accounts.views.tags import ManageTagsMixin
 from iamportal.errors import IAMError
@@ -497,6 +497,10 @@ class PolicyDeleteView(ImpliedCallsMixin, PolicyObjectMixin, TemplateView):
 
     def implied_calls(self):
         return services.delete_policy_calls(self.policy)
+
+    def get_authorizations(self):
+        # The reads of what the page names, as the console's delete lists them.
+        return [*super().get_authorizations(), *reads_of(self.policy)]
 
     def get(self, request, **kwargs):
         return self.refuse_aws_managed() or super().get(request, **kwargs)

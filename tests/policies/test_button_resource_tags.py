@@ -9,6 +9,7 @@ import json
 import pytest
 
 from accounts import roles
+from accounts.views.bulk import READS
 from tests.conftest import grant
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def delete_button(page: str) -> str:
 def test_the_delete_button_follows_the_roles_tags(alice, alice_client, account):
     roles.create_role(account, name="DevBox", trust_policy=TRUST, tags=[("env", "dev")])
     roles.create_role(account, name="ProdBox", trust_policy=TRUST, tags=[("env", "prod")])
-    grant(alice, {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*"},
+    grant(alice, {"Effect": "Allow", "Action": READS["Role"], "Resource": "*"},  # the delete page's reads
           {"Effect": "Allow", "Action": "iam:DeleteRole", "Resource": "*",
            "Condition": {"StringEquals": {"aws:ResourceTag/env": "dev"}}})
     dev = alice_client.get("/iam/roles/DevBox/").content.decode()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accounts import services as accounts_services
+from accounts.views.bulk import READS
 from policies import services
 from policies.models import ManagedPolicy, PolicyAttachment
 from tests.conftest import attach_aws_policy, csrf_post, grant
@@ -192,7 +193,7 @@ def test_delete_detaches_everywhere_after_confirmation(root_client, account, ali
 def test_delete_needs_permission_for_every_detach(alice_client, alice, account, policy):
     bob = accounts_services.create_user(account, user_name="bob")
     services.attach_user_policy(bob, policy_arn=policy.arn)
-    grant(alice, {"Effect": "Allow", "Action": "iam:DeletePolicy", "Resource": "*"})
+    grant(alice, {"Effect": "Allow", "Action": ["iam:DeletePolicy", *READS["ManagedPolicy"]], "Resource": "*"})
     page = csrf_post(alice_client, url(policy, "delete/"), {"confirm": policy.name})
     assert page.status_code == 403
     assert f"iam:DetachUserPolicy on resource: {bob.arn}" in page.content.decode()
@@ -251,7 +252,7 @@ def test_delete_needs_detach_role_policy_for_attached_roles(
     alice_client, alice, policy, cashier_role
 ):
     services.attach_role_policy(cashier_role, policy_arn=policy.arn)
-    grant(alice, {"Effect": "Allow", "Action": "iam:DeletePolicy", "Resource": "*"})
+    grant(alice, {"Effect": "Allow", "Action": ["iam:DeletePolicy", *READS["ManagedPolicy"]], "Resource": "*"})
     page = csrf_post(alice_client, url(policy, "delete/"), {"confirm": policy.name})
     assert page.status_code == 403
     assert f"iam:DetachRolePolicy on resource: {cashier_role.arn}" in page.content.decode()

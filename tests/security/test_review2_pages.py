@@ -246,3 +246,28 @@ def test_a_refused_or_missing_page_is_not_remembered(account, alice, alice_clien
     alice_client.get("/iam/users/nobody/")
     page = text(alice_client.get("/console/home/"))
     assert "victim" not in page and "nobody" not in page
+
+
+def single_delete_cases(account, bob, cashiers):
+    policy = policy_services.create_policy(account, name="p", document=doc())
+    policy_services.attach_policy(bob, policy_arn=policy.arn)
+    services.create_group(account, name="Bakers", users=[bob])
+    role = roles.create_role(account, name="ops", trust_policy=roles.account_trust_policy(account.account_id))
+    policy_services.put_role_policy(role, name="role-secret", document=doc())
+    return [  # (url, what the caller may do, a dependent's name the page must not show, the read refused)
+        ("/iam/groups/Cashiers/delete/", ["iam:DeleteGroup", "iam:ListGroups"], "till-secret", "iam:GetGroup"),
+        ("/iam/users/bob/delete/", ["iam:DeleteUser", "iam:GetUser"], "Bakers", "iam:GetLoginProfile"),
+        ("/iam/roles/ops/delete/", ["iam:DeleteRole", "iam:GetRole"], "role-secret", "iam:ListRolePolicies"),
+        (f"/iam/policies/{account.account_id}/p/delete/", ["iam:DeletePolicy", "iam:GetPolicy"], "bob",
+         "iam:ListEntitiesForPolicy"),
+    ]
+
+
+def test_a_delete_page_lists_no_dependent_the_caller_may_not_list(account, alice, alice_client, bob, cashiers):
+    cases = single_delete_cases(account, bob, cashiers)
+    grant(alice, {"Effect": "Allow", "Action": [a for _, actions, _, _ in cases for a in actions], "Resource": "*"})
+    for url, _, secret, read in cases:
+        response = alice_client.get(url)
+        page = text(response)
+        assert secret not in page, url
+        assert response.status_code == 403 and read in page, url
