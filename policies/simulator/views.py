@@ -152,13 +152,15 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         managed = {p.name for p in stored if not p.name.startswith("inline:")}
         group_names = {p.name[len("inline:"):].split("/", 1)[0] for p in stored
                        if p.name.startswith("inline:") and "/" in p.name}
-        managed_arns: dict[str, list[str]] = {}
+        # Each policy's ARN with its tags (aws:ResourceTag/…), as its own page asks.
+        managed_arns: dict[str, list[tuple[str, dict[str, Any] | None]]] = {}
         if managed:
             from policies.models import ManagedPolicy
 
             for found in (ManagedPolicy.objects.visible_to(self.account).filter(name__in=managed)
                           .select_related("account")):
-                managed_arns.setdefault(found.name, []).append(found.arn)
+                managed_arns.setdefault(found.name, []).append(
+                    (found.arn, resource_tag_context(found) or None))
         group_arns = {}
         if group_names:
             group_arns = {g.name: g.arn for g in Group.objects.filter(account=self.account, name__in=group_names)
@@ -172,7 +174,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             elif name.startswith("inline:"):
                 checks = [(owner_action[target.kind], target.arn, resource_tag_context(target.obj) or None)]
             else:
-                checks = [("iam:GetPolicyVersion", arn) for arn in managed_arns.get(name, [])]
+                checks = [("iam:GetPolicyVersion", arn, keys) for arn, keys in managed_arns.get(name, [])]
                 checks = checks or [("iam:GetPolicyVersion", self.account.arn(f"policy/{name}"))]
             for action, resource, *context in checks:
                 auth = authorize(self.request, action, resource, *context)
