@@ -340,7 +340,8 @@ class RoleDetailView(RoleMixin, TemplateView):
         (``iam:GetRolePolicy``, ``iam:GetPolicyVersion``) and the simulation of a session
         of the role (``iam:SimulatePrincipalPolicy``: the sample requests and "Try a request")."""
         calls = [("iam:GetRolePolicy", self.role.arn, keys)] if permissions["inline_policies"] else []
-        calls += [("iam:GetPolicyVersion", attachment.policy.arn) for attachment in permissions["attachments"]]
+        calls += [("iam:GetPolicyVersion", attachment.policy.arn, tags.resource_tag_context(attachment.policy))
+                  for attachment in permissions["attachments"]]  # with each policy's tags, as its page asks
         calls.append(("iam:SimulatePrincipalPolicy", self.role.arn, keys))
         return calls
 

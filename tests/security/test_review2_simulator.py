@@ -34,3 +34,24 @@ def test_a_deny_by_tag_on_get_policy_version_hides_a_managed_policys_text(accoun
     response = simulate(client, principal="alice", action="s3:GetObject", resource="arn:aws:s3:::x/y")
     assert response.status_code == 200
     assert "top-secret-vault" not in response.content.decode()
+
+
+def test_the_pages_of_a_user_group_or_role_keep_a_hidden_policys_text_out(account, alice, bob):
+    from accounts import roles, services
+
+    policy = policy_services.create_policy(account, name="Vault", document=json.dumps(SECRET),
+                                           tags=[("team", "admins")])
+    role = roles.create_role(account, name="ops", trust_policy=roles.account_trust_policy(account.account_id))
+    group = services.create_group(account, name="Vaulters")
+    for entity in (role, group, alice):
+        policy_services.attach_policy(entity, policy_arn=policy.arn)
+    grant(bob, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:GetPolicyVersion", "Resource": "*",
+           "Condition": {"StringEquals": {"aws:ResourceTag/team": "admins"}}})
+    client = signed_in_client(bob)
+    for url in ("/iam/roles/ops/", "/iam/roles/ops/?tab=permissions", "/iam/groups/Vaulters/",
+                "/iam/groups/Vaulters/?tab=permissions", "/iam/users/alice/", "/iam/users/alice/?tab=permissions",
+                "/iam/users/alice/policies/", "/iam/groups/Vaulters/policies/"):
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert "top-secret-vault" not in response.content.decode(), url
