@@ -48,6 +48,7 @@ class Picker:
     chosen: list[str]
     carried: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    denied: Any = None  # the AccessDenied of the call that lists the choices: no rows shown
 
     @property
     def name(self) -> str:

@@ -86,12 +86,14 @@ def test_policy_and_boundary_pickers_render_the_fields_choices(account, root, aw
     assert form.is_valid()
     assert form.cleaned_data == {"policy_arns": data["policy_arns"],
                                  "permissions_boundary": data["permissions_boundary"]}
+    request = rf.post("/", data)
+    request.iam = iam  # the pickers ask whether the caller may list the choices
     html = render(
         '{% include "policies/_policy_picker.html" with field=form.policy_arns %}'
         '{% include "policies/_boundary_picker.html" with field=form.permissions_boundary none_label="No boundary" %}',
         form=form,
         iam=iam,
-        request=rf.post("/", data),
+        request=request,
     )
     assert (
         'name="policy_arns" value="arn:aws:iam::aws:policy/IAMReadOnlyAccess" id="policy_arns-'
