@@ -16,7 +16,7 @@ from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from iamportal.errors import IAMError
 from iamportal.pickers import is_navigation, redisplayed
 from iamportal.views_base import get_or_404
-from policies.authz import ActionDenied, access_denied
+from policies.authz import ActionDenied, access_denied, authorize
 
 from .. import services
 from ..forms import DEFAULT_DOCUMENT, AttachPoliciesForm, BoundaryForm, InlinePolicyForm
@@ -272,9 +272,12 @@ class BoundaryDeleteMixin(ConfirmRemovalMixin, PolicyPagesMixin):
         if boundary is None:
             raise Http404(f"The {self.entity_kind} {self.subject} has no permissions boundary.")
         noun = self.entity_kind.capitalize()
+        # The boundary's name is what Get{User,Role} returns: named only to a caller who may read it.
+        readable = authorize(self.request, f"iam:Get{noun}", self.subject.arn, self.get_condition_context())
         return Confirmation(
             heading=f"Remove the permissions boundary from {self.subject}?",
-            detail=(f"{boundary.policy.name} no longer limits the permissions of the {self.entity_kind} "
+            detail=(f"{boundary.policy.name if readable else 'Its boundary policy'} no longer limits the "
+                    f"permissions of the {self.entity_kind} "
                     f"{self.subject}: its permissions policies alone decide what it may do."),
             cancel_url=self.done_url(),
             crumbs=((reverse(f"accounts:{self.entity_kind}_list"), f"{noun}s"),

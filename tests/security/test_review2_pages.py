@@ -271,3 +271,23 @@ def test_a_delete_page_lists_no_dependent_the_caller_may_not_list(account, alice
         page = text(response)
         assert secret not in page, url
         assert response.status_code == 403 and read in page, url
+
+
+@pytest.mark.parametrize("kind", ["user", "role"])
+def test_the_boundary_removal_confirmation_names_the_boundary_only_to_a_reader(account, alice, alice_client,
+                                                                                aws_managed_policies, kind):
+    """The boundary's name is what GetUser/GetRole returns: a caller allowed only to remove it
+    is asked to confirm without learning which policy it is."""
+    if kind == "user":
+        subject = services.create_user(account, user_name="boss")
+    else:
+        subject = roles.create_role(account, name="boss", trust_policy=roles.account_trust_policy(account.account_id))
+    policy_services.put_permissions_boundary(subject, policy_arn=S3_READ)
+    noun = kind.capitalize()
+    grant(alice, {"Effect": "Allow", "Action": f"iam:Delete{noun}PermissionsBoundary", "Resource": "*"})
+    url = f"/iam/{kind}s/boss/permissions-boundary/delete/"
+    response = alice_client.get(url)
+    assert response.status_code == 200
+    assert "AmazonS3ReadOnlyAccess" not in text(response)
+    grant(alice, {"Effect": "Allow", "Action": f"iam:Get{noun}", "Resource": "*"}, name="reader")
+    assert "AmazonS3ReadOnlyAccess" in text(alice_client.get(url))
