@@ -93,7 +93,7 @@ def test_the_confirmation_page_deletes_nothing(root_client, alice):
 def test_several_users_are_deleted_by_typing_delete(root_client, account, alice_with_dependents, bob):
     page = text(root_client.get(BULK, {"users": ["alice", "bob"]}))
     assert "<h1>Delete 2 users?</h1>" in page
-    assert "<td>alice</td><td>Yes</td><td>Virtual</td><td>2</td>" in page
+    assert '<th scope="row">alice</th><td>Yes</td><td>Virtual</td><td>2</td>' in page
     assert "To confirm deletion, enter delete in the text input field." in page.replace("<em>", "").replace("</em>", "")
     response = csrf_post(root_client, BULK, {"users": ["alice", "bob"], "confirmation": "delete"})
     assert response.status_code == 302
