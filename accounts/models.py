@@ -364,3 +364,78 @@ class InstanceProfile(models.Model):
     @property
     def arn(self) -> str:
         return self.account.arn(f"instance-profile{self.path}{self.name}")
+
+
+# ---------------------------------------------------------------------------
+# Programmatic credentials: access keys and STS session credentials (docs/api.md)
+
+
+class AccessKey(models.Model):
+    """A long-term access key of an IAM user or of the root user (at most two each).
+
+    The secret is kept sealed (:func:`accounts.seeds.seal_text`, AES-SIV under a key derived
+    from ``SECRET_KEY``): SigV4 verification needs the secret itself, so a one-way hash
+    cannot serve. It is shown once, when the key is created.
+    """
+
+    ACTIVE, INACTIVE = "Active", "Inactive"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_keys")
+    access_key_id = models.CharField(max_length=128, unique=True)
+    sealed_secret = models.CharField(max_length=200)
+    status = models.CharField(max_length=8, default=ACTIVE,
+                              choices=[(ACTIVE, ACTIVE), (INACTIVE, INACTIVE)])
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+    last_used_service = models.CharField(max_length=64, blank=True)
+    last_used_region = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return self.access_key_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.ACTIVE
+
+
+class SessionCredential(models.Model):
+    """Temporary security credentials issued by STS (``ASIA…`` id, secret, session token).
+
+    ``kind`` says which call issued them: ``session`` (GetSessionToken: the user's own
+    permissions), ``role`` (AssumeRole: the role's), ``federation`` (GetFederationToken).
+    The secret is sealed as an access key's is; the session token is kept only as its
+    SHA-256, which is all that verification needs.
+    """
+
+    SESSION, ROLE, FEDERATION = "session", "role", "federation"
+
+    access_key_id = models.CharField(max_length=32, unique=True)
+    sealed_secret = models.CharField(max_length=200)
+    token_digest = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="session_credentials")
+    #: The long-term principal the chain of sessions started from (root or IAM user), if any.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="session_credentials")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="session_credentials")
+    session_name = models.CharField(max_length=64, blank=True)
+    source_identity = models.CharField(max_length=64, blank=True)
+    #: Session policies: a JSON list of policy documents (inline ``Policy`` and the
+    #: documents of ``PolicyArns``), fixed when the credentials were issued.
+    session_policies = models.JSONField(default=list, blank=True)
+    #: Session tags, ``[{"Key": …, "Value": …}]``, and the transitive keys among them.
+    tags = models.JSONField(default=list, blank=True)
+    transitive_tag_keys = models.JSONField(default=list, blank=True)
+    mfa_authenticated_at = models.DateTimeField(null=True, blank=True)
+    issued = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires"], name="accounts_sessioncred_expires")]
+
+    def __str__(self) -> str:
+        return self.access_key_id
