@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "iamportal",
     "accounts",
     "policies",
+    "api",
 ]
 
 MIDDLEWARE = [
