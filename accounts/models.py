@@ -439,3 +439,72 @@ class SessionCredential(models.Model):
 
     def __str__(self) -> str:
         return self.access_key_id
+
+
+# ---------------------------------------------------------------------------
+# The account password policy (iam-facts §1.1, §8.9; docs/password-policy.md)
+
+
+class PasswordPolicy(models.Model):
+    """An account's custom password policy (UpdateAccountPasswordPolicy), one at most.
+
+    An account without one has IAM's default policy (:mod:`accounts.password_policy`).
+    It governs the passwords of IAM users only, never the root user's. ``max_password_age``
+    and ``password_reuse_prevention`` are ``None`` when off (AWS's 0 / absent).
+    """
+
+    MIN_LENGTH_RANGE = (6, 128)
+    MAX_AGE_RANGE = (1, 1095)
+    REUSE_RANGE = (1, 24)
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="password_policy")
+    minimum_password_length = models.PositiveSmallIntegerField(default=6)
+    require_symbols = models.BooleanField(default=False)
+    require_numbers = models.BooleanField(default=False)
+    require_uppercase_characters = models.BooleanField(default=False)
+    require_lowercase_characters = models.BooleanField(default=False)
+    allow_users_to_change_password = models.BooleanField(default=False)
+    max_password_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    password_reuse_prevention = models.PositiveSmallIntegerField(null=True, blank=True)
+    hard_expiry = models.BooleanField(default=False)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "password policies"
+        constraints = [
+            models.CheckConstraint(condition=Q(minimum_password_length__gte=6, minimum_password_length__lte=128),
+                                   name="accounts_passwordpolicy_min_length_range"),
+            models.CheckConstraint(condition=Q(max_password_age__isnull=True)
+                                   | Q(max_password_age__gte=1, max_password_age__lte=1095),
+                                   name="accounts_passwordpolicy_max_age_range"),
+            models.CheckConstraint(condition=Q(password_reuse_prevention__isnull=True)
+                                   | Q(password_reuse_prevention__gte=1, password_reuse_prevention__lte=24),
+                                   name="accounts_passwordpolicy_reuse_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password policy of {self.account}"
+
+    @property
+    def expire_passwords(self) -> bool:
+        """AWS's derived ``ExpirePasswords``: true when ``MaxPasswordAge`` is set."""
+        return bool(self.max_password_age)
+
+
+class PreviousPassword(models.Model):
+    """The hash of a password an IAM user had before the current one, for
+    ``PasswordReusePrevention``. At most 23 are kept per user: with the current password
+    they are the 24 the largest policy remembers."""
+
+    KEPT = 23
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="previous_passwords")
+    password = models.CharField(max_length=128)
+    replaced = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-replaced", "-pk"]
+        indexes = [models.Index(fields=["user", "-replaced"], name="accounts_prevpassword_user")]
+
+    def __str__(self) -> str:
+        return f"Previous password of {self.user}"
