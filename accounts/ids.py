@@ -15,9 +15,10 @@ def account_id() -> str:
     return f"{secrets.randbelow(10**12):012d}"
 
 
-def unique_id(prefix: str) -> str:
-    """A 21-character unique id such as ``AIDA`` + 17 base32 characters."""
-    return prefix + "".join(secrets.choice(_BASE32) for _ in range(UNIQUE_ID_LENGTH - len(prefix)))
+def unique_id(prefix: str, length: int = UNIQUE_ID_LENGTH) -> str:
+    """A unique id of ``length`` characters (21 unless told), such as ``AIDA`` + 17 base32
+    characters."""
+    return prefix + "".join(secrets.choice(_BASE32) for _ in range(length - len(prefix)))
 
 
 def access_key_id(prefix: str, account_id: str) -> str:

@@ -508,3 +508,14 @@ class PreviousPassword(models.Model):
 
     def __str__(self) -> str:
         return f"Previous password of {self.user}"
+
+
+# Identity providers, server and signing certificates, SSH public keys: a module of their own,
+# loaded with these models (it imports Account and User from here).
+from .provider_models import (  # noqa: E402, F401
+    OpenIDConnectProvider,
+    SAMLProvider,
+    ServerCertificate,
+    SigningCertificate,
+    SSHPublicKey,
+)
