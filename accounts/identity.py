@@ -59,18 +59,24 @@ class Identity:
         return self.context.get("aws:MultiFactorAuthPresent") == "true"
 
 
-def base_context(request: Any, now: float | None = None) -> dict[str, Any]:
-    """Context keys every console request has, whoever the principal."""
-    now = time.time() if now is None else now
-    session = request.session
-    context: dict[str, Any] = {
+def request_keys(request: Any, now: float, region: str = "us-east-1") -> dict[str, Any]:
+    """The keys of the request itself, whatever its credentials: time, source address,
+    transport and region."""
+    return {
         "aws:CurrentTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": str(int(now)),
         "aws:SourceIp": client_address(request),
         "aws:SecureTransport": "true" if request.is_secure() else "false",
-        "aws:RequestedRegion": "us-east-1",
+        "aws:RequestedRegion": region,
         "aws:ViaAWSService": "false",
     }
+
+
+def base_context(request: Any, now: float | None = None) -> dict[str, Any]:
+    """Context keys every console request has, whoever the principal."""
+    now = time.time() if now is None else now
+    session = request.session
+    context = request_keys(request, now)
     signed_in = session.get(SESSION_SIGNED_IN_AT)
     if signed_in:
         context["aws:TokenIssueTime"] = datetime.fromtimestamp(signed_in, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -85,9 +91,20 @@ def base_context(request: Any, now: float | None = None) -> dict[str, Any]:
 
 def identity_for(request: Any) -> Identity:
     """Build the identity of a signed-in request (root or IAM user; roles extend this)."""
-    user: User = request.user
+    identity = principal_identity(request.user, base_context(request))
+    if identity.is_root:
+        return identity
+    for hook in IDENTITY_HOOKS:
+        identity = hook(request, identity)
+    return identity
+
+
+def principal_identity(user: User, context: dict[str, Any]) -> Identity:
+    """The identity of ``user`` itself (root or IAM user) with ``context`` (the request's
+    keys) plus the principal's: ``aws:username``, ``aws:userid``, ``aws:PrincipalArn``,
+    ``aws:PrincipalAccount``, ``aws:PrincipalType`` and ``aws:PrincipalTag/…``. The console
+    and the Query API (access keys) both build on it."""
     account = user.account
-    context = base_context(request)
     context["aws:PrincipalAccount"] = account.account_id
     if user.is_root:
         context.update({
@@ -105,10 +122,7 @@ def identity_for(request: Any) -> Identity:
     })
     for tag in user.tag_list:
         context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
-    identity = Identity(user=user, account=account, arn=user.arn, principal_type="User", context=context)
-    for hook in IDENTITY_HOOKS:
-        identity = hook(request, identity)
-    return identity
+    return Identity(user=user, account=account, arn=user.arn, principal_type="User", context=context)
 
 
 # Later layers (role sessions) register functions (request, identity) -> identity here.

@@ -59,6 +59,15 @@ def spend(key: str, *, limit: int, window: int) -> bool:
     return row.count <= limit
 
 
+def exhausted(budgets: list[tuple[str, int]], *, window: int) -> bool:
+    """Whether any ``(key, limit)`` of ``budgets`` has already counted ``limit`` in its
+    current window (one read; nothing counted)."""
+    since = timezone.now() - timedelta(seconds=window)
+    limits = dict(budgets)
+    rows = Throttle.objects.filter(key__in=list(limits), window_start__gt=since).values_list("key", "count")
+    return any(count >= limits[key] for key, count in rows)
+
+
 def refund(key: str) -> None:
     """Take back one count of ``key``."""
     Throttle.objects.filter(key=key, count__gt=0).update(count=F("count") - 1)

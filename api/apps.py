@@ -6,3 +6,8 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = "IAM and STS Query API"
+
+    def ready(self) -> None:
+        from .actions import load_all
+
+        load_all()

@@ -194,6 +194,15 @@ OTP_TOTP_ISSUER = "IAM Portal"
 # Throttles (accounts/throttle.py; docs/security.md): failed sign-ins per client address +
 # account + name, and per client address (a classroom behind one NAT address fits under it);
 # sign-ups per client address. django-otp's per-device back-off comes on top at the MFA step.
+# The Query API (docs/api.md): failed authentications (unknown key, wrong signature) per
+# client address and access key id, and per address alone, per IAMPORTAL_SIGNIN_WINDOW.
+IAMPORTAL_API_KEY_FAILURES = envint("IAMPORTAL_API_KEY_FAILURES", 20)
+IAMPORTAL_API_ADDRESS_FAILURES = envint("IAMPORTAL_API_ADDRESS_FAILURES", 200)
+# Test mode for SDK test suites (docs/api.md): account 123456789012 whose root user has the
+# access key FOOBARKEY / FOOBARSECRET, and POST /_test/reset. Development only.
+IAMPORTAL_TEST_HOOKS = envbool("IAMPORTAL_TEST_HOOKS", False)
+if IAMPORTAL_TEST_HOOKS and not DEVELOPMENT:
+    raise ImproperlyConfigured("IAMPORTAL_TEST_HOOKS is for development only (IAMPORTAL_DEBUG=true)")
 IAMPORTAL_SIGNIN_ATTEMPTS = envint("IAMPORTAL_SIGNIN_ATTEMPTS", 10)
 IAMPORTAL_SIGNIN_ADDRESS_FAILURES = envint("IAMPORTAL_SIGNIN_ADDRESS_FAILURES", 200)
 IAMPORTAL_SIGNIN_WINDOW = envint("IAMPORTAL_SIGNIN_WINDOW", 300)

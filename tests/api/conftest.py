@@ -1,0 +1,90 @@
+"""Query API tests: unmodified boto3 against the portal served on a free port.
+
+``live_server`` (pytest-django) starts the portal in a thread on a free port, on the test
+database; every test that uses it runs in a transactional database, flushed afterwards.
+
+- ``api_url``: the server's URL, the ``endpoint_url`` every client is given.
+- ``root_key``: an access key ``(id, secret)`` of the root user of account A (``root``).
+- ``client_for(key, service="iam", region=..., token=None)``: a boto3 client with those
+  credentials, retries off (so a Throttling answer is seen, not retried).
+- ``iam``, ``sts``: root's IAM and STS clients.
+- ``user_client(name, *policy_documents, service="iam", boundary=None)``: a new IAM user of
+  account A with those inline policies (and boundary), and a client with its new key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from accounts import access_keys, services
+from policies import services as policy_services
+
+NO_RETRIES = Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60)
+
+
+@pytest.fixture
+def api_url(live_server) -> str:
+    return live_server.url
+
+
+def make_client(api_url: str, key: tuple[str, str], service: str = "iam", *, region: str = "us-east-1",
+                token: str | None = None) -> Any:
+    return boto3.session.Session().client(
+        service, endpoint_url=api_url, region_name=region, aws_access_key_id=key[0],
+        aws_secret_access_key=key[1], aws_session_token=token, config=NO_RETRIES)
+
+
+@pytest.fixture
+def client_for(api_url):
+    def build(key: tuple[str, str], service: str = "iam", *, region: str = "us-east-1",
+              token: str | None = None) -> Any:
+        return make_client(api_url, key, service, region=region, token=token)
+
+    return build
+
+
+def new_key(user) -> tuple[str, str]:
+    key, secret = access_keys.create_access_key(user)
+    return key.access_key_id, secret
+
+
+@pytest.fixture
+def root_key(root) -> tuple[str, str]:
+    return new_key(root)
+
+
+@pytest.fixture
+def iam(client_for, root_key):
+    return client_for(root_key)
+
+
+@pytest.fixture
+def sts(client_for, root_key):
+    return client_for(root_key, "sts")
+
+
+def allow(actions: str | list[str], resource: str | list[str] = "*", effect: str = "Allow",
+          condition: dict | None = None) -> str:
+    """A one-statement policy document."""
+    statement: dict[str, Any] = {"Effect": effect, "Action": actions, "Resource": resource}
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+@pytest.fixture
+def user_client(account, client_for):
+    def build(name: str, *documents: str, service: str = "iam", boundary: str | None = None) -> Any:
+        user = services.create_user(account, user_name=name)
+        for index, document in enumerate(documents):
+            policy_services.put_inline_policy(user, name=f"p{index}", document=document)
+        if boundary is not None:
+            policy_services.put_permissions_boundary(user, policy_arn=boundary)
+        return client_for(new_key(user), service)
+
+    return build
