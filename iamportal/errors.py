@@ -59,3 +59,35 @@ class DeleteConflict(IAMError):
 
 class UnmodifiableEntity(IAMError):
     code, status = "UnmodifiableEntity", 400
+
+
+# Certificates and SSH public keys (UploadServerCertificate, UploadSigningCertificate,
+# UploadSSHPublicKey)
+
+
+class MalformedCertificate(IAMError):
+    code, status = "MalformedCertificate", 400
+
+
+class InvalidCertificate(IAMError):
+    code, status = "InvalidCertificate", 400
+
+
+class KeyPairMismatch(IAMError):
+    code, status = "KeyPairMismatch", 400
+
+
+class DuplicateCertificate(IAMError):
+    code, status = "DuplicateCertificate", 409
+
+
+class InvalidPublicKey(IAMError):
+    code, status = "InvalidPublicKey", 400
+
+
+class UnrecognizedPublicKeyEncoding(IAMError):
+    code, status = "UnrecognizedPublicKeyEncoding", 400
+
+
+class DuplicateSSHPublicKey(IAMError):
+    code, status = "DuplicateSSHPublicKey", 400
