@@ -1,4 +1,5 @@
-"""Tags: one mechanism for every taggable entity (users, roles, customer managed policies).
+"""Tags: one mechanism for every taggable entity (users, roles, customer managed policies,
+OIDC and SAML providers, server certificates).
 
 - **Rules**: :func:`accounts.validators.validate_tags` (at most 50 tags, keys of 1-128 and
   values of 0-256 of IAM's characters, keys unique regardless of case, the ``aws:``
@@ -31,7 +32,9 @@ Tags = Sequence[tuple[str, str]]
 Call = tuple[str, str, dict[str, Any]]
 
 #: The word IAM puts in ``iam:Tag<X>``, ``iam:Untag<X>`` and ``iam:List<X>Tags``, by model.
-NOUNS = {"User": "User", "Role": "Role", "ManagedPolicy": "Policy"}
+NOUNS = {"User": "User", "Role": "Role", "ManagedPolicy": "Policy",
+         "OpenIDConnectProvider": "OpenIDConnectProvider", "SAMLProvider": "SAMLProvider",
+         "ServerCertificate": "ServerCertificate"}
 #: Entities whose tags IAM also offers as ``iam:ResourceTag/<key>``.
 IAM_RESOURCE_TAG_NOUNS = frozenset({"User", "Role"})
 
