@@ -52,6 +52,28 @@ def _length_and_pattern(value: str, member: str, maximum: int, regex: re.Pattern
     return problems
 
 
+def text_problems(value: str, member: str, minimum: int, maximum: int, regex: re.Pattern[str] | None = None,
+                  pattern: str = "", *, echo: bool = True) -> list[str]:
+    """What is wrong with a string parameter of ``minimum``..``maximum`` characters that must
+    match ``regex`` (IAM's ``pattern``), in IAM's words. ``echo=False`` leaves the value out
+    of the message ("Value at 'privateKey' failed …"), for a secret or a long document."""
+    shown = f"Value '{value}' at" if echo else "Value at"
+    problems = []
+    if len(value) > maximum:
+        problems.append(f"Member must have length less than or equal to {maximum}")
+    if len(value) < minimum:
+        problems.append(f"Member must have length greater than or equal to {minimum}")
+    if regex is not None and value and not regex.fullmatch(value):
+        problems.append(f"Member must satisfy regular expression pattern: {pattern}")
+    return [f"{shown} '{member}' failed to satisfy constraint: {problem}" for problem in problems]
+
+
+def check_text(value: str, member: str, minimum: int, maximum: int, regex: re.Pattern[str] | None = None,
+               pattern: str = "", *, echo: bool = True) -> None:
+    """Raise IAM's ``ValidationError`` for what :func:`text_problems` finds, if anything."""
+    _raise(text_problems(value, member, minimum, maximum, regex, pattern, echo=echo))
+
+
 def validate_name(value: str, member: str, maximum: int) -> None:
     """A user, group, role or policy name: ``[\\w+=,.@-]+``, 1..maximum characters."""
     _raise(_length_and_pattern(value, member, maximum, _NAME_RE, NAME_PATTERN))
