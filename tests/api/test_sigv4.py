@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from calendar import timegm
 from hashlib import sha256
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import boto3
@@ -417,6 +418,14 @@ def test_presigned_query_missing_a_parameter_or_doubled_with_a_header():
     assert refused({**args, "raw_query": args["raw_query"].replace("X-Amz-Expires=900",
                                                                     "X-Amz-Expires=-5")},
                    IncompleteSignature) == "X-Amz-Expires should be a number"
+
+
+def test_module_is_pure():
+    """Standard library and the API's error classes only: no Django, no database."""
+    source = Path(sigv4.__file__).read_text()
+    imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+
+    assert not [line for line in imports if "django" in line or "models" in line]
 
 
 # -- property: whatever botocore signs verifies ----------------------------------------------------
