@@ -13,7 +13,8 @@ OIDC and SAML providers, server certificates).
   :func:`update_calls` (the Manage tags page: ``iam:Tag<X>`` and ``iam:Untag<X>``).
 - **Editor**: :class:`TagRowsMixin` gives any form the key/value rows (a wizard step with
   a name and tags, or :class:`TagsForm` alone), rendered by ``includes/_tag_editor.html``.
-- **Saving**: :func:`save_tags` (Tag<X>/Untag<X> as one replacement).
+- **Saving**: :func:`save_tags` (Tag<X>/Untag<X> as one replacement), :func:`tag` and
+  :func:`untag` (the API's Tag<X> and Untag<X>: add or replace some, remove some).
 """
 
 from __future__ import annotations
@@ -129,6 +130,21 @@ def save_tags(entity: Any, tags: Iterable[tuple[str, str]]) -> None:
     """Tag<X> / Untag<X> as one replacement of the entity's tags (validated by IAM's rules)."""
     entity.tags = validators.validate_tags(tags)
     entity.save(update_fields=["tags"])
+
+
+def tag(entity: Any, new: Iterable[tuple[str, str]]) -> None:
+    """Tag<X>: add ``new`` to the entity's tags, a key it has (whatever the case) taking the
+    new value; the request's tags are checked by IAM's rules first, then the result's count."""
+    merged = {key.lower(): (key, value) for key, value in pairs(entity)}
+    for requested in validators.validate_tags(new):
+        merged[requested["Key"].lower()] = (requested["Key"], requested["Value"])
+    save_tags(entity, merged.values())
+
+
+def untag(entity: Any, keys: Iterable[str]) -> None:
+    """Untag<X>: remove the tags of ``keys`` (whatever the case); absent keys are no error."""
+    removed = {key.lower() for key in keys}
+    save_tags(entity, [(key, value) for key, value in pairs(entity) if key.lower() not in removed])
 
 
 # ---------------------------------------------------------------------------
