@@ -294,6 +294,9 @@ class Role(models.Model):
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
+    #: Created by CreateServiceLinkedRole: its service owns it (path ``/aws-service-role/<service>/``);
+    #: its trust policy cannot change and only DeleteServiceLinkedRole deletes it.
+    service_linked = models.BooleanField(default=False)
 
     objects = RoleQuerySet.as_manager()
 
@@ -346,6 +349,7 @@ class InstanceProfile(models.Model):
     # IAM allows one role per instance profile; a role may sit in several profiles.
     role = models.ForeignKey(Role, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="instance_profiles")
+    tags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -364,6 +368,10 @@ class InstanceProfile(models.Model):
     @property
     def arn(self) -> str:
         return self.account.arn(f"instance-profile{self.path}{self.name}")
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        return list(self.tags or [])
 
 
 # ---------------------------------------------------------------------------
