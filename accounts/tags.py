@@ -1,5 +1,5 @@
 """Tags: one mechanism for every taggable entity (users, roles, customer managed policies,
-OIDC and SAML providers, server certificates).
+OIDC and SAML providers, server certificates, instance profiles).
 
 - **Rules**: :func:`accounts.validators.validate_tags` (at most 50 tags, keys of 1-128 and
   values of 0-256 of IAM's characters, keys unique regardless of case, the ``aws:``
@@ -35,7 +35,7 @@ Call = tuple[str, str, dict[str, Any]]
 #: The word IAM puts in ``iam:Tag<X>``, ``iam:Untag<X>`` and ``iam:List<X>Tags``, by model.
 NOUNS = {"User": "User", "Role": "Role", "ManagedPolicy": "Policy",
          "OpenIDConnectProvider": "OpenIDConnectProvider", "SAMLProvider": "SAMLProvider",
-         "ServerCertificate": "ServerCertificate"}
+         "ServerCertificate": "ServerCertificate", "InstanceProfile": "InstanceProfile"}
 #: Entities whose tags IAM also offers as ``iam:ResourceTag/<key>``.
 IAM_RESOURCE_TAG_NOUNS = frozenset({"User", "Role"})
 
