@@ -25,7 +25,7 @@ class ConsoleBackend(ModelBackend):
         else:
             return None
         try:
-            user = User.objects.select_related("account").get(login_key=key)
+            user = User.objects.select_related("account__password_policy").get(login_key=key)
         except User.DoesNotExist:
             User().set_password(password)
             return None
@@ -35,7 +35,7 @@ class ConsoleBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            user = User.objects.select_related("account").get(pk=user_id)
+            user = User.objects.select_related("account__password_policy").get(pk=user_id)
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -40,6 +40,20 @@ def _raise(problems: list[str]) -> None:
         raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(problems))
 
 
+def range_problems(value: int, member: str, minimum: int, maximum: int) -> list[str]:
+    """What is wrong with an integer parameter outside ``minimum..maximum``, in IAM's words."""
+    if value > maximum:
+        return [_constraint(str(value), member, f"Member must have value less than or equal to {maximum}")]
+    if value < minimum:
+        return [_constraint(str(value), member, f"Member must have value greater than or equal to {minimum}")]
+    return []
+
+
+def raise_problems(problems: list[str]) -> None:
+    """Raise IAM's ``ValidationError`` ("N validation errors detected: …") for ``problems``, if any."""
+    _raise(problems)
+
+
 def _length_and_pattern(value: str, member: str, maximum: int, regex: re.Pattern[str],
                         pattern: str, minimum: int = 1) -> list[str]:
     problems = []

@@ -8,7 +8,7 @@ account, as in AWS. A denial is rendered as AWS's AccessDenied message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -60,6 +60,17 @@ def policy_set_for(identity: Any) -> PolicySet:
     return identity._policy_set
 
 
+#: Permissions an account setting gives without any policy (the password policy's
+#: AllowUsersToChangePassword, registered by the accounts app): functions
+#: ``(identity, action, resource) -> bool``, asked only when no policy allowed or denied the
+#: call (an implicit deny), so an explicit deny still wins.
+ACCOUNT_GRANTS: list[Callable[[Any, str, str], bool]] = []
+
+
+def _account_grants(identity: Any, action: str, resource: str) -> bool:
+    return any(grant(identity, action, resource) for grant in ACCOUNT_GRANTS)
+
+
 def authorize(request: Any, action: str, resource: str, context: dict[str, Any] | None = None) -> Authorization:
     """Decide whether the caller of ``request`` may perform ``action`` on ``resource``."""
     identity = request.iam
@@ -73,14 +84,17 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
     if context:
         request_context.update(context)
     if not policy_set.identity:
-        return Authorization(False, action, resource, identity.arn, "implicitDeny",
-                             f"because no identity-based policy allows the {action} action")
+        allowed = _account_grants(identity, action, resource)
+        return Authorization(allowed, action, resource, identity.arn, "allowed" if allowed else "implicitDeny",
+                             "" if allowed else f"because no identity-based policy allows the {action} action")
     decision = evaluate(
         Request(action=action, resource=resource, principal=identity.arn, context=request_context),
         identity=policy_set.identity,
         boundary=policy_set.boundary,
         session=policy_set.session,
     )
+    if decision.decision == "implicitDeny" and _account_grants(identity, action, resource):
+        return Authorization(True, action, resource, identity.arn, "allowed", "", decision)
     allowed = decision.decision == "allowed"
     return Authorization(allowed, action, resource, identity.arn, decision.decision,
                          "" if allowed else decision.reason(action), decision)

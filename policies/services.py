@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts import validators
 from accounts.dependents import Call, Dependent, Removal, delete_rows, on
 from accounts.models import Account, Group, Role, User
+from accounts.password_policy import users_may_change_password
 from accounts.roles import get_role
 from accounts.services import get_group, get_user, lock_account_quota, save_new
 from iamportal.errors import (
@@ -683,7 +684,7 @@ def new_user_permissions_plan(
         inline = [(p.name, p.document) for p in InlinePolicy.objects.filter(user=copy_from)]
         copied = get_permissions_boundary(copy_from)
         boundary_arn = boundary_arn or (copied.policy.arn if copied else None)
-    if password_reset_required:
+    if password_reset_required and not users_may_change_password(account):
         arns.append(CHANGE_PASSWORD_POLICY_ARN)
     return NewUserPermissions(policy_arns=tuple(dict.fromkeys(arns)), inline=tuple(inline),
                               boundary_arn=boundary_arn)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from iamportal.errors import IAMError, InvalidInput
 from policies.authz import authorize
 
-from .. import services, throttle
+from .. import password_policy, services, throttle
 from ..backends import ConsoleBackend
 from ..forms import IAMSignInForm, PasswordChangeForm, RootSignInForm, SignUpForm
 from ..identity import SESSION_MFA_AT, SESSION_SIGNED_IN_AT
@@ -170,6 +170,11 @@ class IAMSignInView(View):
                                            password=form.cleaned_data["password"])
         if user is None:
             return refuse(request, self.template_name, context, status)
+        # An expired password must be changed now, or, under HardExpiry, reset by an administrator.
+        refusal = password_policy.expired_at_signin(user)
+        if refusal:
+            form.add_error(None, refusal)
+            return render(request, self.template_name, context, status=403)
         return password_accepted(request, user)
 
 
@@ -184,7 +189,9 @@ def signout(request):
 class PasswordChangeView(View):
     """ChangePassword. The root user may always change its own password; for an IAM
     user the forced change at sign-in needs no permission, as in AWS, and a voluntary
-    change needs iam:ChangePassword on the user's own ARN."""
+    change needs iam:ChangePassword on the user's own ARN (which the account's password
+    policy gives every IAM user with AllowUsersToChangePassword). An IAM user's new
+    password follows the account's password policy, listed beside the fields."""
 
     template_name = "accounts/password_change.html"
 
@@ -197,8 +204,12 @@ class PasswordChangeView(View):
                 return access_denied(request, auth)
         return super().dispatch(request, *args, **kwargs)
 
+    def render_form(self, form):
+        rules = [] if self.request.user.is_root else password_policy.policy_text(self.request.user.account)
+        return render(self.request, self.template_name, {"form": form, "policy_rules": rules})
+
     def get(self, request):
-        return render(request, self.template_name, {"form": PasswordChangeForm()})
+        return self.render_form(PasswordChangeForm())
 
     def post(self, request):
         form = PasswordChangeForm(request.POST)
@@ -210,11 +221,11 @@ class PasswordChangeView(View):
                 # A wrong old password is InvalidInput; anything about the new one is a policy violation.
                 field = "old_password" if isinstance(exc, InvalidInput) else "new_password"
                 form.add_error(field, exc.message)
-                return render(request, self.template_name, {"form": form})
+                return self.render_form(form)
             update_session_auth_hash(request, request.user)
             messages.success(request, "Your password has been changed.")
             return redirect("iamportal:console_home")
-        return render(request, self.template_name, {"form": form})
+        return self.render_form(form)
 
 
 urlpatterns = [
