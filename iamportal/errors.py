@@ -37,6 +37,12 @@ class PasswordPolicyViolation(IAMError):
     code, status = "PasswordPolicyViolation", 400
 
 
+class InvalidUserType(IAMError):
+    """ChangePassword by a caller that is not an IAM user (the root user, a role session)."""
+
+    code, status = "InvalidUserType", 400
+
+
 class InvalidAuthenticationCode(IAMError):
     code, status = "InvalidAuthenticationCode", 403
 
