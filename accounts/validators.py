@@ -9,7 +9,7 @@ constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from iamportal.errors import InvalidInput, ValidationError
 
@@ -27,6 +27,8 @@ RESERVED_TAG_MESSAGE = "Tag keys starting with 'aws:' are reserved for internal 
 _NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]+", re.ASCII)
 _PATH_RE = re.compile(r"/|/[\u0021-\u007E]+/")
 _ALIAS_RE = re.compile(ALIAS_PATTERN)
+PATH_PREFIX_PATTERN = r"\u002F[\u0021-\u007F]*"
+_PATH_PREFIX_RE = re.compile(r"/[\u0021-\u007F]*")
 
 
 def _constraint(value: str, member: str, constraint: str) -> str:
@@ -98,16 +100,24 @@ def validate_path(value: str, member: str = "path") -> None:
     _raise(_length_and_pattern(value, member, quotas.PATH_MAX, _PATH_RE, PATH_PATTERN))
 
 
-def name_and_path_problems(name: str, name_member: str, maximum: int, path: str) -> list[str]:
+def name_and_path_problems(name: str, name_member: str, maximum: int, path: str,
+                           path_member: str = "path") -> list[str]:
     """What is wrong with a new entity's name and path, in IAM's words (empty: nothing)."""
     problems = _length_and_pattern(name, name_member, maximum, _NAME_RE, NAME_PATTERN)
-    problems += _length_and_pattern(path, "path", quotas.PATH_MAX, _PATH_RE, PATH_PATTERN)
+    problems += _length_and_pattern(path, path_member, quotas.PATH_MAX, _PATH_RE, PATH_PATTERN)
     return problems
 
 
-def validate_name_and_path(name: str, name_member: str, maximum: int, path: str) -> None:
-    """Both checks at once, so two faults give IAM's "2 validation errors detected"."""
-    _raise(name_and_path_problems(name, name_member, maximum, path))
+def validate_name_and_path(name: str, name_member: str, maximum: int, path: str,
+                           path_member: str = "path") -> None:
+    """Both checks at once, so two faults give IAM's "2 validation errors detected"
+    (``path_member``: ``newPath`` for Update*)."""
+    _raise(name_and_path_problems(name, name_member, maximum, path, path_member))
+
+
+def validate_path_prefix(value: str) -> None:
+    """``PathPrefix`` of List* actions: ``/`` then characters U+0021-U+007F, 1-512 in all."""
+    _raise(_length_and_pattern(value, "pathPrefix", quotas.PATH_MAX, _PATH_PREFIX_RE, PATH_PREFIX_PATTERN))
 
 
 def validate_alias(value: str) -> None:
@@ -132,6 +142,23 @@ def _tag_char_ok(ch: str) -> bool:
         return True
     category = unicodedata.category(ch)
     return category[0] in ("L", "Z", "N")
+
+
+def validate_tag_keys(keys: Sequence[str]) -> None:
+    """``TagKeys`` of Untag*: at most 50 keys, each 1-128 of IAM's tag characters."""
+    problems = []
+    for index, key in enumerate(keys, start=1):
+        member = f"tagKeys.{index}.member"
+        if not 1 <= len(key) <= quotas.TAG_KEY_MAX:
+            problems.append(_constraint(key, member,
+                                        f"Member must have length less than or equal to {quotas.TAG_KEY_MAX}"
+                                        if key else "Member must have length greater than or equal to 1"))
+        elif not all(_tag_char_ok(ch) for ch in key):
+            problems.append(_constraint(key, member, f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}"))
+    if len(keys) > quotas.TAGS_PER_ENTITY:
+        problems.append(_constraint("[...]", "tagKeys",
+                                    f"Member must have length less than or equal to {quotas.TAGS_PER_ENTITY}"))
+    _raise(problems)
 
 
 def validate_tags(tags: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
