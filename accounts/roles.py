@@ -29,8 +29,10 @@ from django.db import transaction
 
 from iamportal.errors import (
     IAMError,
+    InvalidInput,
     LimitExceeded,
     MalformedPolicyDocument,
+    UnmodifiableEntity,
     ValidationError,
 )
 
@@ -47,6 +49,7 @@ ROLE_INLINE_POLICY_SIZE = 10240  # RolePolicySizeQuota, the sum of a role's inli
 CHAINED_SESSION_SECONDS = 3600  # role chaining is capped at one hour (§4.4)
 CONSOLE_SESSION_SECONDS = 43200  # an IAM user's console session lasts 12 hours (§8.7)
 SWITCH_ROLE_NAME_MAX = 64  # Path + RoleName for console Switch Role (cookie limit, §1.1)
+SERVICE_ROLE_PATH = "/aws-service-role/"  # service-linked roles: /aws-service-role/<service>/
 
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
 INVALID_SWITCH_INFORMATION = (
@@ -314,16 +317,20 @@ def trust_policy_findings(text: str) -> list[Any]:
     return list(validate(text, kind="trust", max_size=TRUST_POLICY_SIZE))
 
 
-def check_trust_policy(text: str) -> list[Any]:
+def check_trust_policy(text: str, member: str = "assumeRolePolicyDocument") -> list[Any]:
     """Raise IAM's error if ``text`` cannot be a trust policy; return the other findings.
 
-    Size over the quota is ``LimitExceeded`` (``Cannot exceed quota for
-    ACLSizePerRole: 2048``); any ERROR finding is ``MalformedPolicyDocument`` with
-    IAM's message for it.
+    Not a document parameter at all (empty, over 131,072 characters, characters outside
+    IAM's pattern) is ``ValidationError`` about ``member`` (CreateRole's
+    ``assumeRolePolicyDocument``, UpdateAssumeRolePolicy's ``policyDocument``). Size over
+    the quota is ``LimitExceeded`` (``Cannot exceed quota for ACLSizePerRole: 2048``); any
+    ERROR finding is ``MalformedPolicyDocument`` with IAM's message for it.
     """
+    from policies.services import _check_wire  # policies.services imports this module
+
     if not text or not text.strip():
-        raise ValidationError(validators._constraint("", "assumeRolePolicyDocument",
-                                          "Member must have length greater than or equal to 1"))
+        raise ValidationError(validators._constraint("", member, "Member must have length greater than or equal to 1"))
+    _check_wire(text, member)
     findings = trust_policy_findings(text)
     errors = [finding for finding in findings if finding.level == "ERROR"]
     for finding in errors:
@@ -372,26 +379,33 @@ def create_role(
     tags: Iterable[tuple[str, str]] = (),
     policy_arns: Sequence[str] = (),
     boundary_arn: str = "",
+    instance_profile: bool = True,
+    service_linked: bool = False,
 ) -> Role:
     """CreateRole (+ AttachRolePolicy for ``policy_arns``, PutRolePermissionsBoundary for
     ``boundary_arn``, TagRole) in one transaction. The caller authorises those actions.
 
-    A role trusting ``ec2.amazonaws.com`` also gets an instance profile of the same
-    name, as the console creates one.
+    With ``instance_profile`` (the console), a role trusting ``ec2.amazonaws.com`` also
+    gets an instance profile of the same name, as the console creates one; the API's
+    CreateRole makes none. ``service_linked`` is for
+    :func:`accounts.service_linked_roles.create_service_linked_role` alone: only such a
+    role may have a path under ``/aws-service-role/``.
     """
     problems = validators.name_and_path_problems(name, "roleName", quotas.ROLE_NAME_MAX, path)
     problems += _description_problems(description)
     problems += _duration_problems(max_session_duration)
     validators._raise(problems)
+    if path.startswith(SERVICE_ROLE_PATH) and not service_linked:
+        raise InvalidInput(f"Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS Service linked Roles")
     tag_list = validators.validate_tags(tags)
     check_trust_policy(trust_policy)
     refuse_taken_name(Role.objects.for_account(account), name, kind="Role")
     lock_account_quota(account, Role.objects.for_account(account), "RolesPerAccount",
                        quotas.ROLES_PER_ACCOUNT)
     role = Role(account=account, name=name, path=path, description=description, trust_policy=trust_policy,
-                max_session_duration=max_session_duration, tags=tag_list)
+                max_session_duration=max_session_duration, tags=tag_list, service_linked=service_linked)
     save_new(role, f"Role with name {name} already exists.")
-    if trusts_service(trust_policy, "ec2.amazonaws.com"):
+    if instance_profile and trusts_service(trust_policy, "ec2.amazonaws.com"):
         _create_instance_profile_for(role)
     if policy_arns or boundary_arn:
         from policies import services as policy_services  # policies.services imports this module
@@ -417,9 +431,20 @@ def _create_instance_profile_for(role: Role) -> InstanceProfile | None:
     return InstanceProfile.objects.create(account=role.account, name=role.name, path=role.path, role=role)
 
 
+def refuse_protected(role: Role) -> None:
+    """``UnmodifiableEntity`` in AWS's words for a service-linked role: its service owns its
+    trust policy, its session duration and its deletion (DeleteServiceLinkedRole)."""
+    if role.service_linked:
+        raise UnmodifiableEntity(
+            f"Cannot perform the operation on the protected role '{role.name}' - this role is only modifiable by AWS")
+
+
 @transaction.atomic
 def update_role(role: Role, *, description: str | None = None, max_session_duration: int | None = None) -> None:
-    """UpdateRole: the description and the maximum session duration (1 to 12 hours)."""
+    """UpdateRole: the description and the maximum session duration (1 to 12 hours); a
+    service-linked role's description only."""
+    if max_session_duration is not None and max_session_duration != role.max_session_duration:
+        refuse_protected(role)
     problems: list[str] = []
     fields = []
     if description is not None:
@@ -438,7 +463,8 @@ def update_role(role: Role, *, description: str | None = None, max_session_durat
 @transaction.atomic
 def update_trust_policy(role: Role, trust_policy: str) -> list[Any]:
     """UpdateAssumeRolePolicy; returns the validator's non-error findings."""
-    findings = check_trust_policy(trust_policy)
+    refuse_protected(role)
+    findings = check_trust_policy(trust_policy, "policyDocument")
     role.trust_policy = trust_policy
     role.save(update_fields=["trust_policy"])
     return findings
@@ -455,7 +481,9 @@ def delete_role(role: Role, *, remove_dependents: bool,
     """DeleteRole. With ``remove_dependents`` it does the console's clean-up first (detach
     and delete policies, remove the role from instance profiles and delete its own instance
     profile), each an IAM call given to ``authorize`` before anything changes; without, it
-    refuses with ``DeleteConflict``."""
+    refuses with ``DeleteConflict``. A service-linked role is ``UnmodifiableEntity``
+    (its service deletes it: DeleteServiceLinkedRole)."""
+    refuse_protected(role)
     dependents.delete_with_dependents(role, dependents.ROLES, ("iam:DeleteRole", role.arn, dependents.on(role)),
                                       remove_dependents=remove_dependents, authorize=authorize)
 
