@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api import views as api_views
+
 from . import views
 
 dashboard_patterns = ([
@@ -13,7 +15,9 @@ dashboard_patterns = ([
 ], "iamportal")
 
 urlpatterns = [
-    path("", login_not_required(RedirectView.as_view(pattern_name="iamportal:console_home")), name="home"),
+    # GET / is the console's front door; POST / (and GET /?Action=…) the IAM and STS Query APIs.
+    path("", api_views.root, name="home"),
+    path("_test/reset", api_views.test_reset, name="api_test_reset"),
     # Operators (createsuperuser) sign in with the root sign-in form, then use the admin site.
     path("admin/login/", login_not_required(RedirectView.as_view(url="/signin/?next=/admin/")),
          name="admin_signin"),
