@@ -17,6 +17,7 @@ from policies.authz import IAMActionRequiredMixin
 
 from .. import services
 from ..group_forms import AccountAliasForm
+from . import password_policy
 from .confirm import Confirmation, ConfirmRemovalMixin
 
 
@@ -94,4 +95,6 @@ urlpatterns = [
     path("iam/account/", AccountSettingsView.as_view(), name="account_settings"),
     path("iam/account/alias/", AccountAliasEditView.as_view(), name="account_alias_edit"),
     path("iam/account/alias/delete/", AccountAliasDeleteView.as_view(), name="account_alias_delete"),
+    # Account settings › Password policy
+    *password_policy.urlpatterns,
 ]
