@@ -10,13 +10,19 @@ the 40-character secret is returned once by :func:`create_access_key` and kept o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
 from iamportal.errors import LimitExceeded, NoSuchEntity, ValidationError
 
-from . import ids, seeds
+from . import ids, seeds, tags
 from .models import AccessKey, User
+
+#: An IAM call as :func:`policies.authz.first_denied` takes it.
+Call = tuple[str, str, dict[str, Any]]
 
 ACCESS_KEYS_PER_USER = 2
 STATUSES = (AccessKey.ACTIVE, AccessKey.INACTIVE)
@@ -37,16 +43,65 @@ def list_access_keys(user: User) -> list[AccessKey]:
     return list(user.access_keys.all())
 
 
-@transaction.atomic
-def create_access_key(user: User) -> tuple[AccessKey, str]:
-    """CreateAccessKey: a new active key and its secret (the only time it is returned)."""
+def new_key_id(user: User) -> str:
+    """A fresh ``AKIA…`` id for a key of ``user`` (its account encoded, as AWS's are)."""
+    return ids.access_key_id("AKIA", user.account.account_id)
+
+
+def _check_quota(user: User) -> None:
     User.objects.select_for_update().filter(pk=user.pk).first()
     if user.access_keys.count() >= ACCESS_KEYS_PER_USER:
         raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}")
-    key_id = ids.access_key_id("AKIA", user.account.account_id)
+
+
+def _create(user: User, key_id: str) -> tuple[AccessKey, str]:
     secret = ids.secret_access_key()
     key = AccessKey.objects.create(user=user, access_key_id=key_id, sealed_secret=_seal(key_id, secret))
     return key, secret
+
+
+@transaction.atomic
+def create_access_key(user: User) -> tuple[AccessKey, str]:
+    """CreateAccessKey: a new active key and its secret (the only time it is returned)."""
+    _check_quota(user)
+    return _create(user, new_key_id(user))
+
+
+# ---------------------------------------------------------------------------
+# The console's Create access key: the key and its description tag
+
+
+def description_of(user: User, key_id: str) -> str:
+    """The console's description of a key: the value of the user's tag keyed by the key id."""
+    return next((tag["Value"] for tag in user.tag_list if tag["Key"] == key_id), "")
+
+
+def create_calls(user: User, key_id: str, description: str = "") -> list[Call]:
+    """The IAM calls the console's Create access key stands for: ``iam:CreateAccessKey`` and,
+    with a description, the ``iam:TagUser`` that stores it (the user's tag ``key_id`` =
+    ``description``, with ``aws:RequestTag/<key id>`` and ``aws:TagKeys``); each carries
+    the user's own tags. The root user has no tags, hence no description."""
+    on_user = tags.resource_tag_context(user)
+    calls: list[Call] = [("iam:CreateAccessKey", user.arn, on_user)]
+    if description and not user.is_root:
+        calls.append(("iam:TagUser", user.arn, {**on_user, **tags.tag_context([(key_id, description)])}))
+    return calls
+
+
+@transaction.atomic
+def create_described_access_key(user: User, key_id: str, description: str = "", *,
+                                authorize: Callable[[list[Call]], None] | None = None
+                                ) -> tuple[AccessKey, str]:
+    """The console's Create access key: CreateAccessKey with the id ``key_id`` (made by
+    :func:`new_key_id` when the flow began) and, with a ``description``, the user tag that
+    holds it (TagUser), both or neither. ``authorize`` gets :func:`create_calls` first."""
+    if authorize is not None:
+        authorize(create_calls(user, key_id, description))
+    _check_quota(user)
+    if description and not user.is_root:
+        user.refresh_from_db(fields=["tags"])  # under the row lock _check_quota took
+        tags.save_tags(user, [*tags.pairs(user), (key_id, description)])
+    return _create(user, key_id)
 
 
 def register_access_key(user: User, key_id: str, secret: str) -> AccessKey:

@@ -24,7 +24,7 @@ from django.db import transaction
 
 from iamportal.errors import DeleteConflict
 
-from .models import GroupMembership, InstanceProfile
+from .models import AccessKey, GroupMembership, InstanceProfile
 
 #: An IAM call as :func:`policies.authz.first_denied` takes it: (action, resource ARN,
 #: condition keys).
@@ -175,6 +175,11 @@ def _remove_login_profile(user, removals: Sequence[Removal]) -> None:
     remove_console_access(user)
 
 
+def _access_keys(user) -> list[Removal]:
+    return [Removal(key.access_key_id, (("iam:DeleteAccessKey", user.arn, on(user)),), key.pk)
+            for key in AccessKey.objects.filter(user=user).order_by("created", "pk")]
+
+
 def _mfa_devices(user) -> list[Removal]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -219,6 +224,7 @@ def _remove_instance_profiles(role, removals: Sequence[Removal]) -> None:
 
 
 USERS.register(Dependent("Console password", "delete login profile", _login_profile, _remove_login_profile, 10))
+USERS.register(Dependent("Access keys", "delete access keys", _access_keys, delete_rows(AccessKey), 15))
 USERS.register(Dependent("MFA devices", "delete MFA device", _mfa_devices, _remove_mfa_devices, 20))
 USERS.register(Dependent("Group memberships", "remove user from all groups", _user_groups,
                          delete_rows(GroupMembership), 90))

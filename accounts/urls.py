@@ -1,12 +1,13 @@
 """URLs of the accounts app: each views module contributes its own ``urlpatterns``."""
 
-from .views import account, groups, mfa, roles, signin, switch_role, users
+from .views import access_keys, account, groups, mfa, roles, signin, switch_role, users
 
 app_name = "accounts"
 
 urlpatterns = [
     *signin.urlpatterns,
     *mfa.urlpatterns,
+    *access_keys.urlpatterns,
     *users.urlpatterns,
     *groups.urlpatterns,
     *account.urlpatterns,

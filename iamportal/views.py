@@ -17,7 +17,7 @@ from django.urls import Resolver404
 from django.views.generic import TemplateView
 
 from accounts import services
-from accounts.models import Group, User
+from accounts.models import AccessKey, Group, User
 from policies.authz import IAMActionRequiredMixin
 
 from . import recent
@@ -64,7 +64,8 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
 
         # (level, title, text, action): the action, a link the template shows, is the
         # recommendation's next step: "add_mfa" (the root user's own MFA, only the root user
-        # can add it) or "create_user" (the create-user wizard, greyed if refused).
+        # can add it), "root_access_keys" (the root user's own keys, likewise) or
+        # "create_user" (the create-user wizard, greyed if refused).
         recommendations = []
         if not user_has_device(root, confirmed=True):
             recommendations.append(("warning", "Add MFA for root user",
@@ -72,9 +73,14 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
         else:
             recommendations.append(("success", "Root user has MFA",
                                     "Having MFA for the root user improves security.", ""))
-        recommendations.append(("success", "Root user has no active access keys",
-                                "Using access keys attached to an IAM user instead of the root user improves security.",
-                                ""))
+        if AccessKey.objects.filter(user=root, status=AccessKey.ACTIVE).exists():
+            recommendations.append(("warning", "Deactivate or delete access keys for root user",
+                                    "Using access keys attached to an IAM user instead of the root user "
+                                    "improves security.", "root_access_keys"))
+        else:
+            recommendations.append(("success", "Root user has no active access keys",
+                                    "Using access keys attached to an IAM user instead of the root user "
+                                    "improves security.", ""))
         if users == 0:
             recommendations.append(("warning", "Don't use the root user for everyday tasks",
                                     "Create an IAM user with administrator access and use it instead of the root user.",

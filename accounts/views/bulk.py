@@ -33,8 +33,8 @@ MAX_SELECTED = 100
 #: console makes them to list (and then remove) what a delete removes first: opening the page
 #: and deleting need them too, so the page names nothing the caller may not read.
 READS = {
-    "User": ("iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices", "iam:ListUserPolicies",
-             "iam:ListAttachedUserPolicies", "iam:ListGroupsForUser"),
+    "User": ("iam:GetUser", "iam:GetLoginProfile", "iam:ListAccessKeys", "iam:ListMFADevices",
+             "iam:ListUserPolicies", "iam:ListAttachedUserPolicies", "iam:ListGroupsForUser"),
     "Group": ("iam:GetGroup", "iam:ListGroupPolicies", "iam:ListAttachedGroupPolicies"),
     "Role": ("iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
              "iam:ListInstanceProfilesForRole"),

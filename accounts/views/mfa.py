@@ -38,11 +38,12 @@ from django.views.generic import TemplateView
 
 from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.views_base import form_error_status, get_or_404
-from policies.authz import IAMActionRequiredMixin, access_denied, authorize
+from policies.authz import ConditionalIAMActionMixin, access_denied, authorize
 
-from .. import mfa, quotas, services, throttle
+from .. import mfa, quotas, services, tags, throttle
 from ..mfa_forms import DEVICE_TYPES, MFAChallengeForm, MFACodesForm, MFADeviceNameForm, MFARemoveForm
 from ..models import User
+from .access_key_panel import panel_context
 from .signin import SIGNIN_FAILED, THROTTLED, safe_next, start_console_session
 
 # Session keys.
@@ -173,8 +174,9 @@ class MFAChallengeView(View):
 # Console pages: whose devices, and where to go back to
 
 
-class MFASubjectMixin(IAMActionRequiredMixin):
-    """Resolves whose devices a page manages (``self.subject``) and authorises on its ARN.
+class MFASubjectMixin(ConditionalIAMActionMixin):
+    """Resolves whose credentials a page manages (``self.subject``) and authorises on its
+    ARN, with its tags (``aws:ResourceTag/…``). The access-key pages use it too.
 
     ``self_service=True``: the signed-in principal (root included); otherwise the IAM
     user named in the URL, looked up in the caller's account only (else 404).
@@ -197,6 +199,9 @@ class MFASubjectMixin(IAMActionRequiredMixin):
 
     def get_resource_arn(self) -> str:
         return self.subject.arn
+
+    def get_condition_context(self) -> dict:
+        return tags.resource_tag_context(self.subject)
 
     @property
     def actor(self) -> str:
@@ -228,6 +233,11 @@ class SecurityCredentialsView(MFASubjectMixin, TemplateView):
     template_name = "accounts/mfa/security_credentials.html"
     self_service = True
     iam_action = "iam:ListMFADevices"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(panel_context(self.request, self.subject, self_service=True))
+        return context
 
 
 @method_decorator(never_cache, name="dispatch")

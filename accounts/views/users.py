@@ -46,6 +46,7 @@ from ..user_forms import (
     ConsoleAccessForm,
     DeleteConfirmationForm,
 )
+from .access_key_panel import panel_context
 from .bulk import BulkDeleteMixin, delete_each, find_named, reads_of
 from .tags import ManageTagsMixin
 from .confirm import Confirmation, ConfirmRemovalMixin
@@ -249,6 +250,8 @@ class UserDetailView(UserObjectMixin, TemplateView):
             # Filter through a subquery: annotating user.iam_groups would count only this user.
             context["groups"] = list(Group.objects.filter(pk__in=user.iam_groups.values("pk"))
                                      .annotate(member_count=Count("members")).order_by("name"))
+        if tab == "security_credentials":
+            context.update(panel_context(self.request, user, self_service=False))
         if user.password_changed:
             context["password_age_days"] = (timezone.now() - user.password_changed).days
         return context
