@@ -14,9 +14,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 
-@lru_cache(maxsize=None)
 def rsa_key(name: str, bits: int = 2048) -> rsa.RSAPrivateKey:
     """A private key per ``name`` (the same one each time in a session)."""
+    return _rsa_key(name, bits)
+
+
+@lru_cache(maxsize=None)
+def _rsa_key(name: str, bits: int) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
