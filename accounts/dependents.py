@@ -24,7 +24,7 @@ from django.db import transaction
 
 from iamportal.errors import DeleteConflict
 
-from .models import AccessKey, GroupMembership, InstanceProfile
+from .models import AccessKey, GroupMembership, InstanceProfile, SigningCertificate, SSHPublicKey
 
 #: An IAM call as :func:`policies.authz.first_denied` takes it: (action, resource ARN,
 #: condition keys).
@@ -180,6 +180,16 @@ def _access_keys(user) -> list[Removal]:
             for key in AccessKey.objects.filter(user=user).order_by("created", "pk")]
 
 
+def _signing_certificates(user) -> list[Removal]:
+    return [Removal(row.certificate_id, (("iam:DeleteSigningCertificate", user.arn, on(user)),), row.pk)
+            for row in SigningCertificate.objects.filter(user=user).order_by("upload_date", "pk")]
+
+
+def _ssh_public_keys(user) -> list[Removal]:
+    return [Removal(row.ssh_public_key_id, (("iam:DeleteSSHPublicKey", user.arn, on(user)),), row.pk)
+            for row in SSHPublicKey.objects.filter(user=user).order_by("upload_date", "pk")]
+
+
 def _mfa_devices(user) -> list[Removal]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -225,6 +235,9 @@ def _remove_instance_profiles(role, removals: Sequence[Removal]) -> None:
 
 USERS.register(Dependent("Console password", "delete login profile", _login_profile, _remove_login_profile, 10))
 USERS.register(Dependent("Access keys", "delete access keys", _access_keys, delete_rows(AccessKey), 15))
+USERS.register(Dependent("Signing certificates", "delete signing certificates", _signing_certificates,
+                         delete_rows(SigningCertificate), 16))
+USERS.register(Dependent("SSH public keys", "delete SSH public keys", _ssh_public_keys, delete_rows(SSHPublicKey), 17))
 USERS.register(Dependent("MFA devices", "delete MFA device", _mfa_devices, _remove_mfa_devices, 20))
 USERS.register(Dependent("Group memberships", "remove user from all groups", _user_groups,
                          delete_rows(GroupMembership), 90))

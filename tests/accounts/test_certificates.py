@@ -286,3 +286,41 @@ def test_ssh_keys_are_deactivated_and_deleted_and_another_users_are_not_found(al
            r"[\w]+" in text
     certificates.delete_ssh_public_key(key)
     assert not certificates.list_ssh_public_keys(alice).exists()
+
+
+# ---------------------------------------------------------------------------
+# Deleting a user: its signing certificates and SSH keys are dependents (iam-facts §11)
+
+
+def _with_certificate_and_key(user):
+    signing = certificates.upload_signing_certificate(user, certificate_body=pem.self_signed(f"{user.pk}-del"))
+    key = certificates.upload_ssh_public_key(user, body=pem.ssh_rsa(f"{user.pk}-del"))
+    return signing, key
+
+
+def test_delete_user_without_clean_up_is_delete_conflict_while_certificates_or_keys_remain(alice):
+    from accounts import services
+    from iamportal.errors import DeleteConflict
+
+    services.remove_console_access(alice)
+    signing, key = _with_certificate_and_key(alice)
+    for message, clear in [("Cannot delete entity, must delete signing certificates first.", signing.delete),
+                           ("Cannot delete entity, must delete SSH public keys first.", key.delete)]:
+        code, text, status = refused(DeleteConflict, services.delete_user, alice, remove_dependents=False)
+        assert (code, text, status) == ("DeleteConflict", message, 409)
+        clear()
+    services.delete_user(alice, remove_dependents=False)
+
+
+def test_the_consoles_delete_removes_them_as_deletesigningcertificate_and_deletesshpublickey_calls(alice):
+    from accounts import services
+
+    signing, key = _with_certificate_and_key(alice)
+    plan = services.delete_user_plan(alice)
+    assert ("Signing certificates", [signing.certificate_id], ["iam:DeleteSigningCertificate"]) in plan.summary
+    assert ("SSH public keys", [key.ssh_public_key_id], ["iam:DeleteSSHPublicKey"]) in plan.summary
+    authorised = []
+    services.delete_user(alice, remove_dependents=True, authorize=authorised.extend)
+    assert ("iam:DeleteSigningCertificate", alice.arn, {}) in authorised
+    assert ("iam:DeleteSSHPublicKey", alice.arn, {}) in authorised
+    assert not SigningCertificate.objects.exists() and not SSHPublicKey.objects.exists()
