@@ -126,6 +126,20 @@ def update_calls(entity: Any, new: Tags, context: dict[str, Any] | None = None) 
     return calls
 
 
+def added(entity: Any, new: Tags) -> list[tuple[str, str]]:
+    """The entity's tags after ``iam:Tag<X>`` with ``new``: a key it already has (whatever
+    the case) takes the new value."""
+    merged = {key.lower(): (key, value) for key, value in pairs(entity)}
+    merged.update({key.lower(): (key, value) for key, value in new})
+    return list(merged.values())
+
+
+def without(entity: Any, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """The entity's tags after ``iam:Untag<X>`` of ``keys`` (a key not there is ignored)."""
+    gone = {key.lower() for key in keys}
+    return [(key, value) for key, value in pairs(entity) if key.lower() not in gone]
+
+
 def save_tags(entity: Any, tags: Iterable[tuple[str, str]]) -> None:
     """Tag<X> / Untag<X> as one replacement of the entity's tags (validated by IAM's rules)."""
     entity.tags = validators.validate_tags(tags)

@@ -19,10 +19,18 @@ def tags(entity: Any) -> list[dict[str, str]]:
 
 
 def boundary(owner: Any) -> dict[str, str] | None:
-    found = get_permissions_boundary(owner)
+    return boundary_of(get_permissions_boundary(owner))
+
+
+def boundary_of(found: Any) -> dict[str, str] | None:
+    """A ``PermissionsBoundary`` row already loaded (None: the owner has none)."""
     if found is None:
         return None
     return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": found.policy.arn}
+
+
+def attached_policy(policy: Any) -> dict[str, str]:
+    return {"PolicyName": policy.name, "PolicyArn": policy.arn}
 
 
 def user(user: Any, *, full: bool = False) -> dict[str, Any]:

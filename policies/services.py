@@ -74,7 +74,7 @@ POLICY_PATH_PATTERN = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
 DOCUMENT_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 _POLICY_PATH_RE = re.compile(POLICY_PATH_PATTERN)
 _DOCUMENT_RE = re.compile("[\t\n\r\u0020-\u00ff]+")
-_VERSION_RE = re.compile(r"v[1-9][0-9]*")
+_VERSION_RE = re.compile(r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?", re.ASCII)
 _POLICY_ARN_RE = re.compile(
     r"arn:aws:iam::(?P<owner>aws|\d{12}):policy(?P<path>(?:/[A-Za-z0-9.,+@=_-]+)*/)"
     r"(?P<name>[\w+=,.@-]+)",
@@ -205,15 +205,21 @@ def get_policy_by_name(account: Account, owner: str, name: str) -> ManagedPolicy
     return policy
 
 
-def get_version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
-    """GetPolicyVersion, or ``NoSuchEntity``."""
+def check_version_id(version_id: str) -> None:
+    """IAM's ``ValidationError`` unless ``version_id`` has the model's form."""
     if not _VERSION_RE.fullmatch(version_id or ""):
         raise ValidationError(
             f"1 validation error detected: Value '{version_id}' at 'versionId' "
             "failed to satisfy constraint: "
             r"Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"
         )
-    version = policy.versions.filter(number=int(version_id[1:])).first()
+
+
+def get_version(policy: ManagedPolicy, version_id: str) -> PolicyVersion:
+    """GetPolicyVersion, or ``NoSuchEntity`` (the versions the portal makes have no suffix)."""
+    check_version_id(version_id)
+    number = version_id[1:]
+    version = policy.versions.filter(number=int(number)).first() if number.isdigit() else None
     if version is None:
         raise NoSuchEntity(
             f"Policy {policy.arn} version {version_id} does not exist or is not attachable."
@@ -247,10 +253,8 @@ def _lock_customer_policy(policy: ManagedPolicy) -> None:
 # Managed policies and versions
 
 
-def check_new_policy(
-    account: Account, *, name: str, path: str = "/", description: str = ""
-) -> None:
-    """Raise unless ``name``/``path``/``description`` could describe a new policy of ``account``."""
+def check_policy_fields(*, name: str, path: str = "/", description: str = "") -> None:
+    """IAM's ``ValidationError`` unless ``name``, ``path`` and ``description`` are well formed."""
     problems = validators._length_and_pattern(
         name, "policyName", POLICY_NAME_MAX, validators._NAME_RE, validators.NAME_PATTERN
     )
@@ -266,6 +270,13 @@ def check_new_policy(
             )
         )
     validators._raise(problems)
+
+
+def check_new_policy(
+    account: Account, *, name: str, path: str = "/", description: str = ""
+) -> None:
+    """Raise unless ``name``/``path``/``description`` could describe a new policy of ``account``."""
+    check_policy_fields(name=name, path=path, description=description)
     if ManagedPolicy.objects.for_account(account).filter(name__iexact=name).exists():
         raise EntityAlreadyExists(
             f"A policy called {name} already exists. Duplicate names are not allowed."

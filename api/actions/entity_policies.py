@@ -1,0 +1,167 @@
+"""The policies of a user, group or role over the Query API: managed policies attached
+(Attach/Detach{User,Group,Role}Policy, ListAttached{User,Group,Role}Policies), inline policies
+(Put/Get/Delete/List{User,Group,Role}Policy/Policies) and permissions boundaries
+(Put/Delete{User,Role}PermissionsBoundary).
+
+The three kinds are the same operations: one handler each, registered once per kind. Every
+call on an entity carries what the console's pages give it (``policies.views.entity``,
+``accounts.views.roles``): the entity's tags (``aws:ResourceTag/…``, ``iam:ResourceTag/…``),
+a user's or role's boundary (``iam:PermissionsBoundary``; for Put*PermissionsBoundary the
+boundary being set) and, for Attach/Detach, ``iam:PolicyARN``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from accounts import quotas, validators
+from accounts.dependents import on
+from accounts.models import Group, Role, User
+from policies import services
+from policies.models import InlinePolicy, PolicyAttachment
+
+from .. import shapes
+from ..protocol import member_name, page, policy_document
+from ..registry import Call, action
+from .policies import _POLICY_PATH_RE, arn_param, document_param, path_prefix
+
+Owner = User | Group | Role
+NOUNS = ("User", "Group", "Role")
+#: The longest name each kind's ``<Noun>Name`` parameter takes (the model's userNameType,
+#: groupNameType, roleNameType; the inline-policy actions take existingUserNameType, 128).
+NAME_MAX = {"User": quotas.USER_NAME_MAX, "Group": quotas.GROUP_NAME_MAX, "Role": quotas.ROLE_NAME_MAX}
+EXISTING_NAME_MAX = {**NAME_MAX, "User": 128}
+
+
+def entity_name(call: Call, noun: str, maximum: int | None = None) -> str:
+    """``<Noun>Name``: required, and a name by IAM's pattern."""
+    member = f"{noun}Name"
+    call.params.require(member)
+    name = call.params.get(member)
+    validators.validate_name(name, member_name(member), maximum or NAME_MAX[noun])
+    return name
+
+
+def policy_name(call: Call) -> str:
+    call.params.require("PolicyName")
+    name = call.params.get("PolicyName")
+    validators.validate_name(name, "policyName", services.POLICY_NAME_MAX)
+    return name
+
+
+def lookup(call: Call, noun: str, name: str) -> Owner:
+    """The user, group or role of the caller's account called ``name``, or ``NoSuchEntity``."""
+    return services.ENTITY_LOOKUPS[noun.lower()](call.account, name)
+
+
+def on_entity(owner: Owner, boundary_arn: str | None = None) -> dict[str, Any]:
+    """The keys every call on ``owner`` carries: its tags and (users, roles) its boundary."""
+    return {**on(owner), **services.boundary_context(owner, boundary_arn)}
+
+
+def name_of(owner: Owner) -> str:
+    return owner.user_name if isinstance(owner, User) else owner.name
+
+
+def register(name: str, handler, nouns: tuple[str, ...] = NOUNS) -> None:
+    """Register ``handler`` as the action ``name`` of each kind (``{noun}``: User, Group, Role)."""
+    for noun in nouns:
+        action("iam", name.format(noun=noun))(partial(handler, noun=noun))
+
+
+# ---------------------------------------------------------------------------
+# Managed policies attached
+
+
+def attach(call: Call, noun: str) -> None:
+    name, arn = entity_name(call, noun), arn_param(call)
+    owner = lookup(call, noun, name)
+    call.authorize(f"iam:Attach{noun}Policy", owner.arn, {**on_entity(owner), "iam:PolicyARN": arn})
+    services.attach_policy(owner, policy_arn=arn)
+
+
+def detach(call: Call, noun: str) -> None:
+    name, arn = entity_name(call, noun), arn_param(call)
+    owner = lookup(call, noun, name)
+    call.authorize(f"iam:Detach{noun}Policy", owner.arn, {**on_entity(owner), "iam:PolicyARN": arn})
+    services.detach_policy(owner, policy_arn=arn)
+
+
+def list_attached(call: Call, noun: str) -> dict:
+    name = entity_name(call, noun)
+    prefix = path_prefix(call, _POLICY_PATH_RE, services.POLICY_PATH_PATTERN)
+    owner = lookup(call, noun, name)
+    call.authorize(f"iam:ListAttached{noun}Policies", owner.arn, on_entity(owner))
+    rows = (PolicyAttachment.objects.filter(**{noun.lower(): owner}, policy__path__startswith=prefix)
+            .select_related("policy__account").order_by("policy__name", "pk"))
+    attachments, paging = page(call.params, rows)
+    return {"AttachedPolicies": [shapes.attached_policy(row.policy) for row in attachments], **paging}
+
+
+register("Attach{noun}Policy", attach)
+register("Detach{noun}Policy", detach)
+register("ListAttached{noun}Policies", list_attached)
+
+
+# ---------------------------------------------------------------------------
+# Inline policies
+
+
+def put_inline(call: Call, noun: str) -> None:
+    name, policy = entity_name(call, noun, EXISTING_NAME_MAX[noun]), policy_name(call)
+    document = document_param(call)
+    owner = lookup(call, noun, name)
+    call.authorize(f"iam:Put{noun}Policy", owner.arn, on_entity(owner))
+    services.put_inline_policy(owner, name=policy, document=document)
+
+
+def get_inline(call: Call, noun: str) -> dict:
+    name, policy = entity_name(call, noun, EXISTING_NAME_MAX[noun]), policy_name(call)
+    owner = lookup(call, noun, name)
+    call.authorize(f"iam:Get{noun}Policy", owner.arn, on_entity(owner))
+    found = services.get_inline_policy(owner, policy)
+    return {f"{noun}Name": name_of(owner), "PolicyName": found.name, "PolicyDocument": policy_document(found.document)}
+
+
+def delete_inline(call: Call, noun: str) -> None:
+    name, policy = entity_name(call, noun, EXISTING_NAME_MAX[noun]), policy_name(call)
+    owner = lookup(call, noun, name)
+    call.authorize(f"iam:Delete{noun}Policy", owner.arn, on_entity(owner))
+    services.delete_inline_policy(owner, name=policy)
+
+
+def list_inline(call: Call, noun: str) -> dict:
+    owner = lookup(call, noun, entity_name(call, noun, EXISTING_NAME_MAX[noun]))
+    call.authorize(f"iam:List{noun}Policies", owner.arn, on_entity(owner))
+    rows = InlinePolicy.objects.filter(**{noun.lower(): owner}).order_by("name", "pk").values_list("name", flat=True)
+    names, paging = page(call.params, rows)
+    return {"PolicyNames": names, **paging}
+
+
+register("Put{noun}Policy", put_inline)
+register("Get{noun}Policy", get_inline)
+register("Delete{noun}Policy", delete_inline)
+register("List{noun}Policies", list_inline)
+
+
+# ---------------------------------------------------------------------------
+# Permissions boundaries (users and roles)
+
+
+def put_boundary(call: Call, noun: str) -> None:
+    name, arn = entity_name(call, noun), arn_param(call, "PermissionsBoundary")
+    owner = lookup(call, noun, name)
+    # IAM gives the boundary being set as iam:PermissionsBoundary (the console's pages too).
+    call.authorize(f"iam:Put{noun}PermissionsBoundary", owner.arn, on_entity(owner, arn))
+    services.put_permissions_boundary(owner, policy_arn=arn)
+
+
+def delete_boundary(call: Call, noun: str) -> None:
+    owner = lookup(call, noun, entity_name(call, noun))
+    call.authorize(f"iam:Delete{noun}PermissionsBoundary", owner.arn, on_entity(owner))
+    services.delete_permissions_boundary(owner)
+
+
+register("Put{noun}PermissionsBoundary", put_boundary, ("User", "Role"))
+register("Delete{noun}PermissionsBoundary", delete_boundary, ("User", "Role"))
