@@ -17,11 +17,12 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import access_keys, roles
+from accounts import access_keys, certificates, roles
 from accounts import services as accounts_services
 from accounts.models import InstanceProfile
 from policies import services as policy_services
 from policies.authz import ImpliedCallsMixin
+from tests.accounts import pem
 from tests.conftest import USER_PASSWORD, csrf_post, grant, signed_in_client
 
 from .helpers import doc
@@ -83,6 +84,8 @@ def _user_with_everything(account, name, groups):
     policy_services.attach_policy(user, policy_arn=READ_ONLY)
     policy_services.put_user_policy(user, name="own", document=doc())
     policy_services.put_permissions_boundary(user, policy_arn=READ_ONLY)
+    certificates.upload_signing_certificate(user, certificate_body=pem.self_signed(f"{name}-signing"))
+    certificates.upload_ssh_public_key(user, body=pem.ssh_rsa(f"{name}-ssh"))
     return user
 
 
@@ -285,6 +288,12 @@ def test_delete_user_without_clean_up_is_delete_conflict_but_a_boundary_does_not
         accounts_services.delete_user(dave, remove_dependents=False)
     for key in access_keys.list_access_keys(dave):
         access_keys.delete_access_key(key)
+    with pytest.raises(DeleteConflict, match=r"^Cannot delete entity, must delete signing certificates first\.$"):
+        accounts_services.delete_user(dave, remove_dependents=False)
+    dave.signing_certificates.all().delete()
+    with pytest.raises(DeleteConflict, match=r"^Cannot delete entity, must delete SSH public keys first\.$"):
+        accounts_services.delete_user(dave, remove_dependents=False)
+    dave.ssh_public_keys.all().delete()
     TOTPDevice.objects.filter(user=dave).delete()
     policy_services.detach_policy(dave, policy_arn=READ_ONLY)
     policy_services.delete_inline_policy(dave, name="own")
