@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import roles
+from accounts import access_keys, roles
 from accounts import services as account_services
 from accounts.models import Account
 from policies import services as policy_services
@@ -87,6 +87,7 @@ class Objects:
     device: str
     inline: dict[str, str]  # owner kind ("users", "groups", "roles") -> inline policy name
     instance_profile: object | None = None
+    access_key: str = ""
     markers: list[str] = field(default_factory=list)
 
 
@@ -119,6 +120,8 @@ def build_victim(email: str = "owner@alpha-victim.example") -> Objects:
     policy_services.put_permissions_boundary(user, policy_arn=policy.arn)
     policy_services.put_permissions_boundary(role, policy_arn=policy.arn)
     TOTPDevice.objects.create(user=user, name="alpha-phone", confirmed=True)
+    access_key = access_keys.register_access_key(user, "AKIAALPHAVICTIMKEY01", "alpha-secret-access-key")
+    access_keys.register_access_key(root, "AKIAALPHAVICTIMROOT1", "alpha-root-secret-access-key")
     objects = Objects(account=account, root=root, user=user, group=group, role=role, policy=policy,
                       device="alpha-phone", inline=inline,
                       instance_profile=ec2_role.instance_profiles.first())
@@ -126,7 +129,9 @@ def build_victim(email: str = "owner@alpha-victim.example") -> Objects:
         account.account_id, account.alias, email, "alpha-user", "alpha-group", "alpha-role", "alpha-ec2-role",
         "alpha-policy", "alpha-phone", "alpha-tag-value", "alpha-role-tag", "AlphaSecretSid",
         "alpha-secret-bucket", user.unique_id, group.unique_id, role.unique_id, policy.policy_id,
-        ec2_role.unique_id, *inline.values()]
+        ec2_role.unique_id, *inline.values(), access_key.access_key_id, "AKIAALPHAVICTIMROOT1",
+        "alpha-secret-access-key", "alpha-root-secret-access-key"]
+    objects.access_key = access_key.access_key_id
     return objects
 
 
@@ -208,6 +213,7 @@ def references(objects: Objects) -> dict[str, list[str]]:
         "other_account_id": [objects.account.account_id],
         "policy_arn": [policy.arn], "policy_arns": [policy.arn], "permissions_boundary": [policy.arn],
         "device": [objects.device], "alias": [objects.account.alias], "q": [user.user_name],
+        "access_key_id": [objects.access_key], "status": ["Inactive"],
         "confirm": ["delete"], "confirmation": ["delete"], "set_as_default": ["on"],
     }
 
