@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import services
-from .models import Group, User
+from . import access_keys, services
+from .models import AccessKey, Group, User
 
 ROOT_EMAIL = "owner@coffee-shop.example"
 # One password for the owner and every demo user, printed by ``loaddemo``: a demo, not a secret.
@@ -35,6 +35,9 @@ USERS = {
     "admin": "Administrator",
     "dev": "Developer",
 }
+
+#: The demo user whose access key ``loaddemo`` prints (AdministratorAccess).
+API_USER = "admin"
 
 # Group name -> its members.
 GROUPS = {
@@ -207,8 +210,25 @@ def add_policies(result: DemoResult) -> None:
             result.created.append(f"{arn.rsplit('/', 1)[1]} attached to {user_name}")
 
 
+def add_access_key(result: DemoResult) -> None:
+    """An access key for ``admin``, so the aws CLI and boto3 work against ``make run``
+    (``loaddemo`` prints it with the passwords: a demo, not a secret)."""
+    admin = User.objects.for_account(result.account).get(user_name=API_USER)
+    if not admin.access_keys.exists():
+        access_keys.create_access_key(admin)
+        result.created.append(f"an access key for {API_USER}")
+
+
+def api_credentials(account) -> tuple[str, str] | None:
+    """The demo's access key of ``admin``: (id, secret), or None if it has none."""
+    key = AccessKey.objects.filter(user__account=account, user__user_name=API_USER).first()
+    secret = access_keys.secret_of(key) if key is not None else None
+    return (key.access_key_id, secret) if secret else None
+
+
 # Run in this order; later issues append theirs.
-STEPS: list[Callable[[DemoResult], None]] = [add_alias, add_users, add_groups, add_policies, add_roles]
+STEPS: list[Callable[[DemoResult], None]] = [add_alias, add_users, add_groups, add_policies, add_roles,
+                                             add_access_key]
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from accounts import demo, services
+from accounts import access_keys, demo, services
 from accounts.models import Account, Group, GroupMembership, User
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,19 @@ def test_it_prints_what_it_created_the_sign_in_urls_and_the_credentials():
     assert "email owner@coffee-shop.example, password " + demo.PASSWORD in out
     assert "IAM users: http://127.0.0.1:8000/signin/coffee-shop/\n" in out
     assert "user names maria, li, sam, admin, dev, password " + demo.PASSWORD in out
+
+
+def test_it_gives_admin_an_access_key_and_prints_it_every_time():
+    out = _loaddemo()
+    admin = User.objects.get(account__alias="coffee-shop", user_name="admin")
+    key = admin.access_keys.get()
+    secret = access_keys.secret_of(key)
+    assert "created an access key for admin" in out
+    assert f"AWS_ACCESS_KEY_ID={key.access_key_id} AWS_SECRET_ACCESS_KEY={secret}" in out
+    assert "aws --endpoint-url http://127.0.0.1:8000 iam list-users" in out
+    again = _loaddemo()
+    assert admin.access_keys.count() == 1
+    assert f"AWS_ACCESS_KEY_ID={key.access_key_id} AWS_SECRET_ACCESS_KEY={secret}" in again
 
 
 def test_running_it_twice_changes_nothing_and_says_so():

@@ -38,3 +38,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  email {demo.ROOT_EMAIL}, password {demo.PASSWORD}")
         self.stdout.write(f"IAM users: {services.iam_user_signin_url(account)}")
         self.stdout.write(f"  user names {', '.join(demo.USERS)}, password {demo.PASSWORD}")
+        key = demo.api_credentials(account)
+        if key is not None:
+            self.stdout.write(f"Query API (aws CLI, boto3): {settings.IAMPORTAL_BASE_URL}/ with the access key of "
+                              f"{demo.API_USER}")
+            self.stdout.write(f"  AWS_ACCESS_KEY_ID={key[0]} AWS_SECRET_ACCESS_KEY={key[1]}")
+            self.stdout.write(f"  aws --endpoint-url {settings.IAMPORTAL_BASE_URL} iam list-users")
