@@ -193,6 +193,37 @@ def set_console_password(user: User, password: str, *, reset_required: bool) -> 
     _replace_password(user, password, reset_required=reset_required)
 
 
+def login_profile(user: User) -> User:
+    """``user``, who must have a console password (AWS's login profile), else ``NoSuchEntity``."""
+    if user.is_root or not user.has_usable_password():
+        raise NoSuchEntity(f"Login Profile for User {user.user_name} cannot be found.")
+    return user
+
+
+@transaction.atomic
+def create_login_profile(user: User, password: str, *, reset_required: bool) -> None:
+    """CreateLoginProfile: a first console password (``EntityAlreadyExists`` when there is one)."""
+    _lock_password(user)
+    if user.has_usable_password():
+        raise EntityAlreadyExists(f"Login Profile for user {user.user_name} already exists.")
+    set_console_password(user, password, reset_required=reset_required)
+
+
+@transaction.atomic
+def update_login_profile(user: User, *, password: str | None = None,
+                         reset_required: bool | None = None) -> None:
+    """UpdateLoginProfile: a new password and/or PasswordResetRequired (each kept when absent)."""
+    _lock_password(user)
+    login_profile(user)
+    if reset_required is None:
+        reset_required = user.password_reset_required
+    if password is not None:
+        set_console_password(user, password, reset_required=reset_required)
+    elif reset_required != user.password_reset_required:
+        user.password_reset_required = reset_required
+        user.save(update_fields=["password_reset_required"])
+
+
 def remove_console_access(user: User) -> None:
     """DeleteLoginProfile: the user can no longer sign in to the console."""
     if not user.has_usable_password():
@@ -295,6 +326,19 @@ def create_user(
     return user
 
 
+@transaction.atomic
+def update_user(user: User, *, new_name: str | None = None, new_path: str | None = None) -> None:
+    """UpdateUser: a new name and/or path (unique in the account whatever the case). The user
+    keeps its id, credentials, groups and policies; it signs in with its new name."""
+    name = user.user_name if new_name is None else new_name
+    path = user.path if new_path is None else new_path
+    validators.validate_name_and_path(name, "newUserName", quotas.USER_NAME_MAX, path, "newPath")
+    refuse_taken_name(User.objects.for_account(user.account).exclude(pk=user.pk), name, kind="User",
+                      field="user_name")
+    user.user_name, user.path = name, path
+    save_new(user, f"User with name {name} already exists.")
+
+
 def delete_user_plan(user: User) -> dependents.DeletePlan:
     """What the console's delete of ``user`` removes first, and the IAM calls it stands for."""
     return dependents.USERS.plan(user, ("iam:DeleteUser", user.arn, dependents.on(user)))
@@ -346,11 +390,14 @@ def create_group(account: Account, *, name: str, path: str = "/", users: Sequenc
 
 
 @transaction.atomic
-def rename_group(group: Group, new_name: str) -> None:
-    """UpdateGroup with NewGroupName."""
-    check_new_group_name(group.account, new_name, group.path, exclude=group)
-    group.name = new_name
-    group.save(update_fields=["name"])
+def update_group(group: Group, *, new_name: str | None = None, new_path: str | None = None) -> None:
+    """UpdateGroup: a new name (NewGroupName) and/or path (NewPath); members and policies stay."""
+    name = group.name if new_name is None else new_name
+    path = group.path if new_path is None else new_path
+    validators.validate_name_and_path(name, "newGroupName", quotas.GROUP_NAME_MAX, path, "newPath")
+    refuse_taken_name(Group.objects.filter(account=group.account).exclude(pk=group.pk), name, kind="Group")
+    group.name, group.path = name, path
+    save_new(group, f"Group with name {name} already exists.")
 
 
 @transaction.atomic

@@ -204,7 +204,7 @@ class GroupEditView(GroupMixin, ServiceFormMixin, FormView):
     def perform(self, form):
         old_name, new_name = self.group.name, form.cleaned_data["name"]
         self.require("iam:UpdateGroup", self.request.iam.account.arn(f"group{self.group.path}{new_name}"))
-        services.rename_group(self.group, new_name)
+        services.update_group(self.group, new_name=new_name)
         if new_name != old_name:
             messages.success(self.request, f"User group {old_name} renamed to {new_name}.")
         return redirect(self.group)
