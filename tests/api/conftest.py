@@ -88,3 +88,13 @@ def user_client(account, client_for):
         return client_for(new_key(user), service)
 
     return build
+
+
+@pytest.fixture
+def customer_policy(account):
+    """``customer_policy(name, document)``: a customer managed policy of account A; its ARN."""
+
+    def build(name: str, document: str) -> str:
+        return policy_services.create_policy(account, name=name, document=document).arn
+
+    return build
