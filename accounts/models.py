@@ -263,6 +263,35 @@ class VirtualMFADevice(TOTPDevice):
         super().save(*args, **kwargs)
 
 
+class MFADeviceInfo(models.Model):
+    """What IAM keeps about a virtual MFA device besides its django-otp row: the path in its
+    serial number, its tags and when it was enabled (:mod:`accounts.mfa`).
+
+    CreateVirtualMFADevice makes one with its device, which stays *unassigned* — unconfirmed,
+    held by the account's root user — until EnableMFADevice assigns it to a user or
+    DeleteVirtualMFADevice deletes it. The console's enrolment makes none: its unconfirmed
+    device is one step of a page flow and expires (``accounts.mfa.PENDING_TTL``). A device
+    without a row is at path ``/``, untagged, enabled when it was created.
+    """
+
+    device = models.OneToOneField(TOTPDevice, on_delete=models.CASCADE, primary_key=True, related_name="iam_info")
+    path = models.CharField(max_length=512, default="/")
+    tags = models.JSONField(default=list, blank=True)
+    enable_date = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.path}{self.device.name}"
+
+    @property
+    def arn(self) -> str:
+        """The device's serial number (its ARN)."""
+        return self.device.user.account.arn(f"mfa{self.path}{self.device.name}")
+
+    @property
+    def tag_list(self) -> list[dict[str, str]]:
+        return self.tags
+
+
 # ---------------------------------------------------------------------------
 # Roles and instance profiles (iam-facts §1.1, §2, §4.4, §8.3)
 
