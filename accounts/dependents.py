@@ -220,9 +220,10 @@ def _group_members(group) -> list[Removal]:
 def _instance_profiles(role) -> list[Removal]:
     removals = []
     for profile in InstanceProfile.objects.filter(role=role).select_related("account").order_by("name"):
-        calls: tuple[Call, ...] = (("iam:RemoveRoleFromInstanceProfile", profile.arn, {}),)
+        keys = on(profile)  # the profile's tags
+        calls: tuple[Call, ...] = (("iam:RemoveRoleFromInstanceProfile", profile.arn, keys),)
         if profile.name.lower() == role.name.lower():  # the console's companion profile goes too
-            calls += (("iam:DeleteInstanceProfile", profile.arn, {}),)
+            calls += (("iam:DeleteInstanceProfile", profile.arn, keys),)
         removals.append(Removal(profile.name, calls, profile.pk))
     return removals
 

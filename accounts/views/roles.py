@@ -50,7 +50,7 @@ from policies.views import (
     boundary_context,
 )
 
-from .. import roles, tags
+from .. import instance_profiles, roles, tags
 from ..models import InstanceProfile, Role
 from .bulk import BulkDeleteMixin, find_named, reads_of
 from .confirm import Confirmation, ConfirmRemovalMixin
@@ -246,7 +246,8 @@ class RoleCreateWizard(IAMActionRequiredMixin, KnownStepMixin, SessionWizardView
         ``iam:PermissionsBoundary`` and its tags, §5) and TagRole when tagged
         (:func:`accounts.tags.create_calls`), AttachRolePolicy per policy,
         PutRolePermissionsBoundary, and for an EC2 role the instance profile the console
-        creates (CreateInstanceProfile, AddRoleToInstanceProfile)."""
+        creates (CreateInstanceProfile, AddRoleToInstanceProfile with the iam:PassRole AWS
+        requires, :func:`accounts.instance_profiles.add_role_calls`)."""
         role_arn = account.arn(f"role/{name}")
         bounded = {"iam:PermissionsBoundary": boundary} if boundary else {}
         calls = tags.create_calls("Role", role_arn, tag_pairs, bounded)
@@ -255,8 +256,8 @@ class RoleCreateWizard(IAMActionRequiredMixin, KnownStepMixin, SessionWizardView
             calls.append(("iam:PutRolePermissionsBoundary", role_arn, bounded))
         if roles.trusts_service(trust_policy, "ec2.amazonaws.com"):
             profile_arn = account.arn(f"instance-profile/{name}")
-            calls += [("iam:CreateInstanceProfile", profile_arn, {}),
-                      ("iam:AddRoleToInstanceProfile", profile_arn, {})]
+            calls.append(("iam:CreateInstanceProfile", profile_arn, {}))
+            calls += instance_profiles.add_role_calls(profile_arn, {}, role_arn=role_arn)
         return calls
 
     def done(self, form_list, form_dict=None, **kwargs):
