@@ -5,14 +5,16 @@ deactivating, the quota, and the root user's own keys."""
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 
 import pytest
 from django.contrib.sessions.models import Session
 
-from accounts import access_keys, services
+from accounts import access_keys, roles, services
 from accounts.models import AccessKey
+from policies import services as policy_services
 from tests.conftest import csrf_post, grant, signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -435,8 +437,7 @@ def test_tag_user_is_decided_with_the_request_tag_of_the_key_id(alice):
 
 
 def test_the_users_tags_decide_as_aws_resource_tag(alice, bob):
-    services_tags = [("team", "admins")]
-    bob.tags = [{"Key": k, "Value": v} for k, v in services_tags]
+    bob.tags = [{"Key": "team", "Value": "admins"}]
     bob.save(update_fields=["tags"])
     grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
           {"Effect": "Deny", "Action": "iam:CreateAccessKey", "Resource": "*",
@@ -500,3 +501,21 @@ def test_the_pages_queries_do_not_grow_with_keys(root_client, root, alice, djang
         root_client.get("/iam/security-credentials/")
     with django_assert_max_num_queries(12):
         root_client.get(ALICE + "create/")
+
+
+def test_a_role_session_has_no_access_keys_of_its_own(alice, account):
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": alice.arn}, "Action": "sts:AssumeRole"}]})
+    role = roles.create_role(account, name="Operator", trust_policy=trust)
+    grant(alice, MANAGE_OWN_ACCESS_KEYS)
+    policy_services.put_role_policy(role, name="all", document=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    client = signed_in_client(alice)
+    switched = csrf_post(client, "/switchrole", {"account": account.account_id, "role_name": "Operator"})
+    assert switched.status_code == 302
+    for url in ("create/", "retrieve/"):
+        response = client.get(OWN + url)
+        assert response.status_code == 403
+        assert "Roles have no long-term credentials" in text(response)
+    response = csrf_post(client, OWN + "create/", {"step": "use_case", "use_case": "other"})
+    assert response.status_code == 403 and not AccessKey.objects.exists()
