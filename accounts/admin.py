@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Account, Group, GroupMembership, Role, User
+from .models import Account, Group, GroupMembership, PasswordPolicy, Role, User
 
 
 @admin.register(Account)
@@ -49,4 +49,14 @@ class RoleAdmin(admin.ModelAdmin):
     list_display = ("name", "account", "path", "created", "last_used")
     list_select_related = ("account",)
     search_fields = ("name", "unique_id")
+    raw_id_fields = ("account",)
+
+
+@admin.register(PasswordPolicy)
+class PasswordPolicyAdmin(admin.ModelAdmin):
+    """Accounts' custom password policies (earlier passwords' hashes are not shown anywhere)."""
+
+    list_display = ("account", "minimum_password_length", "max_password_age", "password_reuse_prevention",
+                    "hard_expiry", "updated")
+    list_select_related = ("account",)
     raw_id_fields = ("account",)

@@ -31,7 +31,8 @@ def test_createsuperuser_makes_an_operator_with_an_account_of_its_own(operator_c
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/accounts/user/", "/admin/policies/managedpolicy/",
-                                 "/admin/accounts/group/", "/admin/policies/policyattachment/"])
+                                 "/admin/accounts/group/", "/admin/policies/policyattachment/",
+                                 "/admin/accounts/passwordpolicy/"])
 def test_an_operator_opens_the_admin_changelists(operator_client, alice, url):
     assert operator_client.get(url).status_code == 200
 
