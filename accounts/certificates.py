@@ -75,14 +75,16 @@ def _check_text(value: str, member: str, maximum: int, *, echo: bool = True) -> 
     validators.check_text(value, member, 1, maximum, _TEXT_RE, TEXT_PATTERN, echo=echo)
 
 
-def _check_status(status: str) -> None:
+def check_status(status: str) -> None:
+    """IAM's ``ValidationError`` unless ``status`` is Active or Inactive."""
     if status not in STATUSES:
         raise ValidationError(
             f"1 validation error detected: Value '{status}' at 'status' failed to satisfy constraint: "
             "Member must satisfy enum value set: [Active, Inactive, Expired]")
 
 
-def _check_id(value: str, member: str, minimum: int) -> None:
+def check_id(value: str, member: str, minimum: int) -> None:
+    """A certificate or SSH key id by IAM's model: ``minimum``-128 characters of ``[\\w]+``."""
     validators.check_text(value, member, minimum, ID_MAX, _ID_RE, r"[\w]+")
 
 
@@ -260,7 +262,7 @@ def list_signing_certificates(user: User) -> QuerySet[SigningCertificate]:
 
 def get_signing_certificate(user: User, certificate_id: str) -> SigningCertificate:
     """The user's certificate ``certificate_id``; ``NoSuchEntity`` for any other."""
-    _check_id(certificate_id, "certificateId", CERTIFICATE_ID_MIN)
+    check_id(certificate_id, "certificateId", CERTIFICATE_ID_MIN)
     found = user.signing_certificates.filter(certificate_id=certificate_id).first()
     if found is None:
         raise NoSuchEntity(f"The Certificate with id {certificate_id} cannot be found.")
@@ -269,7 +271,7 @@ def get_signing_certificate(user: User, certificate_id: str) -> SigningCertifica
 
 def update_signing_certificate(certificate: SigningCertificate, *, status: str) -> None:
     """UpdateSigningCertificate: make it Active or Inactive."""
-    _check_status(status)
+    check_status(status)
     if certificate.status != status:
         certificate.status = status
         certificate.save(update_fields=["status"])
@@ -335,18 +337,23 @@ def list_ssh_public_keys(user: User) -> QuerySet[SSHPublicKey]:
 
 def get_ssh_public_key(user: User, key_id: str) -> SSHPublicKey:
     """GetSSHPublicKey's key: the user's key ``key_id``, or ``NoSuchEntity``."""
-    _check_id(key_id, "sSHPublicKeyId", SSH_KEY_ID_MIN)
+    check_id(key_id, "sSHPublicKeyId", SSH_KEY_ID_MIN)
     found = user.ssh_public_keys.filter(ssh_public_key_id=key_id).first()
     if found is None:
         raise NoSuchEntity(f"The Public Key with id {key_id} cannot be found.")
     return found
 
 
-def ssh_public_key_body(key: SSHPublicKey, encoding: str) -> str:
-    """The key in GetSSHPublicKey's ``Encoding``: ``SSH`` (``ssh-rsa …``) or ``PEM``."""
+def check_encoding(encoding: str) -> None:
+    """IAM's ``ValidationError`` unless ``encoding`` is ``SSH`` or ``PEM``."""
     if encoding not in ("SSH", "PEM"):
         raise ValidationError(f"1 validation error detected: Value '{encoding}' at 'encoding' failed to satisfy "
                               "constraint: Member must satisfy enum value set: [SSH, PEM]")
+
+
+def ssh_public_key_body(key: SSHPublicKey, encoding: str) -> str:
+    """The key in GetSSHPublicKey's ``Encoding``: ``SSH`` (``ssh-rsa …``) or ``PEM``."""
+    check_encoding(encoding)
     public_key = load_ssh_public_key(key.body)
     if encoding == "SSH":
         return _openssh(public_key)
@@ -356,7 +363,7 @@ def ssh_public_key_body(key: SSHPublicKey, encoding: str) -> str:
 
 def update_ssh_public_key(key: SSHPublicKey, *, status: str) -> None:
     """UpdateSSHPublicKey: make it Active or Inactive."""
-    _check_status(status)
+    check_status(status)
     if key.status != status:
         key.status = status
         key.save(update_fields=["status"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -41,8 +41,8 @@ THUMBPRINT_LENGTH = 40
 SAML_NAME_MAX = 128
 SAML_NAME_PATTERN = r"[\w._-]+"
 SAML_METADATA_MIN, SAML_METADATA_MAX = 1000, 10_000_000
-#: How long a SAML provider is valid when its metadata names no ``validUntil``.
-SAML_DEFAULT_VALIDITY = timedelta(days=36525)
+#: How many years a SAML provider is valid when its metadata names no ``validUntil``.
+SAML_DEFAULT_YEARS = 100
 SAML_METADATA_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
 
 _SAML_NAME_RE = re.compile(r"[A-Za-z0-9_.-]+", re.ASCII)
@@ -274,7 +274,8 @@ def read_saml_metadata(document: str) -> datetime:
     if seen.get("root") not in roots or not seen.get("idp"):
         raise InvalidInput(BAD_METADATA)
     if seen["valid_until"] is None:
-        return timezone.now() + SAML_DEFAULT_VALIDITY
+        now = timezone.now()
+        return now.replace(year=now.year + SAML_DEFAULT_YEARS, day=min(now.day, 28) if now.month == 2 else now.day)
     try:
         valid_until = parse_datetime(str(seen["valid_until"]).strip())
     except ValueError:
