@@ -35,7 +35,8 @@ Call = tuple[str, str, dict[str, Any]]
 #: The word IAM puts in ``iam:Tag<X>``, ``iam:Untag<X>`` and ``iam:List<X>Tags``, by model.
 NOUNS = {"User": "User", "Role": "Role", "ManagedPolicy": "Policy",
          "OpenIDConnectProvider": "OpenIDConnectProvider", "SAMLProvider": "SAMLProvider",
-         "ServerCertificate": "ServerCertificate", "InstanceProfile": "InstanceProfile"}
+         "ServerCertificate": "ServerCertificate", "InstanceProfile": "InstanceProfile",
+         "MFADeviceInfo": "MFADevice"}
 #: Entities whose tags IAM also offers as ``iam:ResourceTag/<key>``.
 IAM_RESOURCE_TAG_NOUNS = frozenset({"User", "Role"})
 
@@ -124,20 +125,6 @@ def update_calls(entity: Any, new: Tags, context: dict[str, Any] | None = None) 
     if removed:
         calls.append((f"iam:Untag{kind}", entity.arn, {**base, **untag_context(removed)}))
     return calls
-
-
-def added(entity: Any, new: Tags) -> list[tuple[str, str]]:
-    """The entity's tags after ``iam:Tag<X>`` with ``new``: a key it already has (whatever
-    the case) takes the new value."""
-    merged = {key.lower(): (key, value) for key, value in pairs(entity)}
-    merged.update({key.lower(): (key, value) for key, value in new})
-    return list(merged.values())
-
-
-def without(entity: Any, keys: Iterable[str]) -> list[tuple[str, str]]:
-    """The entity's tags after ``iam:Untag<X>`` of ``keys`` (a key not there is ignored)."""
-    gone = {key.lower() for key in keys}
-    return [(key, value) for key, value in pairs(entity) if key.lower() not in gone]
 
 
 def save_tags(entity: Any, tags: Iterable[tuple[str, str]]) -> None:

@@ -24,7 +24,7 @@ from policies.models import InlinePolicy, PolicyAttachment
 from .. import shapes
 from ..protocol import member_name, page, policy_document
 from ..registry import Call, action
-from .policies import _POLICY_PATH_RE, arn_param, document_param, path_prefix
+from .policies import _POLICY_PATH_RE, arn_param, document_param, found, path_prefix
 
 Owner = User | Group | Role
 NOUNS = ("User", "Group", "Role")
@@ -50,14 +50,20 @@ def policy_name(call: Call) -> str:
     return name
 
 
-def lookup(call: Call, noun: str, name: str) -> Owner:
-    """The user, group or role of the caller's account called ``name``, or ``NoSuchEntity``."""
-    return services.ENTITY_LOOKUPS[noun.lower()](call.account, name)
-
-
-def on_entity(owner: Owner, boundary_arn: str | None = None) -> dict[str, Any]:
+def on_entity(owner: Owner) -> dict[str, Any]:
     """The keys every call on ``owner`` carries: its tags and (users, roles) its boundary."""
-    return {**on(owner), **services.boundary_context(owner, boundary_arn)}
+    return {**on(owner), **services.boundary_context(owner)}
+
+
+def subject(call: Call, noun: str, name: str, action_name: str, context: dict[str, Any] | None = None) -> Owner:
+    """The user, group or role of the caller's account called ``name`` (else ``NoSuchEntity``,
+    to a caller who may ``action_name`` there), once ``action_name`` on it is allowed with
+    :func:`on_entity`'s keys and ``context``."""
+    lookup = services.ENTITY_LOOKUPS[noun.lower()]
+    owner = found(call, action_name, call.account.arn(f"{noun.lower()}/{name}"),
+                  lambda: lookup(call.account, name), context)
+    call.authorize(action_name, owner.arn, {**on_entity(owner), **(context or {})})
+    return owner
 
 
 def name_of(owner: Owner) -> str:
@@ -76,23 +82,20 @@ def register(name: str, handler, nouns: tuple[str, ...] = NOUNS) -> None:
 
 def attach(call: Call, noun: str) -> None:
     name, arn = entity_name(call, noun), arn_param(call)
-    owner = lookup(call, noun, name)
-    call.authorize(f"iam:Attach{noun}Policy", owner.arn, {**on_entity(owner), "iam:PolicyARN": arn})
+    owner = subject(call, noun, name, f"iam:Attach{noun}Policy", {"iam:PolicyARN": arn})
     services.attach_policy(owner, policy_arn=arn)
 
 
 def detach(call: Call, noun: str) -> None:
     name, arn = entity_name(call, noun), arn_param(call)
-    owner = lookup(call, noun, name)
-    call.authorize(f"iam:Detach{noun}Policy", owner.arn, {**on_entity(owner), "iam:PolicyARN": arn})
+    owner = subject(call, noun, name, f"iam:Detach{noun}Policy", {"iam:PolicyARN": arn})
     services.detach_policy(owner, policy_arn=arn)
 
 
 def list_attached(call: Call, noun: str) -> dict:
     name = entity_name(call, noun)
     prefix = path_prefix(call, _POLICY_PATH_RE, services.POLICY_PATH_PATTERN)
-    owner = lookup(call, noun, name)
-    call.authorize(f"iam:ListAttached{noun}Policies", owner.arn, on_entity(owner))
+    owner = subject(call, noun, name, f"iam:ListAttached{noun}Policies")
     rows = (PolicyAttachment.objects.filter(**{noun.lower(): owner}, policy__path__startswith=prefix)
             .select_related("policy__account").order_by("policy__name", "pk"))
     attachments, paging = page(call.params, rows)
@@ -111,29 +114,25 @@ register("ListAttached{noun}Policies", list_attached)
 def put_inline(call: Call, noun: str) -> None:
     name, policy = entity_name(call, noun, EXISTING_NAME_MAX[noun]), policy_name(call)
     document = document_param(call)
-    owner = lookup(call, noun, name)
-    call.authorize(f"iam:Put{noun}Policy", owner.arn, on_entity(owner))
+    owner = subject(call, noun, name, f"iam:Put{noun}Policy")
     services.put_inline_policy(owner, name=policy, document=document)
 
 
 def get_inline(call: Call, noun: str) -> dict:
     name, policy = entity_name(call, noun, EXISTING_NAME_MAX[noun]), policy_name(call)
-    owner = lookup(call, noun, name)
-    call.authorize(f"iam:Get{noun}Policy", owner.arn, on_entity(owner))
+    owner = subject(call, noun, name, f"iam:Get{noun}Policy")
     found = services.get_inline_policy(owner, policy)
     return {f"{noun}Name": name_of(owner), "PolicyName": found.name, "PolicyDocument": policy_document(found.document)}
 
 
 def delete_inline(call: Call, noun: str) -> None:
     name, policy = entity_name(call, noun, EXISTING_NAME_MAX[noun]), policy_name(call)
-    owner = lookup(call, noun, name)
-    call.authorize(f"iam:Delete{noun}Policy", owner.arn, on_entity(owner))
+    owner = subject(call, noun, name, f"iam:Delete{noun}Policy")
     services.delete_inline_policy(owner, name=policy)
 
 
 def list_inline(call: Call, noun: str) -> dict:
-    owner = lookup(call, noun, entity_name(call, noun, EXISTING_NAME_MAX[noun]))
-    call.authorize(f"iam:List{noun}Policies", owner.arn, on_entity(owner))
+    owner = subject(call, noun, entity_name(call, noun, EXISTING_NAME_MAX[noun]), f"iam:List{noun}Policies")
     rows = InlinePolicy.objects.filter(**{noun.lower(): owner}).order_by("name", "pk").values_list("name", flat=True)
     names, paging = page(call.params, rows)
     return {"PolicyNames": names, **paging}
@@ -151,15 +150,13 @@ register("List{noun}Policies", list_inline)
 
 def put_boundary(call: Call, noun: str) -> None:
     name, arn = entity_name(call, noun), arn_param(call, "PermissionsBoundary")
-    owner = lookup(call, noun, name)
     # IAM gives the boundary being set as iam:PermissionsBoundary (the console's pages too).
-    call.authorize(f"iam:Put{noun}PermissionsBoundary", owner.arn, on_entity(owner, arn))
+    owner = subject(call, noun, name, f"iam:Put{noun}PermissionsBoundary", {"iam:PermissionsBoundary": arn})
     services.put_permissions_boundary(owner, policy_arn=arn)
 
 
 def delete_boundary(call: Call, noun: str) -> None:
-    owner = lookup(call, noun, entity_name(call, noun))
-    call.authorize(f"iam:Delete{noun}PermissionsBoundary", owner.arn, on_entity(owner))
+    owner = subject(call, noun, entity_name(call, noun), f"iam:Delete{noun}PermissionsBoundary")
     services.delete_permissions_boundary(owner)
 
 

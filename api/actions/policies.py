@@ -11,22 +11,23 @@ policy pages authorise), then the service function the console calls.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts import tags, validators
 from accounts.dependents import on
 from accounts.models import Group, Role, User
-from iamportal.errors import InvalidInput, ValidationError
+from iamportal.errors import InvalidInput, NoSuchEntity
 from policies import services
 from policies.models import ManagedPolicy, PolicyVersion
 
 from .. import shapes
-from ..protocol import constraint, page, policy_document, validation_error
+from ..protocol import constraint, member_name, page, policy_document, validation_error
 from ..registry import Call, action
 
+T = TypeVar("T")
 ARN_MIN, ARN_MAX = 20, 2048
 SCOPES = ("All", "AWS", "Local")
 USAGES = ("PermissionsPolicy", "PermissionsBoundary")
@@ -43,10 +44,7 @@ def arn_param(call: Call, member: str = "PolicyArn") -> str:
     """A required ARN parameter: 20-2048 characters, and an ARN at all (IAM's InvalidInput)."""
     call.params.require(member)
     arn = call.params.get(member)
-    if len(arn) < ARN_MIN:
-        raise validation_error([constraint(arn, member, f"Member must have length greater than or equal to {ARN_MIN}")])
-    if len(arn) > ARN_MAX:
-        raise validation_error([constraint(arn, member, f"Member must have length less than or equal to {ARN_MAX}")])
+    validators.check_text(arn, member_name(member), ARN_MIN, ARN_MAX)
     if len(arn.split(":", 5)) < 6 or not arn.startswith("arn:"):
         raise InvalidInput(f"ARN {arn} is not valid.")
     return arn
@@ -62,14 +60,7 @@ def enum_param(call: Call, member: str, values: Sequence[str]) -> str | None:
 def path_prefix(call: Call, pattern: re.Pattern[str], text: str) -> str:
     """``PathPrefix`` (default ``/``), checked against the model's pattern ``text``."""
     prefix = call.params.get("PathPrefix", "/")
-    problems = []
-    if len(prefix) > services.POLICY_PATH_MAX:
-        problems.append(constraint(prefix, "PathPrefix",
-                                   f"Member must have length less than or equal to {services.POLICY_PATH_MAX}"))
-    if not pattern.fullmatch(prefix):
-        problems.append(constraint(prefix, "PathPrefix", f"Member must satisfy regular expression pattern: {text}"))
-    if problems:
-        raise validation_error(problems)
+    validators.check_text(prefix, "pathPrefix", 1, services.POLICY_PATH_MAX, pattern, text)
     return prefix
 
 
@@ -89,25 +80,10 @@ def version_param(call: Call) -> str:
 
 
 def tag_keys_param(call: Call) -> list[str]:
-    """``TagKeys``: at most 50 keys of 1-128 of the tag characters."""
     keys = call.params.list("TagKeys")
     if not keys:
-        raise validation_error([constraint(None, "TagKeys", "Member must not be null")])
-    problems = []
-    if len(keys) > 50:
-        problems.append(constraint("[...]", "TagKeys", "Member must have length less than or equal to 50"))
-    for key in keys:
-        try:
-            validators.validate_tags([(key, "")])
-        except ValidationError:
-            problems.append(constraint(key, "TagKeys", (
-                "Member must satisfy constraint: [Member must have length less than or equal to 128, "
-                "Member must have length greater than or equal to 1, Member must satisfy regular "
-                f"expression pattern: {validators.TAG_KEY_PATTERN}]")))
-        except InvalidInput:
-            pass  # an aws: key is simply not there to remove
-    if problems:
-        raise validation_error(problems)
+        call.params.require("TagKeys")
+    validators.validate_tag_keys(keys)
     return keys
 
 
@@ -137,10 +113,20 @@ def version_shape(version: PolicyVersion, *, document: bool = False) -> dict[str
             "VersionId": version.version_id, "IsDefaultVersion": version.is_default, "CreateDate": version.created}
 
 
-def authorized(call: Call, name: str, arn: str) -> ManagedPolicy:
-    """The policy ``arn`` names, once ``iam:<name>`` on it (with its tags) is allowed."""
-    policy = services.get_policy(call.account, arn)
-    call.authorize(f"iam:{name}", policy.arn, on(policy))
+def found(call: Call, action_name: str, arn: str, find: Callable[[], T], context: dict[str, Any] | None = None) -> T:
+    """``find()``; when it finds nothing (``NoSuchEntity``), ``action_name`` on ``arn`` is
+    authorised first, so that a caller who may not act there learns nothing of what exists."""
+    try:
+        return find()
+    except NoSuchEntity:
+        call.authorize(action_name, arn, context)
+        raise
+
+
+def authorized(call: Call, name: str, arn: str, context: dict[str, Any] | None = None) -> ManagedPolicy:
+    """The policy ``arn`` names, once ``iam:<name>`` on it (with its tags and ``context``) is allowed."""
+    policy = found(call, f"iam:{name}", arn, lambda: services.get_policy(call.account, arn), context)
+    call.authorize(f"iam:{name}", policy.arn, {**on(policy), **(context or {})})
     return policy
 
 
@@ -244,8 +230,7 @@ def set_default_policy_version(call: Call) -> None:
 
 
 def taggable(call: Call, name: str, arn: str, context: dict[str, Any] | None = None) -> ManagedPolicy:
-    policy = services.get_policy(call.account, arn)
-    call.authorize(f"iam:{name}", policy.arn, {**on(policy), **(context or {})})
+    policy = authorized(call, name, arn, context)
     if policy.is_aws_managed:
         raise services.untaggable()
     return policy
@@ -256,10 +241,10 @@ def tag_policy(call: Call) -> None:
     arn = arn_param(call)
     requested = call.params.tags()
     if not requested:
-        raise validation_error([constraint(None, "Tags", "Member must not be null")])
+        call.params.require("Tags")
     validators.validate_tags(requested)
     policy = taggable(call, "TagPolicy", arn, tags.tag_context(requested))
-    tags.save_tags(policy, tags.added(policy, requested))
+    tags.tag(policy, requested)
 
 
 @action("iam", "UntagPolicy")
@@ -267,7 +252,7 @@ def untag_policy(call: Call) -> None:
     arn = arn_param(call)
     keys = tag_keys_param(call)
     policy = taggable(call, "UntagPolicy", arn, tags.untag_context(keys))
-    tags.save_tags(policy, tags.without(policy, keys))
+    tags.untag(policy, keys)
 
 
 @action("iam", "ListPolicyTags")

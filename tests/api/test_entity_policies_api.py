@@ -139,6 +139,10 @@ def test_entity_policy_authorisation(account, alice, user_client, aws_managed_po
     nobody = user_client("nobody")
     assert error(nobody.get_user_policy, UserName="alice", PolicyName="p") == denied(
         caller + "nobody", "iam:GetUserPolicy", alice.arn)
+    # A refusal reveals nothing of what exists: a missing user is refused alike.
+    assert error(nobody.get_user_policy, UserName="ghost", PolicyName="p") == denied(
+        caller + "nobody", "iam:GetUserPolicy", f"arn:aws:iam::{account.account_id}:user/ghost")
+    assert error(delegate.attach_user_policy, UserName="ghost", PolicyArn=READONLY)[0] == "NoSuchEntity"
     assert [row.policy.name for row in PolicyAttachment.objects.all()] == ["IAMReadOnlyAccess"]
     assert PermissionsBoundary.objects.get(user=alice).policy.name == "IAMReadOnlyAccess"
     assert not InlinePolicy.objects.filter(user=alice).exists()

@@ -200,6 +200,9 @@ def test_policy_authorisation(account, user_client, iam):
     caller = f"arn:aws:iam::{account.account_id}:user/"
     reader = user_client("reader", allow(["iam:GetPolicy", "iam:ListPolicies"]))
     assert reader.get_policy(PolicyArn=arn)["Policy"]["Arn"] == arn
+    ghost = f"arn:aws:iam::{account.account_id}:policy/Ghost"
+    assert error(reader.get_policy, PolicyArn=ghost)[0] == "NoSuchEntity"
+    assert error(reader.delete_policy, PolicyArn=ghost) == denied(caller + "reader", "iam:DeletePolicy", ghost)
     assert error(reader.get_policy_version, PolicyArn=arn, VersionId="v1") == denied(
         caller + "reader", "iam:GetPolicyVersion", arn)
     assert error(reader.create_policy, PolicyName="Q", PolicyDocument=DOC) == denied(
