@@ -2,15 +2,18 @@
 
 A virtual MFA device is a django-otp :class:`~django_otp.plugins.otp_totp.models.TOTPDevice`
 whose ``name`` is the IAM device name; its identifier (serial number) is
-``arn:aws:iam::<account>:mfa/<name>``. Enrolment follows AWS's two API calls:
+``arn:aws:iam::<account>:mfa/<path><name>`` (the path, tags and enable date IAM keeps are
+an :class:`accounts.models.MFADeviceInfo` row beside it). Enrolment follows AWS's two API calls:
 
-1. :func:`begin_enrolment` is CreateVirtualMFADevice: it creates an *unconfirmed*
-   device with a fresh random key. The key (the TOTP secret) lives only in that row,
-   sealed with a key derived from ``SECRET_KEY`` (:class:`accounts.models.VirtualMFADevice`,
-   the proxy every function here uses).
-2. :func:`enable_device` is EnableMFADevice: it needs two *consecutive* codes
-   (code 1 for time step ``t``, code 2 for ``t + 1``) and only then sets
-   ``confirmed=True``. From then on no page shows the secret again.
+1. CreateVirtualMFADevice creates an *unconfirmed* device with a fresh random key. The key
+   (the TOTP secret) lives only in that row, sealed with a key derived from ``SECRET_KEY``
+   (:class:`accounts.models.VirtualMFADevice`, the proxy every function here uses). The API's
+   :func:`create_virtual_mfa_device` makes an *unassigned* device of the account (held by
+   its root user, kept until enabled or deleted); the console's :func:`begin_enrolment`
+   makes one for the user being enrolled, a step of its page flow that expires.
+2. :func:`enable_mfa_device` is EnableMFADevice: it needs two *consecutive* codes
+   (code 1 for time step ``t``, code 2 for ``t + 1``) and only then assigns the device to
+   the user (``confirmed=True``). From then on nothing shows the secret again.
 
 :func:`resync_device` (ResyncMFADevice) looks further back and ahead for two consecutive
 codes and records the clock drift. Every verification goes through django-otp's
@@ -24,6 +27,7 @@ unconfirmed device.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import time
@@ -39,6 +43,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_otp.oath import hotp
 
 from iamportal.errors import (
+    DeleteConflict,
     EntityAlreadyExists,
     IAMError,
     InvalidAuthenticationCode,
@@ -47,7 +52,7 @@ from iamportal.errors import (
 )
 
 from . import quotas, seeds, validators
-from .models import Account, User, VirtualMFADevice
+from .models import Account, MFADeviceInfo, User, VirtualMFADevice
 
 audit = logging.getLogger("iamportal.audit")
 logger = logging.getLogger(__name__)
@@ -65,6 +70,9 @@ RESYNC_WINDOW_STEPS = 20
 
 INVALID_CODE = "Authentication code for device is not valid."
 DUPLICATE_NAME = "MFADevice entity at the same path and name already exists."
+IN_USE = "MFA Device is already in use."
+STILL_IN_USE = "MFA Device is still in use."
+ENROLMENT_GONE = "This MFA device setup has expired or was already completed. Start again."
 
 
 class MFAThrottled(IAMError):
@@ -82,18 +90,41 @@ def validate_device_name(name: str) -> None:
     validators.validate_name(name, "virtualMFADeviceName", DEVICE_NAME_MAX)
 
 
-def device_arn(account: Account, name: str) -> str:
-    """The serial number AWS gives a virtual MFA device: ``arn:aws:iam::<acct>:mfa/<name>``."""
-    return account.arn(f"mfa/{name}")
+def device_arn(account: Account, name: str, path: str = "/") -> str:
+    """The serial number AWS gives a virtual MFA device: ``arn:aws:iam::<acct>:mfa/<path><name>``."""
+    return account.arn(f"mfa{path}{name}")
+
+
+def info_of(device: VirtualMFADevice) -> MFADeviceInfo | None:
+    """The device's :class:`MFADeviceInfo`, or None (a device the console enrolled)."""
+    try:
+        return device.iam_info
+    except MFADeviceInfo.DoesNotExist:
+        return None
 
 
 def serial_number(device: VirtualMFADevice) -> str:
-    return device_arn(device.user.account, device.name)
+    info = info_of(device)
+    return device_arn(device.user.account, device.name, info.path if info else "/")
+
+
+def enable_date(device: VirtualMFADevice):
+    """When the device was assigned (IAM's ``EnableDate``); None while unassigned."""
+    if not device.confirmed:
+        return None
+    info = info_of(device)
+    return info.enable_date if info and info.enable_date else device.created_at
+
+
+def assigned_devices(user: User):
+    """The user's assigned (confirmed) virtual MFA devices, oldest first (a queryset)."""
+    return (VirtualMFADevice.objects.filter(user=user, confirmed=True)
+            .select_related("user__account", "iam_info").order_by("created_at", "pk"))
 
 
 def devices_for(user: User) -> list[VirtualMFADevice]:
     """The user's assigned (confirmed) virtual MFA devices, oldest first."""
-    return list(VirtualMFADevice.objects.filter(user=user, confirmed=True).order_by("created_at", "pk"))
+    return list(assigned_devices(user))
 
 
 def has_device(user: User) -> bool:
@@ -117,29 +148,81 @@ def account_label(user: User) -> str:
     return f"{who}@{user.account.signin_slug}"
 
 
+def device_label(device: VirtualMFADevice) -> str:
+    """The authenticator app's label: the enrolled user's :func:`account_label`, or, for a
+    device CreateVirtualMFADevice made for no one yet, ``<device name>@<account>`` as AWS's."""
+    if info_of(device) is not None and not device.confirmed:
+        return f"{device.name}@{device.user.account.signin_slug}"
+    return account_label(device.user)
+
+
 def _pending_cutoff():
     return timezone.now() - PENDING_TTL
+
+
+def _console_enrolments():
+    """Unconfirmed devices of the console's enrolments (no :class:`MFADeviceInfo`): they
+    expire after ``PENDING_TTL``; CreateVirtualMFADevice's unassigned devices do not."""
+    return VirtualMFADevice.objects.filter(confirmed=False, iam_info__isnull=True)
 
 
 def pending_device(user: User, device_id: int | None) -> VirtualMFADevice | None:
     """The unconfirmed device of an enrolment in progress, if it is still fresh."""
     if not device_id:
         return None
-    return (VirtualMFADevice.objects.filter(pk=device_id, user=user, confirmed=False,
-                                      created_at__gte=_pending_cutoff())
+    return (_console_enrolments().filter(pk=device_id, user=user, created_at__gte=_pending_cutoff())
             .select_related("user__account").first())
+
+
+def virtual_devices(account: Account):
+    """The account's virtual MFA devices as IAM lists them: assigned ones, and unassigned ones
+    (CreateVirtualMFADevice's, and the console's enrolments while fresh)."""
+    expired = _console_enrolments().filter(created_at__lt=_pending_cutoff())
+    return (VirtualMFADevice.objects.filter(user__account=account).exclude(pk__in=expired.values("pk"))
+            .select_related("user__account", "iam_info"))
+
+
+def get_virtual_mfa_device(account: Account, serial: str) -> VirtualMFADevice:
+    """The device of ``account`` whose serial number is ``serial`` (assigned or not), or
+    IAM's ``NoSuchEntity``. Another account's serial number names nothing here."""
+    device = None
+    prefix = account.arn("mfa/")
+    if serial.startswith(prefix) and "\x00" not in serial:  # PostgreSQL refuses NUL
+        path, _, name = ("/" + serial[len(prefix):]).rpartition("/")
+        if name and len(name) <= DEVICE_NAME_MAX:
+            device = virtual_devices(account).filter(name=name).first()
+            if device is not None and serial_number(device) != serial:
+                device = None
+    if device is None:
+        raise NoSuchEntity(f"VirtualMFADevice with serial number {serial} doesn't exist.")
+    return device
 
 
 # ---------------------------------------------------------------------------
 # Enrolment: CreateVirtualMFADevice, then EnableMFADevice
 
 
+def _reserve_name(account: Account, name: str) -> None:
+    """Within the caller's transaction: lock the account (so the name check and the insert
+    go together), drop its expired console enrolments, and refuse a name one of its devices
+    has (compared case-insensitively, whatever the path) or a device past the quota."""
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    _console_enrolments().filter(user__account=account, created_at__lt=_pending_cutoff()).delete()
+    in_account = VirtualMFADevice.objects.filter(user__account=account)
+    if in_account.filter(name__iexact=name).exists():
+        raise EntityAlreadyExists(DUPLICATE_NAME)
+    if in_account.count() >= quotas.VIRTUAL_MFA_DEVICES_PER_ACCOUNT:
+        raise LimitExceeded(f"Cannot exceed quota for VirtualMFADevicesPerAccount: "
+                            f"{quotas.VIRTUAL_MFA_DEVICES_PER_ACCOUNT}")
+
+
 @transaction.atomic
 def begin_enrolment(user: User, *, name: str) -> VirtualMFADevice:
-    """CreateVirtualMFADevice for ``user``: an unconfirmed device with a new random secret.
+    """The console's CreateVirtualMFADevice for ``user``: an unconfirmed device with a new
+    random secret, which the same page flow enables (or which expires).
 
-    The name must be unique in the account (among assigned devices and enrolments in
-    progress, compared case-insensitively). The user's own earlier unfinished
+    The name must be unique in the account (among assigned devices, unassigned ones and
+    enrolments in progress, compared case-insensitively). The user's own earlier unfinished
     enrolments are discarded, as are any of the account's older than ``PENDING_TTL``.
 
     Raises:
@@ -149,16 +232,32 @@ def begin_enrolment(user: User, *, name: str) -> VirtualMFADevice:
     """
     name = name.strip()
     validate_device_name(name)
-    account = user.account
-    # Serialise enrolments within the account: the name check and the insert go together.
-    Account.objects.select_for_update().filter(pk=account.pk).first()
-    in_account = VirtualMFADevice.objects.filter(user__account=account)
-    in_account.filter(confirmed=False, created_at__lt=_pending_cutoff()).delete()
-    VirtualMFADevice.objects.filter(user=user, confirmed=False).delete()
-    if in_account.filter(name__iexact=name).exists():
-        raise EntityAlreadyExists(DUPLICATE_NAME)
+    _console_enrolments().filter(user=user).delete()
+    _reserve_name(user.account, name)
     _check_quota(user)
     return VirtualMFADevice.objects.create(user=user, name=name, confirmed=False)
+
+
+@transaction.atomic
+def create_virtual_mfa_device(account: Account, *, name: str, path: str = "/",
+                              tags: list[tuple[str, str]] | tuple = ()) -> VirtualMFADevice:
+    """CreateVirtualMFADevice (the API's): an *unassigned* device of ``account`` with a new
+    random secret, held by the root user until :func:`enable_mfa_device` assigns it; kept
+    until then or until :func:`delete_virtual_mfa_device`.
+
+    Raises:
+        ValidationError: the name or path breaks IAM's pattern or length, or a tag IAM's rules.
+        EntityAlreadyExists: a device of the account already has this name.
+        LimitExceeded: the account has as many devices as it may.
+    """
+    validators.validate_name_and_path(name, "virtualMFADeviceName", DEVICE_NAME_MAX, path)
+    tag_rows = validators.validate_tags(tags)
+    _reserve_name(account, name)
+    holder = User.objects.get(account=account, is_root=True)
+    device = VirtualMFADevice.objects.create(user=holder, name=name, confirmed=False)
+    device.iam_info = MFADeviceInfo.objects.create(device=device, path=path, tags=tag_rows)
+    audit.info("CreateVirtualMFADevice %s", serial_number(device))
+    return device
 
 
 def _check_quota(user: User) -> None:
@@ -202,7 +301,8 @@ def _find_consecutive(device: VirtualMFADevice, code1: str, code2: str, *, back:
 
 def _locked(device: VirtualMFADevice) -> VirtualMFADevice:
     """Re-read ``device`` with a row lock, so concurrent verifications cannot both pass."""
-    return VirtualMFADevice.objects.select_for_update().select_related("user__account").get(pk=device.pk)
+    return (VirtualMFADevice.objects.select_for_update(of=("self",))
+            .select_related("user__account", "iam_info").get(pk=device.pk))
 
 
 def _check_throttle(device: VirtualMFADevice) -> None:
@@ -247,32 +347,34 @@ def throttled_message(info: dict | None) -> str:
 
 
 @sensitive_variables("code1", "code2")
-def enable_device(device: VirtualMFADevice, code1: str, code2: str, *, actor: str = "") -> VirtualMFADevice:
-    """EnableMFADevice: confirm an enrolment with two consecutive codes.
+def enable_mfa_device(user: User, device: VirtualMFADevice, code1: str, code2: str, *,
+                      actor: str = "") -> VirtualMFADevice:
+    """EnableMFADevice: assign an unassigned device (or a console enrolment) to ``user``
+    with two consecutive codes.
 
-    On success the device is ``confirmed`` and ``last_t`` is set to the step of code 2,
-    so neither code can be used again (not even to sign in).
+    On success the device is ``user``'s, ``confirmed``, and ``last_t`` is set to the step of
+    code 2, so neither code can be used again (not even to sign in).
 
     Raises:
-        NoSuchEntity: the enrolment is unknown, already finished or expired.
+        NoSuchEntity: the device is already assigned, or the enrolment expired.
         InvalidAuthenticationCode: the codes are not two consecutive valid codes (403).
         MFAThrottled: django-otp's back-off after earlier wrong codes.
         LimitExceeded: the user reached 8 devices meanwhile.
     """
-    user = device.user
     with transaction.atomic():
-        # Lock the owner first (then the device) so two activations cannot pass the quota.
+        # Lock the user first (then the device) so two activations cannot pass the quota.
         User.objects.select_for_update().filter(pk=user.pk).first()
         device = _locked(device)
-        if device.confirmed or device.created_at < _pending_cutoff():
-            raise NoSuchEntity("This MFA device setup has expired or was already completed. "
-                               "Start again.")
+        if device.confirmed or (info_of(device) is None and device.created_at < _pending_cutoff()):
+            raise NoSuchEntity(ENROLMENT_GONE)
         t = _match_pair(device, code1, code2, back=ENABLE_LOOKBACK_STEPS,
                         ahead=device.tolerance, now=time.time())
         if t is not None:
-            _check_quota(device.user)
-            device.confirmed = True
+            _check_quota(user)
+            device.user, device.confirmed = user, True
             _use_pair(device, t)
+            device.iam_info, _ = MFADeviceInfo.objects.update_or_create(
+                device=device, defaults={"enable_date": timezone.now()})
     if t is None:
         # Raised outside the atomic block so the throttle increment is committed.
         raise InvalidAuthenticationCode(INVALID_CODE)
@@ -330,6 +432,29 @@ def verify_code(device: VirtualMFADevice, code: str) -> bool:
 # Removal
 
 
+@transaction.atomic
+def deactivate_mfa_device(device: VirtualMFADevice, *, actor: str) -> str:
+    """DeactivateMFADevice (the API's): the device is no longer its user's; it stays in the
+    account, unassigned, until DeleteVirtualMFADevice (or EnableMFADevice again)."""
+    arn, owner = serial_number(device), device.user.arn
+    device.user = User.objects.get(account=device.user.account, is_root=True)
+    device.confirmed = False
+    device.save(update_fields=["user", "confirmed"])
+    device.iam_info, _ = MFADeviceInfo.objects.update_or_create(device=device, defaults={"enable_date": None})
+    audit.info("DeactivateMFADevice %s for %s by %s", arn, owner, actor)
+    return arn
+
+
+def delete_virtual_mfa_device(device: VirtualMFADevice, *, actor: str) -> str:
+    """DeleteVirtualMFADevice: an unassigned device only (``DeleteConflict`` while assigned)."""
+    if device.confirmed:
+        raise DeleteConflict(STILL_IN_USE)
+    arn = serial_number(device)
+    device.delete()
+    audit.info("DeleteVirtualMFADevice %s by %s", arn, actor)
+    return arn
+
+
 def remove_device(device: VirtualMFADevice, *, actor: str) -> str:
     """DeactivateMFADevice + DeleteVirtualMFADevice, as the console's Remove does."""
     arn = serial_number(device)
@@ -370,7 +495,7 @@ def otpauth_uri(device: VirtualMFADevice) -> str:
     if callable(issuer):
         issuer = issuer(device)
     issuer = str(issuer).replace(":", "")
-    label = f"{issuer}:{account_label(device.user)}"
+    label = f"{issuer}:{device_label(device)}"
     params = urlencode({"secret": secret_base32(device), "algorithm": "SHA1",
                         "digits": device.digits, "period": device.step})
     return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"
@@ -390,3 +515,14 @@ def qr_svg(device: VirtualMFADevice) -> SafeString:
     head, rest = svg.split(">", 1)
     svg = f'{head}><title id="mfa-qr-title">QR code for your authenticator app</title>{rest}'
     return mark_safe(svg)  # noqa: S308 - produced by qrcode from our own URI, no user markup
+
+
+@sensitive_variables()
+def qr_png(device: VirtualMFADevice) -> bytes:
+    """The otpauth URI as a PNG QR code (CreateVirtualMFADevice's ``QRCodePNG``)."""
+    import qrcode
+    import qrcode.image.pure
+
+    out = io.BytesIO()
+    qrcode.make(otpauth_uri(device), image_factory=qrcode.image.pure.PyPNGImage).save(out)
+    return out.getvalue()

@@ -299,8 +299,8 @@ class MFADeviceSetupView(MFASubjectMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         try:
-            device = mfa.enable_device(self.device, form.cleaned_data["code1"], form.cleaned_data["code2"],
-                                       actor=self.actor)
+            device = mfa.enable_mfa_device(self.subject, self.device, form.cleaned_data["code1"],
+                                           form.cleaned_data["code2"], actor=self.actor)
         except NoSuchEntity:
             return self.start_again()
         except IAMError as exc:
