@@ -3,11 +3,13 @@ ListUsers, UpdateUser, DeleteUser, TagUser, UntagUser, ListUserTags."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import access_keys, services
+from accounts import access_keys, roles, services
 from accounts.models import User
 from policies import services as policy_services
 
@@ -282,3 +284,25 @@ def test_tagging_is_decided_by_request_and_resource_tags(user_client, account):
     assert services.get_user(account, "red").tags == [{"Key": "team", "Value": "red"}]
     tagger.untag_user(UserName="blue", TagKeys=["env"])
     assert services.get_user(account, "blue").tags == [{"Key": "team", "Value": "blue"}]
+
+
+def test_a_role_session_must_name_the_user(client_for, user_client, account, alice):
+    """"The calling user" is no one for a role session: IAM asks for a user name (and
+    ChangePassword, which has none, refuses the caller's type)."""
+    role = roles.create_role(account, name="Admin", trust_policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": account.root_arn}, "Action": "sts:AssumeRole"}]}))
+    policy_services.put_inline_policy(role, name="admin", document=allow("iam:*"))
+    assumer = user_client("assumer", allow("sts:AssumeRole"), service="sts")
+    credentials = assumer.assume_role(RoleArn=role.arn, RoleSessionName="s1")["Credentials"]
+    session = client_for((credentials["AccessKeyId"], credentials["SecretAccessKey"]),
+                         token=credentials["SessionToken"])
+    for call in (session.get_user, session.create_access_key, session.list_access_keys):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert aws_error(exc.value) == ("ValidationError", "Must specify userName when calling with non-User "
+                                        "credentials", 400)
+    with pytest.raises(ClientError) as exc:
+        session.change_password(OldPassword="x", NewPassword="y")
+    assert aws_error(exc.value)[0] == "InvalidUserType"
+    assert session.get_user(UserName="alice")["User"]["UserName"] == "alice"
+    assert not alice.access_keys.exists()
