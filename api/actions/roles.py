@@ -125,12 +125,13 @@ def list_roles(call: Call) -> dict:
 
 
 @action("iam", "UpdateRole")
-def update_role(call: Call) -> None:
+def update_role(call: Call) -> dict:
     description = description_param(call)
     duration = duration_param(call)
     role = named_role(call)
     call.authorize("iam:UpdateRole", role.arn, on_role(role))
     roles.update_role(role, description=description, max_session_duration=duration)
+    return {}  # UpdateRoleResult has no members, yet the model has it (botocore reads it)
 
 
 @action("iam", "UpdateRoleDescription")
