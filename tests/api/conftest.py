@@ -7,7 +7,8 @@ database; every test that uses it runs in a transactional database, flushed afte
 - ``root_key``: an access key ``(id, secret)`` of the root user of account A (``root``).
 - ``client_for(key, service="iam", region=..., token=None)``: a boto3 client with those
   credentials, retries off (so a Throttling answer is seen, not retried).
-- ``iam``, ``sts``: root's IAM and STS clients.
+- ``iam``, ``sts``: root's IAM and STS clients; ``unchecked_iam``: root's IAM client without
+  botocore's parameter validation.
 - ``user_client(name, *policy_documents, service="iam", boundary=None)``: a new IAM user of
   account A with those inline policies (and boundary), and a client with its new key.
 """
@@ -66,6 +67,15 @@ def iam(client_for, root_key):
 @pytest.fixture
 def sts(client_for, root_key):
     return client_for(root_key, "sts")
+
+
+@pytest.fixture
+def unchecked_iam(api_url, root_key):
+    """Root's IAM client without botocore's own parameter checks (lengths, required members),
+    to reach the server's."""
+    return boto3.session.Session().client(
+        "iam", endpoint_url=api_url, region_name="us-east-1", aws_access_key_id=root_key[0],
+        aws_secret_access_key=root_key[1], config=NO_RETRIES.merge(Config(parameter_validation=False)))
 
 
 def allow(actions: str | list[str], resource: str | list[str] = "*", effect: str = "Allow",
