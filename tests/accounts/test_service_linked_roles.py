@@ -132,3 +132,12 @@ def test_instance_profile_services(account):
     with pytest.raises(NoSuchEntity) as missing:
         instance_profiles.get_instance_profile(account, "web-profile")
     assert str(missing.value) == "Instance Profile web-profile cannot be found."
+
+
+def test_deleting_a_role_through_the_console_plan_names_the_profiles_tags(account):
+    # the console's EC2 role, with its companion instance profile
+    role = roles.create_role(account, name="WebServer", trust_policy=roles.service_trust_policy("ec2.amazonaws.com"))
+    profile = InstanceProfile.objects.get(role=role)
+    InstanceProfile.objects.filter(pk=profile.pk).update(tags=[{"Key": "team", "Value": "web"}])
+    calls = roles.delete_role_plan(roles.get_role(account, "WebServer")).calls
+    assert ("iam:RemoveRoleFromInstanceProfile", profile.arn, {"aws:ResourceTag/team": "web"}) in calls
