@@ -21,7 +21,7 @@ from iamportal.errors import InvalidInput
 from policies import services as policy_services
 
 from .. import shapes
-from ..protocol import member_name, page
+from ..protocol import constraint, member_name, page, validation_error
 from ..registry import Call, action
 
 #: A deletion task id is 1-1000 characters (``DeletionTaskIdType``).
@@ -218,9 +218,12 @@ def delete_service_linked_role(call: Call) -> dict:
 def get_service_linked_role_deletion_status(call: Call) -> dict:
     call.params.require("DeletionTaskId")
     task = call.params.get("DeletionTaskId")
-    parts = service_linked_roles.parse_task_id(task) if len(task) <= TASK_ID_MAX else None
+    if len(task) > TASK_ID_MAX:
+        raise validation_error([constraint("[...]", "DeletionTaskId",
+                                           f"Member must have length less than or equal to {TASK_ID_MAX}")])
+    parts = service_linked_roles.parse_task_id(task)
     if parts is None:
-        raise InvalidInput(f"Invalid deletion task id: {task[:TASK_ID_MAX]}")
+        raise InvalidInput(f"Invalid deletion task id: {task}")
     service, name = parts
     arn = call.account.arn(f"role{service_linked_roles.role_path(service)}{name}")
     call.authorize("iam:GetServiceLinkedRoleDeletionStatus", arn)

@@ -281,7 +281,11 @@ def test_service_linked_role_lifecycle(iam, account):
     forged = task[:-12] + "000000000000"
     assert error(iam.get_service_linked_role_deletion_status, DeletionTaskId=forged) == (
         "NoSuchEntity", f"Deletion task {forged} cannot be found.", 404)
-    assert error(iam.get_service_linked_role_deletion_status, DeletionTaskId="task/nope")[0] == "InvalidInput"
+    assert error(iam.get_service_linked_role_deletion_status, DeletionTaskId="task/nope") == (
+        "InvalidInput", "Invalid deletion task id: task/nope", 400)
+    assert error(iam.get_service_linked_role_deletion_status, DeletionTaskId="t" * 1001) == (
+        "ValidationError", "1 validation error detected: Value '[...]' at 'deletionTaskId' failed to satisfy "
+        "constraint: Member must have length less than or equal to 1000", 400)
     make(account, "Plain")
     assert error(iam.delete_service_linked_role, RoleName="Plain") == (
         "NoSuchEntity", "The role with name Plain is not a service-linked role.", 404)
