@@ -103,6 +103,15 @@ def info_of(device: VirtualMFADevice) -> MFADeviceInfo | None:
         return None
 
 
+def device_info(device: VirtualMFADevice) -> MFADeviceInfo:
+    """The device's :class:`MFADeviceInfo`, made (path ``/``, no tags) when it has none yet:
+    what Tag/UntagMFADevice change. A console enrolment tagged so is kept like the API's."""
+    info = info_of(device)
+    if info is None:
+        info = device.iam_info = MFADeviceInfo.objects.create(device=device)
+    return info
+
+
 def serial_number(device: VirtualMFADevice) -> str:
     info = info_of(device)
     return device_arn(device.user.account, device.name, info.path if info else "/")
@@ -194,8 +203,12 @@ def get_virtual_mfa_device(account: Account, serial: str) -> VirtualMFADevice:
             if device is not None and serial_number(device) != serial:
                 device = None
     if device is None:
-        raise NoSuchEntity(f"VirtualMFADevice with serial number {serial} doesn't exist.")
+        raise NoSuchEntity(no_such_device(serial))
     return device
+
+
+def no_such_device(serial: str) -> str:
+    return f"VirtualMFADevice with serial number {serial} doesn't exist."
 
 
 # ---------------------------------------------------------------------------
