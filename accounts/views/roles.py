@@ -142,7 +142,7 @@ class RoleListView(IAMActionRequiredMixin, SearchSortMixin, ListView):
 
     def get_queryset(self):
         queryset = Role.objects.for_account(self.request.iam.account).only(
-            "name", "path", "trust_policy", "last_used", "created", "account_id")
+            "name", "path", "trust_policy", "last_used", "created", "account_id", "service_linked")
         return self.search_and_sort(queryset)
 
     def get_context_data(self, **kwargs):

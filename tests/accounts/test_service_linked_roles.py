@@ -34,6 +34,8 @@ def test_the_role_page_shows_the_badge_and_no_delete_or_trust_edit(root_client, 
     roles.create_role(account, name="Plain", trust_policy=roles.account_trust_policy(account.account_id))
     plain = root_client.get("/iam/roles/Plain/").content.decode()
     assert "Service-linked role" not in plain and "/iam/roles/Plain/delete/" in plain
+    listed = root_client.get("/iam/roles/").content.decode()
+    assert "AWS Service: elasticbeanstalk (Service-Linked Role)" in listed and listed.count("Service-Linked Role") == 1
 
 
 def test_the_console_cannot_delete_or_retrust_it_even_as_root(root_client, beanstalk):
