@@ -153,7 +153,7 @@ class AccessKeyCreateView(ImpliedCallsMixin, AccessKeyPageMixin, TemplateView):
         pending = dict(request.session.get(SESSION_PENDING) or {})
         pending[str(self.subject.pk)] = access_keys.new_key_id(self.subject)
         request.session[SESSION_PENDING] = pending
-        return self.step_two(DescriptionForm(), form.cleaned_data["use_case"])
+        return self.step_two(DescriptionForm())
 
     def step_two_posted(self):
         self.key_id = (self.request.session.get(SESSION_PENDING) or {}).get(str(self.subject.pk), "")
@@ -194,10 +194,9 @@ class AccessKeyCreateView(ImpliedCallsMixin, AccessKeyPageMixin, TemplateView):
             **self.get_context_data(), **self.quota_context(), "form": form, "use_cases": USE_CASES,
             "chosen": chosen, "step_titles": step_titles(self.subject, 1)})
 
-    def step_two(self, form, use_case: str = ""):
+    def step_two(self, form):
         return render(self.request, "accounts/access_keys/create_step2.html", {
-            **self.get_context_data(), "form": form, "use_case": use_case,
-            "step_titles": step_titles(self.subject, 2)})
+            **self.get_context_data(), "form": form, "step_titles": step_titles(self.subject, 2)})
 
 
 @method_decorator(never_cache, name="dispatch")
