@@ -22,7 +22,7 @@ from accounts import validators
 from accounts.dependents import Call, Dependent, Removal, delete_rows, on
 from accounts.models import Account, Group, Role, User
 from accounts.password_policy import users_may_change_password
-from accounts.roles import get_role
+from accounts.roles import get_role, refuse_protected
 from accounts.services import get_group, get_user, lock_account_quota, save_new
 from iamportal.errors import (
     DeleteConflict,
@@ -498,6 +498,15 @@ def _owner_kind(owner: User | Group | Role) -> str:
     return kind
 
 
+def _modifiable_kind(owner: User | Group | Role) -> str:
+    """:func:`_owner_kind`, for a call that changes the owner's policies: those of a
+    service-linked role are its service's (IAM's ``UnmodifiableEntity``)."""
+    kind = _owner_kind(owner)
+    if kind == "role":
+        refuse_protected(owner)
+    return kind
+
+
 #: The lookup of a user, group or role of an account by name (case-insensitive), each
 #: raising ``NoSuchEntity`` in IAM's words: ``ENTITY_LOOKUPS[kind](account, name)``.
 ENTITY_LOOKUPS = {"user": get_user, "group": get_group, "role": get_role}
@@ -519,7 +528,7 @@ def put_inline_policy(owner: User | Group | Role, *, name: str, document: str) -
     The sum of the owner's inline policies (whitespace not counted) must stay within the
     kind's quota: user 2,048, group 5,120 (role 10,240).
     """
-    kind = _owner_kind(owner)
+    kind = _modifiable_kind(owner)
     validators._raise(
         validators._length_and_pattern(
             name, "policyName", POLICY_NAME_MAX, validators._NAME_RE, validators.NAME_PATTERN
@@ -550,6 +559,7 @@ def put_inline_policy(owner: User | Group | Role, *, name: str, document: str) -
 @transaction.atomic
 def delete_inline_policy(owner: User | Group | Role, *, name: str) -> None:
     """DeleteUserPolicy / DeleteGroupPolicy / DeleteRolePolicy."""
+    _modifiable_kind(owner)
     get_inline_policy(owner, name).delete()
 
 
@@ -560,7 +570,7 @@ def delete_inline_policy(owner: User | Group | Role, *, name: str) -> None:
 @transaction.atomic
 def attach_policy(owner: User | Group | Role, *, policy_arn: str) -> PolicyAttachment:
     """AttachUserPolicy / AttachGroupPolicy / AttachRolePolicy: idempotent, at most 10 per entity."""
-    kind = _owner_kind(owner)
+    kind = _modifiable_kind(owner)
     policy = get_attachable_policy(owner.account, policy_arn)
     type(owner).objects.select_for_update().filter(pk=owner.pk).first()
     existing = PolicyAttachment.objects.filter(**{kind: owner})
@@ -578,7 +588,7 @@ def attach_policy(owner: User | Group | Role, *, policy_arn: str) -> PolicyAttac
 @transaction.atomic
 def detach_policy(owner: User | Group | Role, *, policy_arn: str) -> None:
     """DetachUserPolicy / DetachGroupPolicy / DetachRolePolicy."""
-    kind = _owner_kind(owner)
+    kind = _modifiable_kind(owner)
     policy = _policy_by_arn(owner.account, policy_arn)
     deleted = 0
     if policy is not None:
@@ -606,7 +616,7 @@ def get_permissions_boundary(owner: User | Role) -> PermissionsBoundary | None:
 def put_permissions_boundary(owner: User | Role, *, policy_arn: str) -> PermissionsBoundary:
     """PutUserPermissionsBoundary / PutRolePermissionsBoundary: set or replace the owner's
     one boundary."""
-    kind = _owner_kind(owner)
+    kind = _modifiable_kind(owner)
     if kind not in PermissionsBoundary.OWNER_FIELDS:
         raise TypeError(f"a {kind} has no permissions boundary")
     policy = get_attachable_policy(owner.account, policy_arn)
@@ -621,7 +631,7 @@ def put_permissions_boundary(owner: User | Role, *, policy_arn: str) -> Permissi
 def delete_permissions_boundary(owner: User | Role) -> None:
     """DeleteUserPermissionsBoundary / DeleteRolePermissionsBoundary (no error when there is
     none, like IAM)."""
-    kind = _owner_kind(owner)
+    kind = _modifiable_kind(owner)
     PermissionsBoundary.objects.filter(**{kind: owner}).delete()
 
 

@@ -146,3 +146,17 @@ def test_entity_policy_authorisation(account, alice, user_client, aws_managed_po
     assert [row.policy.name for row in PolicyAttachment.objects.all()] == ["IAMReadOnlyAccess"]
     assert PermissionsBoundary.objects.get(user=alice).policy.name == "IAMReadOnlyAccess"
     assert not InlinePolicy.objects.filter(user=alice).exists()
+
+
+def test_service_linked_role_policies_are_its_services(iam, account, aws_managed_policies):
+    from accounts.service_linked_roles import create_service_linked_role
+
+    role = create_service_linked_role(account, service="ecs.amazonaws.com")
+    protected = ("UnmodifiableEntity", "Cannot perform the operation on the protected role 'AWSServiceRoleForECS' - "
+                 "this role is only modifiable by AWS", 400)
+    assert error(iam.put_role_policy, RoleName=role.name, PolicyName="p", PolicyDocument=DOC) == protected
+    assert error(iam.attach_role_policy, RoleName=role.name, PolicyArn=READONLY) == protected
+    assert error(iam.put_role_permissions_boundary, RoleName=role.name, PermissionsBoundary=READONLY) == protected
+    assert not InlinePolicy.objects.exists() and not PolicyAttachment.objects.exists()
+    assert not PermissionsBoundary.objects.exists()
+    assert iam.list_role_policies(RoleName=role.name)["PolicyNames"] == []
