@@ -83,16 +83,17 @@ def policy_detail(policy: ManagedPolicy) -> dict[str, Any]:
 def _sources(call: Call, kinds: set[str]) -> list[QuerySet]:
     """The querysets of the kinds asked for, in the order AWS lists them."""
     account = call.account
+    bounded = ("account", "permissions_boundary__policy__account")
     parts = []
     if "User" in kinds:
-        parts.append(User.objects.for_account(account).select_related("account", "permissions_boundary__policy__account")
+        parts.append(User.objects.for_account(account).select_related(*bounded)
                      .prefetch_related("inline_policies", "iam_groups", _ATTACHED).order_by("user_name", "pk"))
     if "Group" in kinds:
         parts.append(Group.objects.filter(account=account).select_related("account")
                      .prefetch_related("inline_policies", _ATTACHED).order_by("name", "pk"))
     if "Role" in kinds:
         profiles = Prefetch("instance_profiles", queryset=InstanceProfile.objects.select_related("account"))
-        parts.append(Role.objects.for_account(account).select_related("account", "permissions_boundary__policy__account")
+        parts.append(Role.objects.for_account(account).select_related(*bounded)
                      .prefetch_related("inline_policies", _ATTACHED, profiles).order_by("name", "pk"))
     mine, aws = "LocalManagedPolicy" in kinds, "AWSManagedPolicy" in kinds
     if mine or aws:

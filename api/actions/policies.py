@@ -3,9 +3,11 @@ their versions (Create/Get/List/Delete/SetDefault), their tags (TagPolicy, Untag
 ListPolicyTags) and ListEntitiesForPolicy.
 
 Each handler follows :mod:`api.actions.users`: syntax first, then the lookup within the
-caller's account (an ARN of another account is ``NoSuchEntity``, as AWS answers it), then
-the IAM action on the policy's ARN with its tags (``aws:ResourceTag/…``, as the console's
-policy pages authorise), then the service function the console calls.
+caller's account, then the IAM action on the policy's ARN with its tags
+(``aws:ResourceTag/…``, as the console's policy pages authorise), then the service function
+the console calls. A policy that is not there (another account's ARN included) is
+``NoSuchEntity`` only to a caller who may perform the action on the ARN asked for
+(:func:`found`): to anyone else it is AccessDenied, so a refusal reveals nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def arn_param(call: Call, member: str = "PolicyArn") -> str:
 def enum_param(call: Call, member: str, values: Sequence[str]) -> str | None:
     value = call.params.get(member)
     if value is not None and value not in values:
-        raise validation_error([constraint(value, member, f"Member must satisfy enum value set: [{', '.join(values)}]")])
+        allowed = f"Member must satisfy enum value set: [{', '.join(values)}]"
+        raise validation_error([constraint(value, member, allowed)])
     return value
 
 

@@ -182,7 +182,8 @@ def test_delete_policy_never_cascades(iam, account, alice):
 def test_policy_tags(iam, account):
     arn = iam.create_policy(PolicyName="P", PolicyDocument=DOC, Tags=[{"Key": "team", "Value": "a"}])["Policy"]["Arn"]
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "TEAM", "Value": "b"}, {"Key": "env", "Value": "prod"}])
-    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "TEAM", "Value": "b"}, {"Key": "env", "Value": "prod"}]
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "TEAM", "Value": "b"}, {"Key": "env", "Value": "prod"}]
     paged = iam.list_policy_tags(PolicyArn=arn, MaxItems=1)
     assert paged["Tags"] == [{"Key": "TEAM", "Value": "b"}] and paged["IsTruncated"]
     iam.untag_policy(PolicyArn=arn, TagKeys=["team", "absent"])
@@ -252,7 +253,8 @@ def test_list_entities_for_policy(iam, account, alice, bob, mallory):
 
     walked, marker = [], None
     while True:
-        result = iam.list_entities_for_policy(PolicyArn=policy.arn, MaxItems=1, **({"Marker": marker} if marker else {}))
+        more = {"Marker": marker} if marker else {}
+        result = iam.list_entities_for_policy(PolicyArn=policy.arn, MaxItems=1, **more)
         walked += [r["GroupName"] for r in result["PolicyGroups"]] + [r["UserName"] for r in result["PolicyUsers"]]
         walked += [r["RoleName"] for r in result["PolicyRoles"]]
         if not result["IsTruncated"]:
