@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from accounts import roles, services
 from policies import services as policy_services
-from policies.models import ManagedPolicy
+from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment
 from tests.api.conftest import allow, new_key
 from tests.api.helpers import aws_error, signed_post
 
@@ -261,3 +261,57 @@ def test_list_entities_for_policy(iam, account, alice, bob, mallory):
             break
         marker = result["Marker"]
     assert walked == ["Devs", "alice", "bob", "Worker"]
+
+
+def test_every_policy_action_is_authorised(account, alice, user_client, aws_managed_policies):
+    """Each action of this area, refused to a user without a policy (AWS's full sentence, on the
+    ARN AWS uses) and to one whose iam:* is overridden by an explicit deny; nothing changes."""
+    policy = policy_services.create_policy(account, name="P", document=DOC)
+    policy_services.create_policy_version(policy, document=DOC2)
+    group = services.create_group(account, name="Devs")
+    role = roles.create_role(account, name="Worker", trust_policy=TRUST)
+    arn = policy.arn
+    calls = [
+        ("create_policy", {"PolicyName": "Q", "PolicyDocument": DOC}, "CreatePolicy", account.arn("policy/Q")),
+        ("get_policy", {"PolicyArn": arn}, "GetPolicy", arn),
+        ("list_policies", {}, "ListPolicies", "*"),
+        ("delete_policy", {"PolicyArn": arn}, "DeletePolicy", arn),
+        ("create_policy_version", {"PolicyArn": arn, "PolicyDocument": DOC}, "CreatePolicyVersion", arn),
+        ("get_policy_version", {"PolicyArn": arn, "VersionId": "v1"}, "GetPolicyVersion", arn),
+        ("list_policy_versions", {"PolicyArn": arn}, "ListPolicyVersions", arn),
+        ("delete_policy_version", {"PolicyArn": arn, "VersionId": "v2"}, "DeletePolicyVersion", arn),
+        ("set_default_policy_version", {"PolicyArn": arn, "VersionId": "v2"}, "SetDefaultPolicyVersion", arn),
+        ("tag_policy", {"PolicyArn": arn, "Tags": [{"Key": "a", "Value": "b"}]}, "TagPolicy", arn),
+        ("untag_policy", {"PolicyArn": arn, "TagKeys": ["a"]}, "UntagPolicy", arn),
+        ("list_policy_tags", {"PolicyArn": arn}, "ListPolicyTags", arn),
+        ("list_entities_for_policy", {"PolicyArn": arn}, "ListEntitiesForPolicy", arn),
+        ("get_account_authorization_details", {}, "GetAccountAuthorizationDetails", "*"),
+        ("put_user_permissions_boundary", {"UserName": "alice", "PermissionsBoundary": READONLY},
+         "PutUserPermissionsBoundary", alice.arn),
+        ("delete_user_permissions_boundary", {"UserName": "alice"}, "DeleteUserPermissionsBoundary", alice.arn),
+        ("put_role_permissions_boundary", {"RoleName": "Worker", "PermissionsBoundary": READONLY},
+         "PutRolePermissionsBoundary", role.arn),
+        ("delete_role_permissions_boundary", {"RoleName": "Worker"}, "DeleteRolePermissionsBoundary", role.arn),
+    ]
+    for noun, owner in (("user", alice), ("group", group), ("role", role)):
+        named = {f"{noun.capitalize()}Name": "alice" if noun == "user" else owner.name}
+        Noun = noun.capitalize()
+        calls += [
+            (f"attach_{noun}_policy", {**named, "PolicyArn": READONLY}, f"Attach{Noun}Policy", owner.arn),
+            (f"detach_{noun}_policy", {**named, "PolicyArn": READONLY}, f"Detach{Noun}Policy", owner.arn),
+            (f"list_attached_{noun}_policies", named, f"ListAttached{Noun}Policies", owner.arn),
+            (f"put_{noun}_policy", {**named, "PolicyName": "p", "PolicyDocument": DOC}, f"Put{Noun}Policy", owner.arn),
+            (f"get_{noun}_policy", {**named, "PolicyName": "p"}, f"Get{Noun}Policy", owner.arn),
+            (f"delete_{noun}_policy", {**named, "PolicyName": "p"}, f"Delete{Noun}Policy", owner.arn),
+            (f"list_{noun}_policies", named, f"List{Noun}Policies", owner.arn),
+        ]
+    caller = account.arn("user/")
+    nobody = user_client("nobody")
+    denier = user_client("denier", allow("iam:*"), allow([f"iam:{call[2]}" for call in calls], "*", "Deny"))
+    for method, kwargs, name, resource in calls:
+        assert error(getattr(nobody, method), **kwargs) == denied(caller + "nobody", f"iam:{name}", resource)
+        assert error(getattr(denier, method), **kwargs) == denied(
+            caller + "denier", f"iam:{name}", resource, "explicit")
+    assert ManagedPolicy.objects.filter(account=account).count() == 1
+    assert policy_services.default_version(policy).version_id == "v1" and policy.versions.count() == 2
+    assert not PolicyAttachment.objects.exists() and not InlinePolicy.objects.filter(user=alice).exists()
