@@ -48,8 +48,11 @@ SAML_METADATA_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
 _SAML_NAME_RE = re.compile(r"[A-Za-z0-9_.-]+", re.ASCII)
 _HOST_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", re.ASCII)
 _IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}", re.ASCII)
+_PRINTABLE_RE = re.compile(r"[\x21-\x7e]+")
 
 INVALID_URL = "Invalid Open ID Connect Provider URL"
+#: What a client id or thumbprint may not hold (PostgreSQL's JSON cannot store NUL).
+NUL_MESSAGE = "{what} may not contain a NUL character."
 BAD_METADATA = "Could not parse metadata"
 
 
@@ -60,9 +63,11 @@ def check_arn(arn: str, member: str) -> None:
 
 def _named(account: Account, arn: str, kind: str) -> str | None:
     """What follows ``arn:aws:iam::<account>:<kind>/`` in ``arn``, or None when ``arn`` names
-    something else (another account's provider included)."""
+    something else (another account's provider included, and anything with a character no
+    provider's ARN has, which is never sent to the database)."""
     prefix = account.arn(f"{kind}/")
-    return arn[len(prefix):] if arn.startswith(prefix) and len(arn) > len(prefix) else None
+    named = arn[len(prefix):] if arn.startswith(prefix) else ""
+    return named if named and _PRINTABLE_RE.fullmatch(named) else None
 
 
 def _tagged(entity, requested: Iterable[tuple[str, str]]):
@@ -87,6 +92,8 @@ def check_url(url: str) -> str:
         raise ValidationError(INVALID_URL)
     if not url.startswith("https://"):
         raise InvalidInput(f"{INVALID_URL}. The URL must begin with https://.")
+    if not _PRINTABLE_RE.fullmatch(url):
+        raise InvalidInput(f"{INVALID_URL}.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -100,14 +107,19 @@ def check_url(url: str) -> str:
     return url[len("https://"):]
 
 
-def check_client_ids(client_ids: Iterable[str], member: str = "clientIDList") -> list[str]:
-    """The client ids (audiences), each once, in the order given: 1-255 characters each, at
-    most 100."""
-    unique: list[str] = []
+def check_client_id(client_id: str, member: str = "clientID") -> None:
+    """A client id (audience): 1-255 characters, no NUL."""
+    validators.check_text(client_id, member, 1, CLIENT_ID_MAX)
+    if "\x00" in client_id:
+        raise InvalidInput(NUL_MESSAGE.format(what="A client ID"))
+
+
+def check_client_ids(client_ids: Iterable[str]) -> list[str]:
+    """The client ids, each checked and kept once, in the order given; at most 100."""
+    client_ids = list(client_ids)
     for index, client_id in enumerate(client_ids, start=1):
-        validators.check_text(client_id, f"{member}.{index}.member", 1, CLIENT_ID_MAX)
-        if client_id not in unique:
-            unique.append(client_id)
+        check_client_id(client_id, f"clientIDList.{index}.member")
+    unique = list(dict.fromkeys(client_ids))
     if len(unique) > quotas.CLIENT_IDS_PER_OIDC_PROVIDER:
         raise _too_many_client_ids()
     return unique
@@ -123,6 +135,8 @@ def check_thumbprints(thumbprints: Iterable[str]) -> list[str]:
     thumbprints = list(thumbprints)
     for index, thumbprint in enumerate(thumbprints, start=1):
         validators.check_text(thumbprint, f"thumbprintList.{index}.member", THUMBPRINT_LENGTH, THUMBPRINT_LENGTH)
+        if "\x00" in thumbprint:
+            raise InvalidInput(NUL_MESSAGE.format(what="A thumbprint"))
     if len(thumbprints) > quotas.THUMBPRINTS_PER_OIDC_PROVIDER:
         raise InvalidInput(f"Thumbprint list must contain fewer than {quotas.THUMBPRINTS_PER_OIDC_PROVIDER} "
                            "entries.")
@@ -195,7 +209,7 @@ def _locked(provider: OpenIDConnectProvider) -> OpenIDConnectProvider:
 @transaction.atomic
 def add_client_id_to_open_id_connect_provider(provider: OpenIDConnectProvider, *, client_id: str) -> None:
     """AddClientIDToOpenIDConnectProvider: idempotent; at most 100 client ids."""
-    validators.check_text(client_id, "clientID", 1, CLIENT_ID_MAX)
+    check_client_id(client_id)
     row = _locked(provider)
     if client_id in row.client_ids:
         return
@@ -209,7 +223,7 @@ def add_client_id_to_open_id_connect_provider(provider: OpenIDConnectProvider, *
 @transaction.atomic
 def remove_client_id_from_open_id_connect_provider(provider: OpenIDConnectProvider, *, client_id: str) -> None:
     """RemoveClientIDFromOpenIDConnectProvider: idempotent (an absent id is no error)."""
-    validators.check_text(client_id, "clientID", 1, CLIENT_ID_MAX)
+    check_client_id(client_id)
     row = _locked(provider)
     if client_id in row.client_ids:
         row.client_ids = [kept for kept in row.client_ids if kept != client_id]

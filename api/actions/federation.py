@@ -120,7 +120,7 @@ def update_open_id_connect_provider_thumbprint(call: Call) -> None:
 def add_client_id_to_open_id_connect_provider(call: Call) -> None:
     call.params.require(OIDC_ARN, "ClientID")
     client_id = call.params.get("ClientID")
-    federation.check_client_ids([client_id], "clientID")
+    federation.check_client_id(client_id)
     provider = oidc_provider(call, "iam:AddClientIDToOpenIDConnectProvider")
     federation.add_client_id_to_open_id_connect_provider(provider, client_id=client_id)
 
@@ -129,7 +129,7 @@ def add_client_id_to_open_id_connect_provider(call: Call) -> None:
 def remove_client_id_from_open_id_connect_provider(call: Call) -> None:
     call.params.require(OIDC_ARN, "ClientID")
     client_id = call.params.get("ClientID")
-    federation.check_client_ids([client_id], "clientID")
+    federation.check_client_id(client_id)
     provider = oidc_provider(call, "iam:RemoveClientIDFromOpenIDConnectProvider")
     federation.remove_client_id_from_open_id_connect_provider(provider, client_id=client_id)
 

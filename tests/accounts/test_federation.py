@@ -281,3 +281,23 @@ def test_another_accounts_saml_provider_is_not_found(account, mallory):
     code, text, status = refused(NoSuchEntity, federation.get_saml_provider, account, theirs.arn)
     assert text == f"Manifest not found for arn {theirs.arn}"
     assert list(federation.list_saml_providers(account)) == []
+
+
+def test_nul_and_control_characters_are_refused_before_the_database(account):
+    """PostgreSQL refuses NUL in text and JSON: such input is IAM's 4xx or names nothing."""
+    for url in ("https://example.com/a\x00b", "https://example.com/a b", "https://example.com/\u00e9"):
+        code, text, status = refused(InvalidInput, federation.create_open_id_connect_provider, account, url=url)
+        assert (text, status) == ("Invalid Open ID Connect Provider URL.", 400)
+    code, text, status = refused(InvalidInput, federation.create_open_id_connect_provider, account,
+                                 url="https://example.com", client_ids=["a\x00b"])
+    assert text == "A client ID may not contain a NUL character."
+    code, text, status = refused(InvalidInput, federation.create_open_id_connect_provider, account,
+                                 url="https://example.com", thumbprints=["\x00" * 40])
+    assert text == "A thumbprint may not contain a NUL character."
+    provider = federation.create_open_id_connect_provider(account, url="https://example.com")
+    refused(InvalidInput, federation.add_client_id_to_open_id_connect_provider, provider, client_id="\x00")
+    for arn in (provider.arn + "\x00", f"arn:aws:iam::{account.account_id}:saml-provider/x\x00"):
+        refused(NoSuchEntity, federation.get_open_id_connect_provider, account, arn)
+        refused(NoSuchEntity, federation.get_saml_provider, account, arn)
+    federation.delete_open_id_connect_provider(account, provider.arn + "\x00")
+    assert OpenIDConnectProvider.objects.get().client_ids == []
