@@ -191,14 +191,12 @@ def _ssh_public_keys(user) -> list[Removal]:
 
 
 def _mfa_devices(user) -> list[Removal]:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from .mfa import device_arn
+    from .mfa import assigned_devices, info_of, serial_number
 
     return [Removal(device.name, (("iam:DeactivateMFADevice", user.arn, on(user)),
-                                  ("iam:DeleteVirtualMFADevice", device_arn(user.account, device.name), {})),
+                                  ("iam:DeleteVirtualMFADevice", serial_number(device), on(info_of(device)))),
                     device.pk)
-            for device in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("name", "pk")]
+            for device in assigned_devices(user).order_by("name", "pk")]
 
 
 def _remove_mfa_devices(user, removals: Sequence[Removal]) -> None:

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from django.test import Client
 from django_otp.oath import totp
 
-from accounts import mfa, services
+from accounts import dependents, mfa, services
 from accounts.models import MFADeviceInfo, VirtualMFADevice
 from policies import services as policy_services
 from tests.accounts.test_mfa_helpers import password_step
@@ -402,3 +402,16 @@ def test_raw_requests_never_echo_codes(root_key):
     assert response.status_code == 400
     assert error_of(response)[1] == "ValidationError"
     assert b"98765a" not in response.content and b"secret" not in response.content
+
+
+def test_the_consoles_user_delete_removes_an_api_device_under_its_serial_number(iam, account, alice):
+    """The console's delete of a user deactivates and deletes their devices: the
+    DeleteVirtualMFADevice it stands for names the device's serial number, path included."""
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-phone", Path="/baristas/",
+                                           Tags=[{"Key": "team", "Value": "coffee"}])["VirtualMFADevice"]
+    enable(iam, "alice", device)
+    plan = dependents.USERS.plan(alice, ("iam:DeleteUser", alice.arn, {}))
+    assert ("iam:DeleteVirtualMFADevice", device["SerialNumber"], {"aws:ResourceTag/team": "coffee"}) in plan.calls
+    with pytest.raises(ClientError) as exc:  # over the API nothing cascades
+        iam.delete_user(UserName="alice")
+    assert aws_error(exc.value)[0] == "DeleteConflict"
