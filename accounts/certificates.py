@@ -71,8 +71,9 @@ BAD_CHAIN = ("Unable to validate certificate chain. The certificate chain must s
 _SEAL_PURPOSE = "server-certificate:"
 
 
-def _check_text(value: str, member: str, maximum: int, *, echo: bool = True) -> None:
-    validators.check_text(value, member, 1, maximum, _TEXT_RE, TEXT_PATTERN, echo=echo)
+def _check_text(value: str, member: str, maximum: int) -> None:
+    """A certificate, key or chain parameter by IAM's model, never repeated in the message."""
+    validators.check_text(value, member, 1, maximum, _TEXT_RE, TEXT_PATTERN, echo=False)
 
 
 def check_status(status: str) -> None:
@@ -156,9 +157,9 @@ def upload_server_certificate(account: Account, *, name: str, certificate_body: 
     the key kept sealed."""
     validators.validate_name_and_path(name, "serverCertificateName", NAME_MAX, path)
     _check_text(certificate_body, "certificateBody", BODY_MAX)
-    _check_text(private_key, "privateKey", BODY_MAX, echo=False)
+    _check_text(private_key, "privateKey", BODY_MAX)
     if certificate_chain is not None:
-        _check_text(certificate_chain, "certificateChain", CHAIN_MAX, echo=False)
+        _check_text(certificate_chain, "certificateChain", CHAIN_MAX)
     requested_tags = validators.validate_tags(tags)
     certificate = load_certificate(certificate_body)
     check_private_key(certificate, private_key)
