@@ -21,6 +21,7 @@ from policies.models import ManagedPolicy, PolicyAttachment
 from .. import shapes
 from ..protocol import constraint, page, policy_document, validation_error
 from ..registry import Call, action
+from .instance_profiles import profile_shape
 from .policies import Chain, policy_shape, version_shape, with_details
 
 FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
@@ -57,16 +58,12 @@ def group_detail(group: Group) -> dict[str, Any]:
     }
 
 
-def instance_profile(profile: InstanceProfile, role: Role) -> dict[str, Any]:
-    return {"Path": profile.path, "InstanceProfileName": profile.name, "InstanceProfileId": profile.unique_id,
-            "Arn": profile.arn, "CreateDate": profile.created, "Roles": [shapes.role(role)]}
-
-
 def role_detail(role: Role) -> dict[str, Any]:
     return {
         "Path": role.path, "RoleName": role.name, "RoleId": role.unique_id, "Arn": role.arn,
         "CreateDate": role.created, "AssumeRolePolicyDocument": policy_document(role.trust_policy),
-        "InstanceProfileList": [instance_profile(profile, role) for profile in role.instance_profiles.all()],
+        # The prefetch gives each profile its role: profile_shape asks nothing more.
+        "InstanceProfileList": [profile_shape(profile) for profile in role.instance_profiles.all()],
         "RolePolicyList": _inline(role), "AttachedManagedPolicies": _attached(role),
         "PermissionsBoundary": _boundary(role), "Tags": shapes.tags(role),
         "RoleLastUsed": {"LastUsedDate": role.last_used, "Region": "us-east-1" if role.last_used else None},

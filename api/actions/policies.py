@@ -28,6 +28,7 @@ from policies.models import ManagedPolicy, PolicyVersion
 from .. import shapes
 from ..protocol import constraint, member_name, page, policy_document, validation_error
 from ..registry import Call, action
+from .roles import tag_keys_param, tags_param
 
 T = TypeVar("T")
 ARN_MIN, ARN_MAX = 20, 2048
@@ -80,14 +81,6 @@ def version_param(call: Call) -> str:
     version_id = call.params.get("VersionId")
     services.check_version_id(version_id)
     return version_id
-
-
-def tag_keys_param(call: Call) -> list[str]:
-    keys = call.params.list("TagKeys")
-    if not keys:
-        call.params.require("TagKeys")
-    validators.validate_tag_keys(keys)
-    return keys
 
 
 # ---------------------------------------------------------------------------
@@ -241,11 +234,7 @@ def taggable(call: Call, name: str, arn: str, context: dict[str, Any] | None = N
 
 @action("iam", "TagPolicy")
 def tag_policy(call: Call) -> None:
-    arn = arn_param(call)
-    requested = call.params.tags()
-    if not requested:
-        call.params.require("Tags")
-    validators.validate_tags(requested)
+    arn, requested = arn_param(call), tags_param(call)
     policy = taggable(call, "TagPolicy", arn, tags.tag_context(requested))
     tags.tag(policy, requested)
 

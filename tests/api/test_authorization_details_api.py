@@ -80,7 +80,7 @@ def test_authorization_details_is_bounded(client, root, account, aws_managed_pol
         policy_services.attach_policy(role, policy_arn=READONLY)
     key = new_key(root)
     params = {"Action": "GetAccountAuthorizationDetails", "Version": "2010-05-08", "MaxItems": "1000"}
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(24):
         response = signed_post(client, key, params)
     body = response.content.decode()
     assert response.status_code == 200 and body.count("<UserName>") == 60 and body.count("<RoleName>") >= 120
