@@ -15,9 +15,9 @@ import re
 from accounts import access_keys
 from accounts.models import AccessKey, User
 from accounts.validators import check_text
-from iamportal.errors import NoSuchEntity, ValidationError
+from iamportal.errors import NoSuchEntity
 
-from ..protocol import page
+from ..protocol import constraint, page, validation_error
 from ..registry import Call, action
 from .users import caller_or_named, on_user
 
@@ -63,8 +63,8 @@ def update_access_key(call: Call) -> None:
     call.params.require("Status")
     status = call.params.get("Status")
     if status not in STATUS_ENUM:
-        raise ValidationError(f"1 validation error detected: Value '{status}' at 'status' failed to satisfy "
-                              f"constraint: Member must satisfy enum value set: [{', '.join(STATUS_ENUM)}]")
+        allowed = f"Member must satisfy enum value set: [{', '.join(STATUS_ENUM)}]"
+        raise validation_error([constraint(status, "Status", allowed)])
     _, key = owned_key(call, "iam:UpdateAccessKey")
     access_keys.update_access_key(key, status=status)
 
@@ -92,6 +92,6 @@ def get_access_key_last_used(call: Call) -> dict:
     if key is None or key.user.account_id != call.account.pk:
         raise NoSuchEntity(f"The Access Key with id {wanted} cannot be found")
     call.authorize("iam:GetAccessKeyLastUsed", key.user.arn, on_user(key.user))
-    return {"UserName": key.user.user_name,
-            "AccessKeyLastUsed": {"LastUsedDate": key.last_used, "ServiceName": key.last_used_service or NEVER,
-                                  "Region": key.last_used_region or NEVER}}
+    last_used = {"LastUsedDate": key.last_used, "ServiceName": key.last_used_service or NEVER,
+                 "Region": key.last_used_region or NEVER}
+    return {"UserName": key.user.user_name, "AccessKeyLastUsed": last_used}

@@ -46,7 +46,8 @@ def get_group(call: Call) -> dict:
     """The group and its users, paged by name."""
     group = named_group(call)
     call.authorize("iam:GetGroup", group.arn)
-    users, paging = page(call.params, User.objects.filter(iam_groups=group).order_by("user_name", "pk"))
+    members = User.objects.filter(iam_groups=group).order_by("user_name", "pk")
+    users, paging = page(call.params, members)
     for user in users:
         user.account = call.account
     return {"Group": shapes.group(group), "Users": [shapes.user(user) for user in users], **paging}
@@ -56,8 +57,8 @@ def get_group(call: Call) -> dict:
 def list_groups(call: Call) -> dict:
     prefix = path_prefix(call)
     call.authorize("iam:ListGroups", call.account.arn("group/"))
-    groups, paging = page(call.params, Group.objects.filter(account=call.account, path__startswith=prefix)
-                          .order_by("name", "pk"))
+    within = Group.objects.filter(account=call.account, path__startswith=prefix)
+    groups, paging = page(call.params, within.order_by("name", "pk"))
     return {"Groups": group_shapes(call, groups), **paging}
 
 
@@ -84,7 +85,8 @@ def delete_group(call: Call) -> None:
 
 
 def _membership(call: Call, action_name: str) -> tuple[Group, User]:
-    """The group and user of Add/RemoveUserFromGroup, once ``action_name`` is allowed on the group."""
+    """The group and user of Add/RemoveUserFromGroup, once ``action_name`` is allowed on the
+    group."""
     call.params.require("GroupName", "UserName")
     validators.validate_name(call.params.get("UserName"), "userName", EXISTING_NAME_MAX)
     group = named_group(call)

@@ -79,7 +79,9 @@ def user_arn(call: Call, name: str, path: str = "/") -> str:
 
 def on_user(user: User) -> dict:
     """The keys every action on an existing user carries: its tags and its boundary."""
-    return {**dependents.on(user), **policy_services.boundary_context(user)} if not user.is_root else {}
+    if user.is_root:
+        return {}
+    return {**dependents.on(user), **policy_services.boundary_context(user)}
 
 
 # ---------------------------------------------------------------------------
@@ -102,7 +104,8 @@ def create_user(call: Call) -> dict:
     arn = user_arn(call, name, path)
     plan = policy_services.new_user_permissions_plan(call.account, boundary_arn=boundary_arn)
     context = {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else None
-    call.authorize_all([*tags.create_calls("User", arn, requested_tags, context), *plan.authorizations(arn)])
+    call.authorize_all([*tags.create_calls("User", arn, requested_tags, context),
+                        *plan.authorizations(arn)])
     user = services.create_user(call.account, user_name=name, path=path, tags=requested_tags)
     plan.apply(user)
     return {"User": shapes.user(user, full=True)}
@@ -139,7 +142,8 @@ def update_user(call: Call) -> None:
     user = named_user(call)
     context = on_user(user)
     new_arn = user_arn(call, new_name or user.user_name, new_path or user.path)
-    call.authorize_all([("iam:UpdateUser", user.arn, context), ("iam:UpdateUser", new_arn, context)])
+    call.authorize_all([("iam:UpdateUser", user.arn, context),
+                        ("iam:UpdateUser", new_arn, context)])
     services.update_user(user, new_name=new_name, new_path=new_path)
 
 
