@@ -243,3 +243,39 @@ def test_ssh_public_key_errors_in_awss_words(iam, unchecked_iam):
     assert error(unchecked_iam.upload_ssh_public_key, UserName="bob")[:2] == (
         "ValidationError", "1 validation error detected: Value null at 'sSHPublicKeyBody' failed to satisfy "
         "constraint: Member must not be null")
+
+
+# ---------------------------------------------------------------------------
+# Role sessions
+
+
+def test_a_role_sessions_calls_are_decided_by_the_roles_policies(client_for, user_client, account, iam):
+    import json
+
+    from accounts import roles
+    from policies import services as policy_services
+
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": account.root_arn}, "Action": "sts:AssumeRole"}]}
+    role = roles.create_role(account, name="KeyManager", trust_policy=json.dumps(trust))
+    policy_services.put_inline_policy(role, name="keys", document=allow(
+        ["iam:UploadSSHPublicKey", "iam:ListSSHPublicKeys", "iam:UploadSigningCertificate",
+         "iam:CreateOpenIDConnectProvider"], [f"arn:aws:iam::{account.account_id}:user/bob",
+                                              f"arn:aws:iam::{account.account_id}:oidc-provider/*"]))
+    iam.create_user(UserName="bob")
+    iam.create_user(UserName="carol")
+    assumer = user_client("assumer", allow("sts:AssumeRole"), service="sts")
+    credentials = assumer.assume_role(RoleArn=role.arn, RoleSessionName="s1")["Credentials"]
+    session = client_for((credentials["AccessKeyId"], credentials["SecretAccessKey"]),
+                         token=credentials["SessionToken"])
+    session.upload_ssh_public_key(UserName="bob", SSHPublicKeyBody=pem.ssh_rsa("bob"))
+    assert len(session.list_ssh_public_keys(UserName="bob")["SSHPublicKeys"]) == 1
+    code, message, status = error(session.upload_ssh_public_key, UserName="carol", SSHPublicKeyBody=pem.ssh_rsa())
+    assert (code, status) == ("AccessDenied", 403)
+    assert "assumed-role/KeyManager/s1 is not authorized to perform: iam:UploadSSHPublicKey" in message
+    # "The calling user" is no one for a role session.
+    assert error(session.upload_signing_certificate, CertificateBody=pem.self_signed("s")) == (
+        "ValidationError", "Must specify userName when calling with non-User credentials", 400)
+    session.create_open_id_connect_provider(Url="https://ci.example.com")
+    assert error(session.list_open_id_connect_providers)[0] == "AccessDenied"
+    assert SSHPublicKey.objects.get().user.user_name == "bob"
