@@ -106,6 +106,15 @@ def test_the_trainee_activates_mfa_with_the_aws_cli_then_the_console_asks_for_a_
     assert aws_error(exc.value) == ("AccessDenied", denied(
         exc, trainee.arn, "iam:EnableMFADevice", f"arn:aws:iam::{account.account_id}:user/alice"), 403)
 
+    # With an MFA session (GetSessionToken with the next code) the policy lets it go.
+    next_code = f"{totp(key_of(seed), drift=1):06d}"
+    session = client_for(new_key(trainee), "sts").get_session_token(SerialNumber=serial, TokenCode=next_code)
+    credentials = session["Credentials"]
+    with_mfa = client_for((credentials["AccessKeyId"], credentials["SecretAccessKey"]),
+                          token=credentials["SessionToken"])
+    with_mfa.deactivate_mfa_device(UserName="trainee", SerialNumber=serial)
+    assert cli.list_mfa_devices()["MFADevices"] == [] and not mfa.has_device(trainee)
+
 
 def test_the_older_policy_revision_names_the_device_after_the_user(account, client_for):
     """AWS's earlier self-service example allowed CreateVirtualMFADevice on
