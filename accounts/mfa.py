@@ -37,6 +37,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.debug import sensitive_variables
@@ -479,8 +480,10 @@ def remove_device(device: VirtualMFADevice, *, actor: str) -> str:
 
 @transaction.atomic
 def remove_all_devices(user: User, *, actor: str) -> list[str]:
-    """Remove every MFA device of ``user`` (assigned or being enrolled): operator recovery."""
-    devices = list(VirtualMFADevice.objects.filter(user=user).select_related("user__account").order_by("pk"))
+    """Remove every MFA device of ``user`` (assigned or being enrolled in the console):
+    operator recovery. The account's unassigned devices, which the root user holds, stay."""
+    devices = list(VirtualMFADevice.objects.filter(user=user).filter(Q(confirmed=True) | Q(iam_info__isnull=True))
+                   .select_related("user__account", "iam_info").order_by("pk"))
     return [remove_device(device, actor=actor) for device in devices]
 
 

@@ -6,6 +6,7 @@ Codes are real TOTP codes computed from the seed CreateVirtualMFADevice returned
 
 from __future__ import annotations
 
+import io
 import json
 from base64 import b32decode
 
@@ -424,3 +425,15 @@ def test_the_consoles_user_delete_removes_an_api_device_under_its_serial_number(
     with pytest.raises(ClientError) as exc:  # over the API nothing cascades
         iam.delete_user(UserName="alice")
     assert aws_error(exc.value)[0] == "DeleteConflict"
+
+
+def test_the_operators_root_recovery_keeps_the_accounts_unassigned_devices(iam, root, account):
+    """``removemfa`` for the root user removes the root's own devices, not the unassigned
+    devices the root user holds for the account."""
+    from django.core.management import call_command
+
+    spare = iam.create_virtual_mfa_device(VirtualMFADeviceName="spare")["VirtualMFADevice"]
+    VirtualMFADevice.objects.create(user=root, name="root-phone", confirmed=True)
+    call_command("removemfa", "--account", account.account_id, "--root", stdout=io.StringIO())
+    assert list(VirtualMFADevice.objects.values_list("name", flat=True)) == ["spare"]
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == [{"SerialNumber": spare["SerialNumber"]}]
