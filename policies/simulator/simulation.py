@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from policies import loading
-from policies.authz import PolicySet
+from accounts.tags import resource_tag_context
+from iamportal.errors import NoSuchEntity
+from policies import loading, services
+from policies.authz import PolicySet, authorize, policy_set_for
 from policies.engine import Policy, Request, evaluate
 from policies.summary import numbered_lines
 
+from . import forms
 from .forms import CONTEXT_PREFIX
 
 #: What a result row repeats of the policies (the whole text is shown once, further down):
@@ -23,6 +27,10 @@ EXCERPT_LINES = 12
 EXCERPT_WIDTH = 120
 
 _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
+#: A user, group or role ARN, as the simulator accepts one (the page's ``principal`` field and
+#: the API's ``PolicySourceArn``).
+PRINCIPAL_ARN = re.compile(r"arn:aws:iam::(?P<account>[0-9]{12}):(?P<kind>user|group|role)(?P<path>/(?:.*/)?)"
+                           r"(?P<name>[^/]+)")
 _SPECIAL_VARIABLES = {"*", "?", "$"}
 
 # ---------------------------------------------------------------------------
@@ -149,10 +157,24 @@ class Simulation:
     def identity_policies(self) -> list[Policy]:
         return [p.policy for p in self.policies if p.source != "Permissions boundary"]
 
-    def evaluate(self, action: str, resource: str) -> tuple[Request, Any]:
-        request = Request(action=action, resource=resource, principal=self.principal_arn, context=self.context)
+    #: A resource-based policy evaluated with every pair (the API's ``ResourcePolicy``).
+    resource_policy: Policy | None = None
+
+    def evaluate(self, action: str, resource: str, extra: dict[str, Any] | None = None) -> tuple[Request, Any]:
+        context = {**self.context, **extra} if extra else self.context
+        request = Request(action=action, resource=resource, principal=self.principal_arn, context=context)
         return request, evaluate(request, identity=self.identity_policies(), boundary=self.policy_set.boundary,
-                                 session=self.policy_set.session)
+                                 session=self.policy_set.session, resource=self.resource_policy)
+
+    def decide(self, pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[str, str, Request, Any]]:
+        """``(action, resource, request, decision)`` for each pair, in order, until the
+        deadline (:data:`forms.SIMULATION_SECONDS` from the first) passes: the caller sees
+        how many it got."""
+        deadline = time.monotonic() + forms.SIMULATION_SECONDS
+        for action, resource in pairs:
+            if time.monotonic() > deadline:
+                return
+            yield (action, resource, *self.evaluate(action, resource))
 
 
 #: The policy set the simulator evaluates for each kind of principal: for a user exactly
@@ -163,6 +185,60 @@ POLICY_SET_LOADERS = {
     "group": loading.load_group_policy_set,
     "role": loading.load_role_policy_set,
 }
+
+
+def target_for(account: Any, kind: str, name: str) -> Target:
+    """The simulated principal that ``name`` (a name, or a user/group/role ARN) of ``kind``
+    names in ``account``; ``obj`` is None when the account has none (another account's ARN
+    included: its principals do not exist here)."""
+    match = PRINCIPAL_ARN.fullmatch(name)
+    account_id = account.account_id
+    if match:
+        kind, name, account_id = match["kind"], match["name"], match["account"]
+    target = Target(kind, name, arn=account.arn(f"{kind}/{name}"))
+    if account_id != account.account_id:
+        return target
+    try:
+        target.obj = services.ENTITY_LOOKUPS[kind](account, name)
+    except NoSuchEntity:
+        return target
+    target.obj.account = account
+    target.arn = target.obj.arn
+    return target
+
+
+def policy_set_of(identity: Any, target: Target) -> PolicySet:
+    """The simulated principal's policy set: the caller's own, already loaded for this
+    request's authorisation, when an IAM user simulates itself; else loaded."""
+    if target.kind == "user" and identity.principal_type == "User" and target.obj.pk == identity.user.pk:
+        return policy_set_for(identity)
+    return POLICY_SET_LOADERS[target.kind](target.obj)
+
+
+def reader(request: Any) -> Callable[[str, Any], bool]:
+    """``may_read(action, principal)`` for :func:`principal_context`: whether the caller of
+    ``request`` may perform the IAM action on the user or role, asked with its tags as every
+    action on it is."""
+    def may_read(action: str, principal: Any) -> bool:
+        return bool(authorize(request, action, principal.arn, resource_tag_context(principal) or None))
+
+    return may_read
+
+
+def default_context(request: Any, target: Target) -> dict[str, Any]:
+    """The context values a simulation of ``target`` starts from, by lower-case key: the
+    principal's own keys the caller may read (:func:`principal_context`), and the caller's
+    live context when the target is the caller itself."""
+    defaults = {k.lower(): v for k, v in principal_context(target, reader(request)).items()}
+    identity = request.iam
+    is_caller = (
+        (target.kind == "user" and identity.role_session is None and identity.principal_type == "User"
+         and target.obj == identity.user)
+        or (target.kind == "role" and identity.role_session is not None
+            and target.obj == identity.role_session.role))
+    if is_caller:
+        defaults.update({k.lower(): v for k, v in identity.context.items()})
+    return defaults
 
 
 #: The IAM action that reads what a principal context key reveals, by principal kind: the

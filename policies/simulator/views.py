@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,20 +11,17 @@ from django.views.generic import TemplateView
 
 from accounts.models import Group
 from accounts.tags import resource_tag_context
-from iamportal.errors import NoSuchEntity
-from policies import services
-from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, policy_set_for, simulator_preselection
+from policies.authz import IAMActionRequiredMixin, PolicySet, authorize, simulator_preselection
 from policies.engine import Policy
 
 from . import forms as simulator_forms
 from . import pickers
 from .forms import MAX_ROWS, SimulatorForm
-from .simulation import (MAX_STATEMENTS_SHOWN, POLICY_SET_LOADERS, ContextKey, Line, MatchedRow, Result,
-                         SimulatedPolicy, Simulation, Target, numbered, principal_context, used_context_keys)
+from .simulation import (MAX_STATEMENTS_SHOWN, ContextKey, Line, MatchedRow, Result, SimulatedPolicy, Simulation,
+                         Target, default_context, numbered, policy_set_of, target_for, used_context_keys)
 
 #: Parameters that ask for a simulation; without any, the page is a fresh, empty form.
 RUN_PARAMETERS = ("run", "action", "actions_text")
-_ARN = re.compile(r"arn:aws:iam::(?P<account>[0-9]{12}):(?P<kind>user|group|role)(?P<path>/(?:.*/)?)(?P<name>[^/]+)")
 
 # ---------------------------------------------------------------------------
 # View
@@ -66,29 +62,9 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         """The chosen user, group or role (``obj`` None when the account has none by that name)."""
         for kind in ("principal", "group", "role"):
             name = (data.get(kind) or "").strip()
-            if not name:
-                continue
-            kind = "user" if kind == "principal" else kind
-            match = _ARN.fullmatch(name)
-            account_id = self.account.account_id
-            if match:
-                kind, name, account_id = match["kind"], match["name"], match["account"]
-            target = Target(kind, name, arn=self.account.arn(f"{kind}/{name}"))
-            if account_id != self.account.account_id:
-                return target  # another account's principal does not exist here
-            target.obj = self.lookup(kind, name)
-            if target.obj is not None:
-                target.obj.account = self.account
-                target.arn = target.obj.arn
-            return target
+            if name:
+                return target_for(self.account, "user" if kind == "principal" else kind, name)
         return None
-
-    def lookup(self, kind: str, name: str) -> Any:
-        """The account's user, group or role called ``name``, or None."""
-        try:
-            return services.ENTITY_LOOKUPS[kind](self.account, name)
-        except NoSuchEntity:
-            return None
 
     def get_iam_action(self) -> str:
         return "iam:SimulatePrincipalPolicy" if self.target is not None else "iam:SimulateCustomPolicy"
@@ -122,7 +98,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             if self.running:
                 form.add_error(None, form.error_messages["nothing_to_simulate"])
             return None
-        policy_set = PolicySet() if target is None else self.policy_set_of(target)
+        policy_set = PolicySet() if target is None else policy_set_of(self.request.iam, target)
         policies = [SimulatedPolicy(0, p, "Identity-based policy") for p in policy_set.identity]
         if policy_set.boundary is not None:
             policies.append(SimulatedPolicy(0, policy_set.boundary, "Permissions boundary"))
@@ -182,36 +158,12 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                     simulated.hidden = auth
                     break
 
-    def policy_set_of(self, target: Target):
-        """The simulated principal's policy set: the caller's own, already loaded for this
-        request's authorisation, when an IAM user simulates itself; else loaded."""
-        identity = self.request.iam
-        if (target.kind == "user" and identity.principal_type == "User"
-                and target.obj.pk == identity.user.pk):
-            return policy_set_for(identity)
-        return POLICY_SET_LOADERS[target.kind](target.obj)
-
-    def may_read(self, action: str, principal: Any) -> bool:
-        """Whether the caller may perform the IAM action that reads something of ``principal``
-        (a user or role, asked about with its tags, as every action on it is)."""
-        return bool(authorize(self.request, action, principal.arn, resource_tag_context(principal) or None))
-
     def context_for(self, target: Target | None, policies: list[Policy]) -> tuple[dict[str, Any], list[ContextKey]]:
         """The request context: for each key the policies use, the value submitted
         (``context.<key>``; empty means absent) or, when none was, a default: the chosen
         principal's own keys (those the caller may read, see :func:`principal_context`),
         and the caller's live context when simulating the caller."""
-        defaults: dict[str, Any] = {}
-        if target is not None:
-            defaults.update({k.lower(): v for k, v in principal_context(target, self.may_read).items()})
-            identity = self.request.iam
-            is_caller = (
-                (target.kind == "user" and identity.role_session is None and identity.principal_type == "User"
-                 and target.obj == identity.user)
-                or (target.kind == "role" and identity.role_session is not None
-                    and target.obj == identity.role_session.role))
-            if is_caller:
-                defaults.update({k.lower(): v for k, v in identity.context.items()})
+        defaults = default_context(self.request, target) if target is not None else {}
         submitted = self.form.cleaned_data.get("context", {})
         context: dict[str, Any] = {}
         keys = []
@@ -235,14 +187,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             self.notices.append(f"Only the first {MAX_ROWS} action and resource pairs were simulated.")
         missing_counts: dict[str, int] = {}
         shown = MAX_STATEMENTS_SHOWN
-        deadline = time.monotonic() + simulator_forms.SIMULATION_SECONDS
-        for done, (action, resource) in enumerate(pairs):
-            if time.monotonic() > deadline:
-                self.notices.append(
-                    f"The simulation stopped after {simulator_forms.SIMULATION_SECONDS:g} seconds with {done} of "
-                    f"{len(pairs)} results: simulate fewer actions, resources or custom policies at once.")
-                break
-            request, decision = simulation.evaluate(action, resource)
+        for action, resource, request, decision in simulation.decide(pairs):
             deciding = {(m.policy, m.index) for m in decision.matched}
             others = [m for m in decision.applied if (m.policy, m.index) not in deciding]
             # Excerpts only of the statements shown: a row repeats at most `shown` of them.
@@ -253,6 +198,11 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                 more_matched=max(0, len(decision.matched) - shown), more_applied=max(0, len(others) - shown)))
             for key in decision.missing_context:
                 missing_counts[key.lower()] = missing_counts.get(key.lower(), 0) + 1
+        if len(simulation.results) < len(pairs):
+            self.notices.append(
+                f"The simulation stopped after {simulator_forms.SIMULATION_SECONDS:g} seconds with "
+                f"{len(simulation.results)} of {len(pairs)} results: simulate fewer actions, resources or "
+                "custom policies at once.")
         for key in simulation.context_keys:
             key.missing_in = missing_counts.get(key.key.lower(), 0)
 
