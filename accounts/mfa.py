@@ -37,12 +37,13 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.debug import sensitive_variables
 from django_otp.oath import hotp
 
+from iamportal import durable
 from iamportal.errors import (
     DeleteConflict,
     EntityAlreadyExists,
@@ -333,7 +334,16 @@ def _match_pair(device: VirtualMFADevice, code1: str, code2: str, *, back: int, 
     t = _find_consecutive(device, code1, code2, back=back, ahead=ahead, now=now)
     if t is None:
         device.throttle_increment(commit=True)
+        durable.keep(lambda: _count_failure(device.pk))
     return t
+
+
+def _count_failure(pk: int) -> None:
+    """One more failed code for device ``pk``, as django-otp's ``throttle_increment`` counts
+    it (for :func:`iamportal.durable.keep`: the first count was rolled back)."""
+    VirtualMFADevice.objects.filter(pk=pk).update(
+        throttling_failure_count=F("throttling_failure_count") + 1,
+        throttling_failure_timestamp=timezone.now())
 
 
 def _use_pair(device: VirtualMFADevice, t: int) -> None:
@@ -436,7 +446,10 @@ def verify_code(device: VirtualMFADevice, code: str) -> bool:
     _check_throttle(device)
     # Malformed input fails inside verify_token too, and is throttled the same way.
     try:
-        return verify_token(device.user, device.persistent_id, (code or "").strip()) is not None
+        verified = verify_token(device.user, device.persistent_id, (code or "").strip()) is not None
+        if not verified:
+            durable.keep(lambda: _count_failure(device.pk))
+        return verified
     except seeds.SeedUnreadable as exc:  # SECRET_KEY rotated without its fallback
         logger.error("%s: %s", serial_number(device), exc)
         return False

@@ -10,12 +10,15 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from iamportal import durable
 from iamportal.errors import (
     EntityAlreadyExists,
     InvalidInput,
@@ -25,7 +28,7 @@ from iamportal.errors import (
     ValidationError,
 )
 
-from . import dependents, password_policy, quotas, validators
+from . import dependents, password_policy, quotas, throttle, validators
 from .models import Account, Group, GroupMembership, User
 
 # ---------------------------------------------------------------------------
@@ -242,7 +245,15 @@ def change_own_password(user: User, *, old_password: str, new_password: str) -> 
     it at all (iam:ChangePassword, or the policy's AllowUsersToChangePassword) is the
     caller's face's to authorise."""
     _lock_password(user)
+    budget = [(f"password-change:{user.pk}", settings.IAMPORTAL_SIGNIN_ATTEMPTS)]
+    if throttle.exhausted(budget, window=settings.IAMPORTAL_SIGNIN_WINDOW):
+        raise LimitExceeded("Too many failed attempts to change the password. Try again later.")
     if not user.check_password(old_password):
+        # Wrong old passwords are counted as failed sign-ins are, and stay counted when the
+        # caller's transaction rolls back (an API call's).
+        count = partial(throttle.spend, budget[0][0], limit=budget[0][1], window=settings.IAMPORTAL_SIGNIN_WINDOW)
+        count()
+        durable.keep(count)
         raise InvalidInput("The old password is incorrect.")
     if old_password == new_password:
         raise PasswordPolicyViolation("The new password must be different from the old password.")

@@ -19,6 +19,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
+from iamportal import durable
 from iamportal.errors import IAMError
 from policies.authz import ActionDenied
 
@@ -111,7 +112,8 @@ def query_api(request) -> HttpResponse:
             request.iam = credentials.authenticate(signed, request)
         call = Call(request=request, params=params, service=service, action=name,
                     region=signed.region if signed else "us-east-1")
-        with transaction.atomic():
+        # Failures counted inside (MFA codes, old passwords) are counted again after a rollback.
+        with durable.collecting(), transaction.atomic():
             result = found.handler(call)
         return _response(protocol.render(service, name, result, request_id), 200, request_id)
     except ActionDenied as denied:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+from django.test import override_settings
 
 from accounts import password_policy, services, tags
 from policies import services as policy_services
@@ -135,3 +136,22 @@ def test_change_password_needs_permission_or_the_policys_allowance(client_for, a
     caller.change_password(OldPassword=USER_PASSWORD, NewPassword=NEW_PASSWORD)
     bob.refresh_from_db()
     assert bob.check_password(NEW_PASSWORD)
+
+
+@override_settings(IAMPORTAL_SIGNIN_ATTEMPTS=2)
+def test_wrong_old_passwords_are_counted_and_refused_past_the_budget(client_for, alice):
+    """A key holder cannot guess the old password without limit: each wrong one is counted
+    although the call's transaction is rolled back, and past the budget even the right one
+    is refused until the window ends."""
+    own = client_for(new_key(alice))
+    policy_services.put_inline_policy(alice, name="own", document=OWN_PASSWORD)
+    for _ in range(2):
+        with pytest.raises(ClientError) as raised:
+            own.change_password(OldPassword="wrong-password", NewPassword=NEW_PASSWORD)
+        assert aws_error(raised.value)[0] == "InvalidInput"
+    with pytest.raises(ClientError) as raised:
+        own.change_password(OldPassword=USER_PASSWORD, NewPassword=NEW_PASSWORD)
+    assert aws_error(raised.value)[:2] == (
+        "LimitExceeded", "Too many failed attempts to change the password. Try again later.")
+    alice.refresh_from_db()
+    assert alice.check_password(USER_PASSWORD)

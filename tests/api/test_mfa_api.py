@@ -117,6 +117,29 @@ def test_the_trainee_activates_mfa_with_the_aws_cli_then_the_console_asks_for_a_
     assert cli.list_mfa_devices()["MFADevices"] == [] and not mfa.has_device(trainee)
 
 
+def test_the_article_with_the_aws_cli_itself(aws, account, tmp_path):
+    """The trainer's demo, literally: ``aws iam create-virtual-mfa-device`` writes the seed to a
+    file, two codes from it go to ``aws iam enable-mfa-device``, ``aws iam list-mfa-devices``
+    shows the device, and the console sign-in now asks for a code."""
+    trainee = iam_user(account, "trainee", json.dumps(MANAGE_OWN_CREDENTIALS_WITH_MFA),
+                       console_password=USER_PASSWORD)
+    key = new_key(trainee)
+    seed_file = tmp_path / "seed.txt"
+    created = aws(key, "iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", "trainee",
+                  "--outfile", str(seed_file), "--bootstrap-method", "Base32StringSeed")["VirtualMFADevice"]
+    serial = f"arn:aws:iam::{account.account_id}:mfa/trainee"
+    assert created["SerialNumber"] == serial
+    seed = seed_file.read_bytes()
+    assert VirtualMFADevice.objects.get(name="trainee").bin_key == key_of(seed)
+    code1, code2 = two_codes(seed)
+    aws(key, "iam", "enable-mfa-device", "--user-name", "trainee", "--serial-number", serial,
+        "--authentication-code1", code1, "--authentication-code2", code2)
+    listed = aws(key, "iam", "list-mfa-devices")["MFADevices"]
+    assert [(row["UserName"], row["SerialNumber"]) for row in listed] == [("trainee", serial)]
+    _, response = password_step(trainee)
+    assert response["Location"] == "/mfa/challenge/"
+
+
 def test_the_older_policy_revision_names_the_device_after_the_user(account, client_for):
     """AWS's earlier self-service example allowed CreateVirtualMFADevice on
     ``mfa/${aws:username}`` only (iam-facts §6.1)."""
@@ -183,10 +206,19 @@ def test_enable_refuses_wrong_codes_a_used_device_and_unknown_names(iam, account
     code1, code2 = two_codes(device["Base32StringSeed"])
     wrong = f"{(int(code2) + 1) % 1000000:06d}"
     for first, second in ((code1, wrong), (code2, code1), (code1, code1)):
+        # Each failure is counted, and stays counted although the call's transaction is rolled
+        # back; clear django-otp's back-off so that the next pair is checked too.
+        VirtualMFADevice.objects.filter(name="shared").update(throttling_failure_count=0)
         with pytest.raises(ClientError) as exc:
             iam.enable_mfa_device(UserName="alice", SerialNumber=serial, AuthenticationCode1=first,
                                   AuthenticationCode2=second)
         assert aws_error(exc.value) == INVALID
+        assert VirtualMFADevice.objects.get(name="shared").throttling_failure_count == 1
+    with pytest.raises(ClientError) as exc:
+        iam.enable_mfa_device(UserName="alice", SerialNumber=serial, AuthenticationCode1=code1,
+                              AuthenticationCode2=code2)
+    assert aws_error(exc.value)[0] == "Throttling"  # even the right pair waits out the back-off
+    VirtualMFADevice.objects.filter(name="shared").update(throttling_failure_count=0)
     with pytest.raises(ClientError) as exc:
         iam.enable_mfa_device(UserName="alice", SerialNumber=serial, AuthenticationCode1="12345x",
                               AuthenticationCode2="1234567")
@@ -215,15 +247,19 @@ def test_enable_refuses_wrong_codes_a_used_device_and_unknown_names(iam, account
     assert not mfa.has_device(bob)
 
 
-@pytest.mark.xfail(strict=True, reason="api/views.py runs each action in one transaction and rolls it back on "
-                                       "any IAMError, so django-otp's failure count is undone (lead: commit it)")
-def test_wrong_codes_are_throttled_as_on_the_console(iam):
+def test_wrong_codes_are_throttled_as_on_the_console(iam, alice):
+    """The call's transaction is rolled back on the error, but the failure stays counted
+    (iamportal.durable), so django-otp's back-off holds over the API as in the console."""
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName="guessed")["VirtualMFADevice"]
-    for _ in range(3):
-        with pytest.raises(ClientError):
-            iam.enable_mfa_device(UserName="root", SerialNumber=device["SerialNumber"],
-                                  AuthenticationCode1="000000", AuthenticationCode2="000001")
-    assert VirtualMFADevice.objects.get(name="guessed").throttling_failure_count == 3
+    with pytest.raises(ClientError) as exc:
+        iam.enable_mfa_device(UserName="alice", SerialNumber=device["SerialNumber"],
+                              AuthenticationCode1="000000", AuthenticationCode2="000001")
+    assert aws_error(exc.value) == INVALID
+    assert VirtualMFADevice.objects.get(name="guessed").throttling_failure_count == 1
+    with pytest.raises(ClientError) as exc:
+        iam.enable_mfa_device(UserName="alice", SerialNumber=device["SerialNumber"],
+                              AuthenticationCode1="000002", AuthenticationCode2="000003")
+    assert aws_error(exc.value)[0] == "Throttling"
 
 
 def test_the_root_user_enables_its_own_device_without_a_user_name(root, root_key, iam, account):
