@@ -11,11 +11,16 @@ database; every test that uses it runs in a transactional database, flushed afte
   botocore's parameter validation.
 - ``user_client(name, *policy_documents, service="iam", boundary=None)``: a new IAM user of
   account A with those inline policies (and boundary), and a client with its new key.
+- ``aws(key, *args)``: the aws CLI (PyPI's awscli, unmodified) run with ``key``
+  (``(id, secret[, session token])``) against the server; its JSON output as a dict.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import boto3
@@ -108,3 +113,22 @@ def customer_policy(account):
         return policy_services.create_policy(account, name=name, document=document).arn
 
     return build
+
+
+@pytest.fixture
+def aws(api_url, tmp_path):
+    def run(key: tuple[str, ...], *args: str) -> dict:
+        env = {
+            "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
+            "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+            "AWS_ACCESS_KEY_ID": key[0], "AWS_SECRET_ACCESS_KEY": key[1], "AWS_DEFAULT_REGION": "eu-central-1",
+            "AWS_MAX_ATTEMPTS": "1", "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        if len(key) > 2:
+            env["AWS_SESSION_TOKEN"] = key[2]
+        done = subprocess.run([sys.executable, "-m", "awscli", "--endpoint-url", api_url, "--output", "json", *args],
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (args, done.stderr)
+        return json.loads(done.stdout) if done.stdout.strip() else {}
+
+    return run
