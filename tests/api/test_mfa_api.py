@@ -140,29 +140,6 @@ def test_the_article_with_the_aws_cli_itself(aws, account, tmp_path):
     assert response["Location"] == "/mfa/challenge/"
 
 
-def test_the_article_with_the_aws_cli_itself(aws, account, tmp_path):
-    """The trainer's demo, literally: ``aws iam create-virtual-mfa-device`` writes the seed to a
-    file, two codes from it go to ``aws iam enable-mfa-device``, ``aws iam list-mfa-devices``
-    shows the device, and the console sign-in now asks for a code."""
-    trainee = iam_user(account, "trainee", json.dumps(MANAGE_OWN_CREDENTIALS_WITH_MFA),
-                       console_password=USER_PASSWORD)
-    key = new_key(trainee)
-    seed_file = tmp_path / "seed.txt"
-    created = aws(key, "iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", "trainee",
-                  "--outfile", str(seed_file), "--bootstrap-method", "Base32StringSeed")["VirtualMFADevice"]
-    serial = f"arn:aws:iam::{account.account_id}:mfa/trainee"
-    assert created["SerialNumber"] == serial
-    seed = seed_file.read_bytes()
-    assert VirtualMFADevice.objects.get(name="trainee").bin_key == key_of(seed)
-    code1, code2 = two_codes(seed)
-    aws(key, "iam", "enable-mfa-device", "--user-name", "trainee", "--serial-number", serial,
-        "--authentication-code1", code1, "--authentication-code2", code2)
-    listed = aws(key, "iam", "list-mfa-devices")["MFADevices"]
-    assert [(row["UserName"], row["SerialNumber"]) for row in listed] == [("trainee", serial)]
-    _, response = password_step(trainee)
-    assert response["Location"] == "/mfa/challenge/"
-
-
 def test_the_older_policy_revision_names_the_device_after_the_user(account, client_for):
     """AWS's earlier self-service example allowed CreateVirtualMFADevice on
     ``mfa/${aws:username}`` only (iam-facts §6.1)."""
