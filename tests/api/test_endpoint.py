@@ -220,3 +220,19 @@ def test_test_mode_key_and_reset(client_for, mallory):
     assert iam.list_users()["Users"] == []
     assert User.objects.filter(account=mallory.account, user_name="kept").exists()
     assert Account.objects.filter(account_id="123456789012").count() == 1
+
+
+def test_a_presigned_get_and_a_signed_get_are_served(iam, api_url, account):
+    """AWS also answers query-string GETs: a URL boto3 presigns works in any HTTP client."""
+    import urllib.request
+
+    services.create_user(account, user_name="presigned")
+    url = iam.generate_presigned_url("list_users", Params={"MaxItems": 5}, ExpiresIn=300, HttpMethod="GET")
+    assert url.startswith(api_url + "/?") and "X-Amz-Signature=" in url
+    with urllib.request.urlopen(url, timeout=30) as response:
+        body = response.read().decode()
+    assert "<ListUsersResponse" in body and "<UserName>presigned</UserName>" in body
+    tampered = url.replace("MaxItems=5", "MaxItems=6")
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(tampered, timeout=30)
+    assert raised.value.code == 403
