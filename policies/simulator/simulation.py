@@ -169,12 +169,12 @@ class Simulation:
     def decide(self, pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[str, str, Request, Any]]:
         """``(action, resource, request, decision)`` for each pair, in order, until the
         deadline (:data:`forms.SIMULATION_SECONDS` from the first) passes: the caller sees
-        how many it got."""
+        how many it got (at least one: a simulation that pages always moves on)."""
         deadline = time.monotonic() + forms.SIMULATION_SECONDS
         for action, resource in pairs:
+            yield (action, resource, *self.evaluate(action, resource))
             if time.monotonic() > deadline:
                 return
-            yield (action, resource, *self.evaluate(action, resource))
 
 
 #: The policy set the simulator evaluates for each kind of principal: for a user exactly
