@@ -547,6 +547,18 @@ class PreviousPassword(models.Model):
         return f"Previous password of {self.user}"
 
 
+class CredentialReport(models.Model):
+    """The account's latest credential report (GenerateCredentialReport), kept until the next
+    one replaces it (:mod:`accounts.credential_report`): the CSV and when it was generated."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="credential_report")
+    content = models.TextField()
+    generated = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Credential report of {self.account}"
+
+
 # Identity providers, server and signing certificates, SSH public keys: a module of their own,
 # loaded with these models (it imports Account and User from here).
 from .provider_models import (  # noqa: E402, F401

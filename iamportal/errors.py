@@ -97,3 +97,11 @@ class UnrecognizedPublicKeyEncoding(IAMError):
 
 class DuplicateSSHPublicKey(IAMError):
     code, status = "DuplicateSSHPublicKey", 400
+
+
+class ReportNotPresent(IAMError):
+    code, status = "ReportNotPresent", 410
+
+
+class ReportExpired(IAMError):
+    code, status = "ReportExpired", 410
