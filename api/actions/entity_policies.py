@@ -12,7 +12,7 @@ boundary being set) and, for Attach/Detach, ``iam:PolicyARN``.
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 from accounts import quotas, validators
@@ -70,10 +70,14 @@ def name_of(owner: Owner) -> str:
     return owner.user_name if isinstance(owner, User) else owner.name
 
 
-def register(name: str, handler, nouns: tuple[str, ...] = NOUNS) -> None:
+def register(name: str, handler: Callable[[Call, str], Any], nouns: tuple[str, ...] = NOUNS) -> None:
     """Register ``handler`` as the action ``name`` of each kind (``{noun}``: User, Group, Role)."""
     for noun in nouns:
-        action("iam", name.format(noun=noun))(partial(handler, noun=noun))
+        def bound(call: Call, noun: str = noun) -> Any:
+            return handler(call, noun)
+
+        bound.__name__ = bound.__qualname__ = f"{handler.__name__}_{noun.lower()}"
+        action("iam", name.format(noun=noun))(bound)
 
 
 # ---------------------------------------------------------------------------
