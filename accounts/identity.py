@@ -42,6 +42,9 @@ class Identity:
     # the user's own identity that assumed the role (role chaining starts from it).
     role_history: list[dict[str, str]] = field(default_factory=list)
     user_identity: "Identity | None" = field(default=None, repr=False)
+    # The STS temporary credentials (accounts.models.SessionCredential) a Query API request
+    # was signed with, None for console requests and long-term access keys (api.sessions).
+    credential: Any = field(default=None, repr=False)
     _policy_set: Any = field(default=None, repr=False)
 
     @property
@@ -80,13 +83,18 @@ def base_context(request: Any, now: float | None = None) -> dict[str, Any]:
     signed_in = session.get(SESSION_SIGNED_IN_AT)
     if signed_in:
         context["aws:TokenIssueTime"] = datetime.fromtimestamp(signed_in, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    mfa_at = session.get(SESSION_MFA_AT)
-    # A console session is temporary credentials, so the key is always present:
-    # "false" without MFA (unlike long-term access keys, where AWS omits it).
-    context["aws:MultiFactorAuthPresent"] = "true" if mfa_at else "false"
-    if mfa_at:
-        context["aws:MultiFactorAuthAge"] = str(max(0, int(now - mfa_at)))
+    # A console session is temporary credentials, so the MFA keys are present.
+    context.update(mfa_keys(session.get(SESSION_MFA_AT), now))
     return context
+
+
+def mfa_keys(mfa_at: float | None, now: float) -> dict[str, str]:
+    """The MFA keys of temporary credentials (console sessions, STS sessions):
+    ``aws:MultiFactorAuthPresent`` always, "false" without MFA (unlike long-term access
+    keys, where AWS omits it), and ``aws:MultiFactorAuthAge`` when MFA was used at ``mfa_at``."""
+    if not mfa_at:
+        return {"aws:MultiFactorAuthPresent": "false"}
+    return {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": str(max(0, int(now - mfa_at)))}
 
 
 def identity_for(request: Any) -> Identity:

@@ -24,6 +24,7 @@ in their own identity, with a message saying so.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 from django.contrib import messages
 from django.utils.functional import SimpleLazyObject
 
-from policies.loading import load_role_policy_set
+from policies.loading import load_role_policy_set, with_session_policies
 
 from .identity import SESSION_SIGNED_IN_AT, Identity
 from .models import Role
@@ -212,6 +213,23 @@ def role_session_identity(request: Any, identity: Identity) -> Identity:
     session = load(request)
     if session is None:
         return identity
+    role_identity = assumed_role_identity(identity, session)
+    role_identity.role_history = identity.role_history
+    return role_identity
+
+
+def assumed_role_identity(identity: Identity, session: RoleSession, *,
+                          session_tags: Sequence[dict[str, str]] = (),
+                          session_policies: Sequence[str] = ()) -> Identity:
+    """The identity of ``session``, a session of a role assumed by ``identity`` (the user's
+    own, with the request's keys): the console's Switch Role and STS's AssumeRole alike.
+
+    ARN ``arn:aws:sts::<acct>:assumed-role/<role>/<session>``; ``aws:userid`` ``AROA…:<session>``,
+    ``aws:PrincipalArn`` the role's ARN, ``aws:PrincipalType`` ``AssumedRole``,
+    ``aws:TokenIssueTime``, ``aws:PrincipalTag/*`` from the role's tags and then the session
+    tags (which win), no ``aws:username``. The policy set is the role's policies and
+    boundary, limited by ``session_policies`` (documents) if any: nothing of the user's.
+    """
     role = session.role
     account = role.account
     context = {key: value for key, value in identity.context.items()
@@ -223,14 +241,15 @@ def role_session_identity(request: Any, identity: Identity) -> Identity:
         "aws:PrincipalType": "AssumedRole",
         "aws:TokenIssueTime": _iso(session.issued),
     })
-    for tag in role.tag_list:
+    for tag in [*role.tag_list, *session_tags]:
         context[f"aws:PrincipalTag/{tag['Key']}"] = tag["Value"]
     role_identity = Identity(user=identity.user, account=account, arn=session.arn,
                              principal_type="AssumedRole", context=context, role_session=session)
     # Decided here, not by whoever loads user policies: the session holds the role's
     # permissions only, so the user's can never leak into it.
-    role_identity._policy_set = SimpleLazyObject(lambda: load_role_policy_set(role))
-    role_identity.role_history = identity.role_history
+    policies = tuple(session_policies)
+    role_identity._policy_set = SimpleLazyObject(
+        lambda: with_session_policies(load_role_policy_set(role), policies))
     # The user behind the session: the console authorises further switches with it.
     role_identity.user_identity = identity
     return role_identity

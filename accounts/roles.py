@@ -542,8 +542,9 @@ def session_name_for(user_name: str) -> str:
     return name.ljust(2, "-")
 
 
-def _denied_message(caller_arn: str, role_arn: str) -> str:
-    return f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+def denied_message(caller_arn: str, role_arn: str, action: str = "sts:AssumeRole") -> str:
+    """STS's AccessDenied for a refused AssumeRole (or its ``sts:TagSession``, …)."""
+    return f"User: {caller_arn} is not authorized to perform: {action} on resource: {role_arn}"
 
 
 NO_SUCH_ROLE = "No role with that name exists in that account."
@@ -564,9 +565,9 @@ def _assume_denied(identity: Any, account_id: str, path: str, name: str, explana
     :data:`CROSS_ACCOUNT_EXPLANATION`."""
     if account_id == identity.account.account_id:
         arn = role.arn if role is not None else f"arn:aws:iam::{account_id}:role{path}{name}"
-        return AccessDenied(_denied_message(identity.arn, arn), explanation)
+        return AccessDenied(denied_message(identity.arn, arn), explanation)
     arn = f"arn:aws:iam::{account_id}:role{path}{name}"
-    return AccessDenied(_denied_message(identity.arn, arn), CROSS_ACCOUNT_EXPLANATION)
+    return AccessDenied(denied_message(identity.arn, arn), CROSS_ACCOUNT_EXPLANATION)
 
 
 def _policy_set(identity: Any) -> Any:
@@ -575,8 +576,11 @@ def _policy_set(identity: Any) -> Any:
     return policy_set_for(identity)
 
 
-def check_assume(identity: Any, role: Role) -> AssumeCheck:
-    """Evaluate whether ``identity`` may assume ``role``.
+def check_assume(identity: Any, role: Role, *, action: str = "sts:AssumeRole",
+                 context: dict[str, Any] | None = None) -> AssumeCheck:
+    """Evaluate whether ``identity`` may assume ``role`` (``action``: or tag the session,
+    ``sts:TagSession``, or set its source identity, ``sts:SetSourceIdentity``), with the
+    request's ``context`` keys (``sts:ExternalId``, ``aws:RequestTag/…``, …) besides the caller's.
 
     One engine call: the trust policy as the resource policy, the caller's own policy
     set (identity policies, boundary, session policies) as the identity side. The engine
@@ -594,8 +598,8 @@ def check_assume(identity: Any, role: Role) -> AssumeCheck:
     except PolicyError:
         return AssumeCheck(False, reasons=["The role's trust policy is not valid, so it trusts no one."])
     policy_set = _policy_set(identity)
-    request = Request(action="sts:AssumeRole", resource=role.arn, principal=identity.arn,
-                      context=dict(identity.context))
+    request = Request(action=action, resource=role.arn, principal=identity.arn,
+                      context={**identity.context, **(context or {})})
     decision = evaluate(request, identity=list(policy_set.identity), boundary=policy_set.boundary,
                         session=policy_set.session or None, resource=trust)
     check = AssumeCheck(decision.decision == "allowed", decision)

@@ -35,7 +35,7 @@ that returns :func:`load_role_policy_set` of the session's role.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from threading import Lock
 from typing import Any
@@ -195,6 +195,29 @@ def _load(sql: str, params: list[Any], groups: dict[int, str]) -> PolicySet:
 _DENY_ALL = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}'
 )
+#: A policy that allows nothing and denies nothing: the session policy of an STS federated
+#: user that was given none ("a federated-user session without one is denied", implicitly).
+ALLOWS_NOTHING = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "*", "Resource": "*"}]}'
+)
+#: What the root user may do in its own account, as an identity policy (for the sessions it
+#: starts whose permissions are intersected with a session policy).
+ALLOWS_EVERYTHING = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+)
+
+
+def with_session_policies(policy_set: PolicySet, documents: Sequence[str]) -> PolicySet:
+    """``policy_set`` limited by the session policies ``documents`` (STS's ``Policy`` and the
+    documents of ``PolicyArns``, fixed when the credentials were issued): every request must
+    also be allowed by one of them. A document that no longer compiles allows nothing (fail
+    closed); no documents leave ``policy_set`` as it is."""
+    if not documents:
+        return policy_set
+    session = [_compile_or_skip(document, f"session-policy-{index}")
+               or compiled(ALLOWS_NOTHING, f"session-policy-{index}")
+               for index, document in enumerate(documents, start=1)]
+    return PolicySet(identity=policy_set.identity, boundary=policy_set.boundary, session=session)
 
 
 def load_policy_set(identity: Any) -> PolicySet:

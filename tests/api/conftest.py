@@ -17,6 +17,7 @@ database; every test that uses it runs in a transactional database, flushed afte
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -52,6 +53,24 @@ def client_for(api_url):
         return make_client(api_url, key, service, region=region, token=token)
 
     return build
+
+
+@pytest.fixture
+def closing_client_for(client_for):
+    """``client_for`` whose clients' connections are closed when the test ends: a kept-alive
+    connection left to the garbage collector (a refused call's traceback holds one) can close
+    after the session's live server stopped sharing the database with its request threads
+    (``DatabaseWrapper objects created in a thread…`` at the end of the run)."""
+    made: list[Any] = []
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        made.append(client_for(*args, **kwargs))
+        return made[-1]
+
+    yield build
+    for client in made:
+        client.close()
+    gc.collect()
 
 
 def new_key(user) -> tuple[str, str]:
