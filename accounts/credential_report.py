@@ -143,6 +143,11 @@ def generate_credential_report(account: Account) -> tuple[str, str | None]:
     return STARTED, STARTED_DESCRIPTION
 
 
+def latest(account: Account) -> CredentialReport | None:
+    """The report kept for the account, however old, or None (the console says when it was made)."""
+    return CredentialReport.objects.filter(account=account).only("account_id", "generated").first()
+
+
 def get_credential_report(account: Account) -> CredentialReport:
     """GetCredentialReport: the report kept, or ``ReportNotPresent`` / ``ReportExpired``."""
     report = CredentialReport.objects.filter(account=account).first()

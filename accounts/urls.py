@@ -1,6 +1,6 @@
 """URLs of the accounts app: each views module contributes its own ``urlpatterns``."""
 
-from .views import access_keys, account, groups, mfa, roles, signin, switch_role, users
+from .views import access_keys, account, credential_report, groups, mfa, roles, signin, switch_role, users
 
 app_name = "accounts"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     *users.urlpatterns,
     *groups.urlpatterns,
     *account.urlpatterns,
+    *credential_report.urlpatterns,
     *roles.urlpatterns,
     *switch_role.urlpatterns,
 ]

@@ -44,6 +44,7 @@ NAVIGATION = [
     NavItem("Roles", "accounts:role_list", "iam:ListRoles", "Access management", "role/"),
     NavItem("Policies", "policies:policy_list", "iam:ListPolicies", "Access management"),
     NavItem("Account settings", "accounts:account_settings", "iam:ListAccountAliases", "Access management"),
+    NavItem("Credential report", "accounts:credential_report", "iam:GetCredentialReport", "Access reports"),
     NavItem("Policy simulator", "policies:simulator", "iam:SimulatePrincipalPolicy", "Tools", "@self"),
 ]
 

@@ -31,6 +31,7 @@ LABELS = {
     "policies:policy_detail": "Policy {name}",
     "policies:simulator": "Policy simulator",
     "accounts:account_settings": "Account settings",
+    "accounts:credential_report": "Credential report",
     "accounts:security_credentials": "Security credentials",
 }
 

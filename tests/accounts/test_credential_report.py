@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import access_keys, credential_report, password_policy, services
 from accounts.models import CredentialReport, SigningCertificate, User, VirtualMFADevice
 from iamportal.errors import ReportExpired, ReportNotPresent
+from tests.conftest import csrf_post, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,36 @@ def test_a_thousand_users_in_a_bounded_number_of_queries(account, django_assert_
     rows = rows_of(credential_report.get_credential_report(account).content)
     assert len(rows) == 1001 and rows[0]["user"] == "<root_account>" and rows[1]["user"] == "u0000"
     assert rows[2]["access_key_1_active"] == "true" and rows[2]["cert_1_active"] == "true"
+
+
+# ---------------------------------------------------------------------------
+# The console's Credential report page
+
+URL = "/iam/credential-report/"
+
+
+def test_console_page_downloads_the_report(root_client, account, alice):
+    page = root_client.get(URL)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "<h1>Credential report</h1>" in body and "No report has been generated yet." in body
+    assert "Download credentials report" in body and 'href="/iam/credential-report/"' in body  # in the sidebar
+    response = csrf_post(root_client, URL)
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="status_reports_')
+    rows = rows_of(response.content.decode())
+    assert [row["user"] for row in rows] == ["<root_account>", "alice"]
+    assert "Last generated:" in root_client.get(URL).content.decode()
+
+
+def test_console_download_needs_both_actions(alice, alice_client):
+    grant(alice, {"Effect": "Allow", "Action": "iam:GetCredentialReport", "Resource": "*"})
+    page = alice_client.get(URL).content.decode()
+    assert "Download credentials report" in page and "iam:GenerateCredentialReport" in page  # disabled, with why
+    response = csrf_post(alice_client, URL)
+    assert response.status_code == 403
+    assert (f"User: {alice.arn} is not authorized to perform: iam:GenerateCredentialReport on resource: * "
+            "because no identity-based policy allows the iam:GenerateCredentialReport action") in response.content.decode()
+    assert not CredentialReport.objects.exists()
+    grant(alice, {"Effect": "Allow", "Action": "iam:GenerateCredentialReport", "Resource": "*"})
+    assert csrf_post(alice_client, URL)["Content-Type"] == "text/csv; charset=utf-8"
