@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts import credential_report, services
+from api import testmode
 from accounts.models import CredentialReport
 
 from .conftest import allow
@@ -74,3 +76,14 @@ def test_credential_report_authorisation(account, user_client, customer_policy):
         bounded.generate_credential_report()
     assert error(raised)[1].endswith("because no permissions boundary allows the iam:GenerateCredentialReport action")
     assert bounded.get_credential_report()["ReportFormat"] == "text/csv"
+
+
+@override_settings(IAMPORTAL_TEST_HOOKS=True)
+def test_test_mode_reset_clears_the_credential_report(client_for, account):
+    iam = client_for((testmode.ACCESS_KEY_ID, testmode.SECRET_ACCESS_KEY))
+    assert iam.generate_credential_report()["State"] == "STARTED"
+    credential_report.generate_credential_report(account)  # another account's stays
+    assert Client().post("/_test/reset").status_code == 200
+    with pytest.raises(iam.exceptions.CredentialReportNotPresentException):
+        iam.get_credential_report()
+    assert CredentialReport.objects.filter(account=account).exists()
