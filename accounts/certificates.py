@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -68,6 +68,7 @@ MISMATCH = "The private key does not match the public key in the certificate."
 BAD_CHAIN = ("Unable to validate certificate chain. The certificate chain must start with the immediate "
              "signing certificate, followed by any intermediaries in order. The index within the chain of "
              "the invalid certificate is: {index}")
+DUPLICATE_SSH_KEY = "The SSH public key is already associated with the specified IAM user."
 _SEAL_PURPOSE = "server-certificate:"
 
 
@@ -247,7 +248,8 @@ def upload_signing_certificate(user: User, *, certificate_body: str) -> SigningC
     if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
         raise InvalidCertificate("The certificate is invalid: a signing certificate must hold an RSA public key.")
     fingerprint = _der_fingerprint(certificate)
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    # The account's row, not the user's: the same certificate is refused across its users.
+    Account.objects.select_for_update().filter(pk=user.account_id).first()
     if SigningCertificate.objects.filter(user__account=user.account_id, fingerprint=fingerprint).exists():
         raise DuplicateCertificate("The same certificate is already associated with an IAM user in the account.")
     if user.signing_certificates.count() >= quotas.SIGNING_CERTIFICATES_PER_USER:
@@ -325,10 +327,14 @@ def upload_ssh_public_key(user: User, *, body: str) -> SSHPublicKey:
     key_fingerprint = fingerprint(load_ssh_public_key(body))
     User.objects.select_for_update().filter(pk=user.pk).first()
     if user.ssh_public_keys.filter(fingerprint=key_fingerprint).exists():
-        raise DuplicateSSHPublicKey("The SSH public key is already associated with the specified IAM user.")
+        raise DuplicateSSHPublicKey(DUPLICATE_SSH_KEY)
     if user.ssh_public_keys.count() >= quotas.SSH_PUBLIC_KEYS_PER_USER:
         raise LimitExceeded(f"Cannot exceed quota for SSHPublicKeysPerUser: {quotas.SSH_PUBLIC_KEYS_PER_USER}")
-    return SSHPublicKey.objects.create(user=user, body=body, fingerprint=key_fingerprint)
+    try:
+        with transaction.atomic():
+            return SSHPublicKey.objects.create(user=user, body=body, fingerprint=key_fingerprint)
+    except IntegrityError:  # the same key, uploaded meanwhile (the database's constraint)
+        raise DuplicateSSHPublicKey(DUPLICATE_SSH_KEY) from None
 
 
 def list_ssh_public_keys(user: User) -> QuerySet[SSHPublicKey]:
