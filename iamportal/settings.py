@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "accounts",
     "policies",
     "api",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,8 @@ IAMPORTAL_API_ADDRESS_FAILURES = envint("IAMPORTAL_API_ADDRESS_FAILURES", 200)
 IAMPORTAL_TEST_HOOKS = envbool("IAMPORTAL_TEST_HOOKS", False)
 if IAMPORTAL_TEST_HOOKS and not DEVELOPMENT:
     raise ImproperlyConfigured("IAMPORTAL_TEST_HOOKS is for development only (IAMPORTAL_DEBUG=true)")
+# The audit trail keeps events this many days (docs/audit.md; manage.py pruneevents).
+IAMPORTAL_AUDIT_RETENTION_DAYS = envint("IAMPORTAL_AUDIT_RETENTION_DAYS", 90)
 IAMPORTAL_SIGNIN_ATTEMPTS = envint("IAMPORTAL_SIGNIN_ATTEMPTS", 10)
 IAMPORTAL_SIGNIN_ADDRESS_FAILURES = envint("IAMPORTAL_SIGNIN_ADDRESS_FAILURES", 200)
 IAMPORTAL_SIGNIN_WINDOW = envint("IAMPORTAL_SIGNIN_WINDOW", 300)
