@@ -27,6 +27,7 @@ import binascii
 import ipaddress
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
@@ -328,61 +329,68 @@ def boundary_input(call: Call) -> Policy | None:
     return given[0] if given else None
 
 
-def _simulation(call: Call, target: Target | None, given: dict[str, Any]) -> tuple[Simulation, set[int]]:
+@dataclass
+class Asked:
+    """A simulate request's parameters other than policies, read (and validated) once,
+    before authorisation (as IAM: a ValidationError first)."""
+
+    actions: list[str]
+    resources: list[str]
+    context: dict[str, Any]
+    caller: str | None
+    owner: str | None
+
+    @classmethod
+    def read(cls, call: Call) -> Asked:
+        asked = cls(action_names(call), resource_arns(call), context_entries(call), caller_arn(call),
+                    resource_owner(call))
+        option = call.params.get("ResourceHandlingOption")
+        if option is not None:
+            validators.check_text(option, "resourceHandlingOption", 1, 64)
+        check_paging(call)
+        return asked
+
+
+def _simulation(call: Call, target: Target | None, asked: Asked) -> tuple[Simulation, set[int]]:
     """The policies (the principal's, with ``PolicyInputList`` added and its boundary replaced by
     the one given) and the context (given entries over the principal's defaults); and the
     ids of the input policies."""
     custom = policy_inputs(call, "PolicyInputList", required=target is None)
     boundary = boundary_input(call)
     resource = resource_policy(call)
-    caller = caller_arn(call)
-    if resource is not None and caller is None and (target is None or target.kind != "user"):
+    if resource is not None and asked.caller is None and (target is None or target.kind != "user"):
         raise InvalidInput("CallerArn is required with a ResourcePolicy unless PolicySourceArn is a user.")
     policy_set = policy_set_of(call.identity, target) if target is not None else PolicySet()
     if boundary is not None:
         policy_set = PolicySet(identity=policy_set.identity, boundary=boundary, session=policy_set.session)
     context = {key.lower(): value for key, value in default_context(call.request, target).items()} \
         if target is not None else {}
-    context.update({key.lower(): value for key, value in given.items()})
-    principal = caller or (target.arn if target is not None else None)
+    context.update({key.lower(): value for key, value in asked.context.items()})
+    principal = asked.caller or (target.arn if target is not None else None)
     simulation = Simulation(target, principal, simulated_policies(policy_set, custom), policy_set, context, [])
     simulation.resource_policy = resource
     return simulation, {id(p) for p in custom} | ({id(boundary)} if boundary is not None else set())
 
 
-def _simulate(call: Call, target: Target | None) -> dict[str, Any]:
-    simulation, inputs = _simulation(call, target, context_entries(call))
-    resources = resource_arns(call)
-    results = Results(simulation, policy_sources(call, simulation, inputs), action_names(call),
-                      resources or ["*"], bool(resources), resource_owner(call))
+def _simulate(call: Call, target: Target | None, asked: Asked) -> dict[str, Any]:
+    simulation, inputs = _simulation(call, target, asked)
+    results = Results(simulation, policy_sources(call, simulation, inputs), asked.actions,
+                      asked.resources or ["*"], bool(asked.resources), asked.owner)
     return results_page(call, results)
-
-
-def _validate_simulate(call: Call) -> None:
-    """Every parameter's syntax, before authorisation (as IAM: a ValidationError first)."""
-    action_names(call)
-    resource_arns(call)
-    context_entries(call)
-    caller_arn(call)
-    resource_owner(call)
-    option = call.params.get("ResourceHandlingOption")
-    if option is not None:
-        validators.check_text(option, "resourceHandlingOption", 1, 64)
-    check_paging(call)
 
 
 @action("iam", "SimulatePrincipalPolicy")
 def simulate_principal_policy(call: Call) -> dict:
-    _validate_simulate(call)
+    asked = Asked.read(call)
     target = source_target(call, "iam:SimulatePrincipalPolicy")
-    return _simulate(call, target)
+    return _simulate(call, target, asked)
 
 
 @action("iam", "SimulateCustomPolicy")
 def simulate_custom_policy(call: Call) -> dict:
-    _validate_simulate(call)
+    asked = Asked.read(call)
     call.authorize("iam:SimulateCustomPolicy", "*")
-    return _simulate(call, None)
+    return _simulate(call, None, asked)
 
 
 @action("iam", "GetContextKeysForPrincipalPolicy")

@@ -156,6 +156,17 @@ def test_simulate_custom_policy_with_a_resource_policy(iam, account):
                                    ResourcePolicy=bucket_policy)
     assert error(raised)[0] == "InvalidInput"
 
+    # A bucket of another account (ResourceOwner): its policy and the caller's policies must both allow.
+    other = "arn:aws:iam::210987654321:root"
+    for identity_policy, expected in ((allow("sqs:ListQueues"), "implicitDeny"), (allow("s3:PutObject"), "allowed")):
+        crossed = iam.simulate_custom_policy(
+            PolicyInputList=[identity_policy], ActionNames=["s3:PutObject"], ResourceArns=["arn:aws:s3:::drop/x"],
+            ResourcePolicy=bucket_policy, CallerArn=caller, ResourceOwner=other)["EvaluationResults"][0]
+        assert crossed["EvalDecision"] == expected
+    with pytest.raises(ClientError) as raised:
+        iam.simulate_custom_policy(PolicyInputList=[SOURCE], ActionNames=["s3:GetObject"], ResourceOwner="210987654321")
+    assert error(raised)[0] == "InvalidInput"
+
     keys = iam.get_context_keys_for_custom_policy(PolicyInputList=[
         allow("s3:*", condition={"StringEquals": {"aws:PrincipalTag/team": "a", "s3:prefix": "x"}}),
         allow("s3:*", "arn:aws:s3:::home/${aws:username}/*")])
