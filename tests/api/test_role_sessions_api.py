@@ -159,6 +159,7 @@ def test_a_role_that_requires_mfa_needs_the_callers_code(account, alice_key, cli
         assume(client_for, key, role, SerialNumber=serial)
     assert error(exc)[0] == "AccessDenied"
 
+    time.sleep(1.1)  # django-otp's back-off after the wrong code
     result = assume(client_for, key, role, SerialNumber=serial, TokenCode=code(device, int(time.time()) // 30 + 1))
     session = session_client(client_for, result["Credentials"])
     session.list_users()  # the session itself is MFA-authenticated
