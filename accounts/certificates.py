@@ -179,14 +179,22 @@ def upload_server_certificate(account: Account, *, name: str, certificate_body: 
     return uploaded
 
 
-def get_server_certificate(account: Account, name: str) -> ServerCertificate:
-    """GetServerCertificate: by name (whatever the case), or ``NoSuchEntity`` in IAM's words.
-    What it returns never includes the private key."""
+def find_server_certificate(account: Account, name: str) -> ServerCertificate | None:
+    """The certificate called ``name`` (whatever the case) in ``account``, or None."""
     try:
         return get_named(ServerCertificate.objects.filter(account=account).select_related("account"), name,
                          kind="server certificate", maximum=NAME_MAX)
     except NoSuchEntity:
-        raise NoSuchEntity(f"The Server Certificate with name {name} cannot be found.") from None
+        return None
+
+
+def get_server_certificate(account: Account, name: str) -> ServerCertificate:
+    """GetServerCertificate: by name (whatever the case), or ``NoSuchEntity`` in IAM's words.
+    What it returns never includes the private key."""
+    found = find_server_certificate(account, name)
+    if found is None:
+        raise NoSuchEntity(f"The Server Certificate with name {name} cannot be found.")
+    return found
 
 
 def list_server_certificates(account: Account, *, path_prefix: str = "/") -> QuerySet[ServerCertificate]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from accounts import certificates, dependents, quotas, tags, validators
 from accounts.models import ServerCertificate, SigningCertificate, SSHPublicKey, User
+from iamportal.errors import NoSuchEntity
 
 from .. import shapes
 from ..protocol import member_name, page
@@ -66,9 +67,15 @@ def _name(call: Call, member: str) -> str:
 
 def server_certificate(call: Call, action_name: str, context: dict[str, Any] | None = None) -> ServerCertificate:
     """The certificate ``ServerCertificateName`` names, once ``action_name`` is allowed on it
-    (with its tags and ``context``)."""
-    certificate = certificates.get_server_certificate(call.account, _name(call, "ServerCertificateName"))
-    call.authorize(action_name, certificate.arn, {**dependents.on(certificate), **(context or {})})
+    (with its tags and ``context``); IAM's ``NoSuchEntity`` after. For a name no certificate
+    has, the action is authorised on ``server-certificate/<name>``, so a denied caller learns
+    nothing of whether it exists."""
+    name = _name(call, "ServerCertificateName")
+    certificate = certificates.find_server_certificate(call.account, name)
+    arn = certificate.arn if certificate else call.account.arn(f"server-certificate/{name}")
+    call.authorize(action_name, arn, {**(dependents.on(certificate) if certificate else {}), **(context or {})})
+    if certificate is None:
+        raise NoSuchEntity(f"The Server Certificate with name {name} cannot be found.")
     return certificate
 
 

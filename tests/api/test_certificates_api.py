@@ -122,6 +122,10 @@ def test_server_certificate_authorisation(iam, user_client, account, customer_po
     code, message, status = error(reader.delete_server_certificate, ServerCertificateName="www")
     assert (code, status) == ("AccessDenied", 403)
     assert f"is not authorized to perform: iam:DeleteServerCertificate on resource: {arn}" in message
+    # A denied caller learns nothing of whether a certificate exists.
+    for name in ("www", "nothing-here"):
+        code, message, status = error(reader.list_server_certificate_tags, ServerCertificateName=name)
+        assert (code, status) == ("AccessDenied", 403) and f"server-certificate/{name}" in message
     # Renaming needs the action on the new name too.
     renamer = user_client("renamer", allow("iam:UpdateServerCertificate", arn))
     code, message, status = error(renamer.update_server_certificate, ServerCertificateName="www",
