@@ -185,12 +185,16 @@ def pending_device(user: User, device_id: int | None) -> VirtualMFADevice | None
             .select_related("user__account").first())
 
 
+def live_devices():
+    """Every virtual MFA device but the console's expired enrolments (a queryset)."""
+    expired = _console_enrolments().filter(created_at__lt=_pending_cutoff())
+    return VirtualMFADevice.objects.exclude(pk__in=expired.values("pk"))
+
+
 def virtual_devices(account: Account):
     """The account's virtual MFA devices as IAM lists them: assigned ones, and unassigned ones
     (CreateVirtualMFADevice's, and the console's enrolments while fresh)."""
-    expired = _console_enrolments().filter(created_at__lt=_pending_cutoff())
-    return (VirtualMFADevice.objects.filter(user__account=account).exclude(pk__in=expired.values("pk"))
-            .select_related("user__account", "iam_info"))
+    return live_devices().filter(user__account=account).select_related("user__account", "iam_info")
 
 
 def get_virtual_mfa_device(account: Account, serial: str) -> VirtualMFADevice:

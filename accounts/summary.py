@@ -14,8 +14,8 @@ from django.db.models.functions import Coalesce
 from policies import services as policy_services
 from policies.models import ManagedPolicy, PolicyAttachment
 
-from . import quotas, roles
-from .models import AccessKey, Account, Group, InstanceProfile, Role, User, VirtualMFADevice
+from . import mfa, quotas, roles
+from .models import AccessKey, Account, Group, InstanceProfile, Role, User
 from .provider_models import OpenIDConnectProvider, SAMLProvider, ServerCertificate, SigningCertificate
 
 #: What the account may have: the portal's quotas (the values IAM reports by default).
@@ -57,7 +57,7 @@ def _root_has(rows: QuerySet, user_field: str = "user") -> Exists:
 
 def account_summary(account: Account) -> dict[str, int]:
     """GetAccountSummary's ``SummaryMap`` for ``account`` (one query)."""
-    devices = VirtualMFADevice.objects.all()
+    devices = mfa.live_devices()
     counts = Account.objects.filter(pk=account.pk).values(
         Users=_count(User.objects.filter(is_root=False)),
         Groups=_count(Group.objects.all()),

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import botocore
 import pytest
 from botocore.exceptions import ClientError
 from django.test import Client
+from django.utils import timezone
 
 from accounts import password_policy, services
 from accounts.models import Account, PasswordPolicy, User, VirtualMFADevice
@@ -206,3 +208,13 @@ def test_password_policy_actions_are_authorised(account, user_client):
     password_policy.update_account_password_policy(account, AllowUsersToChangePassword=True)
     assert user_client("plain").get_account_password_policy()["PasswordPolicy"]["AllowUsersToChangePassword"]
     assert reader.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 6
+
+
+def test_account_summary_leaves_out_abandoned_console_enrolments(iam, alice):
+    """An MFA set-up left unfinished in the console expires after 30 minutes: the summary
+    stops counting it, as ListVirtualMFADevices stops listing it."""
+    pending = VirtualMFADevice.objects.create(user=alice, name="half-done", confirmed=False)
+    assert iam.get_account_summary()["SummaryMap"]["MFADevices"] == 1
+    VirtualMFADevice.objects.filter(pk=pending.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert iam.get_account_summary()["SummaryMap"]["MFADevices"] == 0
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
