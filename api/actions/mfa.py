@@ -119,10 +119,11 @@ def device_tags(device: VirtualMFADevice) -> list[dict[str, str]]:
 
 
 def virtual_mfa_device(device: VirtualMFADevice) -> dict[str, Any]:
-    """``VirtualMFADevice`` as ListVirtualMFADevices gives it (never the seed)."""
+    """``VirtualMFADevice`` as ListVirtualMFADevices gives it: never the seed, and (as IAM's
+    listings) not the tags, which ListMFADeviceTags gives."""
     return {"SerialNumber": mfa.serial_number(device),
             "User": shapes.user(device.user) if device.confirmed else None,
-            "EnableDate": mfa.enable_date(device), "Tags": device_tags(device) or None}
+            "EnableDate": mfa.enable_date(device)}
 
 
 def blob(data: bytes) -> str:

@@ -473,3 +473,11 @@ def test_the_operators_root_recovery_keeps_the_accounts_unassigned_devices(iam, 
     call_command("removemfa", "--account", account.account_id, "--root", stdout=io.StringIO())
     assert list(VirtualMFADevice.objects.values_list("name", flat=True)) == ["spare"]
     assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == [{"SerialNumber": spare["SerialNumber"]}]
+
+
+def test_listings_leave_out_tags_and_seeds(iam):
+    """As IAM's listings: ListVirtualMFADevices gives no tags (ListMFADeviceTags does) and no seed."""
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="tagged", Tags=[{"Key": "k", "Value": "v"}])
+    serial = device["VirtualMFADevice"]["SerialNumber"]
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == [{"SerialNumber": serial}]
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "k", "Value": "v"}]
