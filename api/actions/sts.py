@@ -58,6 +58,8 @@ _EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]*", re.ASCII)
 _SERIAL_RE = re.compile(r"[A-Za-z0-9_+=/:,.@-]*", re.ASCII)
 _TOKEN_CODE_RE = re.compile(r"[0-9]*", re.ASCII)
 _ACCESS_KEY_ID_RE = re.compile(r"[A-Za-z0-9_]*", re.ASCII)
+ARN_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+"
+_ARN_RE = re.compile("[\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]+")
 
 ROLE_ARN_PREFIX = "arn:aws:iam::"
 MIN_DURATION = 900
@@ -145,7 +147,7 @@ def session_policies(call: Call, account: Account) -> tuple[list[str], list[str]
         problems.append(constraint("[...]", "PolicyArns",
                                    f"Member must have length less than or equal to {SESSION_POLICY_ARNS_MAX}"))
     for index, arn in enumerate(arns, start=1):
-        problems += validators.text_problems(arn, f"policyArns.{index}.member.arn", 20, 2048)
+        problems += validators.text_problems(arn, f"policyArns.{index}.member.arn", 20, 2048, _ARN_RE, ARN_PATTERN)
     validators.raise_problems(problems)
     documents = []
     policy = call.params.get("Policy")
@@ -237,7 +239,7 @@ def authorize_assume(call: Call, role: Role, context: dict[str, Any]) -> None:
 def assume_role(call: Call) -> dict:
     params = call.params
     params.require("RoleArn", "RoleSessionName")
-    problems = (text_problems(call, "RoleArn", 20, 2048)
+    problems = (text_problems(call, "RoleArn", 20, 2048, _ARN_RE, ARN_PATTERN)
                 + text_problems(call, "RoleSessionName", 2, 64, _SESSION_NAME_RE, SESSION_NAME_PATTERN)
                 + text_problems(call, "ExternalId", 2, 1224, _EXTERNAL_ID_RE, EXTERNAL_ID_PATTERN)
                 + text_problems(call, "SourceIdentity", 2, 256, _SESSION_NAME_RE, SESSION_NAME_PATTERN)
