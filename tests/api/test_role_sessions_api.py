@@ -243,7 +243,7 @@ def test_the_articles_cli_with_mfa_case(account, client_for):
     dana = services.create_user(account, user_name="dana")
     device = VirtualMFADevice.objects.create(user=dana, name="dana-phone", confirmed=True)
     document = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["iam:ListUsers", "sts:AssumeRole"], "Resource": "*"},
         {"Effect": "Deny", "NotAction": ["sts:GetSessionToken", "iam:ListMFADevices"], "Resource": "*",
          "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]})
     policy_services.put_inline_policy(dana, name="mfa", document=document)
@@ -258,8 +258,15 @@ def test_the_articles_cli_with_mfa_case(account, client_for):
         session_client(client_for, plain).list_users()
     assert error(exc)[0] == "InvalidClientTokenId"
     assert session_client(client_for, plain, "sts").get_caller_identity()["Arn"] == dana.arn
+    role = make_role(account, "Till")
+    with pytest.raises(ClientError) as exc:  # the Deny sees aws:MultiFactorAuthPresent = false
+        session_client(client_for, plain, "sts").assume_role(RoleArn=role.arn, RoleSessionName="dana")
+    assert error(exc)[0] == "AccessDenied"
 
     serial = f"arn:aws:iam::{account.account_id}:mfa/dana-phone"
     with_mfa = sts.get_session_token(SerialNumber=serial, TokenCode=code(device, int(time.time()) // 30))
     users = session_client(client_for, with_mfa["Credentials"]).list_users()["Users"]
     assert [user["UserName"] for user in users] == ["dana"]
+    assumed = session_client(client_for, with_mfa["Credentials"], "sts").assume_role(
+        RoleArn=role.arn, RoleSessionName="dana")
+    assert SessionCredential.objects.get(access_key_id=assumed["Credentials"]["AccessKeyId"]).mfa_authenticated_at
