@@ -203,7 +203,7 @@ def get_virtual_mfa_device(account: Account, serial: str) -> VirtualMFADevice:
     device = None
     prefix = account.arn("mfa/")
     if serial.startswith(prefix) and "\x00" not in serial:  # PostgreSQL refuses NUL
-        path, _, name = ("/" + serial[len(prefix):]).rpartition("/")
+        name = serial[len(prefix):].rpartition("/")[2]
         if name and len(name) <= DEVICE_NAME_MAX:
             device = virtual_devices(account).filter(name=name).first()
             if device is not None and serial_number(device) != serial:
