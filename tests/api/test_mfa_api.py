@@ -25,6 +25,11 @@ from tests.conftest import USER_PASSWORD
 from .conftest import allow, new_key
 from .helpers import aws_error, error_of, signed_post
 
+@pytest.fixture
+def client_for(closing_client_for):
+    return closing_client_for
+
+
 INVALID = ("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403)
 
 
@@ -481,3 +486,17 @@ def test_listings_leave_out_tags_and_seeds(iam):
     serial = device["VirtualMFADevice"]["SerialNumber"]
     assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == [{"SerialNumber": serial}]
     assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "k", "Value": "v"}]
+
+
+def test_a_role_session_names_the_user_whose_devices_it_lists(account, alice, client_for):
+    """Role credentials are not a user's: "the calling user" is IAM's ValidationError."""
+    from .test_role_sessions_api import assume, make_role, session_client
+
+    admin = iam_user(account, "admin", allow(["iam:*", "sts:AssumeRole"]))
+    role = make_role(account, "MFAAdmin", allow("iam:*MFADevice*"))
+    session = session_client(client_for, assume(client_for, new_key(admin), role)["Credentials"])
+    with pytest.raises(ClientError) as exc:
+        session.list_mfa_devices()
+    assert aws_error(exc.value) == (
+        "ValidationError", "Must specify userName when calling with non-User credentials", 400)
+    assert session.list_mfa_devices(UserName="alice")["MFADevices"] == []
