@@ -29,6 +29,8 @@ class ConsoleBackend(ModelBackend):
         except User.DoesNotExist:
             User().set_password(password)
             return None
+        if request is not None:
+            request.signin_subject = user  # whom a failed sign-in is recorded for (audit trail)
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None

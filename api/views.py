@@ -19,6 +19,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
+from audit import services as audit
 from iamportal import durable
 from iamportal.errors import IAMError
 from policies.authz import ActionDenied
@@ -90,6 +91,7 @@ def query_api(request) -> HttpResponse:
     """Serve one Query request (see module doc)."""
     request_id = str(uuid.uuid4())
     service = "iam"
+    call = None
     try:
         body = _body(request)
         signed = sigv4.parse(request.method, request.path, request.META.get("QUERY_STRING", ""),
@@ -115,10 +117,17 @@ def query_api(request) -> HttpResponse:
         # Failures counted inside (MFA codes, old passwords) are counted again after a rollback.
         with durable.collecting(), transaction.atomic():
             result = found.handler(call)
+            if audit.audited(name):  # the change and its record commit together
+                audit.api_call(call, result)
         return _response(protocol.render(service, name, result, request_id), 200, request_id)
     except ActionDenied as denied:
+        if call is not None:  # recorded after the rollback, as every failure
+            audit.api_call(call, error_code="AccessDenied", error_message=denied.auth.message,
+                           resource=denied.auth.resource)
         return _error(service, AccessDenied(denied.auth.message), request_id)
     except IAMError as error:
+        if call is not None and audit.audited(name):
+            audit.api_call(call, error_code=error.code, error_message=error.message)
         return _error(service, error, request_id)
 
 

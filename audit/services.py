@@ -242,11 +242,15 @@ def api_parameters(params: Any) -> dict[str, Any]:
     return {lower_first(key): value for key, value in data.items() if key not in ("Action", "Version")}
 
 
-def api_call(call: Any, result: Any = None, *, error_code: str = "", error_message: str = "") -> Event:
-    """The record of one Query API call (``api.views``): the result, or the error."""
-    noted = first_call(call.request)
+def api_call(call: Any, result: Any = None, *, error_code: str = "", error_message: str = "",
+             resource: str | None = None) -> Event:
+    """The record of one Query API call (``api.views``): the result, or the error (on
+    ``resource``, the refused one, for an AccessDenied)."""
+    if resource is None:
+        noted = first_call(call.request)
+        resource = noted[1] if noted else ""
     return record(call.request, event_name=call.action, event_source=f"{call.service}.amazonaws.com",
-                  region=call.region, resource=noted[1] if noted else "",
+                  region=call.region, resource=resource,
                   request_parameters=api_parameters(call.params),
                   response_elements=None if error_code else result,
                   error_code=error_code, error_message=error_message)
@@ -331,4 +335,4 @@ def switch_role(request: Any, identity: Any, *, success: bool, error_message: st
     return record(request, event_name="SwitchRole", event_source=SIGNIN, event_type="AwsConsoleSignIn",
                   identity=identity, read_only=False,
                   response_elements={"SwitchRole": "Success" if success else "Failure"},
-                  error_message=error_message)
+                  error_code="" if success else "AccessDenied", error_message=error_message)

@@ -45,6 +45,7 @@ NAVIGATION = [
     NavItem("Policies", "policies:policy_list", "iam:ListPolicies", "Access management"),
     NavItem("Account settings", "accounts:account_settings", "iam:ListAccountAliases", "Access management"),
     NavItem("Credential report", "accounts:credential_report", "iam:GetCredentialReport", "Access reports"),
+    NavItem("Event history", "audit:event_history", "cloudtrail:LookupEvents", "Access reports"),
     NavItem("Policy simulator", "policies:simulator", "iam:SimulatePrincipalPolicy", "Tools", "@self"),
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include(dashboard_patterns)),
     path("", include("accounts.urls")),
     path("", include("policies.urls")),
+    path("", include("audit.views")),
 ]
 
 handler400 = views.bad_request

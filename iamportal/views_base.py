@@ -68,6 +68,7 @@ class ServiceFormMixin:
         except ActionDenied as denied:
             return access_denied(self.request, denied.auth)
         except IAMError as exc:
+            self.request.audit_error = exc  # the audit trail records the failed call
             form.add_error(self.error_field if isinstance(exc, self.field_errors) else None, exc.message)
             return self.form_invalid(form)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -78,15 +80,16 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
         return Authorization(False, action, resource, "anonymous", "implicitDeny",
                              f"because no identity-based policy allows the {action} action")
     if identity.is_root:
-        return Authorization(True, action, resource, identity.arn, "allowed")
+        return _allowed(request, action, resource, identity.arn)
     policy_set = policy_set_for(identity)
     request_context = dict(identity.context)
     if context:
         request_context.update(context)
     if not policy_set.identity:
-        allowed = _account_grants(identity, action, resource)
-        return Authorization(allowed, action, resource, identity.arn, "allowed" if allowed else "implicitDeny",
-                             "" if allowed else f"because no identity-based policy allows the {action} action")
+        if _account_grants(identity, action, resource):
+            return _allowed(request, action, resource, identity.arn)
+        return Authorization(False, action, resource, identity.arn, "implicitDeny",
+                             f"because no identity-based policy allows the {action} action")
     decision = evaluate(
         Request(action=action, resource=resource, principal=identity.arn, context=request_context),
         identity=policy_set.identity,
@@ -94,10 +97,21 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
         session=policy_set.session,
     )
     if decision.decision == "implicitDeny" and _account_grants(identity, action, resource):
-        return Authorization(True, action, resource, identity.arn, "allowed", "", decision)
-    allowed = decision.decision == "allowed"
-    return Authorization(allowed, action, resource, identity.arn, decision.decision,
-                         "" if allowed else decision.reason(action), decision)
+        decision_allowed = True
+    else:
+        decision_allowed = decision.decision == "allowed"
+    if decision_allowed:
+        return _allowed(request, action, resource, identity.arn, decision)
+    return Authorization(False, action, resource, identity.arn, decision.decision, decision.reason(action), decision)
+
+
+def _allowed(request: Any, action: str, resource: str, caller_arn: str, decision: Any = None) -> Authorization:
+    """An allow; a state-changing one is noted for the audit trail (what a POST did)."""
+    from audit import services as audit  # audit's models import accounts, which imports this module
+
+    if not audit.is_read_only(action.partition(":")[2]):
+        audit.note_call(request, action, resource)
+    return Authorization(True, action, resource, caller_arn, "allowed", "", decision)
 
 
 def first_denied(request: Any, checks: Iterable[tuple[Any, ...]]) -> Authorization | None:
@@ -225,11 +239,26 @@ def simulator_subject(request: Any) -> str:
 
 def access_denied(request: Any, auth: Authorization):
     """The 403 page in AWS's words, with a link to the simulator (disabled, with the
-    reason, when the caller may not simulate itself)."""
+    reason, when the caller may not simulate itself); the refusal goes to the audit trail."""
+    from audit import services as audit
+
+    audit.denied(request, auth)
     return render(request, "errors/access_denied.html",
                   {"auth": auth, "simulator_url": caller_simulator_url(request, auth),
                    "simulator_subject": simulator_subject(request),
                    "denied_statements": denied_statements(auth)}, status=403)
+
+
+def audited(request: Any, respond: Callable[[], Any]) -> Any:
+    """Every console view runs here: a POST runs in one transaction with its record in the
+    audit trail, written once if it changed something or failed to
+    (:func:`audit.services.console_response`)."""
+    if request.method != "POST":
+        return respond()
+    from audit import services as audit
+
+    with transaction.atomic():
+        return audit.console_response(request, respond())
 
 
 class IAMActionRequiredMixin:
@@ -257,7 +286,7 @@ class IAMActionRequiredMixin:
             auth = authorize(request, self.get_iam_action(), self.get_resource_arn())
             if not auth:
                 return access_denied(request, auth)
-        return super().dispatch(request, *args, **kwargs)
+        return audited(request, partial(super().dispatch, request, *args, **kwargs))
 
     def setup_objects(self) -> None:
         """Fetch the objects the view works on (404 for another account's), before the check."""
@@ -316,4 +345,5 @@ class ConditionalIAMActionMixin(IAMActionRequiredMixin):
             if denied is not None and not self.may_proceed(denied):
                 return access_denied(request, denied)
         # Skip IAMActionRequiredMixin.dispatch: its check (without the keys) is done above.
-        return super(IAMActionRequiredMixin, self).dispatch(request, *args, **kwargs)
+        dispatch = super(IAMActionRequiredMixin, self).dispatch
+        return audited(request, partial(dispatch, request, *args, **kwargs))

@@ -36,6 +36,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
+from audit import services as audit
 from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.views_base import form_error_status, get_or_404
 from policies.authz import ConditionalIAMActionMixin, access_denied, authorize
@@ -152,6 +153,7 @@ class MFAChallengeView(View):
             form.add_error(None, exc.message)
             return self.render_form(form, status=exc.status)
         if not verified:
+            audit.console_login(request, self.user, success=False, mfa_used=True)
             form.add_error(None, SIGNIN_FAILED)
             return self.render_form(form, status=401)
         budget.succeeded()

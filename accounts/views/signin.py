@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from audit import services as audit
 from iamportal.errors import IAMError, InvalidInput
 from policies.authz import authorize
 
@@ -38,7 +39,9 @@ PASSWORD_STEP_HOOKS: list = []
 
 
 def start_console_session(request, user, *, mfa: bool = False):
-    """Log ``user`` in and record when (and whether with MFA) the session began."""
+    """Log ``user`` in and record when (and whether with MFA) the session began; the
+    audit trail's ``ConsoleLogin`` success."""
+    audit.console_login(request, user, success=True, mfa_used=mfa)
     login(request, user, backend=BACKEND)
     now = time.time()
     request.session[SESSION_SIGNED_IN_AT] = now
@@ -82,7 +85,15 @@ def authenticate_within(request, budget: throttle.SignInBudget, **credentials):
     return user, None
 
 
-def refuse(request, template_name: str, context: dict, status: int):
+def refuse(request, template_name: str, context: dict, status: int, account=None):
+    """The sign-in form again, refused; a wrong password is the audit trail's ``ConsoleLogin``
+    failure, in the account of the user named (the backend found it) or of ``account``."""
+    if status == 401:
+        subject = getattr(request, "signin_subject", None)
+        if subject is not None:
+            audit.console_login(request, subject, success=False, mfa_used=False)
+        elif account is not None:
+            audit.unknown_user_login(request, account)
     context["form"].add_error(None, THROTTLED if status == 429 else SIGNIN_FAILED)
     return render(request, template_name, context, status=status)
 
@@ -169,7 +180,7 @@ class IAMSignInView(View):
         user, status = authenticate_within(request, budget, account=named or slug_value, user_name=name,
                                            password=form.cleaned_data["password"])
         if user is None:
-            return refuse(request, self.template_name, context, status)
+            return refuse(request, self.template_name, context, status, account=named)
         # An expired password must be changed now, or, under HardExpiry, reset by an administrator.
         refusal = password_policy.expired_at_signin(user)
         if refusal:

@@ -15,6 +15,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from audit import services as audit
+
 from .. import role_sessions, roles
 from ..role_forms import SwitchRoleForm
 from .roles import try_request_context
@@ -73,7 +75,9 @@ class SwitchRoleView(View):
                                       chain=data.get("chain") == "session", now=role_sessions.now(),
                                       console_session_ends=role_sessions.console_session_ends(request))
         except roles.AccessDenied as denied:
+            audit.switch_role(request, identity, success=False, error_message=denied.message)
             return render(request, self.template_name, self.context(form, denied=denied), status=403)
+        audit.switch_role(request, identity, success=True)
         role_sessions.store(request, grant, display_name=data["display_name"], colour=data.get("colour", ""),
                             account_reference=data["account"].strip(), role_reference=data["role_name"])
         messages.success(request, f"You switched to the role {grant.role.name} as {grant.arn}.")

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts import services as accounts_services
+from audit.models import Event
 from policies import services as policy_services
 from policies.authz import IAMActionRequiredMixin
 from policies.checks import SELF_SERVICE_VIEWS, iter_patterns
@@ -66,7 +68,10 @@ def world(account, bob, aws_managed_policies):
     policy_services.attach_role_policy(role, policy_arn=policy.arn)
     policy_services.put_user_permissions_boundary(carol, policy_arn=policy.arn)
     TOTPDevice.objects.create(user=carol, name="carol-phone", confirmed=True)
-    return {"account": account, "user": carol, "group": group, "policy": policy, "role": role}
+    event = Event.objects.create(account=account, event_time=timezone.now(), event_source="iam.amazonaws.com",
+                                 event_name="CreateUser", source_ip="127.0.0.1", user_identity={},
+                                 recipient_account_id=account.account_id)
+    return {"account": account, "user": carol, "group": group, "policy": policy, "role": role, "event": event}
 
 
 def entity_kind(name: str) -> str:
@@ -100,6 +105,8 @@ def kwargs_for(name: str, pattern: URLPattern, world) -> dict[str, str]:
                              "role": world["role"].name}[kind]
         elif kwarg == "policy_name":
             values[kwarg] = "Inline"
+        elif kwarg == "event_id":
+            values[kwarg] = str(world["event"].event_id)
         else:
             pytest.fail(f"{name}: the URL kwarg {kwarg!r} is unknown to this test; teach kwargs_for "
                         "which object of the account it names.")
@@ -149,6 +156,11 @@ def test_a_user_without_policies_is_denied_every_view(bob_client, world, bob):
         denied.append(name)
     assert db_state() == before
     assert len(denied) == len(PATTERNS)
+    # Each refusal is in the audit trail, once, in AWS's words.
+    refusals = Event.objects.filter(account=bob.account, error_code="AccessDenied", user_name="bob")
+    assert refusals.count() == len(PATTERNS)
+    assert all(message.startswith(f"User: {bob.arn} is not authorized to perform: ")
+               for message in refusals.values_list("error_message", flat=True))
 
 
 def test_another_account_gets_404_for_every_object_view(world, mallory_client):

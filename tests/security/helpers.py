@@ -23,11 +23,13 @@ from django.apps import apps
 from django.db.models import ForeignKey, Model, Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import access_keys, roles
 from accounts import services as account_services
 from accounts.models import Account
+from audit.models import Event
 from policies import services as policy_services
 from policies.checks import OPERATOR_NAMESPACE
 from tests.conftest import ROOT_PASSWORD, USER_PASSWORD, attach_aws_policy, csrf_post, signed_in_client
@@ -89,6 +91,7 @@ class Objects:
     instance_profile: object | None = None
     access_key: str = ""
     markers: list[str] = field(default_factory=list)
+    event: object | None = None  # one audit event (the event history's detail page)
 
 
 SECRET_DOC = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -132,6 +135,10 @@ def build_victim(email: str = "owner@alpha-victim.example") -> Objects:
         ec2_role.unique_id, *inline.values(), access_key.access_key_id, "AKIAALPHAVICTIMROOT1",
         "alpha-secret-access-key", "alpha-root-secret-access-key"]
     objects.access_key = access_key.access_key_id
+    objects.event = Event.objects.create(
+        account=account, event_time=timezone.now(), event_source="iam.amazonaws.com", event_name="CreateUser",
+        source_ip="127.0.0.1", user_identity={"type": "Root"}, user_name="root", resource_name="alpha-user",
+        recipient_account_id=account.account_id)
     return objects
 
 
@@ -183,6 +190,7 @@ PARAMETERS = {
     "version_id": lambda r, o, v: "v1",
     "policy_name": lambda r, o, v: o.inline[r.route.split("/")[1]],
     "slug": lambda r, o, v: o.account.account_id if v == "id" else o.account.alias,
+    "event_id": lambda r, o, v: str(o.event.event_id),
 }
 
 

@@ -1,0 +1,168 @@
+"""Event history (CloudTrail › Event history) at ``/iam/event-history/``.
+
+The caller's account's events, newest first, filtered by event name, user name, resource
+name or ARN, event source, read-only and a time range; 50 a page with a keyset cursor
+(``?after=<time>,<id>``), so every page reads one index range whatever the trail's size.
+Each event opens as its CloudTrail JSON; the filtered list downloads as CloudTrail's
+``{"Records": [...]}`` or as CSV (at most :data:`MAX_DOWNLOAD` events). Gated by
+``cloudtrail:LookupEvents`` on ``*``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.urls import path
+from django.views.generic import TemplateView
+
+from policies.authz import IAMActionRequiredMixin
+
+from .models import Event
+
+PAGE_SIZE = 50
+MAX_DOWNLOAD = 10_000
+SOURCES = ("iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com")
+CSV_COLUMNS = ("Event ID", "Event time", "User name", "Event name", "Event source", "Resource name",
+               "Resource ARN", "AWS access key", "AWS region", "Error code", "Source IP address", "Read-only")
+
+
+class EventFilterForm(forms.Form):
+    """The event history's filters (all optional; each narrows the list)."""
+
+    event_name = forms.CharField(label="Event name", required=False, max_length=64)
+    user_name = forms.CharField(label="User name", required=False, max_length=128)
+    resource = forms.CharField(label="Resource name or ARN", required=False, max_length=2048)
+    event_source = forms.ChoiceField(label="Event source", required=False,
+                                     choices=[("", "Any")] + [(source, source) for source in SOURCES])
+    read_only = forms.ChoiceField(label="Read-only", required=False,
+                                  choices=[("", "Any"), ("true", "true"), ("false", "false")])
+    start = forms.DateTimeField(label="From (UTC)", required=False,
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    end = forms.DateTimeField(label="To (UTC)", required=False,
+                              widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def clean(self):
+        data = super().clean()
+        for key in ("start", "end"):
+            if data.get(key) is not None and data[key].tzinfo is None:
+                data[key] = data[key].replace(tzinfo=UTC)
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start of the time range must be before its end.")
+        return data
+
+    def filtered(self, events):
+        """``events`` narrowed by the valid filters (an invalid form filters nothing more)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        exact = {"event_name": data.get("event_name"), "user_name": data.get("user_name"),
+                 "event_source": data.get("event_source")}
+        events = events.filter(**{key: value.replace("\x00", "") for key, value in exact.items() if value})
+        resource = (data.get("resource") or "").replace("\x00", "")
+        if resource:
+            events = events.filter(Q(resource_name=resource) | Q(resource_arn=resource))
+        if data.get("read_only"):
+            events = events.filter(read_only=data["read_only"] == "true")
+        if data.get("start"):
+            events = events.filter(event_time__gte=data["start"])
+        if data.get("end"):
+            events = events.filter(event_time__lte=data["end"])
+        return events
+
+
+def parse_cursor(value: str) -> tuple[datetime, int] | None:
+    """``<ISO time>,<id>`` → (time, id); anything else names no page (the first one)."""
+    moment, _, pk = value.partition(",")
+    try:
+        return datetime.fromisoformat(moment), int(pk)
+    except ValueError:
+        return None
+
+
+def cursor_of(event: Event) -> str:
+    return f"{event.event_time.isoformat()},{event.pk}"
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class EventHistoryView(IAMActionRequiredMixin, TemplateView):
+    """Event history: filters, 50 events a page (keyset), the JSON and CSV downloads."""
+
+    iam_action = "cloudtrail:LookupEvents"
+    template_name = "audit/event_history.html"
+
+    def events(self, form: EventFilterForm):
+        return form.filtered(Event.objects.filter(account=self.request.iam.account)).order_by("-event_time", "-id")
+
+    def get(self, request, *args, **kwargs):
+        form = EventFilterForm(request.GET)
+        download = request.GET.get("format")
+        if download in ("json", "csv"):
+            return self.download(self.events(form)[:MAX_DOWNLOAD], download)
+        return super().get(request, *args, form=form, **kwargs)
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        events = self.events(kwargs["form"])
+        cursor = parse_cursor(self.request.GET.get("after", ""))
+        if cursor is not None:
+            moment, pk = cursor
+            events = events.filter(Q(event_time__lt=moment) | Q(event_time=moment, id__lt=pk))
+        rows = list(events.only("event_id", "event_time", "event_name", "event_source", "user_name",
+                                "resource_name", "error_code", "read_only", "source_ip")[:PAGE_SIZE + 1])
+        context.update(events=rows[:PAGE_SIZE], next_cursor=cursor_of(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE
+                       else "", first_page=cursor is None, max_download=MAX_DOWNLOAD)
+        return context
+
+    def download(self, events, kind: str) -> HttpResponse:
+        if kind == "json":
+            body = json.dumps({"Records": [event.as_record() for event in events.iterator(chunk_size=1000)]},
+                              indent=2)
+            response = HttpResponse(body, content_type="application/json")
+        else:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(CSV_COLUMNS)
+            for event in events.iterator(chunk_size=1000):
+                writer.writerow([csv_cell(value) for value in (
+                    event.event_id, event.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"), event.user_name,
+                    event.event_name, event.event_source, event.resource_name, event.resource_arn,
+                    event.user_identity.get("accessKeyId", ""), event.aws_region, event.error_code,
+                    event.source_ip, "true" if event.read_only else "false")])
+            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="event_history.{kind}"'
+        return response
+
+
+class EventDetailView(IAMActionRequiredMixin, TemplateView):
+    """One event, as its CloudTrail record (formatted JSON); another account's is a 404."""
+
+    iam_action = "cloudtrail:LookupEvents"
+    template_name = "audit/event_detail.html"
+
+    def setup_objects(self) -> None:
+        try:
+            self.event = Event.objects.get(account=self.request.iam.account, event_id=self.kwargs["event_id"])
+        except Event.DoesNotExist:
+            raise Http404("No event has that ID.") from None
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(event=self.event, record=json.dumps(self.event.as_record(), indent=2))
+        return context
+
+
+app_name = "audit"
+urlpatterns = [
+    path("iam/event-history/", EventHistoryView.as_view(), name="event_history"),
+    path("iam/event-history/<uuid:event_id>/", EventDetailView.as_view(), name="event_detail"),
+]
