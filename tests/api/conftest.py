@@ -40,37 +40,38 @@ def api_url(live_server) -> str:
 
 
 def make_client(api_url: str, key: tuple[str, str], service: str = "iam", *, region: str = "us-east-1",
-                token: str | None = None) -> Any:
+                token: str | None = None, config: Config | None = None) -> Any:
     return boto3.session.Session().client(
         service, endpoint_url=api_url, region_name=region, aws_access_key_id=key[0],
-        aws_secret_access_key=key[1], aws_session_token=token, config=NO_RETRIES)
+        aws_secret_access_key=key[1], aws_session_token=token,
+        config=NO_RETRIES.merge(config) if config is not None else NO_RETRIES)
 
 
 @pytest.fixture
 def client_for(api_url):
-    def build(key: tuple[str, str], service: str = "iam", *, region: str = "us-east-1",
-              token: str | None = None) -> Any:
-        return make_client(api_url, key, service, region=region, token=token)
-
-    return build
-
-
-@pytest.fixture
-def closing_client_for(client_for):
-    """``client_for`` whose clients' connections are closed when the test ends: a kept-alive
-    connection left to the garbage collector (a refused call's traceback holds one) can close
-    after the session's live server stopped sharing the database with its request threads
-    (``DatabaseWrapper objects created in a thread…`` at the end of the run)."""
+    """Clients whose connections are closed when the test ends: a kept-alive connection left
+    to the garbage collector (a refused call's traceback holds one) can close in a later test
+    — a non-transactional one, or after the session's live server stopped sharing the
+    in-memory database with its request threads — and its server thread then fails
+    (``DatabaseWrapper objects created in a thread…``)."""
     made: list[Any] = []
 
-    def build(*args: Any, **kwargs: Any) -> Any:
-        made.append(client_for(*args, **kwargs))
-        return made[-1]
+    def build(key: tuple[str, str], service: str = "iam", *, region: str = "us-east-1",
+              token: str | None = None, config: Config | None = None) -> Any:
+        client = make_client(api_url, key, service, region=region, token=token, config=config)
+        made.append(client)
+        return client
 
     yield build
     for client in made:
         client.close()
     gc.collect()
+
+
+@pytest.fixture
+def closing_client_for(client_for):
+    """``client_for`` (which closes its clients)."""
+    return client_for
 
 
 def new_key(user) -> tuple[str, str]:
@@ -94,12 +95,10 @@ def sts(client_for, root_key):
 
 
 @pytest.fixture
-def unchecked_iam(api_url, root_key):
+def unchecked_iam(client_for, root_key):
     """Root's IAM client without botocore's own parameter checks (lengths, required members),
     to reach the server's."""
-    return boto3.session.Session().client(
-        "iam", endpoint_url=api_url, region_name="us-east-1", aws_access_key_id=root_key[0],
-        aws_secret_access_key=root_key[1], config=NO_RETRIES.merge(Config(parameter_validation=False)))
+    return client_for(root_key, config=Config(parameter_validation=False))
 
 
 def allow(actions: str | list[str], resource: str | list[str] = "*", effect: str = "Allow",
