@@ -3,7 +3,6 @@
 from tests.api.conftest import (  # noqa: F401  (fixtures)
     api_url,
     client_for,
-    closing_client_for,
     iam,
     root_key,
     sts,
