@@ -519,3 +519,15 @@ def test_a_role_session_has_no_access_keys_of_its_own(alice, account):
         assert "Roles have no long-term credentials" in text(response)
     response = csrf_post(client, OWN + "create/", {"step": "use_case", "use_case": "other"})
     assert response.status_code == 403 and not AccessKey.objects.exists()
+
+
+def test_the_mfa_pages_which_share_the_subject_mixin_carry_the_users_tags_too(alice, bob):
+    bob.tags = [{"Key": "team", "Value": "admins"}]
+    bob.save(update_fields=["tags"])
+    grant(alice, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "iam:EnableMFADevice", "Resource": "*",
+           "Condition": {"StringEquals": {"iam:ResourceTag/team": "admins"}}})
+    client = signed_in_client(alice)
+    denied = client.get("/iam/users/bob/mfa/assign/")
+    assert denied.status_code == 403 and "iam:EnableMFADevice" in text(denied)
+    assert client.get("/iam/users/alice/mfa/assign/").status_code == 200
