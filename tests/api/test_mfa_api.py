@@ -7,6 +7,7 @@ Codes are real TOTP codes computed from the seed CreateVirtualMFADevice returned
 from __future__ import annotations
 
 import io
+import logging
 import json
 from base64 import b32decode
 
@@ -500,3 +501,19 @@ def test_a_role_session_names_the_user_whose_devices_it_lists(account, alice, cl
     assert aws_error(exc.value) == (
         "ValidationError", "Must specify userName when calling with non-User credentials", 400)
     assert session.list_mfa_devices(UserName="alice")["MFADevices"] == []
+
+
+def test_neither_the_seed_nor_the_codes_are_logged(iam, alice, caplog):
+    caplog.set_level(logging.DEBUG)
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="quiet")["VirtualMFADevice"]
+    seed = device["Base32StringSeed"]
+    code1, code2 = two_codes(seed)
+    iam.enable_mfa_device(UserName="alice", SerialNumber=device["SerialNumber"], AuthenticationCode1=code1,
+                          AuthenticationCode2=code2)
+    audit = [record.getMessage() for record in caplog.records if record.name == "iamportal.audit"]
+    assert any("CreateVirtualMFADevice" in line for line in audit)
+    assert any("EnableMFADevice" in line and alice.arn in line for line in audit)
+    # What the server logged (the client's own botocore debug log shows its request, of course).
+    server = "\n".join(record.getMessage() for record in caplog.records
+                       if not record.name.startswith(("botocore", "boto3", "urllib3")))
+    assert seed.decode() not in server and code1 not in server and code2 not in server
