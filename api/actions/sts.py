@@ -316,8 +316,9 @@ def get_federation_token(call: Call) -> dict:
     refuse_session_credentials(call)
     name = params.get("Name")
     arn = sessions.federated_arn(call.account, name)
-    call.authorize("sts:GetFederationToken", arn,
-                   tags.tag_context([(tag["Key"], tag["Value"]) for tag in requested_tags]))
+    requested = tags.tag_context([(tag["Key"], tag["Value"]) for tag in requested_tags])
+    call.authorize_all([("sts:GetFederationToken", arn, requested),
+                        *([("sts:TagSession", arn, requested)] if requested_tags else [])])
     documents, arns = session_policies(call, call.account)
     packed = packed_policy_size(call, arns, requested_tags)
     if call.user.is_root:

@@ -260,6 +260,17 @@ def test_get_federation_token(account, root_key, erin, client_for):
             call()
         assert error(exc)[0] == "AccessDenied"
 
+    tagged = {"Name": "kiosk", "Tags": [{"Key": "till", "Value": "1"}]}
+    policy_services.put_inline_policy(erin, name="no-tags", document=allow("sts:TagSession", effect="Deny"))
+    with pytest.raises(ClientError) as exc:  # tags need sts:TagSession too
+        sts.get_federation_token(**tagged)
+    assert error(exc)[1] == (f"User: {erin.arn} is not authorized to perform: sts:TagSession on resource: {arn} "
+                             "with an explicit deny in an identity-based policy")
+    policy_services.delete_inline_policy(erin, name="no-tags")
+    record = SessionCredential.objects.get(
+        access_key_id=sts.get_federation_token(**tagged)["Credentials"]["AccessKeyId"])
+    assert record.tags == [{"Key": "till", "Value": "1"}]
+
     root_sts = client_for(root_key, "sts")
     assert seconds_left(root_sts.get_federation_token(Name="kiosk")["Credentials"]["Expiration"]) <= 3600
     with pytest.raises(ClientError) as exc:
