@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import boto3
@@ -41,19 +42,36 @@ def api_url(live_server) -> str:
 
 def make_client(api_url: str, key: tuple[str, str], service: str = "iam", *, region: str = "us-east-1",
                 token: str | None = None, config: Config | None = None) -> Any:
-    return boto3.session.Session().client(
+    client = boto3.session.Session().client(
         service, endpoint_url=api_url, region_name=region, aws_access_key_id=key[0],
         aws_secret_access_key=key[1], aws_session_token=token,
         config=NO_RETRIES.merge(config) if config is not None else NO_RETRIES)
+    client.meta.events.register("after-call", lambda **kwargs: client._endpoint.http_session.close())
+    return client
+
+
+def _request_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if "process_request_thread" in thread.name]
+
+
+def close_connections(clients: list[Any]) -> None:
+    """End every connection the test's clients opened, so that the live server's threads for
+    them end now: a kept-alive connection left open — botocore closes its pool after each call
+    (above), but an error answer's connection stays checked out until the answer is
+    garbage-collected — would close during a later test (a non-transactional one, or after the
+    session's live server stopped sharing the in-memory database), and its thread then fails
+    ("DatabaseWrapper objects created in a thread…")."""
+    for client in clients:
+        client.close()
+    if _request_threads():
+        gc.collect()
+    for thread in _request_threads():
+        thread.join(timeout=5)
 
 
 @pytest.fixture
 def client_for(api_url):
-    """Clients whose connections are closed when the test ends: a kept-alive connection left
-    to the garbage collector (a refused call's traceback holds one) can close in a later test
-    — a non-transactional one, or after the session's live server stopped sharing the
-    in-memory database with its request threads — and its server thread then fails
-    (``DatabaseWrapper objects created in a thread…``)."""
+    """boto3 clients for ``key`` (:func:`make_client`), closed when the test ends."""
     made: list[Any] = []
 
     def build(key: tuple[str, str], service: str = "iam", *, region: str = "us-east-1",
@@ -63,9 +81,7 @@ def client_for(api_url):
         return client
 
     yield build
-    for client in made:
-        client.close()
-    gc.collect()
+    close_connections(made)
 
 
 @pytest.fixture
