@@ -32,7 +32,7 @@ from policies import services as policy_services
 
 from .. import credentials, sessions
 from ..errors import AccessDenied
-from ..protocol import constraint, validation_error
+from ..protocol import constraint, member_name, validation_error
 from ..registry import Call, action
 
 if sessions.resolve_session not in credentials.RESOLVERS:
@@ -105,8 +105,7 @@ def text_problems(call: Call, name: str, minimum: int, maximum: int, regex: re.P
     value = call.params.get(name)
     if value is None:
         return []
-    member = name[:1].lower() + name[1:]
-    return validators.text_problems(value, member, minimum, maximum, regex, pattern, echo=echo)
+    return validators.text_problems(value, member_name(name), minimum, maximum, regex, pattern, echo=echo)
 
 
 def mfa_problems(call: Call) -> list[str]:
@@ -158,6 +157,16 @@ def session_policies(call: Call, account: Account) -> tuple[list[str], list[str]
         managed = policy_services.get_attachable_policy(account, arn)
         documents.append(policy_services.default_version(managed).document)
     return documents, arns
+
+
+def transitive_tag_keys(call: Call, requested_tags: list[dict[str, str]]) -> list[str]:
+    """``TransitiveTagKeys``: each must be the key of one of ``Tags``."""
+    transitive = call.params.list("TransitiveTagKeys")
+    keys = {tag["Key"].lower() for tag in requested_tags}
+    stray = [key for key in transitive if key.lower() not in keys]
+    if stray:
+        raise validation_error([constraint(stray[0], "TransitiveTagKeys", "Member must be the key of a tag in tags")])
+    return transitive
 
 
 def packed_policy_size(call: Call, arns: list[str], tag_list: list[dict[str, str]]) -> int | None:
@@ -247,11 +256,7 @@ def assume_role(call: Call) -> dict:
     validators.raise_problems(problems)
     seconds = duration(call, ROLE_DEFAULT_DURATION, 43200)
     requested_tags = session_tags(call)
-    transitive = params.list("TransitiveTagKeys")
-    keys = {tag["Key"].lower() for tag in requested_tags}
-    stray = [key for key in transitive if key.lower() not in keys]
-    if stray:
-        raise validation_error([constraint(stray[0], "TransitiveTagKeys", "Member must be the key of a tag in tags")])
+    transitive = transitive_tag_keys(call, requested_tags)
     refuse_session_credentials(call)
     identity = call.identity
     if identity.is_root:

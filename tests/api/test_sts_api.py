@@ -102,6 +102,9 @@ def test_assume_role_returns_credentials_for_the_roles_duration(account, erin, c
      "1 validation error detected: Value 'arn:aws:iam::123456789012:role/a\x7fb' at 'roleArn' failed to satisfy "
      "constraint: Member must satisfy regular expression pattern: "
      "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"),
+    ({"TransitiveTagKeys": ["team"]},
+     "1 validation error detected: Value 'team' at 'transitiveTagKeys' failed to satisfy constraint: "
+     "Member must be the key of a tag in tags"),
     ({"TokenCode": "12345a", "SerialNumber": "arn:aws:iam::123456789012:mfa/x"},
      "1 validation error detected: Value '12345a' at 'tokenCode' failed to satisfy constraint: "
      "Member must satisfy regular expression pattern: [\\d]*"),
