@@ -29,3 +29,15 @@ def test_the_documented_list_of_actions_is_in_sync():
     expected = render_actions()
     assert match.group(1).strip() == expected, (
         "docs/api.md is out of date; replace the list between the markers with:\n\n" + expected)
+
+
+def test_every_action_served_is_one_of_awss():
+    """Each handler answers an operation of botocore's own model of the service (no typo'd
+    action name can be served), so unmodified SDKs can call every one of them."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    for service in TITLES:
+        operations = set(session.get_service_model(service).operation_names)
+        served = {name for svc, name in ACTIONS if svc == service}
+        assert served <= operations, sorted(served - operations)
