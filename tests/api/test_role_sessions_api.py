@@ -49,11 +49,6 @@ def session_client(client_for, credentials: dict, service: str = "iam", *, token
 
 
 @pytest.fixture
-def client_for(closing_client_for):
-    return closing_client_for
-
-
-@pytest.fixture
 def alice_key(account):
     """alice: an administrator of account A (iam:* and sts:AssumeRole on every role)."""
     alice = services.create_user(account, user_name="alice")

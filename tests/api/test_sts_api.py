@@ -25,11 +25,6 @@ from tests.api.test_role_sessions_api import error, make_role, session_client, t
 
 
 @pytest.fixture
-def client_for(closing_client_for):
-    return closing_client_for
-
-
-@pytest.fixture
 def erin(account):
     """erin: may assume roles (tagging the session, setting its source identity) and read users."""
     user = services.create_user(account, user_name="erin")
