@@ -35,6 +35,8 @@ class Account(models.Model):
     account_id = models.CharField(max_length=12, unique=True, default=ids.account_id)
     alias = models.CharField(max_length=63, unique=True, null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
+    #: SetSecurityTokenServicePreferences: 1 (v1Token, AWS's default) or 2 (v2Token).
+    global_endpoint_token_version = models.PositiveSmallIntegerField(default=1)
 
     objects = AccountQuerySet.as_manager()
 
@@ -565,6 +567,7 @@ from .provider_models import (  # noqa: E402, F401
     OpenIDConnectProvider,
     SAMLProvider,
     ServerCertificate,
+    ServiceSpecificCredential,
     SigningCertificate,
     SSHPublicKey,
 )

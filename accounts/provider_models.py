@@ -166,3 +166,34 @@ class SSHPublicKey(models.Model):
         if not self.ssh_public_key_id:
             self.ssh_public_key_id = ids.unique_id("APKA")
         super().save(*args, **kwargs)
+
+
+class ServiceSpecificCredential(models.Model):
+    """A service-specific credential of an IAM user (``ACCA…`` id; at most two per user and
+    service): a Git user name and password for CodeCommit, a Cassandra one for Keyspaces, or
+    a Bedrock API key (an alias and a secret, which may expire).
+
+    Nothing in the portal signs in with these, so only a SHA-256 hash of the password (or of
+    the API key's secret) is kept: the secret itself is returned once, by Create and Reset."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="service_specific_credentials")
+    credential_id = models.CharField(max_length=128, unique=True, editable=False)
+    service_name = models.CharField(max_length=64)
+    #: ``<user>-at-<account>`` (CodeCommit, Keyspaces), or a Bedrock API key's alias.
+    service_user_name = models.CharField(max_length=200)
+    secret_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, default=ACTIVE, choices=STATUS_CHOICES)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["user", "service_name"], name="accounts_ssc_user_service")]
+
+    def __str__(self) -> str:
+        return self.credential_id
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.credential_id:
+            self.credential_id = ids.unique_id("ACCA")
+        super().save(*args, **kwargs)
