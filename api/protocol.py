@@ -148,6 +148,16 @@ def policy_document(text: str) -> str:
     return quote(text, safe="")
 
 
+#: Characters XML 1.0 cannot carry (C0 controls but tab, newline and return; U+FFFE, U+FFFF):
+#: a value that holds one (a NUL in a name an error repeats) would make the answer unreadable.
+_NOT_XML = {code: "\ufffd" for code in [*range(0x20), 0xFFFE, 0xFFFF] if code not in (0x09, 0x0A, 0x0D)}
+
+
+def text(value: Any) -> str:
+    """``value`` as XML character data: escaped, with characters XML cannot carry replaced."""
+    return escape(str(value).translate(_NOT_XML))
+
+
 def _xml(name: str, value: Any, out: list[str]) -> None:
     if value is None:
         return
@@ -177,7 +187,7 @@ def _xml(name: str, value: Any, out: list[str]) -> None:
             _xml("member", item, out)
         out.append(f"</{name}>")
     else:
-        out.append(f"<{name}>{escape(str(value))}</{name}>")
+        out.append(f"<{name}>{text(value)}</{name}>")
 
 
 def render(service: str, action: str, result: dict[str, Any] | None, request_id: str) -> str:
@@ -192,7 +202,7 @@ def render(service: str, action: str, result: dict[str, Any] | None, request_id:
 def render_error(service: str, code: str, message: str, request_id: str, *, status: int) -> str:
     kind = "Receiver" if status >= 500 else "Sender"
     return (f'<ErrorResponse xmlns="{NAMESPACES.get(service, NAMESPACES["iam"])}"><Error><Type>{kind}</Type>'
-            f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+            f"<Code>{text(code)}</Code><Message>{text(message)}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>")
 
 

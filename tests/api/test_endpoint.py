@@ -236,3 +236,13 @@ def test_a_presigned_get_and_a_signed_get_are_served(iam, api_url, account):
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(tampered, timeout=30)
     assert raised.value.code == 403
+
+
+def test_an_error_that_repeats_a_control_character_is_still_readable_xml(iam):
+    """IAM's messages repeat the bad value; a NUL or an escape character in it is replaced,
+    so botocore can read the answer."""
+    with pytest.raises(ClientError) as raised:
+        iam.create_user(UserName="bad\x00name\x1b")
+    code, message, status = aws_error(raised.value)
+    assert (code, status) == ("ValidationError", 400)
+    assert "bad\ufffdname\ufffd" in message
