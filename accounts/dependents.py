@@ -24,7 +24,8 @@ from django.db import transaction
 
 from iamportal.errors import DeleteConflict
 
-from .models import AccessKey, GroupMembership, InstanceProfile, SigningCertificate, SSHPublicKey
+from .models import (AccessKey, GroupMembership, InstanceProfile, ServiceSpecificCredential, SigningCertificate,
+                     SSHPublicKey)
 
 #: An IAM call as :func:`policies.authz.first_denied` takes it: (action, resource ARN,
 #: condition keys).
@@ -190,6 +191,11 @@ def _ssh_public_keys(user) -> list[Removal]:
             for row in SSHPublicKey.objects.filter(user=user).order_by("upload_date", "pk")]
 
 
+def _service_specific_credentials(user) -> list[Removal]:
+    return [Removal(row.service_user_name, (("iam:DeleteServiceSpecificCredential", user.arn, on(user)),), row.pk)
+            for row in ServiceSpecificCredential.objects.filter(user=user).order_by("created", "pk")]
+
+
 def _mfa_devices(user) -> list[Removal]:
     from .mfa import assigned_devices, info_of, serial_number
 
@@ -237,6 +243,8 @@ USERS.register(Dependent("Access keys", "delete access keys", _access_keys, dele
 USERS.register(Dependent("Signing certificates", "delete signing certificates", _signing_certificates,
                          delete_rows(SigningCertificate), 16))
 USERS.register(Dependent("SSH public keys", "delete SSH public keys", _ssh_public_keys, delete_rows(SSHPublicKey), 17))
+USERS.register(Dependent("Service-specific credentials", "remove service specific credentials",
+                         _service_specific_credentials, delete_rows(ServiceSpecificCredential), 18))
 USERS.register(Dependent("MFA devices", "delete MFA device", _mfa_devices, _remove_mfa_devices, 20))
 USERS.register(Dependent("Group memberships", "remove user from all groups", _user_groups,
                          delete_rows(GroupMembership), 90))

@@ -136,6 +136,17 @@ def delete_account_alias(account: Account) -> None:
     account.save(update_fields=["alias"])
 
 
+#: SetSecurityTokenServicePreferences' token versions, as GetAccountSummary reports them.
+TOKEN_VERSIONS = {"v1Token": 1, "v2Token": 2}
+
+
+def set_global_endpoint_token_version(account: Account, version: str) -> None:
+    """SetSecurityTokenServicePreferences: ``v1Token`` or ``v2Token`` for the account's
+    global-endpoint STS tokens (GetAccountSummary's ``GlobalEndpointTokenVersion``)."""
+    account.global_endpoint_token_version = TOKEN_VERSIONS[version]
+    account.save(update_fields=["global_endpoint_token_version"])
+
+
 def iam_user_signin_url(account: Account, slug: str | None = None, *, request=None) -> str:
     """The IAM user sign-in URL of ``account``: by its alias when it has one, else by its id
     (the id URL keeps working after an alias is set). On the host and port that served

@@ -8,7 +8,7 @@ about the root user (an assigned MFA device, an access key, a password, a signin
 from __future__ import annotations
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from policies import services as policy_services
@@ -39,7 +39,6 @@ QUOTAS = {
     "SigningCertificatesPerUserQuota": quotas.SIGNING_CERTIFICATES_PER_USER,
     "VersionsPerPolicyQuota": policy_services.VERSIONS_PER_POLICY,
     "PolicyVersionsInUseQuota": 10000,
-    "GlobalEndpointTokenVersion": 1,
 }
 
 
@@ -73,6 +72,7 @@ def account_summary(account: Account) -> dict[str, int]:
         AccountMFAEnabled=_root_has(devices.filter(confirmed=True)),
         AccountAccessKeysPresent=_root_has(AccessKey.objects.all()),
         AccountSigningCertificatesPresent=_root_has(SigningCertificate.objects.all()),
+        GlobalEndpointTokenVersion=F("global_endpoint_token_version"),
         AccountPasswordPresent=Exists(User.objects.filter(account=OuterRef("pk"), is_root=True)
                                       .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)),
     ).get()

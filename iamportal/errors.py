@@ -105,3 +105,9 @@ class ReportNotPresent(IAMError):
 
 class ReportExpired(IAMError):
     code, status = "ReportExpired", 410
+
+
+class NotSupportedService(IAMError):
+    """A service IAM makes no service-specific credentials for (``ServiceNotSupportedException``)."""
+
+    code, status = "NotSupportedService", 404
