@@ -84,12 +84,6 @@ def client_for(api_url):
     close_connections(made)
 
 
-@pytest.fixture
-def closing_client_for(client_for):
-    """``client_for`` (which closes its clients)."""
-    return client_for
-
-
 def new_key(user) -> tuple[str, str]:
     key, secret = access_keys.create_access_key(user)
     return key.access_key_id, secret

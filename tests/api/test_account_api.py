@@ -22,11 +22,6 @@ from .conftest import allow, new_key
 from .helpers import aws_error, signed_post
 
 
-@pytest.fixture
-def client_for(closing_client_for):
-    return closing_client_for
-
-
 def denied(caller: str, action: str) -> str:
     return (f"User: {caller} is not authorized to perform: {action} on resource: * "
             f"because no identity-based policy allows the {action} action")

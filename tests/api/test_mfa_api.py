@@ -26,11 +26,6 @@ from tests.conftest import USER_PASSWORD
 from .conftest import allow, new_key
 from .helpers import aws_error, error_of, signed_post
 
-@pytest.fixture
-def client_for(closing_client_for):
-    return closing_client_for
-
-
 INVALID = ("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403)
 
 
