@@ -235,7 +235,10 @@ def _request_date(headers: Mapping[str, str]) -> str | None:
     parsed = parsedate_tz(date) if len(date) <= MAX_DATE else None
     if parsed is None or parsed[9] is None:
         raise _bad_date(date)
-    return _amz(timegm(parsed[:9]) - parsed[9])
+    try:  # RFC 2822 allows any year; datetime stops at 9999
+        return _amz(timegm(parsed[:9]) - parsed[9])
+    except (ValueError, OverflowError):
+        raise _bad_date(date) from None
 
 
 def _amz_date(value: str) -> str:

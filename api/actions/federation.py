@@ -48,10 +48,13 @@ def oidc_provider(call: Call, action_name: str, context: dict[str, Any] | None =
 
 
 def saml_provider(call: Call, action_name: str, context: dict[str, Any] | None = None) -> SAMLProvider:
-    """The SAML provider ``SAMLProviderArn`` names, as :func:`oidc_provider`."""
+    """The SAML provider ``SAMLProviderArn`` names (its name in any case), as
+    :func:`oidc_provider`."""
     arn = _provider_arn(call, SAML_ARN)
     provider = federation.find_saml_provider(call.account, arn)
-    call.authorize(action_name, arn, {**(dependents.on(provider) if provider else {}), **(context or {})})
+    # On the provider's own ARN: the lookup ignores the name's case, a policy's ARN does not.
+    call.authorize(action_name, provider.arn if provider else arn,
+                   {**(dependents.on(provider) if provider else {}), **(context or {})})
     if provider is None:
         raise NoSuchEntity(f"Manifest not found for arn {arn}")
     return provider

@@ -110,7 +110,7 @@ def text_problems(call: Call, name: str, minimum: int, maximum: int, regex: re.P
 
 def mfa_problems(call: Call) -> list[str]:
     return (text_problems(call, "SerialNumber", 9, 256, _SERIAL_RE, SERIAL_PATTERN)
-            + text_problems(call, "TokenCode", 6, 6, _TOKEN_CODE_RE, TOKEN_CODE_PATTERN))
+            + text_problems(call, "TokenCode", 6, 6, _TOKEN_CODE_RE, TOKEN_CODE_PATTERN, echo=False))
 
 
 def verified_mfa(call: Call) -> datetime | None:
