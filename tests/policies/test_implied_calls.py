@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import access_keys, certificates, roles
+from accounts import access_keys, certificates, roles, service_credentials
 from accounts import services as accounts_services
 from accounts.models import InstanceProfile
 from policies import services as policy_services
@@ -86,6 +86,7 @@ def _user_with_everything(account, name, groups):
     policy_services.put_permissions_boundary(user, policy_arn=READ_ONLY)
     certificates.upload_signing_certificate(user, certificate_body=pem.self_signed(f"{name}-signing"))
     certificates.upload_ssh_public_key(user, body=pem.ssh_rsa(f"{name}-ssh"))
+    service_credentials.create_service_specific_credential(user, service_name="codecommit.amazonaws.com")
     return user
 
 
@@ -294,6 +295,10 @@ def test_delete_user_without_clean_up_is_delete_conflict_but_a_boundary_does_not
     with pytest.raises(DeleteConflict, match=r"^Cannot delete entity, must delete SSH public keys first\.$"):
         accounts_services.delete_user(dave, remove_dependents=False)
     dave.ssh_public_keys.all().delete()
+    with pytest.raises(DeleteConflict,
+                       match=r"^Cannot delete entity, must remove service specific credentials first\.$"):
+        accounts_services.delete_user(dave, remove_dependents=False)
+    dave.service_specific_credentials.all().delete()
     TOTPDevice.objects.filter(user=dave).delete()
     policy_services.detach_policy(dave, policy_arn=READ_ONLY)
     policy_services.delete_inline_policy(dave, name="own")
