@@ -50,6 +50,9 @@ class Resolved:
     used: Callable[[], None] | None = None
 
 
+#: The longest access key id stored (``AccessKey.access_key_id``).
+MAX_KEY_ID = 128
+
 Resolver = Callable[[sigv4.SignedRequest, Any, float], "Resolved | None"]
 
 
@@ -88,7 +91,7 @@ class FailureBudget:
     def __init__(self, request: Any, key_id: str) -> None:
         address = client_address(request)
         self.budgets = [
-            (f"api:key:{address}:{key_id[:128]}", settings.IAMPORTAL_API_KEY_FAILURES),
+            (f"api:key:{address}:{key_id[:MAX_KEY_ID]}", settings.IAMPORTAL_API_KEY_FAILURES),
             (f"api:addr:{address}", settings.IAMPORTAL_API_ADDRESS_FAILURES),
         ]
 
@@ -100,15 +103,22 @@ class FailureBudget:
             throttle.spend(key, limit=limit, window=settings.IAMPORTAL_SIGNIN_WINDOW)
 
 
+def well_formed_key_id(key_id: str) -> bool:
+    """Whether ``key_id`` could name credentials (ASCII letters and digits, as every access
+    key id is); anything else is unknown without a query (PostgreSQL stores no NUL)."""
+    return 0 < len(key_id) <= MAX_KEY_ID and key_id.isascii() and key_id.isalnum()
+
+
 def authenticate(signed: sigv4.SignedRequest, request: Any, now: float | None = None) -> Identity:
     """The identity of a signed request; AWS's authentication errors otherwise."""
     now = time.time() if now is None else now
     sigv4.check_time(signed, now)
-    budget = FailureBudget(request, signed.access_key_id)
+    well_formed = well_formed_key_id(signed.access_key_id)
+    budget = FailureBudget(request, signed.access_key_id if well_formed else "-")
     if budget.exhausted():
         raise Throttling()
     resolved = None
-    for resolver in RESOLVERS:
+    for resolver in RESOLVERS if well_formed else ():
         resolved = resolver(signed, request, now)
         if resolved is not None:
             break

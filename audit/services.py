@@ -98,14 +98,27 @@ class _Encoder(DjangoJSONEncoder):
             return str(o)
 
 
+def storable(value: Any) -> Any:
+    """``value`` (text or JSON data) with every NUL character replaced by U+FFFD: PostgreSQL
+    stores none, in a text column or in JSON, and a hostile parameter may carry one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
 def json_member(value: Any) -> Any:
-    """``value`` redacted and made plain JSON, or a note when it is larger than :data:`MAX_JSON`."""
+    """``value`` redacted and made plain, storable JSON, or a note when it is larger than
+    :data:`MAX_JSON`."""
     if value is None:
         return None
     text = json.dumps(redact(value), cls=_Encoder)
     if len(text) > MAX_JSON:
         return {"omitted": f"larger than {MAX_JSON} characters"}
-    return json.loads(text)
+    return storable(json.loads(text))
 
 
 def lower_first(name: str) -> str:
@@ -185,6 +198,7 @@ def record(request: Any, *, event_name: str, event_source: str = IAM, identity: 
     """
     if identity is None and identity_json is None:
         identity = request.iam
+    error_message, resource = storable(error_message), storable(resource)
     if identity is not None:
         account = identity.account
         identity_json = user_identity(identity)
@@ -197,9 +211,9 @@ def record(request: Any, *, event_name: str, event_source: str = IAM, identity: 
         event_type=event_type,
         aws_region=region,
         source_ip=client_address(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:MAX_USER_AGENT],
+        user_agent=storable(request.META.get("HTTP_USER_AGENT", ""))[:MAX_USER_AGENT],
         user_identity=identity_json,
-        user_name=user_name[:128],
+        user_name=storable(user_name)[:128],
         request_parameters=json_member(request_parameters),
         response_elements=json_member(response_elements),
         additional_event_data=json_member(additional_event_data),

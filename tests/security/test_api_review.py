@@ -7,10 +7,15 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import botocore.session
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts import federation, services
+from accounts.models import Throttle
+from api.registry import ACTIONS
 from audit.models import Event
 from policies import services as policy_services
 from tests.accounts.pem import saml_metadata
@@ -55,6 +60,29 @@ def test_a_date_header_past_year_9999_is_incomplete_signature_not_a_500(raw, roo
         assert error_of(response)[1] == "IncompleteSignature"
 
 
+def test_an_access_key_id_with_a_nul_is_unknown_and_never_reaches_the_database(raw, root):
+    """PostgreSQL refuses a NUL in a query (a 500 there); such an id names no credentials."""
+    for key_id, token in (("AKIA\x00AAAAAAAAAAAAAAAA", None), ("ASIA\x00AAAAAAAAAAAAAAAA", "token")):
+        response = signed_post(raw, (key_id, "x" * 40), {"Action": "ListUsers", "Version": IAM}, token=token)
+        assert (response.status_code, error_of(response)[1]) == (403, "InvalidClientTokenId")
+    keys = list(Throttle.objects.values_list("key", flat=True))
+    assert not any("\x00" in key for key in keys)
+    assert any(key.endswith(":-") for key in keys)  # still counted as failures
+
+
+def test_a_nul_in_any_parameter_is_recorded_as_u_fffd_never_as_a_nul(raw, root):
+    """PostgreSQL stores no NUL in a text or JSON column: the audit record of a call with
+    one (a refused call's message repeats it) made the answer a 500 there."""
+    key = new_key(root)
+    response = call(raw, key, "CreateUser", UserName="bad\x00name", Extra="x\x00y")
+    assert (response.status_code, error_of(response)[1]) == (400, "ValidationError")
+    response = call(raw, key, "CreateGroup", GroupName="team", Extra="x\x00y")
+    assert response.status_code == 200
+    records = [json.dumps(event.as_record(), ensure_ascii=False) for event in Event.objects.all()]
+    assert len(records) == 2 and not any("\x00" in record or "\\u0000" in record for record in records)
+    assert all("x\ufffdy" in record for record in records)
+
+
 # ---------------------------------------------------------------------------
 # Authorisation
 
@@ -86,3 +114,75 @@ def test_an_mfa_code_of_the_wrong_length_is_never_repeated_in_the_error_or_the_t
         assert error_of(response)[1] == "ValidationError"
         assert "9081726" not in response.content.decode()
     assert not any("9081726" in json.dumps(event.as_record()) for event in Event.objects.all())
+
+
+# ---------------------------------------------------------------------------
+# Never a 5xx: every registered action with random parameters, signed by root
+
+
+def _operation_members() -> dict[tuple[str, str], dict]:
+    """Each registered action's input members and their shapes, from botocore's models."""
+    session = botocore.session.get_session()
+    models = {service: session.get_service_model(service) for service in ("iam", "sts")}
+    members = {}
+    for service, name in ACTIONS:
+        model = models[service]
+        shape = model.operation_model(name).input_shape if name in model.operation_names else None
+        members[(service, name)] = dict(shape.members) if shape is not None else {}
+    return members
+
+
+MEMBERS = _operation_members()
+HOSTILE = st.sampled_from([
+    "", " ", "\x00", "arn:aws:iam::000000000000:user/x", "arn:aws:iam::123456789012:role/r", "arn:aws:iam::aws:"
+    "policy/AdministratorAccess", "arn:aws:iam::000000000000:mfa/x", "arn:aws:iam::000000000000:saml-provider/x",
+    "arn:aws:iam::000000000000:oidc-provider/x", "-1", "0", "99999999999", "1e400", "true", "null", "*",
+    "[" * 3000 + "]" * 3000, '{"Version":"2012-10-17","Statement":' + "[" * 2000 + "]" * 2000 + "}",
+    "a" * 70000, "/" * 600, "${aws:username}", "%00", "<x>&amp;</x>", "\ud800",
+])
+TEXT = st.one_of(HOSTILE, st.text(max_size=40))
+
+
+def _values(name: str, shape) -> st.SearchStrategy[dict[str, str]]:
+    """Form parameters for the member ``name`` of botocore ``shape`` (lists as ``.member.N``)."""
+    if shape.type_name == "list":
+        item = shape.member
+        one = (st.fixed_dictionaries({f"{field}": TEXT for field in item.members})
+               if item.type_name == "structure" else TEXT)
+        return st.lists(one, max_size=3).map(lambda items: {
+            (f"{name}.member.{index}.{field}" if isinstance(value, dict) else f"{name}.member.{index}"): text
+            for index, value in enumerate(items, start=1)
+            for field, text in (value.items() if isinstance(value, dict) else [("", value)])})
+    if shape.type_name == "structure":
+        return st.fixed_dictionaries({f"{name}.{field}": TEXT for field in shape.members})
+    if shape.type_name in ("integer", "long"):
+        return st.one_of(st.integers(-10, 10 ** 6).map(str), TEXT).map(lambda value: {name: value})
+    return TEXT.map(lambda value: {name: value})
+
+
+@st.composite
+def requests(draw) -> tuple[str, dict[str, str]]:
+    service, name = draw(st.sampled_from(sorted(ACTIONS)))
+    params: dict[str, str] = {}
+    for member, shape in MEMBERS[(service, name)].items():
+        if draw(st.booleans()):
+            params.update(draw(_values(member, shape)))
+    if draw(st.integers(0, 9)) == 0:  # now and then an action that does not exist
+        name = draw(st.text(max_size=20))
+    if draw(st.booleans()):
+        params["MaxItems"] = draw(st.one_of(st.integers(-5, 5000).map(str), TEXT))
+    if draw(st.booleans()):
+        params["Marker"] = draw(TEXT)
+    return service, {"Action": name, "Version": IAM if service == "iam" else STS, **params}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(request=requests())
+def test_any_action_with_any_parameters_answers_xml_never_a_5xx(raw, root, request):
+    service, params = request
+    key = getattr(root, "_fuzz_key", None) or new_key(root)
+    root._fuzz_key = key
+    response = signed_post(raw, key, {name: value.encode("utf-8", "surrogatepass") for name, value in params.items()},
+                           service=service)
+    assert response.status_code < 500, (params, response.content[:500])
+    ET.fromstring(response.content)  # well-formed XML, success or ErrorResponse
