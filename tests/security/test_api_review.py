@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from accounts import federation, services
 from accounts.models import Throttle
+from api import testmode
 from api.registry import ACTIONS
 from audit.models import Event
 from policies import services as policy_services
@@ -81,6 +82,19 @@ def test_a_nul_in_any_parameter_is_recorded_as_u_fffd_never_as_a_nul(raw, root):
     records = [json.dumps(event.as_record(), ensure_ascii=False) for event in Event.objects.all()]
     assert len(records) == 2 and not any("\x00" in record or "\\u0000" in record for record in records)
     assert all("x\ufffdy" in record for record in records)
+
+
+def test_the_test_mode_key_left_in_the_database_is_unknown_once_test_mode_is_off(raw, db, settings):
+    """FOOBARKEY / FOOBARSECRET is public: a database a test-mode server once used keeps its
+    row, and the key opened that account's root user after a restart without test mode."""
+    settings.IAMPORTAL_TEST_HOOKS = True
+    assert raw.post("/_test/reset").status_code == 200
+    key = (testmode.ACCESS_KEY_ID, testmode.SECRET_ACCESS_KEY)
+    assert call(raw, key, "GetCallerIdentity", service="sts").status_code == 200
+    settings.IAMPORTAL_TEST_HOOKS = False
+    response = call(raw, key, "GetCallerIdentity", service="sts")
+    assert (response.status_code, error_of(response)[1]) == (403, "InvalidClientTokenId")
+    assert raw.post("/_test/reset").status_code == 404
 
 
 # ---------------------------------------------------------------------------
