@@ -101,7 +101,10 @@ def create_role(call: Call) -> dict:
     requested_tags = params.tags()
     validators.validate_tags(requested_tags)
     bounded = {"iam:PermissionsBoundary": boundary_arn} if boundary_arn else None
-    call.authorize_all(tags.create_calls("Role", call.account.arn(f"role{path}{name}"), requested_tags, bounded))
+    arn = call.account.arn(f"role{path}{name}")
+    # As the console's create-role wizard: the boundary is a PutRolePermissionsBoundary too.
+    call.authorize_all([*tags.create_calls("Role", arn, requested_tags, bounded),
+                        *([("iam:PutRolePermissionsBoundary", arn, bounded)] if bounded else [])])
     role = roles.create_role(call.account, name=name, path=path, trust_policy=params.get("AssumeRolePolicyDocument"),
                              description=description, max_session_duration=duration, tags=requested_tags,
                              boundary_arn=boundary_arn, instance_profile=False)

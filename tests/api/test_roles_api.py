@@ -115,7 +115,8 @@ def test_create_role_authorisation_tags_boundary_and_deny(user_client, account, 
                  Tags=[{"Key": "team", "Value": "ops"}]) == denied(account, "tagger", "iam:CreateRole", arn)
     assert tagger.create_role(RoleName="Web", AssumeRolePolicyDocument=TRUST,
                               Tags=[{"Key": "team", "Value": "web"}])["Role"]["Arn"] == arn
-    bounded = user_client("bounded", allow("iam:CreateRole", condition={
+    # Setting the boundary is also PutRolePermissionsBoundary, as in the console's wizard.
+    bounded = user_client("bounded", allow(["iam:CreateRole", "iam:PutRolePermissionsBoundary"], condition={
         "StringEquals": {"iam:PermissionsBoundary": READ_ONLY}}))
     assert error(bounded.create_role, RoleName="Free", AssumeRolePolicyDocument=TRUST)[0] == "AccessDenied"
     assert bounded.create_role(RoleName="Kept", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=READ_ONLY)

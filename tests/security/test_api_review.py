@@ -115,6 +115,20 @@ def test_a_saml_provider_is_authorised_on_its_own_arn_whatever_the_case_asked(ra
     assert type(provider).objects.filter(pk=provider.pk).exists()
 
 
+def test_create_role_with_a_boundary_is_also_put_role_permissions_boundary(raw, account):
+    """The console's create-role wizard authorises the boundary as PutRolePermissionsBoundary;
+    the API's CreateRole did not, so a Deny on it was walked around over the API."""
+    key = user_key(account, "eve", allow("iam:*"), allow("iam:PutRolePermissionsBoundary", effect="Deny"))
+    boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    trust = allow("sts:AssumeRole").replace('"Resource": "*"', '"Principal": {"Service": "ec2.amazonaws.com"}')
+    response = call(raw, key, "CreateRole", RoleName="bounded", AssumeRolePolicyDocument=trust,
+                    PermissionsBoundary=boundary)
+    assert (response.status_code, error_of(response)[1]) == (403, "AccessDenied")
+    assert "iam:PutRolePermissionsBoundary" in error_of(response)[2]
+    assert not account.roles.filter(name="bounded").exists()
+    assert call(raw, key, "CreateRole", RoleName="free", AssumeRolePolicyDocument=trust).status_code == 200
+
+
 # ---------------------------------------------------------------------------
 # Secrets
 
