@@ -84,6 +84,22 @@ def test_a_nul_in_any_parameter_is_recorded_as_u_fffd_never_as_a_nul(raw, root):
     assert all("x\ufffdy" in record for record in records)
 
 
+def test_a_forged_x_forwarded_for_neither_escapes_nor_shifts_the_failure_budget(raw, root, settings):
+    """Without a trusted proxy the budget is the peer's: rotating X-Forwarded-For buys no
+    more guesses, and cannot spend another address's budget."""
+    settings.IAMPORTAL_API_KEY_FAILURES = 3
+    key_id, secret = new_key(root)
+    for number in range(3):
+        response = signed_post(raw, (key_id, "x" * 40), {"Action": "ListUsers", "Version": IAM},
+                               extra_headers={"X-Forwarded-For": f"203.0.113.{number}"})
+        assert error_of(response)[1] == "SignatureDoesNotMatch"
+    response = signed_post(raw, (key_id, secret), {"Action": "ListUsers", "Version": IAM},
+                           extra_headers={"X-Forwarded-For": "198.51.100.7"})
+    assert (response.status_code, error_of(response)[1]) == (400, "Throttling")
+    elsewhere = Client(REMOTE_ADDR="192.0.2.10")
+    assert signed_post(elsewhere, (key_id, secret), {"Action": "ListUsers", "Version": IAM}).status_code == 200
+
+
 def test_the_test_mode_key_left_in_the_database_is_unknown_once_test_mode_is_off(raw, db, settings):
     """FOOBARKEY / FOOBARSECRET is public: a database a test-mode server once used keeps its
     row, and the key opened that account's root user after a restart without test mode."""
