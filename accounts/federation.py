@@ -296,7 +296,10 @@ def read_saml_metadata(document: str) -> datetime:
         valid_until = None
     if valid_until is None:
         raise InvalidInput(BAD_METADATA)
-    return valid_until if valid_until.tzinfo else valid_until.replace(tzinfo=UTC)
+    try:  # stored in UTC: 9999-12-31T23:59:59-01:00 is past datetime's last year
+        return valid_until.astimezone(UTC) if valid_until.tzinfo else valid_until.replace(tzinfo=UTC)
+    except OverflowError:
+        raise InvalidInput(BAD_METADATA) from None
 
 
 def check_saml_name(name: str) -> None:

@@ -113,6 +113,18 @@ def test_the_test_mode_key_left_in_the_database_is_unknown_once_test_mode_is_off
     assert raw.post("/_test/reset").status_code == 404
 
 
+@pytest.mark.parametrize("valid_until", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_saml_metadata_valid_until_beyond_datetimes_range_in_utc_is_invalid_input(raw, root, valid_until):
+    """validUntil is kept in UTC; an offset that carries it past year 9999 (or before year 1)
+    overflowed on saving: a 500."""
+    response = call(raw, new_key(root), "CreateSAMLProvider", Name="Far",
+                    SAMLMetadataDocument=saml_metadata(valid_until=valid_until))
+    assert (response.status_code, error_of(response)[1]) == (400, "InvalidInput")
+    response = call(raw, new_key(root), "CreateSAMLProvider", Name="Near",
+                    SAMLMetadataDocument=saml_metadata(valid_until="9999-12-31T23:59:59+01:00"))
+    assert response.status_code == 200
+
+
 # ---------------------------------------------------------------------------
 # Authorisation
 
