@@ -91,3 +91,6 @@ class Event(models.Model):
             "eventCategory": "Management",
         })
         return record
+
+
+from .last_accessed import ServiceAccess  # noqa: E402,F401  access advisor's table (audit/last_accessed.py)

@@ -106,9 +106,12 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
 
 
 def _allowed(request: Any, action: str, resource: str, caller_arn: str, decision: Any = None) -> Authorization:
-    """An allow; a state-changing one is noted for the audit trail (what a POST did)."""
+    """An allow: noted for last accessed information (audit.last_accessed), and a
+    state-changing one for the audit trail (what a POST did)."""
+    from audit import last_accessed
     from audit import services as audit  # audit's models import accounts, which imports this module
 
+    last_accessed.note(request, action, resource)
     if not audit.is_read_only(action.partition(":")[2]):
         audit.note_call(request, action, resource)
     return Authorization(True, action, resource, caller_arn, "allowed", "", decision)

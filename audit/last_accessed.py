@@ -1,0 +1,291 @@
+"""Last accessed information (IAM's access advisor), from the :class:`ServiceAccess` table.
+
+The source (docs/audit.md, "Last accessed"): the audit trail records state-changing calls
+and refusals, but access advisor needs every *authenticated use* of a service, reads
+included. So :func:`policies.authz.authorize` notes every call it allows (console and Query
+API alike: one place) with :func:`note`; :class:`LastAccessedMiddleware` writes the
+request's notes in one upsert after the response, at most once a minute per key and process.
+A row is one (principal, action, resource) — the principal being the IAM user, the role (for
+its sessions) or the root user — with the last time, so the reports read a few aggregate
+rows and the policy generator knows the resources each action was used on.
+
+The reports (:func:`report`) list each service the entity's policies allow (the engine's
+catalogue), with the last use by the entity or, for a group, by its members and, for a
+managed policy, by the users and roles it is attached to (directly or through a group); for
+IAM, action by action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import models
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Account, Group, GroupMembership, Role, User
+from policies.engine import catalogue
+
+#: A key noted again within this many seconds is not written again (per process).
+WRITE_INTERVAL = 60
+_WRITTEN: dict[str, float] = {}
+_WRITTEN_MAX = 100_000
+#: AWS's tracking period: the report says "Not accessed in the tracking period" beyond it.
+TRACKING_DAYS = 400
+#: The services whose actions are reported one by one (IAM's action-level last accessed).
+ACTION_LEVEL_SERVICES = ("iam",)
+NOT_ACCESSED = "Not accessed in the tracking period"
+
+
+class ServiceAccess(models.Model):
+    """The last time a principal was allowed one action on one resource."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    #: sha256 of (account, principal, action, resource): the upsert's conflict target.
+    key = models.CharField(max_length=64, unique=True)
+    principal_arn = models.CharField(max_length=2048)
+    service = models.CharField(max_length=64)
+    action = models.CharField(max_length=160)
+    resource = models.CharField(max_length=2048)
+    last_authenticated = models.DateTimeField()
+    region = models.CharField(max_length=32, default="us-east-1")
+
+    class Meta:
+        app_label = "audit"
+        indexes = [
+            models.Index(fields=["account", "principal_arn", "service"], name="audit_access_principal"),
+            models.Index(fields=["account", "last_authenticated"], name="audit_access_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal_arn} {self.action} {self.last_authenticated:%Y-%m-%dT%H:%M:%SZ}"
+
+
+# ---------------------------------------------------------------------------
+# Recording
+
+
+def tracked_arn(identity: Any) -> str:
+    """The entity a call is attributed to: the role for a role session, else the caller."""
+    if identity.role_session is not None:
+        return identity.role_session.role.arn
+    return identity.arn
+
+
+def note(request: Any, action: str, resource: str) -> None:
+    """Note an allowed call of the request's caller (written by the middleware)."""
+    identity = getattr(request, "iam", None)
+    if identity is None or identity.account is None:
+        return
+    try:
+        notes = request._last_accessed
+    except AttributeError:
+        notes = request._last_accessed = {}
+        request._last_accessed_identity = identity
+    notes.setdefault((action, resource), identity.context.get("aws:RequestedRegion", "us-east-1"))
+
+
+def _key(account_id: int, principal: str, action: str, resource: str) -> str:
+    return hashlib.sha256(f"{account_id}\x00{principal}\x00{action}\x00{resource}".encode()).hexdigest()
+
+
+def flush(request: Any) -> None:
+    """Write the request's notes: one upsert, leaving out keys written in the last minute."""
+    notes = getattr(request, "_last_accessed", None)
+    if not notes:
+        return
+    request._last_accessed = {}
+    identity = request._last_accessed_identity
+    account, principal = identity.account, tracked_arn(identity)
+    now, clock = timezone.now(), time.monotonic()
+    rows = []
+    for (action, resource), region in notes.items():
+        key = _key(account.pk, principal, action, resource)
+        if clock - _WRITTEN.get(key, -WRITE_INTERVAL - 1) < WRITE_INTERVAL:
+            continue
+        _WRITTEN[key] = clock
+        rows.append(ServiceAccess(account=account, key=key, principal_arn=principal,
+                                  service=action.partition(":")[0].lower(), action=action,
+                                  resource=resource[:2048], last_authenticated=now, region=region))
+    if len(_WRITTEN) > _WRITTEN_MAX:
+        _WRITTEN.clear()
+    if rows:
+        ServiceAccess.objects.bulk_create(rows, update_conflicts=True, unique_fields=["key"],
+                                          update_fields=["last_authenticated", "region"])
+
+
+def forget_writes() -> None:
+    """Forget which keys were written (tests that move the clock)."""
+    _WRITTEN.clear()
+
+
+class LastAccessedMiddleware:
+    """Writes the allowed calls :func:`note` collected, after the view answered."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        flush(request)
+        return response
+
+
+# ---------------------------------------------------------------------------
+# What an entity's policies allow
+
+
+def allowed_services(policies: list[Any]) -> list[str]:
+    """The service prefixes some Allow statement of the compiled ``policies`` covers, sorted."""
+    known = catalogue.services()
+    found: set[str] = set()
+    for policy in policies:
+        for statement in policy:
+            if not statement.allow:
+                continue
+            actions = statement.actions
+            if not statement.not_action and actions.prefixes is not None:
+                found.update(p for p in actions.prefixes if p in known)
+                continue
+            if not statement.not_action and actions.match_all:
+                return list(known)
+            found.update(prefix for prefix in known if prefix not in found and any(
+                actions.matches(prefix, name.lower()) != statement.not_action
+                for name in catalogue.actions_for_service(prefix)))
+    return sorted(found)
+
+
+def allowed_actions(policies: list[Any], prefix: str) -> list[str]:
+    """The actions of service ``prefix`` some Allow statement of ``policies`` covers."""
+    names = catalogue.actions_for_service(prefix)
+    return [f"{prefix}:{name}" for name in names if any(
+        statement.allow and statement.actions.matches(prefix, name.lower()) != statement.not_action
+        for policy in policies for statement in policy)]
+
+
+def policies_of(entity: Any) -> list[Any]:
+    """The compiled identity policies of a user, group or role, or of a managed policy."""
+    from policies import loading
+    from policies.models import ManagedPolicy, PolicyVersion
+
+    if isinstance(entity, User):
+        return loading.load_user_policy_set(entity).identity
+    if isinstance(entity, Group):
+        return loading.load_group_policy_set(entity).identity
+    if isinstance(entity, Role):
+        return loading.load_role_policy_set(entity).identity
+    assert isinstance(entity, ManagedPolicy)
+    document = PolicyVersion.objects.filter(policy=entity, is_default=True).values_list("document", flat=True).first()
+    compiled = loading._compile_or_skip(document, entity.name) if document else None
+    return [compiled] if compiled is not None else []
+
+
+def tracked_principals(account: Account, entity: Any) -> list[str]:
+    """The ARNs whose use counts for ``entity``: itself (user, role), a group's members, or
+    the users and roles a managed policy is attached to, directly or through a group."""
+    from policies.models import PolicyAttachment
+
+    if isinstance(entity, (User, Role)):
+        return [entity.arn]
+    if isinstance(entity, Group):
+        users = User.objects.filter(pk__in=GroupMembership.objects.filter(group=entity).values("user"))
+        return [user.arn for user in users.select_related("account")]
+    attached = PolicyAttachment.objects.filter(policy=entity, account=account)
+    users = User.objects.filter(models.Q(pk__in=attached.values("user"))
+                                | models.Q(pk__in=GroupMembership.objects.filter(
+                                    group__in=attached.values("group")).values("user")))
+    roles = Role.objects.filter(pk__in=attached.values("role"))
+    return ([user.arn for user in users.select_related("account")]
+            + [role.arn for role in roles.select_related("account")])
+
+
+# ---------------------------------------------------------------------------
+# The report
+
+
+@dataclass
+class ActionRow:
+    action: str
+    last_accessed: datetime | None = None
+    entity: str = ""
+    region: str = ""
+
+
+@dataclass
+class ServiceRow:
+    namespace: str
+    name: str
+    last_accessed: datetime | None = None
+    entity: str = ""
+    region: str = ""
+    total_entities: int = 0
+    #: (entity ARN, last time) of every tracked entity that used the service, newest first.
+    entities: list[tuple[str, datetime]] = field(default_factory=list)
+    actions: list[ActionRow] | None = None
+
+
+def _latest(account: Account, principals: list[str], group_by: str, since: datetime,
+            **filters: str) -> dict[str, list]:
+    """``{service or action: [(principal, time), …] newest first}`` over ``principals``."""
+    if not principals:
+        return {}
+    rows = (ServiceAccess.objects.filter(account=account, principal_arn__in=principals,
+                                         last_authenticated__gte=since, **filters)
+            .values(group_by, "principal_arn").annotate(last=Max("last_authenticated")))
+    found: dict[str, list] = {}
+    for row in rows:
+        found.setdefault(row[group_by], []).append((row["principal_arn"], row["last"]))
+    for uses in found.values():
+        uses.sort(key=lambda use: (use[1], use[0]), reverse=True)
+    return found
+
+
+def _regions(account: Account, winners: dict[str, tuple[str, datetime]], field_name: str) -> dict[str, str]:
+    """The region of each winning (principal, time) use."""
+    if not winners:
+        return {}
+    match = models.Q()
+    for value, (principal, moment) in winners.items():
+        match |= models.Q(**{field_name: value}, principal_arn=principal, last_authenticated=moment)
+    return {row[field_name]: row["region"] for row in
+            ServiceAccess.objects.filter(match, account=account).values(field_name, "region")}
+
+
+def report(account: Account, entity: Any, granularity: str = "ACTION_LEVEL") -> list[ServiceRow]:
+    """Every service ``entity``'s policies allow, with its last use (see the module docstring)."""
+    policies = policies_of(entity)
+    principals = tracked_principals(account, entity)
+    since = timezone.now() - timedelta(days=TRACKING_DAYS)
+    by_service = _latest(account, principals, "service", since)
+    winners = {prefix: uses[0] for prefix, uses in by_service.items()}
+    regions = _regions(account, winners, "service")
+    rows = []
+    for prefix in allowed_services(policies):
+        uses = by_service.get(prefix, [])
+        row = ServiceRow(prefix, catalogue.service_name(prefix) or prefix, total_entities=len(uses), entities=uses)
+        if uses:
+            row.entity, row.last_accessed = uses[0]
+            row.region = regions.get(prefix, "")
+        if granularity == "ACTION_LEVEL" and prefix in ACTION_LEVEL_SERVICES:
+            row.actions = _action_rows(account, policies, principals, prefix, since)
+        rows.append(row)
+    return rows
+
+
+def _action_rows(account: Account, policies: list[Any], principals: list[str], prefix: str,
+                 since: datetime) -> list[ActionRow]:
+    by_action = _latest(account, principals, "action", since, service=prefix)
+    regions = _regions(account, {action: uses[0] for action, uses in by_action.items()}, "action")
+    rows = []
+    for action in allowed_actions(policies, prefix):
+        row = ActionRow(action.partition(":")[2])
+        uses = by_action.get(action)
+        if uses:
+            row.entity, row.last_accessed = uses[0]
+            row.region = regions.get(action, "")
+        rows.append(row)
+    return rows
