@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,9 +79,10 @@ def tracked_arn(identity: Any) -> str:
 
 
 def note(request: Any, action: str, resource: str) -> None:
-    """Note an allowed call of the request's caller (written by the middleware)."""
+    """Note an allowed call of the request's caller (written by the middleware); a
+    :func:`probing` check (may this button be enabled?) is no use of the action."""
     identity = getattr(request, "iam", None)
-    if identity is None or identity.account is None:
+    if identity is None or identity.account is None or getattr(request, "_last_accessed_probe", False):
         return
     try:
         notes = request._last_accessed
@@ -87,6 +90,18 @@ def note(request: Any, action: str, resource: str) -> None:
         notes = request._last_accessed = {}
         request._last_accessed_identity = identity
     notes.setdefault((action, resource), identity.context.get("aws:RequestedRegion", "us-east-1"))
+
+
+@contextmanager
+def probing(request: Any) -> Iterator[None]:
+    """Checks made inside are not noted: whether the page may offer a control (a button,
+    a link), which is not a use of the action the control leads to."""
+    before = getattr(request, "_last_accessed_probe", False)
+    request._last_accessed_probe = True
+    try:
+        yield
+    finally:
+        request._last_accessed_probe = before
 
 
 def _key(account_id: int, principal: str, action: str, resource: str) -> str:
@@ -289,3 +304,23 @@ def _action_rows(account: Account, policies: list[Any], principals: list[str], p
             row.region = regions.get(action, "")
         rows.append(row)
     return rows
+
+
+# ---------------------------------------------------------------------------
+# The console's "Last accessed" tab
+
+
+#: What the tab needs, as AWS's console: generate the report on the entity, then read it.
+TAB_ACTIONS = ("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails")
+
+
+def tab_context(request: Any, entity: Any, context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The context of ``audit/_last_accessed.html`` for ``entity``'s page: its rows, or the
+    refusal of one of :data:`TAB_ACTIONS` on the entity's ARN (``context``: its condition keys)."""
+    from policies.authz import first_denied
+
+    denied = first_denied(request, [(action, entity.arn, context or {}) for action in TAB_ACTIONS])
+    if denied is not None:
+        return {"last_accessed_denied": denied}
+    return {"last_accessed": report(request.iam.account, entity), "not_accessed": NOT_ACCESSED,
+            "tracking_days": TRACKING_DAYS}

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 
 from policies.authz import IAMActionRequiredMixin
 
+from . import policy_generation
 from .models import Event
 
 PAGE_SIZE = 50
@@ -165,4 +166,5 @@ app_name = "audit"
 urlpatterns = [
     path("iam/event-history/", EventHistoryView.as_view(), name="event_history"),
     path("iam/event-history/<uuid:event_id>/", EventDetailView.as_view(), name="event_detail"),
+    *policy_generation.urlpatterns,
 ]

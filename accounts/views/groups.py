@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from audit import last_accessed
 from iamportal.errors import NoSuchEntity
 from iamportal.pickers import PickerFormMixin
 from iamportal.views_base import SearchSortMixin, ServiceFormMixin, get_or_404
@@ -120,7 +121,7 @@ class GroupDetailView(GroupMixin, TemplateView):
 
     iam_action = "iam:GetGroup"
     template_name = "accounts/group_detail.html"
-    TABS = ("users", "permissions")
+    TABS = ("users", "permissions", "last_accessed")
     MEMBERS_PER_PAGE = 50
 
     def get_context_data(self, **kwargs):
@@ -131,6 +132,8 @@ class GroupDetailView(GroupMixin, TemplateView):
             # The tab lists the group's policies, which IAM guards with its own action.
             auth = authorize(self.request, "iam:ListAttachedGroupPolicies", self.group.arn)
             context["permissions_denied"] = "" if auth else auth.message
+        if tab == "last_accessed":
+            context.update(last_accessed.tab_context(self.request, self.group))
         # pk__in keeps the group count from reusing the membership join of the filter.
         members = GroupMembership.objects.filter(group=self.group).values("user_id")
         page = Paginator(user_rows(User.objects.filter(pk__in=members)), self.MEMBERS_PER_PAGE) \

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from formtools.wizard.views import SessionWizardView
 
+from audit import last_accessed
 from iamportal import pickers
 from iamportal.errors import IAMError
 from iamportal.views_base import KnownStepMixin, SearchSortMixin, ServiceFormMixin, get_or_404
@@ -311,6 +312,7 @@ class RoleDetailView(RoleMixin, TemplateView):
         "permissions": ("iam:ListAttachedRolePolicies", "iam:ListRolePolicies"),
         "trust": (),
         "tags": ("iam:ListRoleTags",),
+        "last_accessed": (),  # audit.last_accessed.tab_context authorises it
     }
 
     def get_context_data(self, **kwargs):
@@ -326,6 +328,9 @@ class RoleDetailView(RoleMixin, TemplateView):
             context["capabilities_denied"] = denied
             if denied is None:
                 context.update(capabilities_context(self.request, self.role, load_role_policy_set(self.role)))
+        if tab == "last_accessed":
+            context.update(last_accessed.tab_context(self.request, self.role, keys),
+                           generate_policy_url=reverse("audit:generate_policy", args=["role", self.role.name]))
         context.update({
             "tab": tab,
             "tab_denied": tab_denied,

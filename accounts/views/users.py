@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, ListView, TemplateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit import last_accessed
 from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.pickers import PickerFormMixin
 from iamportal.views_base import SearchSortMixin, get_or_404
@@ -229,6 +230,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
         "groups": ("Groups", "iam:ListGroupsForUser"),
         "security_credentials": ("Security credentials", "iam:GetLoginProfile"),
         "tags": ("Tags", "iam:ListUserTags"),
+        "last_accessed": ("Last accessed", "iam:GenerateServiceLastAccessedDetails"),
     }
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
@@ -252,6 +254,9 @@ class UserDetailView(UserObjectMixin, TemplateView):
                                      .annotate(member_count=Count("members")).order_by("name"))
         if tab == "security_credentials":
             context.update(panel_context(self.request, user, self_service=False))
+        if auth and tab == "last_accessed":
+            context.update(last_accessed.tab_context(self.request, user, self.get_condition_context()),
+                           generate_policy_url=reverse("audit:generate_policy", args=["user", user.user_name]))
         if user.password_changed:
             context["password_age_days"] = (timezone.now() - user.password_changed).days
         return context

@@ -62,7 +62,10 @@ def can(request: Any, action: str, resource: Any = "*") -> Authorization:
         setattr(request, _CACHE_ATTR, cache)
     key = (action, arn)
     if key not in cache:
-        cache[key] = authorize(request, action, arn, resource_tag_context(resource) or None)
+        from audit.last_accessed import probing  # a button's check is no use of its action
+
+        with probing(request):
+            cache[key] = authorize(request, action, arn, resource_tag_context(resource) or None)
     return cache[key]
 
 

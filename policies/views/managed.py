@@ -30,6 +30,7 @@ from accounts import tags
 from accounts.views.bulk import BulkDeleteMixin, SelectionRefused, reads_of
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from accounts.views.tags import ManageTagsMixin
+from audit import last_accessed, policy_generation
 from iamportal.errors import IAMError
 from iamportal.views_base import KnownStepMixin, get_or_404
 from policies.authz import (
@@ -170,7 +171,9 @@ class PolicyCreateWizard(ConditionalIAMActionMixin, KnownStepMixin, SessionWizar
 
     def get_form_initial(self, step):
         if step == "permissions":
-            return {"document": DEFAULT_DOCUMENT}
+            # "Generate policy" (audit.policy_generation) opens the editor with its document.
+            generated = self.request.GET.get("generated") and self.request.session.get(policy_generation.SESSION_KEY)
+            return {"document": generated or DEFAULT_DOCUMENT}
         return {}
 
     def get_form_kwargs(self, step=None):
@@ -310,6 +313,8 @@ class PolicyDetailView(PolicyObjectMixin, TemplateView):
     @property
     def tab(self) -> str:
         asked = self.request.GET.get("tab")
+        if asked == "last_accessed":
+            return asked
         return "tags" if asked == "tags" and not self.policy.is_aws_managed else "permissions"
 
     def get_context_data(self, **kwargs):
@@ -317,6 +322,9 @@ class PolicyDetailView(PolicyObjectMixin, TemplateView):
         keys = self.get_condition_context()
         if self.tab == "tags":
             context["tags_denied"] = first_denied(self.request, [("iam:ListPolicyTags", self.policy.arn, keys)])
+            return context
+        if self.tab == "last_accessed":
+            context.update(last_accessed.tab_context(self.request, self.policy, keys))
             return context
         version = context["default_version"]
         read = authorize(self.request, "iam:GetPolicyVersion", self.policy.arn, keys)
