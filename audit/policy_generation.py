@@ -25,7 +25,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import FormView
 
-from accounts.models import Role, User
+from accounts import roles
+from accounts import services as accounts_services
+from accounts.models import User
 from iamportal.views_base import get_or_404
 from policies.authz import ConditionalIAMActionMixin
 
@@ -87,17 +89,13 @@ class GeneratePolicyView(ConditionalIAMActionMixin, FormView):
     form_class = GeneratePolicyForm
     template_name = "audit/generate_policy.html"
     iam_action = "iam:GenerateServiceLastAccessedDetails"
-    MODELS = {"user": (User, "user_name"), "role": (Role, "name")}
+    LOOKUPS = {"user": accounts_services.get_user, "role": roles.get_role}
 
     def setup_objects(self) -> None:
-        kind = self.kwargs["kind"]
-        if kind not in self.MODELS:
+        lookup = self.LOOKUPS.get(self.kwargs["kind"])
+        if lookup is None:
             raise Http404("No such entity.")
-        model, field = self.MODELS[kind]
-        lookup = {f"{field}__iexact": self.kwargs["name"], "account": self.request.iam.account}
-        if model is User:
-            lookup["is_root"] = False
-        self.entity = get_or_404(lambda: model.objects.select_related("account").get(**lookup))
+        self.entity = get_or_404(lookup, self.request.iam.account, self.kwargs["name"])
 
     def get_authorizations(self):
         from accounts import tags
