@@ -18,7 +18,9 @@ IAM, action by action.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,6 +67,23 @@ class ServiceAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal_arn} {self.action} {self.last_authenticated:%Y-%m-%dT%H:%M:%SZ}"
+
+
+class LastAccessedJob(models.Model):
+    """A GenerateServiceLastAccessedDetails job: the entity and granularity asked for. The
+    report is read when the job is (from :class:`ServiceAccess`), so a job completes at once."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    job_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    arn = models.CharField(max_length=2048)
+    granularity = models.CharField(max_length=16, default="SERVICE_LEVEL")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        app_label = "audit"
+
+    def __str__(self) -> str:
+        return str(self.job_id)
 
 
 # ---------------------------------------------------------------------------
@@ -218,6 +237,31 @@ def tracked_principals(account: Account, entity: Any) -> list[str]:
             + [role.arn for role in roles.select_related("account")])
 
 
+_ENTITY_ARN = re.compile(r"arn:aws:iam::(?P<owner>\d{12}|aws):(?P<kind>user|group|role|policy)(?P<path>/(?:.*/)?)(?P<name>[^/]+)")
+
+
+def entity_for_arn(account: Account, arn: str) -> Any:
+    """The user, group, role or managed policy ``arn`` names, seen from ``account``:
+    ``InvalidInput`` for what is no such ARN, ``NoSuchEntity`` for another account's."""
+    from accounts import roles, services
+    from iamportal.errors import InvalidInput, NoSuchEntity
+    from policies import services as policy_services
+
+    match = _ENTITY_ARN.fullmatch(arn)
+    if match is None:
+        raise InvalidInput(f"ARN {arn} is not valid.")
+    kind, name = match["kind"], match["name"]
+    if kind == "policy":
+        return policy_services.get_policy(account, arn)
+    if match["owner"] != account.account_id:
+        raise NoSuchEntity(f"The entity with ARN {arn} cannot be found.")
+    lookup = {"user": services.get_user, "group": services.get_group, "role": roles.get_role}[kind]
+    entity = lookup(account, name)
+    if entity.arn != arn:  # the path differs
+        raise NoSuchEntity(f"The entity with ARN {arn} cannot be found.")
+    return entity
+
+
 # ---------------------------------------------------------------------------
 # The report
 
@@ -310,7 +354,8 @@ def _action_rows(account: Account, policies: list[Any], principals: list[str], p
 # The console's "Last accessed" tab
 
 
-#: What the tab needs, as AWS's console: generate the report on the entity, then read it.
+#: What the tab needs, as AWS's console: generate the report on the entity, then read it
+#: (GetServiceLastAccessedDetails has no resource type: ``*``).
 TAB_ACTIONS = ("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails")
 
 
@@ -319,7 +364,7 @@ def tab_context(request: Any, entity: Any, context: dict[str, Any] | None = None
     refusal of one of :data:`TAB_ACTIONS` on the entity's ARN (``context``: its condition keys)."""
     from policies.authz import first_denied
 
-    denied = first_denied(request, [(action, entity.arn, context or {}) for action in TAB_ACTIONS])
+    denied = first_denied(request, [(TAB_ACTIONS[0], entity.arn, context or {}), (TAB_ACTIONS[1], "*")])
     if denied is not None:
         return {"last_accessed_denied": denied}
     return {"last_accessed": report(request.iam.account, entity), "not_accessed": NOT_ACCESSED,

@@ -101,8 +101,8 @@ class GeneratePolicyView(ConditionalIAMActionMixin, FormView):
         from accounts import tags
 
         keys = tags.resource_tag_context(self.entity)
-        return [(action, self.entity.arn, keys) for action in
-                ("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails")]
+        return [("iam:GenerateServiceLastAccessedDetails", self.entity.arn, keys),
+                ("iam:GetServiceLastAccessedDetails", "*", {})]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

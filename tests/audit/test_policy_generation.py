@@ -74,7 +74,7 @@ def test_period_and_access(account, root, alice, bob):
     grant(bob, {"Effect": "Allow", "Action": "iam:GenerateServiceLastAccessedDetails", "Resource": "*"})
     denied = signed_in_client(bob).get("/iam/generate-policy/user/alice/")
     assert denied.status_code == 403
-    assert "iam:GetServiceLastAccessedDetails on resource: " + alice.arn in denied.content.decode()
+    assert "iam:GetServiceLastAccessedDetails on resource: *" in denied.content.decode()
 
 
 def test_document_for_groups_resources_and_wildcards():
