@@ -218,23 +218,27 @@ def policies_of(entity: Any) -> list[Any]:
     return [compiled] if compiled is not None else []
 
 
-def tracked_principals(account: Account, entity: Any) -> list[str]:
-    """The ARNs whose use counts for ``entity``: itself (user, role), a group's members, or
-    the users and roles a managed policy is attached to, directly or through a group."""
+def tracked_entities(account: Account, entity: Any) -> list[User | Role]:
+    """The users and roles whose use counts for ``entity``: itself (user, role), a group's
+    members, or those a managed policy is attached to, directly or through a group."""
     from policies.models import PolicyAttachment
 
     if isinstance(entity, (User, Role)):
-        return [entity.arn]
+        return [entity]
     if isinstance(entity, Group):
         users = User.objects.filter(pk__in=GroupMembership.objects.filter(group=entity).values("user"))
-        return [user.arn for user in users.select_related("account")]
+        return list(users.select_related("account").order_by("user_name"))
     attached = PolicyAttachment.objects.filter(policy=entity, account=account)
     users = User.objects.filter(models.Q(pk__in=attached.values("user"))
                                 | models.Q(pk__in=GroupMembership.objects.filter(
                                     group__in=attached.values("group")).values("user")))
     roles = Role.objects.filter(pk__in=attached.values("role"))
-    return ([user.arn for user in users.select_related("account")]
-            + [role.arn for role in roles.select_related("account")])
+    return (list(users.select_related("account").order_by("user_name"))
+            + list(roles.select_related("account").order_by("name")))
+
+
+def tracked_principals(account: Account, entity: Any) -> list[str]:
+    return [found.arn for found in tracked_entities(account, entity)]
 
 
 _ENTITY_ARN = re.compile(r"arn:aws:iam::(?P<owner>\d{12}|aws):(?P<kind>user|group|role|policy)(?P<path>/(?:.*/)?)(?P<name>[^/]+)")
@@ -250,13 +254,12 @@ def entity_for_arn(account: Account, arn: str) -> Any:
     match = _ENTITY_ARN.fullmatch(arn)
     if match is None:
         raise InvalidInput(f"ARN {arn} is not valid.")
-    kind, name = match["kind"], match["name"]
-    if kind == "policy":
+    if match["kind"] == "policy":
         return policy_services.get_policy(account, arn)
     if match["owner"] != account.account_id:
         raise NoSuchEntity(f"The entity with ARN {arn} cannot be found.")
-    lookup = {"user": services.get_user, "group": services.get_group, "role": roles.get_role}[kind]
-    entity = lookup(account, name)
+    lookup = {"user": services.get_user, "group": services.get_group, "role": roles.get_role}[match["kind"]]
+    entity = lookup(account, match["name"])
     if entity.arn != arn:  # the path differs
         raise NoSuchEntity(f"The entity with ARN {arn} cannot be found.")
     return entity
@@ -369,3 +372,14 @@ def tab_context(request: Any, entity: Any, context: dict[str, Any] | None = None
         return {"last_accessed_denied": denied}
     return {"last_accessed": report(request.iam.account, entity), "not_accessed": NOT_ACCESSED,
             "tracking_days": TRACKING_DAYS}
+
+
+def service_uses(account: Account, entity: Any, namespace: str) -> list[tuple[Any, datetime | None]]:
+    """Every tracked user or role of ``entity`` with its last use of service ``namespace``:
+    the users of it newest first, then the others (``None``) in name order."""
+    tracked = tracked_entities(account, entity)
+    since = timezone.now() - timedelta(days=TRACKING_DAYS)
+    uses = dict(_latest(account, [found.arn for found in tracked], "service", since,
+                        service=namespace.lower()).get(namespace.lower(), []))
+    return sorted(((found, uses.get(found.arn)) for found in tracked),
+                  key=lambda use: (use[1] is None, -(use[1].timestamp() if use[1] else 0)))
