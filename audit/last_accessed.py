@@ -383,3 +383,75 @@ def service_uses(account: Account, entity: Any, namespace: str) -> list[tuple[An
                         service=namespace.lower()).get(namespace.lower(), []))
     return sorted(((found, uses.get(found.arn)) for found in tracked),
                   key=lambda use: (use[1] is None, -(use[1].timestamp() if use[1] else 0)))
+
+
+# ---------------------------------------------------------------------------
+# The dashboard's recommendations
+
+UNUSED_DAYS = 90
+ROOT_ACTIVITY_DAYS = 30
+
+
+def user_usage(account: Account) -> dict[str, int]:
+    """One query over the account's IAM users: ``users`` (how many), ``unused`` (a password or
+    an active access key not used for :data:`UNUSED_DAYS` days; never used counts from its
+    creation) and ``no_mfa`` (a console password and no MFA device)."""
+    from django.db.models import Count, Exists, OuterRef, Q
+    from django.db.models.functions import Coalesce
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import AccessKey
+
+    cutoff = timezone.now() - timedelta(days=UNUSED_DAYS)
+    has_password = ~Q(password__startswith="!") & ~Q(password="")
+    stale_key = AccessKey.objects.filter(user=OuterRef("pk"), status=AccessKey.ACTIVE).annotate(
+        used=Coalesce("last_used", "created")).filter(used__lt=cutoff)
+    return (User.objects.for_account(account)
+            .annotate(stale_key=Exists(stale_key),
+                      mfa=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+                      password_used=Coalesce("last_login", "password_changed", "created"))
+            .aggregate(users=Count("pk"),
+                       unused=Count("pk", filter=Q(stale_key=True) | (has_password & Q(password_used__lt=cutoff))),
+                       no_mfa=Count("pk", filter=has_password & Q(mfa=False))))
+
+
+def root_activity(account: Account) -> Any:
+    """The root user's last use in the last :data:`ROOT_ACTIVITY_DAYS` days, as a subquery
+    to annotate the root user with (no query of its own)."""
+    from django.db.models import Subquery
+
+    recent = (ServiceAccess.objects.filter(account=account, principal_arn=account.root_arn,
+                                           last_authenticated__gte=timezone.now()
+                                           - timedelta(days=ROOT_ACTIVITY_DAYS))
+              .order_by("-last_authenticated").values("last_authenticated")[:1])
+    return Subquery(recent)
+
+
+def recommendations(usage: dict[str, int], root_last: datetime | None) -> list[tuple[str, str, str, str]]:
+    """The dashboard's recommendations from usage (:func:`user_usage`, :func:`root_activity`),
+    ``(level, title, text, action)`` as ``iamportal.views.DashboardView`` lists them."""
+    found = []
+    if usage["unused"]:
+        found.append(("warning", "Remove unused credentials",
+                      f"{_users(usage['unused'])} a password or an active access key not used for more than "
+                      f"{UNUSED_DAYS} days. Remove or deactivate the credentials they don't need.",
+                      "credential_report"))
+    else:
+        found.append(("success", "No unused credentials",
+                      f"Every IAM user's password and active access keys were used in the last {UNUSED_DAYS} days.",
+                      ""))
+    if usage["no_mfa"]:
+        found.append(("warning", "Add MFA for IAM users",
+                      f"{_users(usage['no_mfa'])} a console password and no MFA device.", "user_list"))
+    if root_last is not None:
+        found.append(("warning", f"Root user activity in the last {ROOT_ACTIVITY_DAYS} days",
+                      f"The root user was last active on {root_last:%Y-%m-%d %H:%M} UTC. Use an IAM user or a role "
+                      "for everyday tasks.", ""))
+    else:
+        found.append(("success", f"No root user activity in the last {ROOT_ACTIVITY_DAYS} days",
+                      f"The root user was not used in the last {ROOT_ACTIVITY_DAYS} days.", ""))
+    return found
+
+
+def _users(count: int) -> str:
+    return "1 IAM user has" if count == 1 else f"{count} IAM users have"

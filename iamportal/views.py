@@ -17,6 +17,7 @@ from django.urls import Resolver404
 from django.views.generic import TemplateView
 
 from accounts import services
+from audit import last_accessed
 from accounts.models import AccessKey, Group, User
 from policies.authz import IAMActionRequiredMixin
 
@@ -52,14 +53,16 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         identity = self.request.iam
         account = identity.account
-        users = User.objects.for_account(account).count()
+        usage = last_accessed.user_usage(account)
+        users = usage["users"]
         counts = [
             ("User groups", Group.objects.filter(account=account).count(), "accounts:group_list"),
             ("Users", users, "accounts:user_list"),
         ]
         for label, (counter, url_name) in DASHBOARD_COUNTERS.items():
             counts.append((label, counter(account), url_name))
-        root = User.objects.get(account=account, is_root=True)
+        root = User.objects.annotate(last_activity=last_accessed.root_activity(account)).get(
+            account=account, is_root=True)
         from django_otp import user_has_device
 
         # (level, title, text, action): the action, a link the template shows, is the
@@ -85,6 +88,7 @@ class DashboardView(IAMActionRequiredMixin, TemplateView):
             recommendations.append(("warning", "Don't use the root user for everyday tasks",
                                     "Create an IAM user with administrator access and use it instead of the root user.",
                                     "create_user"))
+        recommendations += last_accessed.recommendations(usage, root.last_activity)
         context.update({
             "counts": counts,
             "account": account,
