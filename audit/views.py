@@ -101,8 +101,13 @@ class EventHistoryView(IAMActionRequiredMixin, TemplateView):
     iam_action = "cloudtrail:LookupEvents"
     template_name = "audit/event_history.html"
 
+    @staticmethod
+    def page_query(account: Any, filters: dict[str, str]):
+        """The events of ``account`` that ``filters`` (the form's fields) select, newest first."""
+        return EventFilterForm(filters).filtered(Event.objects.filter(account=account)).order_by("-event_time", "-id")
+
     def events(self, form: EventFilterForm):
-        return form.filtered(Event.objects.filter(account=self.request.iam.account)).order_by("-event_time", "-id")
+        return self.page_query(self.request.iam.account, form.data)
 
     def get(self, request, *args, **kwargs):
         form = EventFilterForm(request.GET)

@@ -45,7 +45,7 @@ def test_generated_policy_allows_exactly_what_was_used(account, root, alice, bob
     assert ("iam:GetUser", bob.arn) in used and ("iam:ListUserTags", bob.arn) in used
 
     root_client = signed_in_client(root)
-    response = csrf_post(root_client, "/iam/generate-policy/user/alice/", {"days": "7"})
+    response = csrf_post(root_client, "/iam/users/alice/generate-policy/", {"days": "7"})
     assert response.status_code == 302 and response["Location"] == "/iam/policies/create/?generated=1"
     editor = root_client.get(response["Location"]).content.decode()
     text = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", editor, re.S).group(1)).strip()
@@ -66,13 +66,13 @@ def test_generated_policy_allows_exactly_what_was_used(account, root, alice, bob
 
 def test_period_and_access(account, root, alice, bob):
     root_client = signed_in_client(root)
-    page = csrf_post(root_client, "/iam/generate-policy/user/alice/", {"days": "91"})
+    page = csrf_post(root_client, "/iam/users/alice/generate-policy/", {"days": "91"})
     assert page.status_code == 200
     assert "Ensure this value is less than or equal to 90." in page.content.decode()
-    assert root_client.get("/iam/generate-policy/user/nobody/").status_code == 404
-    assert root_client.get("/iam/generate-policy/group/alice/").status_code == 404
+    assert root_client.get("/iam/users/nobody/generate-policy/").status_code == 404
+    assert root_client.get("/iam/roles/nobody/generate-policy/").status_code == 404
     grant(bob, {"Effect": "Allow", "Action": "iam:GenerateServiceLastAccessedDetails", "Resource": "*"})
-    denied = signed_in_client(bob).get("/iam/generate-policy/user/alice/")
+    denied = signed_in_client(bob).get("/iam/users/alice/generate-policy/")
     assert denied.status_code == 403
     assert "iam:GetServiceLastAccessedDetails on resource: *" in denied.content.decode()
 
