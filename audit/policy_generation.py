@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -89,13 +88,12 @@ class GeneratePolicyView(ConditionalIAMActionMixin, FormView):
     form_class = GeneratePolicyForm
     template_name = "audit/generate_policy.html"
     iam_action = "iam:GenerateServiceLastAccessedDetails"
-    LOOKUPS = {"user": accounts_services.get_user, "role": roles.get_role}
+    kind = "user"  # or "role": as_view(kind=…)
+    LOOKUPS = {"user": (accounts_services.get_user, "user_name"), "role": (roles.get_role, "role_name")}
 
     def setup_objects(self) -> None:
-        lookup = self.LOOKUPS.get(self.kwargs["kind"])
-        if lookup is None:
-            raise Http404("No such entity.")
-        self.entity = get_or_404(lookup, self.request.iam.account, self.kwargs["name"])
+        lookup, kwarg = self.LOOKUPS[self.kind]
+        self.entity = get_or_404(lookup, self.request.iam.account, self.kwargs[kwarg])
 
     def get_authorizations(self):
         from accounts import tags
@@ -107,7 +105,7 @@ class GeneratePolicyView(ConditionalIAMActionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         name = self.entity.user_name if isinstance(self.entity, User) else self.entity.name
-        context.update(entity=self.entity, entity_name=name, kind=self.kwargs["kind"],
+        context.update(entity=self.entity, entity_name=name, kind=self.kind,
                        back_url=f"{self.entity.get_absolute_url()}?tab=last_accessed")
         return context
 
@@ -118,5 +116,8 @@ class GeneratePolicyView(ConditionalIAMActionMixin, FormView):
 
 
 urlpatterns = [
-    path("iam/generate-policy/<str:kind>/<str:name>/", GeneratePolicyView.as_view(), name="generate_policy"),
+    path("iam/users/<str:user_name>/generate-policy/", GeneratePolicyView.as_view(kind="user"),
+         name="generate_user_policy"),
+    path("iam/roles/<str:role_name>/generate-policy/", GeneratePolicyView.as_view(kind="role"),
+         name="generate_role_policy"),
 ]

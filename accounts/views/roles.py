@@ -330,7 +330,7 @@ class RoleDetailView(RoleMixin, TemplateView):
                 context.update(capabilities_context(self.request, self.role, load_role_policy_set(self.role)))
         if tab == "last_accessed":
             context.update(last_accessed.tab_context(self.request, self.role, keys),
-                           generate_policy_url=reverse("audit:generate_policy", args=["role", self.role.name]))
+                           generate_policy_url=reverse("audit:generate_role_policy", args=[self.role.name]))
         context.update({
             "tab": tab,
             "tab_denied": tab_denied,

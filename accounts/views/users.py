@@ -256,7 +256,7 @@ class UserDetailView(UserObjectMixin, TemplateView):
             context.update(panel_context(self.request, user, self_service=False))
         if auth and tab == "last_accessed":
             context.update(last_accessed.tab_context(self.request, user, self.get_condition_context()),
-                           generate_policy_url=reverse("audit:generate_policy", args=["user", user.user_name]))
+                           generate_policy_url=reverse("audit:generate_user_policy", args=[user.user_name]))
         if user.password_changed:
             context["password_age_days"] = (timezone.now() - user.password_changed).days
         return context
