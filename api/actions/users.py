@@ -25,6 +25,7 @@ from policies import services as policy_services
 from .. import shapes
 from ..protocol import member_name, page
 from ..registry import Call, action
+from .roles import tag_keys_param, tags_param
 
 #: IAM's answer when "the calling user" is asked of credentials that are not a user's.
 NON_USER = "Must specify userName when calling with non-User credentials"
@@ -162,10 +163,7 @@ def delete_user(call: Call) -> None:
 
 @action("iam", "TagUser")
 def tag_user(call: Call) -> None:
-    requested = call.params.tags()
-    if not requested:
-        call.params.require("Tags")
-    validators.validate_tags(requested)
+    requested = tags_param(call)
     user = named_user(call)
     call.authorize("iam:TagUser", user.arn, {**on_user(user), **tags.tag_context(requested)})
     tags.tag(user, requested)
@@ -173,10 +171,7 @@ def tag_user(call: Call) -> None:
 
 @action("iam", "UntagUser")
 def untag_user(call: Call) -> None:
-    keys = call.params.list("TagKeys")
-    if not keys:
-        call.params.require("TagKeys")
-    validators.validate_tag_keys(keys)
+    keys = tag_keys_param(call)
     user = named_user(call)
     call.authorize("iam:UntagUser", user.arn, {**on_user(user), **tags.untag_context(keys)})
     tags.untag(user, keys)
