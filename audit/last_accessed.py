@@ -34,6 +34,8 @@ from django.utils import timezone
 from accounts.models import Account, Group, GroupMembership, Role, User
 from policies.engine import catalogue
 
+from .services import storable
+
 #: A key noted again within this many seconds is not written again (per process).
 WRITE_INTERVAL = 60
 _WRITTEN: dict[str, float] = {}
@@ -144,7 +146,7 @@ def flush(request: Any) -> None:
         _WRITTEN[key] = clock
         rows.append(ServiceAccess(account=account, key=key, principal_arn=principal,
                                   service=action.partition(":")[0].lower(), action=action,
-                                  resource=resource[:2048], last_authenticated=now, region=region))
+                                  resource=storable(resource[:2048]), last_authenticated=now, region=region))
     if len(_WRITTEN) > _WRITTEN_MAX:
         _WRITTEN.clear()
     if rows:

@@ -43,6 +43,15 @@ def test_reads_are_recorded_once_a_minute_and_button_checks_are_not(account, ali
     assert not ServiceAccess.objects.filter(principal_arn=bob.arn).exists()
 
 
+def test_a_nul_in_a_requested_name_is_stored_as_a_replacement_character(account, alice):
+    # PostgreSQL stores no NUL in a text column: a hostile name must not turn an allowed call into a 500.
+    grant(alice, {"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy", "Resource": "*"})
+    response = signed_in_client(alice).get("/iam/policies/simulator/?principal=Cash%00ier&action=iam:ListUsers")
+    assert "The user with name Cash\x00ier cannot be found." in response.content.decode()
+    resources = ServiceAccess.objects.filter(principal_arn=alice.arn, action="iam:SimulatePrincipalPolicy")
+    assert account.arn("user/Cash\ufffdier") in resources.values_list("resource", flat=True)
+
+
 def test_user_tab_lists_allowed_services_and_iam_actions(account, alice, bob):
     grant(alice, LAST_ACCESSED_ALLOW, {"Effect": "Allow", "Action": ["s3:GetObject", "iam:ListUsers"],
                                        "Resource": "*"})
