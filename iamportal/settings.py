@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "policies",
     "api",
     "audit",
+    "organizations",
+    "labs",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("policies.urls")),
     path("", include("audit.views")),
+    path("", include("organizations.urls")),
+    path("", include("labs.urls")),
 ]
 
 handler400 = views.bad_request
