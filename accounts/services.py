@@ -83,8 +83,19 @@ def sign_up(*, email: str, password: str) -> User:
     with one email, one succeeds and the others get ``EntityAlreadyExists``.
     """
     email = email.strip()
-    root = User(is_root=True, email=email, user_name="root", password_changed=timezone.now())
-    _check_password(password, root)
+    _check_password(password, User(is_root=True, email=email, user_name="root"))
+    return create_account_with_root(email=email, password=password)
+
+
+@transaction.atomic
+def create_account_with_root(*, email: str, password: str, reset_required: bool = False) -> User:
+    """A new account with a random 12-digit id and its root user, whose password is ``password``
+    (not checked here: :func:`sign_up` checks it; ``organizations.services.create_account``
+    generates it and sets ``reset_required``, so the root user changes it at first sign-in).
+    ``EntityAlreadyExists`` when a root user already has the email, as for sign-up."""
+    email = email.strip()
+    root = User(is_root=True, email=email, user_name="root", password_changed=timezone.now(),
+                password_reset_required=reset_required)
     if User.objects.filter(is_root=True, email__iexact=email).exists():
         raise EntityAlreadyExists(EMAIL_IN_USE)
     root.set_password(password)
