@@ -210,22 +210,34 @@ def render_error(service: str, code: str, message: str, request_id: str, *, stat
 # Pagination
 
 
+def marker(offset: int) -> str:
+    """The opaque, signed token of the page that starts at ``offset`` (IAM's ``Marker``, the
+    JSON protocol's ``NextToken``)."""
+    return signing.dumps(offset, salt=_MARKER_SALT)
+
+
+def marker_offset(token: str) -> int | None:
+    """The offset a token of :func:`marker` names, or None for anything else."""
+    try:
+        offset = signing.loads(token, salt=_MARKER_SALT)
+    except signing.BadSignature:
+        return None
+    return offset if isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0 else None
+
+
 def page(params: Params, rows: Any) -> tuple[list[Any], dict[str, Any]]:
     """One page of ``rows`` (a queryset, sliced in the database, or a list) and the
     ``IsTruncated``/``Marker`` members to add to the result."""
     max_items = params.int("MaxItems", default=MAX_ITEMS_DEFAULT, minimum=1, maximum=MAX_ITEMS_LIMIT)
     offset = 0
-    marker = params.get("Marker")
-    if marker is not None:
-        try:
-            offset = signing.loads(marker, salt=_MARKER_SALT)
-        except signing.BadSignature:
-            raise ValidationError("Invalid Marker.") from None
-        if not isinstance(offset, int) or offset < 0:
+    token = params.get("Marker")
+    if token is not None:
+        offset = marker_offset(token)
+        if offset is None:
             raise ValidationError("Invalid Marker.")
     chunk = list(rows[offset:offset + max_items + 1])
     truncated = len(chunk) > max_items
     paging: dict[str, Any] = {"IsTruncated": truncated}
     if truncated:
-        paging["Marker"] = signing.dumps(offset + max_items, salt=_MARKER_SALT)
+        paging["Marker"] = marker(offset + max_items)
     return chunk[:max_items], paging

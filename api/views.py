@@ -5,6 +5,12 @@ is a Query request: form-encoded ``Action=…&Version=…``, dispatched to the h
 SigV4 credential scope's service (``iam`` or ``sts``), or, for an unsigned request, of the
 service ``Version`` names. No CSRF (a signature, not a cookie, authenticates it), no
 session. Each action runs in one transaction; any error is AWS's ``ErrorResponse``.
+
+A request whose ``X-Amz-Target`` names AWS Organizations (``AWSOrganizationsV20161128.<Op>``)
+is the JSON 1.1 protocol (:mod:`api.jsonproto`): its operation comes from that header, its
+parameters from the JSON body, and it is answered in JSON; everything between — signature,
+authentication and its throttling, the registry's handler (service ``organizations``), the
+transaction, the audit record — is the same code path.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from iamportal import durable
 from iamportal.errors import IAMError
 from policies.authz import ActionDenied
 
-from . import credentials, protocol, sigv4, testmode
+from . import credentials, jsonproto, protocol, sigv4, testmode
 from .errors import (
     AccessDenied,
     InvalidAction,
@@ -87,23 +93,37 @@ def _service(signed: sigv4.SignedRequest | None, params: protocol.Params) -> str
     return protocol.VERSIONS.get(params.get("Version") or "", "iam")
 
 
+def _query_action(request, body: bytes, signed: sigv4.SignedRequest | None) -> tuple[str, str, protocol.Params]:
+    """A Query request's service, action name and parameters."""
+    params = _params(request, body)
+    service = _service(signed, params)
+    name = params.get("Action")
+    if not name:
+        raise MissingAction("Missing Action")
+    return service, name, params
+
+
 def query_api(request) -> HttpResponse:
-    """Serve one Query request (see module doc)."""
+    """Serve one Query request, or one JSON request (``X-Amz-Target``: AWS Organizations,
+    :mod:`api.jsonproto`), the same way (see module doc)."""
     request_id = str(uuid.uuid4())
-    service = "iam"
+    target = jsonproto.operation(request)
+    service = "iam" if target is None else target[0]
     call = None
     try:
         body = _body(request)
         signed = sigv4.parse(request.method, request.path, request.META.get("QUERY_STRING", ""),
                              request.headers, body)
-        params = _params(request, body)
-        service = _service(signed, params)
-        name = params.get("Action")
-        if not name:
-            raise MissingAction("Missing Action")
-        version = params.get("Version") or ""
+        if target is None:
+            service, name, params = _query_action(request, body, signed)
+        else:
+            name = target[1]
+            params = jsonproto.read(request, body, service, name, signed.service if signed else None)
         found = ACTIONS.get((service, name)) if len(name) <= 128 and set(name) <= _ACTION_CHARS else None
         if found is None:
+            if target is not None:
+                raise jsonproto.UnknownOperation()
+            version = params.get("Version") or ""
             raise InvalidAction(f"Could not find operation {name[:128]} for version {version[:32]}")
         if signed is None:
             if not found.unsigned:
@@ -119,16 +139,23 @@ def query_api(request) -> HttpResponse:
             result = found.handler(call)
             if audit.audited(name):  # the change and its record commit together
                 audit.api_call(call, result)
+        if target is not None:
+            return jsonproto.response(result, request_id)
         return _response(protocol.render(service, name, result, request_id), 200, request_id)
     except ActionDenied as denied:
+        error = AccessDenied(denied.auth.message)
         if call is not None:  # recorded after the rollback, as every failure
-            audit.api_call(call, error_code="AccessDenied", error_message=denied.auth.message,
+            audit.api_call(call, error_code=jsonproto.code(error) if target else error.code,
+                           error_message=denied.auth.message,
                            resource=denied.auth.resource)
-        return _error(service, AccessDenied(denied.auth.message), request_id)
-    except IAMError as error:
+    except IAMError as failure:
+        error = failure
         if call is not None and audit.audited(name):
-            audit.api_call(call, error_code=error.code, error_message=error.message)
-        return _error(service, error, request_id)
+            audit.api_call(call, error_code=jsonproto.code(error) if target else error.code,
+                           error_message=error.message)
+    if target is not None:
+        return jsonproto.error_response(error, request_id)
+    return _error(service, error, request_id)
 
 
 @csrf_exempt
