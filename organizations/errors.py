@@ -188,6 +188,28 @@ class InvalidInputException(OrganizationsError):
     default_message = "The requested operation failed because you provided invalid values for one or more of the request parameters."
 
 
+
+class CreateAccountStatusNotFoundException(OrganizationsNotFound):
+    code = "CreateAccountStatusNotFoundException"
+    default_message = "We can't find an create account request with the CreateAccountRequestId that you specified."
+
+
+class RootNotFoundException(OrganizationsNotFound):
+    code = "RootNotFoundException"
+    default_message = "We can't find a root with the RootId that you specified."
+
+
+class PolicyTypeAlreadyEnabledException(OrganizationsError):
+    code = "PolicyTypeAlreadyEnabledException"
+    default_message = "The specified policy type is already enabled in the specified root."
+
+
+class NotManagementAccount(OrganizationsError):
+    """An operation only the management account may call, called from a member account."""
+
+    code = "AccessDeniedException"
+    default_message = "You don't have permissions to access this resource."
+
 # The reasons the services raise, with the message AWS gives for each.
 ACCOUNT_CANNOT_LEAVE_ORGANIZATION = (
     "ACCOUNT_CANNOT_LEAVE_ORGANIZATION",
