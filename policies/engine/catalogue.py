@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 DATA_FILE = Path(__file__).with_name("data") / "actions.json.gz"
+#: Actions of the portal itself (labs and classes), merged into the catalogue by :func:`_load`.
+PORTAL_FILE = Path(__file__).with_name("data") / "portal.json"
 
 #: Access levels as AWS names them, in the order the IAM console lists them.
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
@@ -130,6 +132,9 @@ def _load() -> Mapping[str, Any]:
         document: dict[str, Any] = json.load(handle)
     if document.get("format") != 1:
         raise RuntimeError(f"{DATA_FILE}: unsupported catalogue format {document.get('format')!r}")
+    # The portal's own actions (labs:*), in the same format: not AWS's (docs/differences.md).
+    portal = json.loads(PORTAL_FILE.read_text(encoding="utf-8"))["services"]
+    document["services"] = {**document["services"], **portal}
     return MappingProxyType(document)
 
 
