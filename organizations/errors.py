@@ -204,6 +204,17 @@ class PolicyTypeAlreadyEnabledException(OrganizationsError):
     default_message = "The specified policy type is already enabled in the specified root."
 
 
+class PolicyTypeNotEnabledException(OrganizationsError):
+    code = "PolicyTypeNotEnabledException"
+    default_message = "This operation can be performed only for enabled policy types."
+
+
+class PolicyTypeNotAvailableForOrganizationException(OrganizationsError):
+    code = "PolicyTypeNotAvailableForOrganizationException"
+    default_message = ("You can't use the specified policy type with the feature set currently enabled "
+                       "for this organization.")
+
+
 class NotManagementAccount(OrganizationsError):
     """An operation only the management account may call, called from a member account."""
 
