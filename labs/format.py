@@ -32,6 +32,7 @@ TASK_ID_RE = re.compile(r"[a-z0-9-]{1,64}")
 #: IAM user, group and role names (iam-facts §1.2), and a principal of allowed/denied/can_assume.
 NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 PRINCIPAL_RE = re.compile(r"root|(user|role)/[\w+=,.@-]{1,64}", re.ASCII)
+ALIAS_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 ACTION_RE = re.compile(r"[a-zA-Z0-9-]{1,64}:[A-Za-z0-9*?]{1,128}")
 #: The account id that stands for ``{account}`` while documents are validated.
 SAMPLE_ACCOUNT = "123456789012"
@@ -221,6 +222,12 @@ class _Validator:
     def name(self, value: Any, where: str) -> str:
         return self.string(value, where, pattern=NAME_RE, what="a valid IAM name")
 
+    def alias(self, value: Any, where: str) -> str:
+        self.string(value, where, maximum=63)
+        if not ALIAS_RE.fullmatch(value.replace("{account}", SAMPLE_ACCOUNT)):
+            raise self.fail(where, f"{value!r} is not an account alias (3 to 63 of a-z, 0-9 and -)")
+        return value
+
     def document(self, value: Any, where: str, kind: str) -> str:
         """A policy document (a mapping, or JSON text) as JSON text; ERROR findings refused."""
         if isinstance(value, dict):
@@ -246,7 +253,7 @@ class _Validator:
         title = self.string(data["title"], "title", maximum=200)
         summary = self.string(data["summary"], "summary", maximum=2000)
         minutes = self.integer(data["minutes"], "minutes", 1, 600)
-        setup = self.setup(data.get("setup") or {})
+        setup = self.setup({} if data.get("setup") is None else data["setup"])
         tasks = self.items(data["tasks"], "tasks", maximum=MAX_TASKS)
         if not tasks:
             raise self.fail("tasks", "a lab needs at least one task")
@@ -328,7 +335,7 @@ class _Validator:
         if value is not True and not isinstance(value, str):
             raise self.fail(where, "expected true, or the alias expected")
         if isinstance(value, str):
-            self.string(value, where, maximum=63)
+            self.alias(value, where)
 
     def _true(self, value, where, depth):
         if value is not True:
@@ -380,7 +387,7 @@ class _Validator:
         data = self.mapping(data, "setup", optional=("alias", "root_access_key", "policies", "groups", "users",
                                                      "roles"))
         if "alias" in data:
-            self.string(data["alias"], "setup.alias", maximum=63)
+            self.alias(data["alias"], "setup.alias")
         if "root_access_key" in data:
             self.boolean(data["root_access_key"], "setup.root_access_key")
         policies = self.entries(data, "policies", required=("name", "document"),
