@@ -22,7 +22,7 @@ class ConsoleIdentityMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             request.iam = SimpleLazyObject(lambda: identity_for(request))
-            if user.password_reset_required and not user.is_root:
+            if user.password_reset_required:  # an IAM user, or the root user of a created member account
                 allowed = {reverse(name) for name in self.PASSWORD_RESET_ALLOWED}
                 if request.path not in allowed and not request.path.startswith("/static/"):
                     return redirect("accounts:password_change")

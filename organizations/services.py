@@ -107,7 +107,9 @@ def create_organization(account: Account) -> Organization:
         org=org, policy_id=ids.FULL_AWS_ACCESS_ID, name=FULL_AWS_ACCESS_NAME,
         description=FULL_AWS_ACCESS_DESCRIPTION, document=FULL_AWS_ACCESS_DOCUMENT, aws_managed=True)
     _attach_full_aws_access(org, org.root_id)
-    Member.objects.create(account=account, org=org, joined_method=Member.CREATED,
+    # AWS lists the management account with JoinedMethod INVITED (its CLI reference's
+    # list-accounts example): it existed before the organization.
+    Member.objects.create(account=account, org=org, joined_method=Member.INVITED,
                           email=_root_email(account), name=_account_name(account))
     _attach_full_aws_access(org, account.account_id)
     return org

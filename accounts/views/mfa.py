@@ -167,7 +167,7 @@ class MFAChallengeView(View):
         request.session.pop(SESSION_PENDING_SIGNIN, None)
         start_console_session(request, user, mfa=True)
         otp_login(request, device)  # request.user.is_verified() for the rest of the session
-        if user.password_reset_required and not user.is_root:
+        if user.password_reset_required:
             return redirect("accounts:password_change")
         return redirect(next_url or "iamportal:console_home")
 
@@ -248,6 +248,12 @@ class MFADeviceAssignView(MFASubjectMixin, TemplateView):
 
     template_name = "accounts/mfa/mfa_device_assign.html"
     iam_action = "iam:EnableMFADevice"
+    iam_action_post = "iam:CreateVirtualMFADevice"
+
+    def get_resource_arn(self) -> str:
+        if self.request.method == "POST":  # CreateVirtualMFADevice's resource: the device the form names
+            return mfa.device_arn(self.subject.account, str(self.request.POST.get("name", "")).strip())
+        return super().get_resource_arn()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -68,7 +68,7 @@ def password_accepted(request, user):
         if response is not None:
             return response
     start_console_session(request, user)
-    if user.password_reset_required and not user.is_root:
+    if user.password_reset_required:
         return redirect("accounts:password_change")
     return redirect(safe_next(request) or "iamportal:console_home")
 
