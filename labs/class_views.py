@@ -86,13 +86,18 @@ def pop_sheet(request, classroom: Classroom) -> list[classes.Credential] | None:
     return credentials
 
 
-def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
+def csv_response(filename: str, header: list[str], rows: list[list[Any]], *, verbatim: int | None = None
+                 ) -> HttpResponse:
+    """A CSV download whose cells a spreadsheet never runs as formulas (audit.views.csv_cell),
+    except column ``verbatim``: a one-time password must be copied exactly, and it is the
+    portal's own text, never a trainee's."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    writer.writerows([value if column == verbatim else csv_cell(value) for column, value in enumerate(row)]
+                     for row in rows)
     return response
 
 
@@ -279,7 +284,8 @@ class ClassSheetCSVView(ClassMixin, View):
         signin_url = request.build_absolute_uri(reverse("accounts:signin"))
         return csv_response(f"{self.classroom.class_id}-sign-in.csv",
                             ["name", "email", "account_id", "sign_in_url", "one_time_password"],
-                            [[c.name, c.email, c.account_id, signin_url, c.password] for c in credentials])
+                            [[c.name, c.email, c.account_id, signin_url, c.password] for c in credentials],
+                            verbatim=4)
 
 
 # ---------------------------------------------------------------------------

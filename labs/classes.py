@@ -302,9 +302,10 @@ def end_class(classroom: Classroom, *, delete_accounts: bool = False) -> None:
         Account.objects.filter(pk__in=[a.pk for a in accounts]).delete()
         if classroom.ou is not None:
             organizations.delete_ou(classroom.ou)
+            classroom.ou = None
     else:
         users = User.objects.filter(account__in=accounts)
         users.update(is_active=False)
         users.filter(is_root=True).update(password=make_password(None))
     classroom.ended = now
-    classroom.save(update_fields=["ended"])
+    classroom.save(update_fields=["ended", "ou"])
