@@ -3,7 +3,7 @@
 A request is ``POST /`` with ``X-Amz-Target: AWSOrganizationsV20161128.<Operation>`` and a JSON
 object as its body (``Content-Type: application/x-amz-json-1.1``), signed for the service
 ``organizations``. :func:`operation` tells the dispatcher (``api.views``) such a request from a
-Query request; :func:`read` gives its service, operation and :class:`JsonParams`;
+Query request; :func:`read` gives its :class:`JsonParams` (and :func:`window` a list's page);
 :func:`response` and :func:`error_response` answer JSON: the result's members, or
 ``{"__type": "<Code>", "Message": "…"}`` (and ``Reason`` when the error has one) with HTTP 400
 (500 for a fault).
@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.http import HttpResponse
 
@@ -132,8 +132,8 @@ class JsonParams:
             raise invalid(INPUT_REQUIRED)
 
     def str(self, name: str, *, required: bool = False, minimum: int = 0, maximum: int | None = None,
-            pattern: re.Pattern[str] | None = None) -> str | None:
-        """A string member within its length and (``fullmatch``) pattern."""
+            pattern: re.Pattern[str] | None = None, reason: tuple[str, str] = INVALID_PATTERN) -> str | None:
+        """A string member within its length and (``fullmatch``) pattern (``reason`` when not)."""
         if required:
             self.require(name)
         value = self.get(name)
@@ -146,7 +146,7 @@ class JsonParams:
         if maximum is not None and len(value) > maximum:
             raise invalid(MAX_LENGTH_EXCEEDED)
         if pattern is not None and not pattern.fullmatch(value):
-            raise invalid(INVALID_PATTERN)
+            raise invalid(reason)
         return value
 
     def enum(self, name: str, values: Iterable[str], *, required: bool = False,
@@ -190,10 +190,23 @@ class JsonParams:
 # Pages
 
 
-def page(params: JsonParams, rows: Any) -> tuple[list[Any], dict[str, Any]]:
-    """One page of ``rows`` (a queryset, sliced in the database, or a list) after
-    ``NextToken``, ``MaxResults`` long (20 when absent), and the ``NextToken`` member to add
-    (only when more follow)."""
+class Window(NamedTuple):
+    """Where a page starts and how long it is, read from ``NextToken`` and ``MaxResults``."""
+
+    offset: int
+    size: int
+
+    def page(self, rows: Any) -> tuple[list[Any], dict[str, Any]]:
+        """This page of ``rows`` (a queryset, sliced in the database, or a list) and the
+        ``NextToken`` member to add (only when more follow)."""
+        chunk = list(rows[self.offset:self.offset + self.size + 1])
+        more = {"NextToken": protocol.marker(self.offset + self.size)} if len(chunk) > self.size else {}
+        return chunk[:self.size], more
+
+
+def window(params: JsonParams) -> Window:
+    """The page a list operation asks for, validated (as every member, before anything else):
+    after ``NextToken``, ``MaxResults`` long (20 when absent)."""
     size = params.int("MaxResults", minimum=1, maximum=MAX_RESULTS) or MAX_RESULTS
     token = params.str("NextToken", maximum=100000)
     offset = 0
@@ -201,9 +214,7 @@ def page(params: JsonParams, rows: Any) -> tuple[list[Any], dict[str, Any]]:
         offset = protocol.marker_offset(token)
         if offset is None:
             raise invalid(INVALID_NEXT_TOKEN)
-    chunk = list(rows[offset:offset + size + 1])
-    more = {"NextToken": protocol.marker(offset + size)} if len(chunk) > size else {}
-    return chunk[:size], more
+    return Window(offset, size)
 
 
 # ---------------------------------------------------------------------------

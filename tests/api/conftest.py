@@ -7,8 +7,8 @@ database; every test that uses it runs in a transactional database, flushed afte
 - ``root_key``: an access key ``(id, secret)`` of the root user of account A (``root``).
 - ``client_for(key, service="iam", region=..., token=None)``: a boto3 client with those
   credentials, retries off (so a Throttling answer is seen, not retried).
-- ``iam``, ``sts``: root's IAM and STS clients; ``unchecked_iam``: root's IAM client without
-  botocore's parameter validation.
+- ``iam``, ``sts``, ``organizations``: root's IAM, STS and AWS Organizations clients;
+  ``unchecked_iam``: root's IAM client without botocore's parameter validation.
 - ``user_client(name, *policy_documents, service="iam", boundary=None)``: a new IAM user of
   account A with those inline policies (and boundary), and a client with its new key.
 - ``aws(key, *args)``: the aws CLI (PyPI's awscli, unmodified) run with ``key``
@@ -102,6 +102,12 @@ def iam(client_for, root_key):
 @pytest.fixture
 def sts(client_for, root_key):
     return client_for(root_key, "sts")
+
+
+@pytest.fixture
+def organizations(client_for, root_key):
+    """Root's AWS Organizations client (the JSON 1.1 protocol, same endpoint)."""
+    return client_for(root_key, "organizations")
 
 
 @pytest.fixture
