@@ -94,9 +94,12 @@ def administrator_policy_on_the_user(account) -> None:
 # 03 Groups for administrators and developers
 
 
-def admin_and_developer_groups(account, *, power_user_to_group: bool = False) -> None:
-    admins = services.create_group(account, name="Administrators", users=[user(account, "admin")])
+def admin_and_developer_groups(account, *, power_user_to_group: bool = False, keep_admin_direct: bool = False) -> None:
+    admin = user(account, "admin")
+    admins = services.create_group(account, name="Administrators", users=[admin])
     policy_services.attach_group_policy(admins, policy_arn=aws("AdministratorAccess"))
+    if not keep_admin_direct:
+        policy_services.detach_user_policy(admin, policy_arn=aws("AdministratorAccess"))
     dev = user(account, "dev")
     developers = services.create_group(account, name="Developers", users=[dev, user(account, "tom")])
     policy_services.attach_group_policy(developers, policy_arn=aws("AmazonEC2FullAccess"))
@@ -107,6 +110,10 @@ def admin_and_developer_groups(account, *, power_user_to_group: bool = False) ->
 
 def power_user_moved_to_the_group(account) -> None:
     admin_and_developer_groups(account, power_user_to_group=True)
+
+
+def administrator_access_left_on_admin(account) -> None:
+    admin_and_developer_groups(account, keep_admin_direct=True)
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +345,8 @@ SOLUTIONS: dict[str, tuple[Solution, list[tuple[Solution, set[str]]]]] = {
     "first-administrator": (first_administrator, [
         (administrator_policy_on_the_user, {"admin-user", "sign-in-as-admin"})]),
     "groups-for-admins-and-developers": (admin_and_developer_groups, [
-        (power_user_moved_to_the_group, {"developers-only-ec2"})]),
+        (power_user_moved_to_the_group, {"developers-only-ec2"}),
+        (administrator_access_left_on_admin, {"administrators-group"})]),
     "receipts-bucket-policy": (receipts_policy, [
         (receipts_policy_with_a_wildcard, {"nothing-else"}),
         (receipts_policy_left_beside_s3_read_only, {"nothing-else"})]),
