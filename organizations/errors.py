@@ -31,7 +31,7 @@ class OrganizationsNotFound(OrganizationsError):
 
 class AWSOrganizationsNotInUseException(OrganizationsError):
     code = "AWSOrganizationsNotInUseException"
-    default_message = ("Your account is not a member of an organization. To make this request, you must "
+    default_message = ("Your account isn't a member of an organization. To make this request, you must "
                        "use the credentials of an account that belongs to an organization.")
 
 
@@ -144,7 +144,8 @@ class PolicyInUseException(OrganizationsError):
 
 
 class PolicyChangesNotAllowed(OrganizationsError):
-    """Changing or deleting an AWS managed policy (FullAWSAccess)."""
+    """Changing or deleting an AWS managed policy (FullAWSAccess): AWS refuses it as access
+    denied, whatever the caller's permissions."""
 
     code = "AccessDeniedException"
     default_message = "You can't modify or delete an AWS managed policy."
@@ -236,6 +237,12 @@ MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED = (
 OU_DEPTH_LIMIT_EXCEEDED = (
     "OU_DEPTH_LIMIT_EXCEEDED",
     "You attempted to create an OU tree that is too many levels deep.")
+OU_NUMBER_LIMIT_EXCEEDED = (
+    "OU_NUMBER_LIMIT_EXCEEDED",
+    "You attempted to exceed the number of OUs that you can have in an organization.")
+POLICY_NUMBER_LIMIT_EXCEEDED = (
+    "POLICY_NUMBER_LIMIT_EXCEEDED",
+    "You attempted to exceed the number of policies that you can have in an organization.")
 POLICY_CONTENT_LIMIT_EXCEEDED = (
     "POLICY_CONTENT_LIMIT_EXCEEDED",
     "You attempted to create a policy that is larger than the maximum size.")

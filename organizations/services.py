@@ -47,6 +47,8 @@ POLICY_NAME_MAX = 128
 POLICY_DESCRIPTION_MAX = 512
 SCP_SIZE_MAX = 5120  # characters of the document, whitespace included
 POLICIES_PER_TARGET_MAX = 5
+POLICIES_MAX = 1000  # SCPs in an organization
+OUS_MAX = 2000  # OUs in an organization
 ACCOUNT_NAME_MAX = 50
 EMAIL_MIN, EMAIL_MAX = 6, 64
 
@@ -129,8 +131,14 @@ def require_organization(account: Account) -> Organization:
     return org
 
 
-def is_management_account(account: Account) -> bool:
-    return Organization.objects.filter(management_account=account).exists()
+def managed_organization(account: Account) -> Organization:
+    """The organization ``account`` manages, for the operations only a management account may
+    call: ``AWSOrganizationsNotInUseException`` outside any organization,
+    ``AccessDeniedException`` (``NotManagementAccount``) for a member account."""
+    org = require_organization(account)
+    if org.management_account_id != account.pk:
+        raise errors.NotManagementAccount()
+    return org
 
 
 @transaction.atomic
@@ -381,6 +389,8 @@ def create_ou(org: Organization, *, parent_id: str, name: str) -> Organizational
     _check_ou_name(org, parent, name)
     if parent is not None and len(parent.ou_ids) >= OU_DEPTH_MAX:
         raise errors.constraint(errors.OU_DEPTH_LIMIT_EXCEEDED)
+    if org.ous.count() >= OUS_MAX:
+        raise errors.constraint(errors.OU_NUMBER_LIMIT_EXCEEDED)
     ou_id = ids.ou_id(org.root_id)
     ou = OrganizationalUnit(org=org, ou_id=ou_id, name=name, parent=parent,
                             path=f"{parent.path}/{ou_id}" if parent else ou_id)
@@ -521,6 +531,8 @@ def create_policy(org: Organization, *, name: str, description: str, document: s
     _check_policy_fields(name, description, document)
     _lock(org)
     _check_policy_name(org, name)
+    if org.policies.filter(aws_managed=False).count() >= POLICIES_MAX:
+        raise errors.constraint(errors.POLICY_NUMBER_LIMIT_EXCEEDED)
     policy = ServiceControlPolicy(org=org, name=name, description=description, document=document)
     _save_policy(policy)
     return policy

@@ -98,6 +98,15 @@ def test_delete_organization_needs_every_member_removed_first(account, org, trai
     services.create_organization(account)  # a standalone account again
 
 
+def test_managed_organization_is_for_the_management_account_only(account, org, trainee, mallory):
+    assert services.managed_organization(account) == org
+    with pytest.raises(errors.NotManagementAccount) as raised:
+        services.managed_organization(trainee.account)
+    assert raised.value.code == "AccessDeniedException"
+    with pytest.raises(errors.AWSOrganizationsNotInUseException):
+        services.managed_organization(mallory.account)
+
+
 def test_member_accounts_lists_the_management_account_too(account, org, trainee):
     assert [m.account for m in services.member_accounts(org)] == sorted(
         [account, trainee.account], key=lambda a: Member.objects.get(account=a).name)
@@ -344,6 +353,15 @@ def test_ous_nest_five_levels_deep(org):
     assert raised.value.reason == "OU_DEPTH_LIMIT_EXCEEDED"
 
 
+def test_an_organization_has_at_most_2000_ous(org, monkeypatch):
+    monkeypatch.setattr(services, "OUS_MAX", 2)
+    services.create_ou(org, parent_id=org.root_id, name="A")
+    services.create_ou(org, parent_id=org.root_id, name="B")
+    with pytest.raises(errors.ConstraintViolationException) as raised:
+        services.create_ou(org, parent_id=org.root_id, name="C")
+    assert raised.value.reason == "OU_NUMBER_LIMIT_EXCEEDED"
+
+
 def test_create_ou_under_an_unknown_parent(org, mallory):
     other = services.create_organization(mallory.account)
     for parent_id in ("ou-zzzz-zzzzzzzz", other.root_id):
@@ -470,6 +488,15 @@ def test_malformed_policy_documents_are_refused(org, document):
         services.create_policy(org, name="Bad", description="", document=document)
     assert raised.value.code == "MalformedPolicyDocumentException"
     assert not org.policies.filter(name="Bad").exists()
+
+
+def test_an_organization_has_at_most_1000_policies(org, monkeypatch):
+    monkeypatch.setattr(services, "POLICIES_MAX", 2)
+    scp(org, name="A")
+    scp(org, name="B")  # FullAWSAccess does not count
+    with pytest.raises(errors.ConstraintViolationException) as raised:
+        scp(org, name="C")
+    assert raised.value.reason == "POLICY_NUMBER_LIMIT_EXCEEDED"
 
 
 def test_policy_names_are_unique_in_the_organization(org, mallory):
