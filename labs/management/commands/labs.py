@@ -16,6 +16,7 @@ from labs.format import Lab, LabError, load
 class Command(BaseCommand):
     help = ("Labs: 'list' the shipped labs, 'validate' lab files (exit 1 naming the file, task and field "
             "of the first fault of each malformed one), 'check' a lab's tasks against an account.")
+    requires_system_checks: list = []  # validating a file needs no model checks
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="command", required=True, metavar="{list,validate,check}")
