@@ -337,6 +337,27 @@ def deny_only_delete_object(account) -> None:
 
 
 # ---------------------------------------------------------------------------
+# 11 A cashier becomes an inventory specialist
+
+
+def change_jobs(account, *, leave_cashiers: bool = True, remove_shortcut: bool = True) -> None:
+    li = user(account, "li")
+    services.add_user_to_group(group(account, "Inventory-Specialists"), li)
+    if leave_cashiers:
+        services.remove_user_from_group(group(account, "Cashiers"), li)
+    if remove_shortcut:
+        policy_services.delete_user_policy(li, name="ReceiptsForTheEveningShift")
+
+
+def join_without_leaving(account) -> None:
+    change_jobs(account, leave_cashiers=False)
+
+
+def groups_only(account) -> None:
+    change_jobs(account, remove_shortcut=False)
+
+
+# ---------------------------------------------------------------------------
 # slug -> (intended solution, [(wrong solution, the task ids it must fail)])
 
 Solution = Callable[..., None]
@@ -372,6 +393,9 @@ SOLUTIONS: dict[str, tuple[Solution, list[tuple[Solution, set[str]]]]] = {
         (delete_the_deny, {"keep-the-guardrail"}),
         (cashiers_out_of_all_staff, {"keep-the-guardrail"}),
         (deny_only_delete_object, {"keep-the-guardrail"})]),
+    "a-cashier-becomes-an-inventory-specialist": (change_jobs, [
+        (join_without_leaving, {"change-groups", "nothing-left-behind"}),
+        (groups_only, {"nothing-left-behind"})]),
 }
 
 WRONG = [(lab, wrong, failing) for lab in LABS for wrong, failing in SOLUTIONS.get(lab.slug, (None, []))[1]]
