@@ -8,7 +8,8 @@ from pathlib import Path
 from api.registry import ACTIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
-TITLES = {"iam": "IAM (2010-05-08)", "sts": "STS (2011-06-15)"}
+TITLES = {"iam": "IAM (2010-05-08)", "sts": "STS (2011-06-15)",
+          "organizations": "AWS Organizations (2016-11-28, JSON 1.1)"}
 
 
 def render_actions() -> str:
