@@ -214,6 +214,9 @@ IAMPORTAL_SIGNIN_ADDRESS_FAILURES = envint("IAMPORTAL_SIGNIN_ADDRESS_FAILURES", 
 IAMPORTAL_SIGNIN_WINDOW = envint("IAMPORTAL_SIGNIN_WINDOW", 300)
 IAMPORTAL_SIGNUP_PER_ADDRESS = envint("IAMPORTAL_SIGNUP_PER_ADDRESS", 60)
 IAMPORTAL_SIGNUP_WINDOW = envint("IAMPORTAL_SIGNUP_WINDOW", 3600)
+# CreateAccount attempts per organization per day (AWS: ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED):
+# a few classes a day; it also bounds what a management account learns of emails in use.
+IAMPORTAL_ORG_ACCOUNTS_PER_DAY = envint("IAMPORTAL_ORG_ACCOUNTS_PER_DAY", 500)
 
 # Argon2id sized for a 2-core server (docs/security.md, benchmarks/signin.py); PBKDF2 hashes
 # of earlier releases still verify and are upgraded at the next sign-in.

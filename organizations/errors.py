@@ -223,6 +223,9 @@ class NotManagementAccount(OrganizationsError):
     default_message = "You don't have permissions to access this resource."
 
 # The reasons the services raise, with the message AWS gives for each.
+ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED = (
+    "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED",
+    "You attempted to exceed the number of accounts that you can create in one day.")
 ACCOUNT_CANNOT_LEAVE_ORGANIZATION = (
     "ACCOUNT_CANNOT_LEAVE_ORGANIZATION",
     "You attempted to remove the management account from the organization. You can't remove the "

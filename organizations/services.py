@@ -14,19 +14,21 @@ Targets, parents and children are named by their AWS ids: the root id (``r-…``
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts import roles
+from accounts import roles, throttle
 from accounts import services as account_services
 from accounts.models import Account, User
+from iamportal import durable
 from iamportal.errors import EntityAlreadyExists
-from policies import services as policy_services
 
 from . import errors, ids
 from .models import Handshake, Member, Organization, OrganizationalUnit, PolicyTarget, ServiceControlPolicy
@@ -203,7 +205,20 @@ def access_role_trust_policy(org: Organization) -> str:
         "Action": "sts:AssumeRole"}]}, indent=2)
 
 
-@transaction.atomic
+ACCOUNT_CREATION_WINDOW = 24 * 3600
+
+
+def _spend_account_creation(org: Organization) -> None:
+    """Count one CreateAccount attempt of ``org`` (``IAMPORTAL_ORG_ACCOUNTS_PER_DAY`` a day),
+    kept even when the caller's transaction rolls back (an email in use, an API error)."""
+    count = partial(throttle.spend, f"org-create-account:{org.pk}", limit=settings.IAMPORTAL_ORG_ACCOUNTS_PER_DAY,
+                    window=ACCOUNT_CREATION_WINDOW)
+    allowed = count()
+    durable.keep(count)
+    if not allowed:
+        raise errors.constraint(errors.ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED)
+
+
 def create_account(org: Organization, *, name: str, email: str,
                    parent_id: str | None = None) -> tuple[Member, str]:
     """CreateAccount: a new account whose root user has ``email`` and a one-time password (returned;
@@ -212,10 +227,17 @@ def create_account(org: Organization, *, name: str, email: str,
     ``parent_id`` (the root unless told) with FullAWSAccess attached.
 
     An email a root user already has fails as AWS's CreateAccountStatus does:
-    ``CreateAccountFailed`` with reason ``EMAIL_ALREADY_EXISTS``.
+    ``CreateAccountFailed`` with reason ``EMAIL_ALREADY_EXISTS``. Every well-formed attempt
+    counts against the organization's daily budget, as sign-ups count against an address's.
     """
     name, email = name.strip(), email.strip()
     _check_new_account(name, email)
+    _spend_account_creation(org)
+    return _create_account(org, name=name, email=email, parent_id=parent_id)
+
+
+@transaction.atomic
+def _create_account(org: Organization, *, name: str, email: str, parent_id: str | None) -> tuple[Member, str]:
     _lock(org)
     parent = _parent(org, parent_id or org.root_id, errors.ParentNotFoundException)
     password = account_services.generate_password()
@@ -317,6 +339,7 @@ def accept_handshake(handshake: Handshake, account: Account) -> Member:
     meanwhile gets ``HandshakeConstraintViolationException`` (``ALREADY_IN_AN_ORGANIZATION``)."""
     _check_invited(handshake, account)
     _lock(handshake.org)
+    Account.objects.select_for_update().filter(pk=account.pk).first()  # as create_organization does
     if Member.objects.filter(account=account).exists():
         raise errors.constraint(errors.ALREADY_IN_AN_ORGANIZATION, errors.HandshakeConstraintViolationException)
     _transition(handshake, Handshake.ACCEPTED)

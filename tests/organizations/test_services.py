@@ -160,6 +160,17 @@ def test_create_account_refuses_an_email_a_root_user_has(org, trainee, email):
     assert Account.objects.count() == accounts
 
 
+def test_create_account_attempts_are_limited_per_organization_per_day(org, aws_managed_policies, settings):
+    settings.IAMPORTAL_ORG_ACCOUNTS_PER_DAY = 2
+    services.create_account(org, name="One", email="one@class.example")
+    with pytest.raises(errors.CreateAccountFailed):  # an email in use counts too
+        services.create_account(org, name="Again", email="one@class.example")
+    with pytest.raises(errors.ConstraintViolationException) as raised:
+        services.create_account(org, name="Two", email="two@class.example")
+    assert raised.value.reason == "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
+    assert not User.objects.filter(email="two@class.example").exists()
+
+
 @pytest.mark.parametrize("name, email", [
     ("", "ok@class.example"), ("x" * 51, "ok@class.example"),
     ("Fine", "not-an-email"), ("Fine", "a@b.c"), ("Fine", "x" * 60 + "@class.example"),
