@@ -110,7 +110,29 @@ def read(request: Any, body: bytes, service: str, name: str, signed_service: str
         raise SerializationException("Malformed request body: not a JSON document.") from None
     if not isinstance(data, dict):
         raise SerializationException("Malformed request body: expected a JSON object.")
+    if not _storable(data):
+        raise invalid(INVALID_PATTERN)
     return JsonParams(data)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(data: Any) -> bool:
+    """Whether every string of ``data`` (keys too) can be stored: no NUL (PostgreSQL stores
+    none) and no lone surrogate (JSON's ``\\ud800`` escapes one; no database stores it).
+    Walked without recursion: the body's size bounds the work."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and _UNSTORABLE.search(item):
+            return False
+    return True
 
 
 class JsonParams:

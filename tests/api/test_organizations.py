@@ -516,6 +516,11 @@ def test_the_json_protocol_answers_its_own_errors(client, root):
          "UnrecognizedClientException"),
         (json_post(client, key, '{"MaxResults": "ten"}', "AWSOrganizationsV20161128.ListAccounts"),
          "SerializationException"),
+        # Characters no database stores: refused before anything is looked up or recorded.
+        (json_post(client, key, '{"ParentId": "r-abcd", "Name": "a\\u0000b"}',
+                   "AWSOrganizationsV20161128.CreateOrganizationalUnit"), "InvalidInputException"),
+        (json_post(client, key, '{"Filter": {"\\ud800": 1}}', "AWSOrganizationsV20161128.ListHandshakesForAccount"),
+         "InvalidInputException"),
     ]
     for response, expected in cases:
         body = json.loads(response.content)
