@@ -270,14 +270,17 @@ def intern_loses_administrator_access(account) -> None:
 # 09 Find and close privilege-escalation paths
 
 
-def dev_self_service(account, *, version_actions=("iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"),
-                     pass_role: dict | None = None) -> None:
+READ_OWN_POLICY = ("iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions")
+
+
+def dev_self_service(account, *, version_actions=READ_OWN_POLICY, pass_role: dict | None = None) -> None:
+    """DevSelfService's new default version (the console's Edit policy > Save changes)."""
     policy = ManagedPolicy.objects.for_account(account).get(name="DevSelfService")
+    pass_web_server = allow("iam:PassRole", account.arn("role/WebServer"), Condition=passed_to("ec2.amazonaws.com"))
     statements = [
         {"Sid": "Compute", **allow("ec2:*")},
         {"Sid": "ReadOwnPolicy", **allow(list(version_actions), policy.arn)},
-        {"Sid": "PassWebServerRole",
-         **(pass_role or allow("iam:PassRole", account.arn("role/WebServer"), Condition=passed_to("ec2.amazonaws.com")))},
+        {"Sid": "PassWebServerRole", **(pass_role or pass_web_server)},
         {"Sid": "ListForLaunch", **allow(["iam:ListRoles", "iam:ListInstanceProfiles"])},
     ]
     policy_services.create_policy_version(policy, document=document(*statements), set_as_default=True)
