@@ -1,7 +1,7 @@
 """Command line: run case files, validate a policy.
 
     python -m policies.engine cases FILE_OR_DIR [FILE_OR_DIR ...] [--verbose]
-    python -m policies.engine validate FILE [--kind identity|trust|resource] [--max-size N]
+    python -m policies.engine validate FILE [--kind identity|trust|resource|scp] [--max-size N]
 
 ``cases`` reads JSON arrays of cases (a directory means every ``*.json`` in it, sorted)
 and prints one JSON object per case, ``{"name", "decision", "expect", "ok"}`` (with
@@ -13,11 +13,15 @@ A case::
 
     {"name": "...", "identity_policies": [...], "permissions_boundary": {...},
      "session_policies": [...], "resource_policy": {...},
+     "scps": [[root policies], [OU policies], ..., [account policies]],
      "request": {"principal": "...", "action": "...", "resource": "...", "context": {...}},
-     "expect": "allowed" | "explicitDeny" | "implicitDeny"}
+     "expect": "allowed" | "explicitDeny" | "implicitDeny",
+     "expect_reason": "..."}
 
 Only ``identity_policies``, ``request`` and ``expect`` are required. Policies are compiled
-with their kind read from the document and no size quota.
+with their kind read from the document and no size quota; service control policies with
+the kind ``"scp"``. ``scps`` absent or null: no organization (or its management account).
+``expect_reason``, when given, must equal ``Decision.reason()`` too (AWS's AccessDenied tail).
 
 ``validate`` prints one JSON object per finding, then ``N findings, M errors``; exit
 status 1 when there is an ERROR. ``-`` reads standard input.
@@ -50,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = commands.add_parser("validate", help="print the findings of one policy document")
     check.add_argument("path", help="policy file, or - for standard input")
     check.add_argument("--kind", default="identity",
-                       choices=["identity", "trust", "resource", "boundary", "session"])
+                       choices=["identity", "trust", "resource", "boundary", "session", "scp"])
     check.add_argument("--max-size", type=int, default=None,
                        help="size quota (non-whitespace characters); 0 for none")
     args = parser.parse_args(argv)
@@ -80,6 +84,14 @@ def _compile(document: Any) -> Policy:
     return Policy.from_json(document, max_size=0)
 
 
+def _chain(levels: Any) -> list[list[Policy]] | None:
+    if levels is None:
+        return None
+    if not isinstance(levels, list) or not all(isinstance(level, list) for level in levels):
+        raise TypeError("scps is a list of levels, each a list of policies")
+    return [[Policy.from_json(doc, kind="scp", max_size=0) for doc in level] for level in levels]
+
+
 def _decide(case: dict[str, Any]) -> Decision:
     identity = [_compile(doc) for doc in case.get("identity_policies") or []]
     boundary = case.get("permissions_boundary")
@@ -94,6 +106,7 @@ def _decide(case: dict[str, Any]) -> Decision:
         boundary=_compile(boundary) if boundary is not None else None,
         session=sessions or None,
         resource=_compile(resource) if resource is not None else None,
+        scps=_chain(case.get("scps")),
     )
 
 
@@ -132,8 +145,13 @@ def _run_case(case: Any, fallback_name: str, *, verbose: bool) -> dict[str, Any]
     except (KeyError, TypeError, ValueError) as error:
         return {"name": name, "decision": "error", "expect": expect, "ok": False,
                 "error": f"malformed case: {error!r}"}
+    ok = decision.decision == expect
+    if "expect_reason" in case:
+        ok = ok and decision.reason() == case["expect_reason"]
     record: dict[str, Any] = {"name": name, "decision": decision.decision, "expect": expect,
-                              "ok": decision.decision == expect}
+                              "ok": ok}
+    if "expect_reason" in case and decision.reason() != case["expect_reason"]:
+        record["reason"] = decision.reason()
     if verbose:
         record.update({key: value for key, value in decision.to_dict().items()
                        if key != "decision"})

@@ -13,7 +13,8 @@ order below follows the documents IAM rejects in ``reference/iam-grammar-cases.j
 7. action vendor prefixes
 8. what the kind demands: identity policies have resources and no principal; trust
    policies have a principal, only sts actions and no resource; resource policies have a
-   principal and resources.
+   principal and resources; service control policies (kind ``"scp"``, AWS Organizations)
+   are read as identity policies: resources, no principal.
 
 :func:`check` reports every problem of a stage, ordered so that the first ERROR is the
 one IAM reports, and stops after the first stage with a grammar (stage 1) problem, since
@@ -47,9 +48,12 @@ __all__ = [
     "to_text",
 ]
 
-#: Policy kinds: grammar differs for identity (incl. boundaries and session policies),
-#: role trust policies and other resource-based policies.
-KINDS: tuple[str, ...] = ("identity", "trust", "resource", "boundary", "session")
+#: Policy kinds: grammar differs for identity (incl. boundaries, session policies and
+#: AWS Organizations' service control policies), role trust policies and other
+#: resource-based policies.
+KINDS: tuple[str, ...] = ("identity", "trust", "resource", "boundary", "session", "scp")
+#: Kinds read with the identity grammar (no Principal, resources required).
+IDENTITY_KINDS: tuple[str, ...] = ("identity", "boundary", "session", "scp")
 VERSIONS: tuple[str, ...] = ("2012-10-17", "2008-10-17")
 
 #: Size quotas (characters other than whitespace) by kind, with IAM's quota names.
@@ -59,6 +63,7 @@ DEFAULT_MAX_SIZE: dict[str, tuple[int, str]] = {
     "trust": (2048, "ACLSizePerRole"),
     "session": (2048, "PackedPolicySize"),
     "resource": (20480, "PolicySize"),
+    "scp": (5120, "SCP"),  # AWS Organizations: every character counts, whitespace too
 }
 _INLINE_QUOTAS = {2048: "UserPolicySize", 5120: "GroupPolicySize", 10240: "RolePolicySize"}
 
@@ -202,8 +207,8 @@ def _size_quota(kind: str, max_size: int | None) -> tuple[int, str]:
     limit, name = DEFAULT_MAX_SIZE.get(kind, DEFAULT_MAX_SIZE["identity"])
     if max_size is None:
         return limit, name
-    if kind == "trust":
-        return max_size, "ACLSizePerRole"
+    if kind in ("trust", "scp"):
+        return max_size, name
     return max_size, _INLINE_QUOTAS.get(max_size, "PolicySize")
 
 
@@ -213,10 +218,11 @@ def check(text: str, kind: str = "identity", max_size: int | None = None
 
     Args:
         text: the policy document.
-        kind: ``"identity"`` (also ``"boundary"``, ``"session"``), ``"trust"`` or
-            ``"resource"``.
-        max_size: size quota in non-whitespace characters; None for the kind's default
-            (6144 identity, 2048 trust and session, 20480 resource), 0 for no limit.
+        kind: ``"identity"`` (also ``"boundary"``, ``"session"``), ``"trust"``,
+            ``"resource"`` or ``"scp"`` (a service control policy).
+        max_size: size quota in non-whitespace characters (for ``"scp"``, in all
+            characters); None for the kind's default (6144 identity, 2048 trust and session,
+            20480 resource, 5120 scp), 0 for no limit.
 
     Returns:
         The document (None when it could not be read as a policy) and the ERROR findings,
@@ -226,14 +232,21 @@ def check(text: str, kind: str = "identity", max_size: int | None = None
     out = _Collector(source)
     if kind not in KINDS:
         out.add(_GRAMMAR, "UNKNOWN_KIND", f"Unknown policy kind {kind!r}.", 0, "$",
-                detail="Use identity, trust or resource.")
+                detail="Use identity, trust, resource or scp.")
         return None, out.findings()
     if max_size is not None and (not isinstance(max_size, int) or isinstance(max_size, bool)):
         out.add(_GRAMMAR, "INVALID_MAX_SIZE", f"Invalid size quota {max_size!r}.", 0, "$",
                 detail="max_size is a number of characters, 0 for no limit, or None.")
         return None, out.findings()
     limit, quota = _size_quota(kind, max_size)
-    if limit > 0:
+    if limit > 0 and kind == "scp":
+        if len(text) > limit:
+            out.add(_SIZE, "POLICY_SIZE_EXCEEDED",
+                    f"The policy document exceeds the maximum size of {limit:,} characters.", 0,
+                    "$", detail=f"The policy has {len(text):,} characters; in a service control "
+                                f"policy every character counts, whitespace too (remove the "
+                                f"spaces and line breaks outside quotation marks).")
+    elif limit > 0:
         size = non_whitespace_size(text)
         if size > limit:
             out.add(_SIZE, "POLICY_SIZE_EXCEEDED", f"Cannot exceed quota for {quota}: {limit}",
@@ -532,13 +545,16 @@ def _kind_rules(doc: Document, kind: str, out: _Collector) -> None:
     for st in doc.statements:
         principal = st.get("Principal") or st.get("NotPrincipal")
         element = "Principal" if st.get("Principal") is not None else "NotPrincipal"
-        if kind in ("identity", "boundary", "session"):
+        if kind in IDENTITY_KINDS:
             if principal is not None:
                 out.add(_KIND, "PRINCIPAL_NOT_ALLOWED",
                         "Policy document should not specify a principal.", principal.start,
                         f"{st.path}.{element}", st,
-                        detail="Identity-based policies apply to whoever they are attached "
-                               "to; only resource-based and trust policies name principals.")
+                        detail=("A service control policy applies to every principal of "
+                                "the accounts it is attached to (root, OU or account); it "
+                                "names no principal." if kind == "scp" else
+                                "Identity-based policies apply to whoever they are attached "
+                                "to; only resource-based and trust policies name principals."))
         elif principal is None:
             out.add(_KIND, "MISSING_PRINCIPAL", "Missing required field Principal",
                     st.node.start, st.path, st,

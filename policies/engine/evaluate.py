@@ -2,8 +2,12 @@
 
 AWS's order (IAM User Guide, "Policy evaluation logic"; iam-facts §4):
 
-1. An explicit Deny in any applicable policy (identity, boundary, session, resource)
-   decides: ``explicitDeny``.
+0. ``sts:GetCallerIdentity`` needs no permission and cannot be denied: ``allowed``.
+1. An explicit Deny in any applicable policy (service control policies, identity, boundary,
+   session, resource) decides: ``explicitDeny``.
+1a. Service control policies, when given (the chain of levels from the organization root
+   down to the account), must allow at every level: an Allow in some policy of each level.
+   They never grant anything by themselves.
 2. A same-account resource-based policy that names the caller itself (its exact ARN,
    ``"*"``, a service or federated principal) allows on its own: implicit denies in the
    identity policies, the permissions boundary and the session policies do not limit it.
@@ -13,8 +17,9 @@ AWS's order (IAM User Guide, "Policy evaluation logic"; iam-facts §4):
    policy that names only the caller's account delegates to the account: the identity
    policies must allow.
 4. A permissions boundary, and session policies, when given, must also allow.
-5. A role trust policy, and any resource policy of another account, must itself allow
-   (and, across accounts, the identity side must allow too).
+5. A role trust policy, a KMS key policy, and the resource policy of a resource in
+   another account must itself allow (and, across accounts, the identity side must allow
+   too): an identity policy alone never reaches into another account or a KMS key.
 
 A Deny with ``NotPrincipal`` in a resource policy always applies to a caller that has a
 permissions boundary, whatever it lists (IAM User Guide, permissions boundaries).
@@ -46,19 +51,23 @@ EXPLICIT_DENY = "explicitDeny"
 IMPLICIT_DENY = "implicitDeny"
 
 #: Policy types, in the order a deny among several is attributed.
-LAYERS: tuple[str, ...] = ("identity", "boundary", "session", "resource")
+LAYERS: tuple[str, ...] = ("scp", "identity", "boundary", "session", "resource")
 
 _ASSUME_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml",
                              "sts:assumerolewithwebidentity"})
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+#: Needs no permission and cannot be denied (iam-facts §4.4; STS API reference).
+_ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
 
 _EXPLICIT_TAIL = {
+    "scp": "with an explicit deny in a service control policy",
     "identity": "with an explicit deny in an identity-based policy",
     "boundary": "with an explicit deny in a permissions boundary",
     "session": "with an explicit deny in a session policy",
     "resource": "with an explicit deny in a resource-based policy",
 }
 _IMPLICIT_TAIL = {
+    "scp": "because no service control policy allows the {action} action",
     "identity": "because no identity-based policy allows the {action} action",
     "boundary": "because no permissions boundary allows the {action} action",
     "session": "because no session policy allows the {action} action",
@@ -72,14 +81,17 @@ class MatchedStatement:
 
     Attributes:
         policy: the policy's name, or its position (``identity[0]``, ``session[1]``,
-            ``boundary``, ``resource``).
-        policy_kind: ``"identity"``, ``"boundary"``, ``"session"`` or ``"resource"``.
+            ``boundary``, ``resource``, ``scp[1][0]``: level, then position in the level).
+        policy_kind: ``"identity"``, ``"boundary"``, ``"session"``, ``"resource"`` or
+            ``"scp"`` (a service control policy).
         sid: the statement's Sid, or None.
         index: the statement's index in its policy.
         effect: ``"Allow"`` or ``"Deny"``.
         span: (start line, start column, end line, end column) in the policy text, 1-based.
         grant: for resource policies, how the statement named the caller: ``"principal"``,
             ``"everyone"``, ``"role"`` or ``"account"``; None for other policy types.
+        level: for service control policies, the level of the chain (0 the organization
+            root, then each OU, the account last); None for other policy types.
     """
 
     policy: str
@@ -89,6 +101,7 @@ class MatchedStatement:
     effect: str
     span: Span
     grant: str | None = None
+    level: int | None = None
 
     @property
     def statement_index(self) -> int:
@@ -99,7 +112,7 @@ class MatchedStatement:
         """Plain values, for JSON output."""
         return {"policy": self.policy, "policy_kind": self.policy_kind, "sid": self.sid,
                 "index": self.index, "effect": self.effect, "span": list(self.span),
-                "grant": self.grant}
+                "grant": self.grant, "level": self.level}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +125,8 @@ class Decision:
             the Allow statements for an allow, none for an implicit deny.
         missing_context: context keys a condition (or a policy variable) needed that the
             request lacked, in the order met, each once.
-        denied_by: which policy type denied (``"identity"``, ``"boundary"``, ``"session"``,
-            ``"resource"``), None when allowed.
+        denied_by: which policy type denied (``"scp"``, ``"identity"``, ``"boundary"``,
+            ``"session"``, ``"resource"``), None when allowed.
         resource_grant: whether a resource policy allowed, naming the caller itself
             (``"principal"``; also its role, ``"*"`` or a service) or only its account
             (``"account"``); None when no resource policy allowed.
@@ -141,8 +154,10 @@ class Decision:
             action: the action to name; defaults to the request's.
 
         Returns:
-            E.g. ``because no identity-based policy allows the iam:CreateUser action`` or
-            ``with an explicit deny in a permissions boundary``; ``""`` when allowed.
+            E.g. ``because no identity-based policy allows the iam:CreateUser action``,
+            ``with an explicit deny in a permissions boundary``, ``with an explicit deny in
+            a service control policy`` or ``because no service control policy allows the
+            iam:CreateUser action``; ``""`` when allowed.
         """
         if self.decision == ALLOWED or self.denied_by is None:
             return ""
@@ -165,7 +180,8 @@ def evaluate(request: Request | Mapping[str, Any],
              identity: Iterable[PolicyLike] | PolicyLike | None = (),
              boundary: PolicyLike | Iterable[PolicyLike] | None = None,
              session: Iterable[PolicyLike] | PolicyLike | None = None,
-             resource: PolicyLike | Iterable[PolicyLike] | None = None) -> Decision:
+             resource: PolicyLike | Iterable[PolicyLike] | None = None,
+             scps: Iterable[Iterable[PolicyLike] | PolicyLike] | None = None) -> Decision:
     """Decide a request as IAM does.
 
     Args:
@@ -173,8 +189,12 @@ def evaluate(request: Request | Mapping[str, Any],
         identity: the caller's identity-based policies (user, groups, or role).
         boundary: the caller's permissions boundary, or None.
         session: session policies, or None (an empty list is the same as None).
-        resource: the resource-based policy (a bucket policy, a role's trust policy), or
-            None.
+        resource: the resource-based policy (a bucket policy, a role's trust policy, a
+            KMS key policy), or None.
+        scps: the service control policies of the caller's account: the chain of levels
+            from the organization root down to the account, each level a list of
+            policies (``[[root policies], [OU policies], ..., [account policies]]``);
+            None (or ``[]``) outside any organization and for its management account.
 
         Policies may be :class:`Policy` objects, dicts or JSON text; text and dicts are
         compiled (and cached) on the way, without size quotas.
@@ -189,16 +209,17 @@ def evaluate(request: Request | Mapping[str, Any],
         request = Request.from_dict(request)
     try:
         if type(identity) is list and boundary is None and session is None \
-                and resource is None:  # the usual call, keyed as _key would
+                and resource is None and scps is None:  # the usual call, keyed as _key would
             key: Hashable | None = (request.prefix, request.name, tuple(identity), (), (), ())
         else:
             key = (request.prefix, request.name, _key(identity), _key(boundary), _key(session),
-                   _key(resource))
+                   _key(resource), *_chain_key(scps))
         plan = _PLANS.get(key)
     except TypeError:  # dicts, generators...: compiled first, then keyed by the policies
         key, plan = None, None
     if plan is None:
-        plan = _plan(request.prefix, request.name, identity, boundary, session, resource, key)
+        plan = _plan(request.prefix, request.name, identity, boundary, session, resource, scps,
+                     key)
     target, context = request.resource, request._context
     missing: list[str] = []
     applied: list[MatchedStatement] = []
@@ -227,9 +248,12 @@ def _decide(request: Request, plan: _Plan, applied: tuple[MatchedStatement, ...]
             missing: tuple[str, ...]) -> Decision:
     action = request.action
     if not applied:
+        if plan.free:
+            return _decision(ALLOWED, (), missing, None, None, action, ())
         return _decision(IMPLICIT_DENY, (), missing,
-                         "resource" if plan.resource and (plan.trust or _cross_account(request))
-                         else "identity", None, action, ())
+                         "scp" if plan.scp_levels else
+                         "resource" if _resource_must_allow(request, plan) else "identity",
+                         None, action, ())
     denies = tuple(m for m in applied if m.effect == "Deny")
     grant = None
     if plan.resource:  # only resource policies' statements carry a grant
@@ -242,23 +266,41 @@ def _decide(request: Request, plan: _Plan, applied: tuple[MatchedStatement, ...]
         return _decision(EXPLICIT_DENY, denies, missing, denies[0].policy_kind, resource_grant,
                          action, applied)
     allows = applied  # no Deny among them
-    cross_account = plan.resource and _cross_account(request)
     denied_by: str | None = None
-    if (plan.trust or cross_account) and grant is None:
+    if plan.scp_levels and len({m.level for m in allows if m.policy_kind == "scp"}) \
+            < plan.scp_levels:
+        denied_by = "scp"  # some level of the organization allows nothing of this
+    elif grant is None and (plan.trust or (plan.kms and _is_kms_key(request.resource))
+                            or _cross_account(request)):  # _resource_must_allow, inlined
         denied_by = "resource"
-    elif plan.resource and not cross_account and grant in ("principal", "everyone"):
-        pass  # the resource policy names the caller itself: it allows on its own
     else:
-        allowing = {m.policy_kind for m in allows}
-        if not ("identity" in allowing or (grant == "role" and not cross_account)):
-            denied_by = "identity"
-        elif plan.bounded and "boundary" not in allowing:
-            denied_by = "boundary"
-        elif plan.sessioned and "session" not in allowing:
-            denied_by = "session"
+        cross_account = plan.resource and _cross_account(request)
+        if plan.resource and not cross_account and grant in ("principal", "everyone"):
+            pass  # the resource policy names the caller itself: it allows on its own
+        else:
+            allowing = {m.policy_kind for m in allows}
+            if not ("identity" in allowing or (grant == "role" and not cross_account)):
+                denied_by = "identity"
+            elif plan.bounded and "boundary" not in allowing:
+                denied_by = "boundary"
+            elif plan.sessioned and "session" not in allowing:
+                denied_by = "session"
     if denied_by is not None:
         return _decision(IMPLICIT_DENY, (), missing, denied_by, resource_grant, action, applied)
     return _decision(ALLOWED, allows, missing, None, resource_grant, action, applied)
+
+
+def _resource_must_allow(request: Request, plan: _Plan) -> bool:
+    """Whether the resource's own policy must allow: a role's trust policy, a KMS key's
+    key policy (even within its account), and any resource of another account (an
+    identity policy alone does not reach into another account)."""
+    return plan.trust or (plan.kms and _is_kms_key(request.resource)) or _cross_account(request)
+
+
+def _is_kms_key(resource: str) -> bool:
+    """``arn:<partition>:kms:<region>:<account>:key/<key id>``."""
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/")
 
 
 def _fast_constructor() -> Callable[[str, tuple[MatchedStatement, ...], tuple[str, ...],
@@ -315,6 +357,9 @@ class _Plan:
     bounded: bool  # a permissions boundary was given
     sessioned: bool  # session policies were given
     trust: bool  # the resource policy must itself allow (trust policy, sts:AssumeRole*)
+    scp_levels: int = 0  # levels of service control policies, each must allow
+    kms: bool = False  # a kms action: a key's policy must allow
+    free: bool = False  # needs no permission and cannot be denied (sts:GetCallerIdentity)
 
 
 _PLANS: dict[Hashable, _Plan] = {}
@@ -338,6 +383,17 @@ def _key(value: Any) -> Any:
     raise TypeError(kind)
 
 
+def _chain_key(scps: Any) -> tuple[Any, ...]:
+    """The SCP chain as the tail of a plan's key: nothing for None or ``[]`` (no SCPs, so
+    the key is the one without them), else one element, the levels keyed as policy
+    arguments. Raises TypeError as :func:`_key` does."""
+    if scps is None:
+        return ()
+    if type(scps) not in (list, tuple):
+        raise TypeError(type(scps))
+    return (tuple(_key(level) for level in scps),) if scps else ()
+
+
 def _keyable(value: Any) -> bool:
     """Whether an argument keyed as given stands for fixed policies (no iterator or
     mapping that could change or be consumed)."""
@@ -347,27 +403,44 @@ def _keyable(value: Any) -> bool:
 
 
 def _plan(prefix: str, name: str, identity: Any, boundary: Any, session: Any,
-          resource: Any, key: Hashable | None) -> _Plan:
+          resource: Any, scps: Any, key: Hashable | None) -> _Plan:
     layers = (
         ("identity", _policies(identity, "identity")),
         ("boundary", _policies(boundary, "boundary")),
         ("session", _policies(session, "session")),
         ("resource", _policies(resource, "resource")),
     )
-    compiled_key = (prefix, name, *(policies for _, policies in layers))
+    levels = tuple(_policies(level, "scp") for level in scps) if scps else ()
+    compiled_key = (prefix, name, *(policies for _, policies in layers),
+                    *((levels,) if levels else ()))
     plan = _PLANS.get(compiled_key)
     if plan is None:
-        plan = _build_plan(prefix, name, layers)
+        plan = _build_plan(prefix, name, layers, levels)
         _remember(compiled_key, plan)
     if key is not None and key != compiled_key and all(
-            _keyable(value) for value in (identity, boundary, session, resource)):
+            _keyable(value) for value in (identity, boundary, session, resource,
+                                          *(scps if levels else ()))):
         _remember(key, plan)
     return plan
 
 
-def _build_plan(prefix: str, name: str,
-                layers: tuple[tuple[str, Sequence[Policy]], ...]) -> _Plan:
+def _build_plan(prefix: str, name: str, layers: tuple[tuple[str, Sequence[Policy]], ...],
+                levels: tuple[Sequence[Policy], ...] = ()) -> _Plan:
     steps: list[_Step] = []
+    if f"{prefix}:{name}" in _ALWAYS_ALLOWED:
+        return _Plan((), False, False, False, False, free=True)
+    # Service control policies first, as in AWS's flow (and so an SCP's explicit deny is
+    # the one reported when several policy types deny).
+    for level, policies in enumerate(levels):
+        for position, policy in enumerate(policies):
+            label = policy.name or f"scp[{level}][{position}]"
+            for statement in policy.for_action(prefix, name):
+                if statement.resource_test is never_covered:
+                    continue
+                steps.append((statement.resource_test, statement.condition_test,
+                              MatchedStatement(label, "scp", statement.sid, statement.index,
+                                               statement.effect, statement.span, None, level),
+                              None))
     for layer, policies in layers:
         for position, policy in enumerate(policies):
             label = policy.name or (layer if layer in ("boundary", "resource")
@@ -384,7 +457,7 @@ def _build_plan(prefix: str, name: str,
         any(p.kind == "trust" for p in resource_policies)
         or f"{prefix}:{name}" in _ASSUME_ACTIONS)
     return _Plan(tuple(steps), bool(resource_policies), bool(layers[1][1]), bool(layers[2][1]),
-                 trust)
+                 trust, scp_levels=len(levels), kms=prefix == "kms")
 
 
 def _remember(key: Hashable, plan: _Plan) -> None:
@@ -402,13 +475,31 @@ def _cross_account(request: Request) -> bool:
     caller_account = request.caller.account
     if caller_account is None:
         return False
-    given = request.normalized.get("aws:resourceaccount")
+    given = request._context.get("aws:resourceaccount")
     if given and len(given) == 1:
-        resource_account = given[0]
+        resource_account = given[0] if _ACCOUNT_ID.fullmatch(given[0]) else ""
     else:
-        parts = request.resource.split(":", 5)
-        resource_account = parts[4] if len(parts) == 6 else ""
-    return bool(_ACCOUNT_ID.fullmatch(resource_account)) and resource_account != caller_account
+        resource_account = _ARN_ACCOUNTS.get(request.resource)
+        if resource_account is None:
+            resource_account = _arn_account(request.resource)
+    return resource_account != "" and resource_account != caller_account
+
+
+#: The 12-digit account of each resource ARN met, "" when it has none (``*``, S3 ARNs,
+#: AWS-owned policies): asked on every allowed decision, so remembered (boundedly).
+_ARN_ACCOUNTS: dict[str, str] = {}
+_ARN_ACCOUNTS_LIMIT = 8192
+
+
+def _arn_account(resource: str) -> str:
+    parts = resource.split(":", 5)
+    account = parts[4] if len(parts) == 6 and _ACCOUNT_ID.fullmatch(parts[4]) else ""
+    if account and parts[2] == "organizations" and parts[5].startswith("handshake/"):
+        account = ""  # an invitation is addressed to the invited account: not cross-account
+    if len(_ARN_ACCOUNTS) >= _ARN_ACCOUNTS_LIMIT:
+        _ARN_ACCOUNTS.clear()  # resources are many: start again rather than grow
+    _ARN_ACCOUNTS[resource] = account
+    return account
 
 
 def _policies(value: Any, layer: str) -> Sequence[Policy]:

@@ -95,11 +95,12 @@ def validate(text: object, kind: str | None = "identity", *, max_size: int | Non
     Args:
         text: JSON text, UTF-8 bytes or a dict (anything else is an ERROR finding).
         kind: ``"identity"`` (managed or inline identity policy; also ``"boundary"``,
-            ``"session"``), ``"trust"`` (a role's trust policy) or ``"resource"``; None to
-            read it from the document as ``Policy.from_json`` does.
-        max_size: size quota in non-whitespace characters: None for the kind's default
-            (6144 identity, 2048 trust), e.g. 2048/5120/10240 for user/group/role inline
-            policies, 0 for none.
+            ``"session"``), ``"trust"`` (a role's trust policy), ``"resource"`` or
+            ``"scp"`` (an AWS Organizations service control policy); None to read it from
+            the document as ``Policy.from_json`` does.
+        max_size: size quota in non-whitespace characters (all characters for ``"scp"``):
+            None for the kind's default (6144 identity, 2048 trust, 5120 scp), e.g.
+            2048/5120/10240 for user/group/role inline policies, 0 for none.
 
     Returns:
         The findings: ERRORs first (the one IAM reports first leading), then the rest in

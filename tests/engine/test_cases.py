@@ -28,8 +28,10 @@ CASE_KEYS = {
     "permissions_boundary",
     "session_policies",
     "resource_policy",
+    "scps",
     "request",
     "expect",
+    "expect_reason",
     "missing_context",
 }
 REQUEST_KEYS = {"principal", "action", "resource", "context"}
@@ -65,6 +67,10 @@ def run_case(case: dict):
     # A resource-based policy (bucket policy, role trust policy) goes in as the plain dict,
     # which evaluate() accepts: Policy.from_json alone would read it as an identity policy.
     resource = case.get("resource_policy")
+    # Service control policies: levels from the organization root down to the account.
+    scps = case.get("scps")
+    if scps is not None:
+        scps = [[eng.Policy.from_json(doc, kind="scp") for doc in level] for level in scps]
     raw = case["request"]
     request = eng.Request(
         action=raw["action"],
@@ -73,7 +79,8 @@ def run_case(case: dict):
         context=dict(raw.get("context") or {}),
     )
     return eng.evaluate(
-        request, identity=identity, boundary=boundary, session=session, resource=resource
+        request, identity=identity, boundary=boundary, session=session, resource=resource,
+        scps=scps,
     )
 
 
@@ -86,6 +93,11 @@ def test_case(case):
         f"{case['name']}: engine said {decision.decision}, AWS says {case['expect']}. "
         f"Rule: {case['rule']}"
     )
+    if "expect_reason" in case:
+        assert decision.reason() == case["expect_reason"], (
+            f"{case['name']}: AccessDenied tail {decision.reason()!r}, AWS says "
+            f"{case['expect_reason']!r}"
+        )
     if "missing_context" in case:
         reported = {key.lower() for key in decision.missing_context}
         expected = {key.lower() for key in case["missing_context"]}
@@ -155,6 +167,10 @@ def test_every_case_has_the_documented_shape():
         assert isinstance(case["identity_policies"], list), where
         assert set(case["request"]) <= REQUEST_KEYS, where
         assert {"action", "resource"} <= set(case["request"]), where
+        scps = case.get("scps")
+        assert scps is None or (
+            isinstance(scps, list) and all(isinstance(level, list) for level in scps)
+        ), where
         for value in (case["request"].get("context") or {}).values():
             assert isinstance(value, str) or (
                 isinstance(value, list) and all(isinstance(v, str) for v in value)
