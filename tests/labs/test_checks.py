@@ -351,3 +351,45 @@ def test_a_lab_of_ten_tasks_costs_a_bounded_number_of_queries(account, alice, dj
     # check; the principals' policy sets are loaded once per lab, not once per check.
     with django_assert_max_num_queries(250):
         checks.run_lab(account, lab)
+
+
+# ---------------------------------------------------------------------------
+# Service control policies
+
+
+def test_allowed_denied_and_can_assume_follow_the_scps_of_a_member_account(account):
+    from organizations import services as organizations
+
+    org = organizations.create_organization(account)
+    member, _ = organizations.create_account(org, name="Trainee 1", email="trainee1@school.example")
+    trainee = member.account
+    dev = services.create_user(trainee, user_name="dev")
+    policy_services.attach_policy(dev, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    roles.create_role(trainee, name="Cashier", trust_policy=trust(f"arn:aws:iam::{trainee.account_id}:user/dev"))
+    checks_before = [
+        {"allowed": {"principal": "user/dev", "action": "ec2:RunInstances"}},
+        {"allowed": {"principal": "root", "action": "ec2:RunInstances"}},
+        {"can_assume": {"principal": "user/dev", "role": "Cashier"}},
+    ]
+    assert all(run(trainee, c).passed for c in checks_before)
+    scp = organizations.create_policy(org, name="NoEC2NoSTS", description="", document=document(
+        deny(["ec2:*", "sts:AssumeRole"])))
+    organizations.attach_policy(scp, trainee.account_id)
+    assert_check(trainee, checks_before[0], False, "user/dev can't yet perform ec2:RunInstances on *.")
+    assert_check(trainee, checks_before[1], False, "root can't yet perform ec2:RunInstances on *.")
+    assert_check(trainee, checks_before[2], False, "user/dev can't switch to the role Cashier yet.")
+    assert run(trainee, {"allowed": {"principal": "user/dev", "action": "s3:ListBucket"}}).passed
+    # The management account is never constrained by SCPs.
+    assert run(account, {"allowed": {"principal": "root", "action": "ec2:RunInstances"}}).passed
+
+
+def test_allowed_counts_what_the_password_policy_grants(account, alice):
+    from accounts.password_policy import update_account_password_policy
+
+    check = {"allowed": {"principal": "user/alice", "action": "iam:ChangePassword",
+                         "resource": "arn:aws:iam::{account}:user/alice"}}
+    update_account_password_policy(account, AllowUsersToChangePassword=False)
+    assert not run(account, check).passed
+    update_account_password_policy(account, AllowUsersToChangePassword=True)
+    assert run(account, check).passed
+    assert not run(account, {"allowed": {**check["allowed"], "resource": "arn:aws:iam::{account}:user/bob"}}).passed
