@@ -71,7 +71,18 @@ def world(account, bob, aws_managed_policies):
     event = Event.objects.create(account=account, event_time=timezone.now(), event_source="iam.amazonaws.com",
                                  event_name="CreateUser", source_ip="127.0.0.1", user_identity={},
                                  recipient_account_id=account.account_id)
-    return {"account": account, "user": carol, "group": group, "policy": policy, "role": role, "event": event}
+    # AWS Organizations: the account manages an organization with an OU, a member account, an SCP
+    # and an invitation sent to a standalone account.
+    from organizations import services as org_services
+
+    org = org_services.create_organization(account)
+    ou = org_services.create_ou(org, parent_id=org.root_id, name="Target")
+    member, _ = org_services.create_account(org, name="Target", email="target@member.example", parent_id=ou.ou_id)
+    scp = org_services.create_policy(org, name="TargetSCP", description="", document=doc())
+    invited = accounts_services.sign_up(email="invited@standalone.example", password="Invited-Latte-2026!")
+    handshake = org_services.invite_account(org, invited.account)
+    return {"account": account, "user": carol, "group": group, "policy": policy, "role": role, "event": event,
+            "org": org, "ou": ou, "member": member, "scp": scp, "handshake": handshake}
 
 
 def entity_kind(name: str) -> str:
@@ -107,10 +118,23 @@ def kwargs_for(name: str, pattern: URLPattern, world) -> dict[str, str]:
             values[kwarg] = "Inline"
         elif kwarg == "event_id":
             values[kwarg] = str(world["event"].event_id)
+        elif namespace == "organizations" and kwarg in ORGANIZATIONS_KWARGS:
+            values[kwarg] = ORGANIZATIONS_KWARGS[kwarg](world)
         else:
             pytest.fail(f"{name}: the URL kwarg {kwarg!r} is unknown to this test; teach kwargs_for "
                         "which object of the account it names.")
     return values
+
+
+# AWS Organizations' objects, by their AWS ids.
+ORGANIZATIONS_KWARGS = {
+    "account_id": lambda world: world["member"].account.account_id,
+    "root_id": lambda world: world["org"].root_id,
+    "ou_id": lambda world: world["ou"].ou_id,
+    "policy_id": lambda world: world["scp"].policy_id,
+    "target_id": lambda world: world["ou"].ou_id,
+    "handshake_id": lambda world: world["handshake"].handshake_id,
+}
 
 
 # The POST body that names the object of views that take it from the form (not the URL).
