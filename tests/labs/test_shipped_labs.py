@@ -229,6 +229,7 @@ def require_mfa_on_one_user(account) -> None:
 
 USER_ADMIN = ["iam:CreateUser", "iam:AttachUserPolicy", "iam:DetachUserPolicy", "iam:PutUserPermissionsBoundary",
               "iam:PutUserPolicy", "iam:DeleteUserPolicy"]
+READ_IAM = allow(["iam:Get*", "iam:List*"])
 POLICY_CHANGES = ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion",
                   "iam:DeletePolicy"]
 
@@ -243,7 +244,7 @@ def delegated_administration(account, *statements: dict, cap_intern: bool = True
     with_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary}}
     statements = statements or (
         allow(USER_ADMIN, account.arn("user/*"), Condition=with_boundary),
-        allow(["iam:Get*", "iam:List*"]),
+        READ_IAM,
         deny("iam:DeleteUserPermissionsBoundary"),
         deny(POLICY_CHANGES, boundary),
     )
@@ -254,12 +255,13 @@ def delegated_administration(account, *statements: dict, cap_intern: bool = True
 
 
 def delegate_without_condition(account) -> None:
-    delegated_administration(account, allow(USER_ADMIN, account.arn("user/*")))
+    delegated_administration(account, allow(USER_ADMIN, account.arn("user/*")), READ_IAM)
 
 
 def delegate_all_of_iam_with_condition(account) -> None:
     boundary = customer(account, "CoffeeShopBoundary")
-    delegated_administration(account, allow("iam:*", Condition={"StringEquals": {"iam:PermissionsBoundary": boundary}}))
+    delegated_administration(account, allow("iam:*", Condition={"StringEquals": {"iam:PermissionsBoundary": boundary}}),
+                             READ_IAM)
 
 
 def intern_loses_administrator_access(account) -> None:
