@@ -65,7 +65,9 @@ class OrganizationalUnit(models.Model):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="ous")
     ou_id = models.CharField(max_length=68, unique=True)
     name = models.CharField(max_length=128)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+    # The services delete only an empty OU; deleting the organization (or its management
+    # account) takes every OU with it.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
                                related_name="children")
     path = models.CharField(max_length=512, editable=False)
     created = models.DateTimeField(default=timezone.now)
@@ -104,8 +106,8 @@ class Member(models.Model):
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="org_member")
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
-    parent_ou = models.ForeignKey(OrganizationalUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="accounts")
+    parent_ou = models.ForeignKey(OrganizationalUnit, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="accounts")  # never an OU deleted under it: back to the root
     joined_method = models.CharField(max_length=8, choices=[(CREATED, CREATED), (INVITED, INVITED)])
     joined = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=9, default=ACTIVE,

@@ -150,10 +150,6 @@ def delete_organization(org: Organization) -> None:
     _lock(org)
     if org.members.exclude(account_id=org.management_account_id).exists():
         raise errors.OrganizationNotEmptyException()
-    org.members.all().delete()
-    # OUs protect their children and accounts: delete the deepest first.
-    for ou in sorted(org.ous.all(), key=lambda ou: -len(ou.ou_ids)):
-        ou.delete()
     org.delete()
 
 
