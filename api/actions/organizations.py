@@ -190,6 +190,14 @@ def account_shape(member: Member) -> dict[str, Any]:
             "JoinedTimestamp": member.joined}
 
 
+def account_child(member: Member) -> dict[str, Any]:
+    return {"Id": member.account.account_id, "Type": services.ACCOUNT}
+
+
+def ou_child(ou: OrganizationalUnit) -> dict[str, Any]:
+    return {"Id": ou.ou_id, "Type": services.ORGANIZATIONAL_UNIT}
+
+
 def create_status_shape(member: Member) -> dict[str, Any]:
     """A created account's CreateAccountStatus: SUCCEEDED at once (the portal creates accounts
     synchronously); its request id is ``car-<account id>``."""
@@ -345,12 +353,7 @@ def list_children(call: Call) -> dict:
     span = window(call.params)
     child_type = call.params.enum("ChildType", (services.ACCOUNT, services.ORGANIZATIONAL_UNIT), required=True)
     org, parent = tree_call(call, "ParentId")
-    if child_type == services.ACCOUNT:
-        def shape(member: Member) -> dict:
-            return {"Id": member.account.account_id, "Type": services.ACCOUNT}
-    else:
-        def shape(ou: OrganizationalUnit) -> dict:
-            return {"Id": ou.ou_id, "Type": services.ORGANIZATIONAL_UNIT}
+    shape = account_child if child_type == services.ACCOUNT else ou_child
     return listed(span, "Children", services.children(org, parent, child_type), shape)
 
 
@@ -587,8 +590,8 @@ def create_policy(call: Call) -> dict:
     name, description, content = policy_fields(call.params, required=True)
     kind = policy_type(call.params, "Type")
     no_tags(call.params)
-    scp_only(kind)
     org = managed(call, context={"organizations:PolicyType": kind})
+    scp_only(kind)
     return {"Policy": policy_shape(services.create_policy(org, name=name, description=description, document=content))}
 
 

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from accounts import services as account_services
 from accounts.models import User
 from audit.models import Event
+from organizations import errors
 from organizations import services as org_services
 from organizations.models import Member, Organization, OrganizationalUnit, PolicyTarget, ServiceControlPolicy
 
@@ -36,9 +37,7 @@ def reason(exc: pytest.ExceptionInfo) -> str:
     return exc.value.response["Error"].get("Reason") or exc.value.response.get("Reason", "")
 
 
-NOT_IN_USE = ("AWSOrganizationsNotInUseException",
-              "Your account is not a member of an organization. To make this request, you must use the "
-              "credentials of an account that belongs to an organization.", 400)
+NOT_IN_USE = ("AWSOrganizationsNotInUseException", errors.AWSOrganizationsNotInUseException.default_message, 400)
 NOT_MANAGEMENT = ("AccessDeniedException", "You don't have permissions to access this resource.", 400)
 
 
