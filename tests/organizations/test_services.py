@@ -98,6 +98,15 @@ def test_delete_organization_needs_every_member_removed_first(account, org, trai
     services.create_organization(account)  # a standalone account again
 
 
+def test_deleting_the_management_account_deletes_its_organization(account, org, trainee):
+    ou = services.create_ou(org, parent_id=org.root_id, name="Class")
+    group = services.create_ou(org, parent_id=ou.ou_id, name="Group")
+    services.move_account(org, trainee.account, source_parent_id=org.root_id, destination_parent_id=group.ou_id)
+    account.delete()
+    assert not Organization.objects.exists() and not OrganizationalUnit.objects.exists()
+    assert services.organization_of(trainee.account) is None
+
+
 def test_managed_organization_is_for_the_management_account_only(account, org, trainee, mallory):
     assert services.managed_organization(account) == org
     with pytest.raises(errors.NotManagementAccount) as raised:
