@@ -454,7 +454,8 @@ class _Validator:
             self.policy_reference(entry["boundary"], f"{where}.boundary", known)
         inline = entry.get("inline", {})
         if not isinstance(inline, dict):
-            raise self.fail(f"{where}.inline", f"expected a mapping of policy name to document, got {_type_name(inline)}")
+            raise self.fail(f"{where}.inline",
+                            f"expected a mapping of policy name to document, got {_type_name(inline)}")
         for name in list(inline):
             self.name(name, f"{where}.inline")
             inline[name] = self.document(inline[name], f"{where}.inline.{name}", "identity")

@@ -29,8 +29,9 @@ BASE = {
                    "policies": ["arn:aws:iam::{account}:policy/DevBoundary"], "boundary": "DevBoundary",
                    "tags": {"team": "dev"}, "access_key": True}],
         "roles": [{"name": "Cashier", "description": "Till", "max_session_duration": 3600,
-                   "trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                                    "Principal": {"AWS": "arn:aws:iam::{account}:root"}}]},
+                   "trust": {"Version": "2012-10-17", "Statement": [
+                       {"Effect": "Allow", "Action": "sts:AssumeRole",
+                        "Principal": {"AWS": "arn:aws:iam::{account}:root"}}]},
                    "policies": ["DevBoundary"], "boundary": "DevBoundary"}],
     },
     "tasks": [
