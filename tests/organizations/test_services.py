@@ -15,11 +15,11 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
-from accounts.services import sign_up
+from accounts.services import create_user, sign_up
 from organizations import errors, services
 from organizations.models import Handshake, Member, Organization, OrganizationalUnit, PolicyTarget, ServiceControlPolicy
 from policies.models import PolicyAttachment
-from tests.conftest import ROOT_PASSWORD
+from tests.conftest import ROOT_PASSWORD, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +151,22 @@ def test_created_account_has_organization_account_access_role(account, org, trai
         "Action": "sts:AssumeRole"}]
     assert [a.policy.arn for a in PolicyAttachment.objects.filter(role=role).select_related("policy")] == [
         "arn:aws:iam::aws:policy/AdministratorAccess"]
+
+
+def test_an_administrator_of_the_management_account_switches_into_a_created_account(account, org, trainee, alice,
+                                                                                     mallory):
+    from accounts import roles
+    from accounts.identity import principal_identity
+
+    outsider = create_user(mallory.account, user_name="alice")
+    for user in (alice, outsider):
+        grant(user, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
+    switched = roles.assume_role(principal_identity(alice, {}), account_reference=trainee.account.account_id,
+                                 role_name="OrganizationAccountAccessRole", now=1e9)
+    assert switched.arn == f"arn:aws:sts::{trainee.account.account_id}:assumed-role/OrganizationAccountAccessRole/alice"
+    with pytest.raises(roles.AccessDenied):
+        roles.assume_role(principal_identity(outsider, {}), account_reference=trainee.account.account_id,
+                          role_name="OrganizationAccountAccessRole", now=1e9)
 
 
 def test_create_account_under_an_ou(org, aws_managed_policies):
