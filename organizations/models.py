@@ -112,7 +112,7 @@ class Member(models.Model):
     joined = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=9, default=ACTIVE,
                               choices=[(ACTIVE, ACTIVE), (SUSPENDED, SUSPENDED)])
-    email = models.EmailField(max_length=64)
+    email = models.EmailField()  # CreateAccount takes 6–64 characters; a root user's may be longer
     name = models.CharField(max_length=50)
 
     class Meta:
