@@ -221,7 +221,7 @@ class ConfirmMixin:
         except ActionDenied as denied:
             return access_denied(request, denied.auth)
         except errors.OrganizationsError as exc:
-            return org_error(request, exc, self.confirmation().get("cancel_url", ""))
+            return org_error(request, exc, request.path)
 
     def perform(self):  # pragma: no cover - every subclass implements it
         raise NotImplementedError

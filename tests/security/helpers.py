@@ -92,6 +92,7 @@ class Objects:
     access_key: str = ""
     markers: list[str] = field(default_factory=list)
     event: object | None = None  # one audit event (the event history's detail page)
+    organization: dict = field(default_factory=dict)  # AWS Organizations: org, ou, member, scp, handshake
 
 
 SECRET_DOC = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -135,11 +136,30 @@ def build_victim(email: str = "owner@alpha-victim.example") -> Objects:
         ec2_role.unique_id, *inline.values(), access_key.access_key_id, "AKIAALPHAVICTIMROOT1",
         "alpha-secret-access-key", "alpha-root-secret-access-key"]
     objects.access_key = access_key.access_key_id
+    objects.organization = _build_organization(account)
+    org = objects.organization
+    objects.markers += [org["org"].org_id, org["org"].root_id, org["ou"].ou_id, "alpha-ou", "alpha-member",
+                        org["member"].account.account_id, "alpha-scp", org["scp"].policy_id,
+                        org["handshake"].handshake_id]
     objects.event = Event.objects.create(
         account=account, event_time=timezone.now(), event_source="iam.amazonaws.com", event_name="CreateUser",
         source_ip="127.0.0.1", user_identity={"type": "Root"}, user_name="root", resource_name="alpha-user",
         recipient_account_id=account.account_id)
     return objects
+
+
+def _build_organization(account: Account) -> dict:
+    """Account A's organization: an OU with a member account, an SCP, an invitation it sent."""
+    from organizations import services as org_services
+
+    org = org_services.create_organization(account)
+    ou = org_services.create_ou(org, parent_id=org.root_id, name="alpha-ou")
+    member, _ = org_services.create_account(org, name="alpha-member", email="member@alpha-victim.example",
+                                            parent_id=ou.ou_id)
+    scp = org_services.create_policy(org, name="alpha-scp", description="", document=SECRET_DOC)
+    invited = account_services.sign_up(email="invited@alpha-victim.example", password=ROOT_PASSWORD)
+    return {"org": org, "ou": ou, "member": member, "scp": scp,
+            "handshake": org_services.invite_account(org, invited.account)}
 
 
 def leaked_markers(objects: Objects, body: str, asked: str, *, public: bool = False) -> list[str]:
@@ -191,6 +211,13 @@ PARAMETERS = {
     "policy_name": lambda r, o, v: o.inline[r.route.split("/")[1]],
     "slug": lambda r, o, v: o.account.account_id if v == "id" else o.account.alias,
     "event_id": lambda r, o, v: str(o.event.event_id),
+    # AWS Organizations' objects, by their AWS ids (a policy target: the OU).
+    "account_id": lambda r, o, v: o.organization["member"].account.account_id,
+    "root_id": lambda r, o, v: o.organization["org"].root_id,
+    "ou_id": lambda r, o, v: o.organization["ou"].ou_id,
+    "target_id": lambda r, o, v: o.organization["ou"].ou_id,
+    "policy_id": lambda r, o, v: o.organization["scp"].policy_id,
+    "handshake_id": lambda r, o, v: o.organization["handshake"].handshake_id,
 }
 
 
