@@ -23,6 +23,7 @@ from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage import get_storage
 from formtools.wizard.views import SessionWizardView
 
+from audit import services as audit
 from iamportal import pickers
 from iamportal.errors import EntityAlreadyExists, IAMError, PasswordPolicyViolation
 from policies import services as policy_services
@@ -313,6 +314,7 @@ class UserCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
             return redirect("accounts:user_list")
         url = services.iam_user_signin_url(self.account, request=self.request)
         keep_new_credentials(self.request, user, password, url)
+        audit.changed(self.request)  # the password page answers the change, once
         return TemplateResponse(self.request, "accounts/user_create_password.html", {
             "new_user": user, "password": password, "signin_url": url,
             "step_titles": [(step, title, step == "password") for step, title in STEP_TITLES],

@@ -282,9 +282,16 @@ def console_parameters(request: Any) -> dict[str, Any]:
     return parameters
 
 
+def changed(request: Any) -> None:
+    """Mark a console POST that changed something and answers with a page rather than a
+    redirect (a one-time password shown once): it is recorded as a redirect would be."""
+    request.audit_changed = True
+
+
 def console_response(request: Any, response: Any) -> Any:
     """After a console view answered: a POST that performed a state-changing action (it
-    was authorised, and the view redirected, as the console does after every change) is
+    was authorised, and the view redirected, as the console does after every change, or
+    marked itself :func:`changed`) is
     recorded once, named after the first such action; a POST whose change failed with an
     IAM error (``request.audit_error``, set by the form that showed it) is recorded as a
     failure. Everything else (GETs, form errors, wizard steps, picker pages) is not."""
@@ -294,7 +301,7 @@ def console_response(request: Any, response: Any) -> Any:
     if noted is None:
         return response
     error = getattr(request, "audit_error", None)
-    if not (300 <= response.status_code < 400 or error is not None):
+    if not (300 <= response.status_code < 400 or error is not None or getattr(request, "audit_changed", False)):
         return response
     action, resource = noted
     source, name = split_action(action)

@@ -7,6 +7,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -226,9 +227,12 @@ class PasswordChangeView(View):
         form = PasswordChangeForm(request.POST)
         if form.is_valid():
             try:
-                services.change_own_password(request.user, old_password=form.cleaned_data["old_password"],
-                                             new_password=form.cleaned_data["new_password"])
+                with transaction.atomic():
+                    services.change_own_password(request.user, old_password=form.cleaned_data["old_password"],
+                                                 new_password=form.cleaned_data["new_password"])
+                    self.record()
             except IAMError as exc:
+                self.record(exc)
                 # A wrong old password is InvalidInput; anything about the new one is a policy violation.
                 field = "old_password" if isinstance(exc, InvalidInput) else "new_password"
                 form.add_error(field, exc.message)
@@ -237,6 +241,18 @@ class PasswordChangeView(View):
             messages.success(request, "Your password has been changed.")
             return redirect("iamportal:console_home")
         return self.render_form(form)
+
+    def record(self, error: IAMError | None = None) -> None:
+        """The audit record: ChangePassword for an IAM user; for the root user, CloudTrail's
+        sign-in event PasswordUpdated (the root user's password is no IAM API's)."""
+        failure = {"error_code": error.code, "error_message": error.message} if error is not None else {}
+        user = self.request.user
+        if user.is_root:
+            audit.record(self.request, event_name="PasswordUpdated", event_source=audit.SIGNIN,
+                         event_type="AwsConsoleSignIn", resource=user.arn,
+                         response_elements={"PasswordUpdated": "Failure" if error else "Success"}, **failure)
+        else:
+            audit.record(self.request, event_name="ChangePassword", resource=user.arn, **failure)
 
 
 urlpatterns = [

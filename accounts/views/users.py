@@ -29,6 +29,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import last_accessed
+from audit import services as audit
 from iamportal.errors import IAMError, NoSuchEntity
 from iamportal.pickers import PickerFormMixin
 from iamportal.views_base import SearchSortMixin, get_or_404
@@ -370,6 +371,7 @@ class UserConsoleAccessView(UserObjectMixin, FormView):
             form.add_iam_error("custom_password", exc)
             return self.form_invalid(form)
         keep_signed_in_if_self(self.request, self.iam_user)
+        audit.changed(self.request)  # the password page answers the change, once
         return render(self.request, "accounts/user_console_password.html", {
             "iam_user": self.iam_user, "password": password, "enabled_now": enabling,
             "signin_url": services.iam_user_signin_url(self.account, request=self.request),
