@@ -10,8 +10,8 @@ otherwise — every one of them for AttachPolicy, DetachPolicy and MoveAccount; 
 console's own functions. Lookups are within the caller's organization, so another
 organization's ids are AWS's ``…NotFoundException``. An operation only the management account
 may call answers a member account ``AccessDeniedException`` ("You don't have permissions to
-access this resource."); an account outside any organization
-``AWSOrganizationsNotInUseException``.
+access this resource.", before any authorisation: the resources are the management
+account's); an account outside any organization ``AWSOrganizationsNotInUseException``.
 
 Deliberate differences (docs/differences.md): only service control policies (always enabled);
 no tags on Organizations resources; CreateAccount completes at once (its request id is
@@ -98,10 +98,17 @@ def require_management(call: Call, org: Organization) -> Organization:
     return org
 
 
-def managed(call: Call, *resources: str, context: dict[str, Any] | None = None) -> Organization:
-    """Authorise the operation on ``resources`` (``*``), then the organization the caller manages."""
-    authorize(call, *resources, context=context)
+def management(call: Call) -> Organization:
+    """The organization the caller's account manages. Checked before authorising, as AWS
+    answers a member account whatever its policies: the resources are the management account's."""
     return require_management(call, organization(call))
+
+
+def managed(call: Call, *resources: str, context: dict[str, Any] | None = None) -> Organization:
+    """The organization the caller manages, the operation authorised on ``resources`` (``*``)."""
+    org = management(call)
+    authorize(call, *resources, context=context)
+    return org
 
 
 def target_arn(org: Organization, target_id: str) -> str:
@@ -289,17 +296,17 @@ def tree_call(call: Call, member: str) -> tuple[Organization, str]:
     """The organization the caller manages and the root or OU id ``member`` names, the
     operation authorised on that parent."""
     parent = parent_id(call.params, member)
-    org = organization(call)
+    org = management(call)
     authorize(call, target_arn(org, parent))
-    return require_management(call, org), parent
+    return org, parent
 
 
 def named_ou(call: Call) -> OrganizationalUnit:
     """The OU ``OrganizationalUnitId`` names in the caller's organization, the operation authorised on it."""
     ou_id = call.params.str("OrganizationalUnitId", required=True, maximum=68, pattern=OU_ID)
-    org = organization(call)
+    org = management(call)
     authorize(call, target_arn(org, ou_id))
-    return services.get_ou(require_management(call, org), ou_id)
+    return services.get_ou(org, ou_id)
 
 
 def ou_name(params: JsonParams, *, required: bool) -> str | None:
@@ -361,9 +368,9 @@ def list_children(call: Call) -> dict:
 def list_parents(call: Call) -> dict:
     span = window(call.params)
     child = call.params.str("ChildId", required=True, maximum=100, pattern=CHILD_ID)
-    org = organization(call)
+    org = management(call)
     authorize(call, target_arn(org, child))
-    found = services.parents(require_management(call, org), child)
+    found = services.parents(org, child)
     return listed(span, "Parents", found, lambda parent: {"Id": parent.id, "Type": parent.type})
 
 
@@ -374,9 +381,9 @@ def list_parents(call: Call) -> dict:
 def named_member(call: Call) -> tuple[Organization, Member]:
     """The account ``AccountId`` names in the caller's organization, the operation authorised on it."""
     wanted = account_id(call.params)
-    org = organization(call)
+    org = management(call)
     authorize(call, org.account_arn(wanted))
-    return org, services.get_member(require_management(call, org), wanted)
+    return org, services.get_member(org, wanted)
 
 
 @organizations_action("DescribeAccount")
@@ -394,9 +401,9 @@ def list_accounts(call: Call) -> dict:
 def move_account(call: Call) -> None:
     wanted = account_id(call.params)
     source, destination = parent_id(call.params, "SourceParentId"), parent_id(call.params, "DestinationParentId")
-    org = organization(call)
+    org = management(call)
     authorize(call, org.account_arn(wanted), target_arn(org, source), target_arn(org, destination))
-    member = services.get_member(require_management(call, org), wanted)
+    member = services.get_member(org, wanted)
     services.move_account(org, member.account, source_parent_id=source, destination_parent_id=destination)
 
 
@@ -490,11 +497,13 @@ def invite_account_to_organization(call: Call) -> dict:
     return answered(services.invite_account(org, invited_account(target)))
 
 
-def named_handshake(call: Call) -> Handshake:
+def named_handshake(call: Call, *, sender: bool = False) -> Handshake:
     """The handshake ``HandshakeId`` names among those the caller's account may see (sent by its
-    organization, or to it), the operation authorised on its ARN."""
+    organization, or to it; only the former when ``sender``), the operation authorised on its ARN."""
     wanted = handshake_id(call.params)
     handshake = services.get_handshake(wanted, call.account)
+    if sender:
+        require_management(call, handshake.org)
     authorize(call, handshake.arn)
     return handshake
 
@@ -520,8 +529,7 @@ def decline_handshake(call: Call) -> dict:
 
 @organizations_action("CancelHandshake")
 def cancel_handshake(call: Call) -> dict:
-    handshake = named_handshake(call)
-    require_management(call, handshake.org)
+    handshake = named_handshake(call, sender=True)
     services.cancel_handshake(handshake)
     return answered(handshake)
 
@@ -579,10 +587,10 @@ def named_policy(call: Call, *also: str) -> tuple[Organization, ServiceControlPo
     """The policy ``PolicyId`` names in the caller's organization, the operation authorised on it
     (and on the targets ``also`` names) with ``organizations:PolicyType``."""
     wanted = policy_id(call.params)
-    org = organization(call)
+    org = management(call)
     authorize(call, policy_arn(org, wanted), *(target_arn(org, target) for target in also),
               context={"organizations:PolicyType": SCP})
-    return org, services.get_policy(require_management(call, org), wanted)
+    return org, services.get_policy(org, wanted)
 
 
 @organizations_action("CreatePolicy")
@@ -640,9 +648,9 @@ def list_policies_for_target(call: Call) -> dict:
     span = window(call.params)
     target = target_id(call.params)
     kind = policy_type(call.params, "Filter")
-    org = organization(call)
+    org = management(call)
     authorize(call, target_arn(org, target), context={"organizations:PolicyType": kind})
-    rows = services.policies_for_target(require_management(call, org), target)
+    rows = services.policies_for_target(org, target)
     return listed(span, "Policies", rows if kind == SCP else [], policy_summary)
 
 
@@ -660,9 +668,8 @@ def policy_type_call(call: Call) -> str:
     organization's, ``RootNotFoundException`` otherwise): the policy type."""
     root = call.params.str("RootId", required=True, maximum=34, pattern=ROOT_ID)
     kind = policy_type(call.params, "PolicyType")
-    org = organization(call)
+    org = management(call)
     authorize(call, target_arn(org, root), context={"organizations:PolicyType": kind})
-    require_management(call, org)
     if root != org.root_id:
         raise errors.RootNotFoundException()
     return kind

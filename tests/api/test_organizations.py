@@ -283,9 +283,15 @@ def test_invite_decline_accept_and_leave(organizations, org, mallory, mallory_cl
     assert accepted["State"] == "ACCEPTED"
     assert Member.objects.get(account=mallory.account).joined_method == "INVITED"
     assert mallory_client.describe_organization()["Organization"]["Id"] == org["Id"]
-    with pytest.raises(ClientError) as exc:
-        mallory_client.list_accounts()
-    assert error(exc) == NOT_MANAGEMENT
+    # A member account sees its organization, but cannot list it or change its own SCPs.
+    for call in (mallory_client.list_accounts,
+                 lambda: mallory_client.detach_policy(PolicyId=FULL_AWS_ACCESS, TargetId=invited),
+                 lambda: mallory_client.create_policy(Name="Mine", Description="", Content=allow("*"),
+                                                      Type="SERVICE_CONTROL_POLICY")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error(exc) == NOT_MANAGEMENT
+    assert PolicyTarget.objects.filter(target_id=invited).count() == 1
     with pytest.raises(ClientError) as exc:
         organizations.invite_account_to_organization(Target={"Type": "ACCOUNT", "Id": invited})
     assert error(exc)[0] == "HandshakeConstraintViolationException" and reason(exc) == "ALREADY_IN_AN_ORGANIZATION"
