@@ -136,7 +136,9 @@ def delete_access_key(key: AccessKey) -> None:
 
 def find_access_key(key_id: str) -> AccessKey | None:
     """The key a signed request names, with its user and account, or None."""
-    return AccessKey.objects.select_related("user__account").filter(access_key_id=key_id).first()
+    # With the account's organization membership: SCPs (policies.authz.account_scps).
+    return (AccessKey.objects.select_related("user__account__org_member__org")
+            .filter(access_key_id=key_id).first())
 
 
 def record_use(key: AccessKey, *, service: str, region: str) -> None:

@@ -37,7 +37,10 @@ class ConsoleBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            user = User.objects.select_related("account__password_policy").get(pk=user_id)
+            # The account's organization membership comes along (LEFT JOIN): authorising a
+            # request of an account outside any organization then asks nothing more (SCPs).
+            user = User.objects.select_related("account__password_policy", "account__org_member__org").get(
+                pk=user_id)
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

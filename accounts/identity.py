@@ -46,6 +46,9 @@ class Identity:
     # was signed with, None for console requests and long-term access keys (api.sessions).
     credential: Any = field(default=None, repr=False)
     _policy_set: Any = field(default=None, repr=False)
+    # The account's service control policies, loaded once (policies.authz.account_scps):
+    # a one-element tuple once loaded (its element None outside any organization).
+    _scps: Any = field(default=None, repr=False)
 
     @property
     def is_root(self) -> bool:

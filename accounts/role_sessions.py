@@ -178,7 +178,9 @@ def load(request: Any, at: float | None = None) -> RoleSession | None:
         clear(request)
         _say(request, f"Your role session has expired. You are now signed in as {user.user_name}.")
         return None
-    role = Role.objects.select_related("account").filter(unique_id=record.get("role_id")).first()
+    # With the account's organization membership: SCPs (policies.authz.account_scps).
+    role = (Role.objects.select_related("account__org_member__org")
+            .filter(unique_id=record.get("role_id")).first())
     if role is None:
         clear(request)
         _say(request, f"The role you switched to no longer exists. You are now signed in as {user.user_name}.")

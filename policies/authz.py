@@ -4,6 +4,13 @@ Every console view declares the IAM action it performs and the ARN it touches
 (:class:`IAMActionRequiredMixin`); :func:`authorize` asks the engine with the
 caller's policy set and context. The root user may do anything in its own
 account, as in AWS. A denial is rendered as AWS's AccessDenied message.
+
+Service control policies (AWS Organizations): every principal of a member account — its
+root user included — is limited by the SCP chain of its account (:func:`account_scps`,
+read once per request); the management account has none, and sessions of service-linked
+roles are exempt (:func:`scps_for`). An account outside any organization costs no query:
+the account's membership row comes with the signed-in user (``accounts.backends``), the
+role of a role session and the access key of a signed API request (a LEFT JOIN each).
 """
 
 from __future__ import annotations
@@ -62,6 +69,46 @@ def policy_set_for(identity: Any) -> PolicySet:
     return identity._policy_set
 
 
+def account_scps(identity: Any) -> list[list[Any]] | None:
+    """The compiled SCP chain of ``identity``'s account (the engine's ``scps``), loaded once
+    per request; None outside any organization and for the management account."""
+    if identity._scps is None:
+        identity._scps = (_load_account_scps(identity.account),)
+    return identity._scps[0]
+
+
+def _load_account_scps(account: Any) -> list[list[Any]] | None:
+    member = _known_membership(account)
+    if member is False:
+        return None  # known to be in no organization: no query
+    if member is not None and member.org.management_account_id == account.pk:
+        return None  # SCPs never apply to the management account
+    from policies.loading import load_scp_chain  # loading imports this module
+
+    return load_scp_chain(account)
+
+
+def _known_membership(account: Any) -> Any:
+    """The account's ``organizations.Member`` when it was loaded with the account (with its
+    organization), ``False`` when it was loaded and there is none, None when not loaded."""
+    descriptor = getattr(type(account), "org_member", None)
+    if descriptor is None or not descriptor.is_cached(account):
+        return None
+    member = descriptor.related.get_cached_value(account)
+    if member is None:
+        return False
+    return member if type(member).org.is_cached(member) else None
+
+
+def scps_for(identity: Any) -> list[list[Any]] | None:
+    """The SCP chain that limits ``identity``: its account's, except for a session of a
+    service-linked role (SCPs do not apply to service-linked roles)."""
+    session = identity.role_session
+    if session is not None and getattr(session.role, "service_linked", False):
+        return None
+    return account_scps(identity)
+
+
 #: Permissions an account setting gives without any policy (the password policy's
 #: AllowUsersToChangePassword, registered by the accounts app): functions
 #: ``(identity, action, resource) -> bool``, asked only when no policy allowed or denied the
@@ -79,13 +126,18 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
     if identity is None:
         return Authorization(False, action, resource, "anonymous", "implicitDeny",
                              f"because no identity-based policy allows the {action} action")
+    scps = scps_for(identity)
     if identity.is_root:
-        return _allowed(request, action, resource, identity.arn)
-    policy_set = policy_set_for(identity)
+        if scps is None:
+            return _allowed(request, action, resource, identity.arn)
+        # The root user of a member account: everything in its account, within the SCPs.
+        policy_set = PolicySet(identity=[_root_policy()])
+    else:
+        policy_set = policy_set_for(identity)
     request_context = dict(identity.context)
     if context:
         request_context.update(context)
-    if not policy_set.identity:
+    if not policy_set.identity and scps is None:
         if _account_grants(identity, action, resource):
             return _allowed(request, action, resource, identity.arn)
         return Authorization(False, action, resource, identity.arn, "implicitDeny",
@@ -95,14 +147,22 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
         identity=policy_set.identity,
         boundary=policy_set.boundary,
         session=policy_set.session,
+        scps=scps,
     )
-    if decision.decision == "implicitDeny" and _account_grants(identity, action, resource):
+    if decision.decision == "implicitDeny" and decision.denied_by != "scp" \
+            and _account_grants(identity, action, resource):
         decision_allowed = True
     else:
         decision_allowed = decision.decision == "allowed"
     if decision_allowed:
         return _allowed(request, action, resource, identity.arn, decision)
     return Authorization(False, action, resource, identity.arn, decision.decision, decision.reason(action), decision)
+
+
+def _root_policy() -> Any:
+    from policies.loading import ALLOWS_EVERYTHING, compiled
+
+    return compiled(ALLOWS_EVERYTHING, "root")
 
 
 def _allowed(request: Any, action: str, resource: str, caller_arn: str, decision: Any = None) -> Authorization:

@@ -30,6 +30,10 @@ statement came from:
 
 Role sessions: ``accounts.role_sessions`` registers a loader in :data:`PRINCIPAL_LOADERS`
 that returns :func:`load_role_policy_set` of the session's role.
+
+Service control policies: :func:`load_scp_chain` compiles the chain
+``organizations.services.scp_chain`` reads (two queries; kind ``"scp"``, named by the SCP's
+name), for ``policies.authz.account_scps``, the simulator and the labs' checks.
 """
 
 from __future__ import annotations
@@ -92,6 +96,27 @@ def _compile_or_skip(document: str, name: str) -> Any | None:
     except PolicyError:
         # A stored document that no longer compiles grants nothing (fail closed).
         return None
+
+
+def load_scp_chain(account: Any) -> list[list[Any]] | None:
+    """The service control policies that govern ``account``, compiled, level by level from
+    the organization root down to the account (the engine's ``scps``); None outside any
+    organization and for its management account. Two queries
+    (``organizations.services.scp_chain``). An SCP that no longer compiles denies everything
+    (fail closed: dropping it could lift a Deny)."""
+    from organizations.services import scp_chain  # organizations imports policies
+
+    chain = scp_chain(account)
+    if chain is None:
+        return None
+    return [[_compile_scp(document, name) for name, document in level] for level in chain]
+
+
+def _compile_scp(document: str, name: str) -> Any:
+    try:
+        return compiled(document, name, kind="scp")
+    except PolicyError:
+        return compiled(_DENY_ALL, name, kind="scp")
 
 
 def load_user_policy_set(user: Any) -> PolicySet:

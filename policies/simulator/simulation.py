@@ -12,7 +12,7 @@ from typing import Any
 from accounts.tags import resource_tag_context
 from iamportal.errors import NoSuchEntity
 from policies import loading, services
-from policies.authz import PolicySet, authorize, policy_set_for
+from policies.authz import PolicySet, account_scps, authorize, policy_set_for
 from policies.engine import Policy, Request, evaluate
 from policies.summary import numbered_lines
 
@@ -32,6 +32,8 @@ _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
 PRINCIPAL_ARN = re.compile(r"arn:aws:iam::(?P<account>[0-9]{12}):(?P<kind>user|group|role)(?P<path>/(?:.*/)?)"
                            r"(?P<name>[^/]+)")
 _SPECIAL_VARIABLES = {"*", "?", "$"}
+#: The source of the service control policies of the simulated principal's account.
+SCP_SOURCE = "Service control policy"
 
 # ---------------------------------------------------------------------------
 # The simulated principal and its policies
@@ -58,7 +60,7 @@ class SimulatedPolicy:
 
     number: int
     policy: Policy
-    source: str  # "Identity-based policy" | "Permissions boundary" | "Custom policy"
+    source: str  # "Identity-based policy" | "Permissions boundary" | "Custom policy" | SCP_SOURCE
     hidden: Any = None  # the Authorization that refused reading its text, if one did
 
     @property
@@ -155,16 +157,19 @@ class Simulation:
     results: list[Result] = field(default_factory=list)
 
     def identity_policies(self) -> list[Policy]:
-        return [p.policy for p in self.policies if p.source != "Permissions boundary"]
+        return [p.policy for p in self.policies if p.source not in ("Permissions boundary", SCP_SOURCE)]
 
     #: A resource-based policy evaluated with every pair (the API's ``ResourcePolicy``).
     resource_policy: Policy | None = None
+    #: The service control policies of the principal's account, level by level (the
+    #: engine's ``scps``; None outside any organization and for its management account).
+    scps: list[list[Policy]] | None = None
 
     def evaluate(self, action: str, resource: str, extra: dict[str, Any] | None = None) -> tuple[Request, Any]:
         context = {**self.context, **extra} if extra else self.context
         request = Request(action=action, resource=resource, principal=self.principal_arn, context=context)
         return request, evaluate(request, identity=self.identity_policies(), boundary=self.policy_set.boundary,
-                                 session=self.policy_set.session, resource=self.resource_policy)
+                                 session=self.policy_set.session, resource=self.resource_policy, scps=self.scps)
 
     def decide(self, pairs: Sequence[tuple[str, str]]) -> Iterator[tuple[str, str, Request, Any]]:
         """``(action, resource, request, decision)`` for each pair, in order, until the
@@ -205,6 +210,14 @@ def target_for(account: Any, kind: str, name: str) -> Target:
     target.obj.account = account
     target.arn = target.obj.arn
     return target
+
+
+def scps_of(identity: Any, target: Target) -> list[list[Policy]] | None:
+    """The SCP chain that limits the simulated principal: its account's (the caller's, read
+    once per request), none for a service-linked role."""
+    if target.kind == "role" and getattr(target.obj, "service_linked", False):
+        return None
+    return account_scps(identity)
 
 
 def policy_set_of(identity: Any, target: Target) -> PolicySet:

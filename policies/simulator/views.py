@@ -17,8 +17,9 @@ from policies.engine import Policy
 from . import forms as simulator_forms
 from . import pickers
 from .forms import MAX_ROWS, SimulatorForm
-from .simulation import (MAX_STATEMENTS_SHOWN, ContextKey, Line, MatchedRow, Result, SimulatedPolicy, Simulation,
-                         Target, default_context, numbered, policy_set_of, target_for, used_context_keys)
+from .simulation import (MAX_STATEMENTS_SHOWN, SCP_SOURCE, ContextKey, Line, MatchedRow, Result, SimulatedPolicy,
+                         Simulation, Target, default_context, numbered, policy_set_of, scps_of, target_for,
+                         used_context_keys)
 
 #: Parameters that ask for a simulation; without any, the page is a fresh, empty form.
 RUN_PARAMETERS = ("run", "action", "actions_text")
@@ -105,6 +106,13 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         for number, text in enumerate(custom, start=1):
             policies.append(SimulatedPolicy(0, Policy.from_json(text, name=f"Custom policy {number}",
                                                                 kind="identity"), "Custom policy"))
+        # The SCPs of the principal's account (as AWS's simulator includes them), each once.
+        scps = scps_of(self.request.iam, target) if target is not None else None
+        listed: set[str] = set()
+        for scp in (policy for level in scps or [] for policy in level):
+            if scp.name not in listed:
+                listed.add(scp.name)
+                policies.append(SimulatedPolicy(0, scp, SCP_SOURCE))
         for number, simulated in enumerate(policies, start=1):
             simulated.number = number
         if target is not None:
@@ -112,7 +120,7 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
 
         context, keys = self.context_for(target, [p.policy for p in policies])
         principal_arn = target.arn if target is not None else None
-        simulation = Simulation(target, principal_arn, policies, policy_set, context, keys)
+        simulation = Simulation(target, principal_arn, policies, policy_set, context, keys, scps=scps)
         if form.is_valid() and form.cleaned_data["actions"]:
             self.run(simulation, form.cleaned_data["actions"], form.cleaned_data["resources"])
         return simulation
@@ -122,9 +130,10 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         own pages require: a managed policy with ``iam:GetPolicyVersion`` on it, an inline
         policy with ``iam:Get{User,Group,Role}Policy`` on its owner. Its name and the Sids
         and lines of the deciding statements stay visible (the simulate actions return them)."""
+        self.hide_unreadable_scps([p for p in policies if p.source == SCP_SOURCE])
         if self.request.iam.is_root:
             return
-        stored = [p for p in policies if p.source != "Custom policy"]
+        stored = [p for p in policies if p.source not in ("Custom policy", SCP_SOURCE)]
         managed = {p.name for p in stored if not p.name.startswith("inline:")}
         group_names = {p.name[len("inline:"):].split("/", 1)[0] for p in stored
                        if p.name.startswith("inline:") and "/" in p.name}
@@ -158,6 +167,23 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
                     simulated.hidden = auth
                     break
 
+    def hide_unreadable_scps(self, scps: list[SimulatedPolicy]) -> None:
+        """An SCP's text only for a caller allowed ``organizations:DescribePolicy`` on it: it is
+        the management account's (another account, so a member account's principals, its
+        root user included, are refused; AWS's own ``FullAWSAccess`` is readable). Its name and
+        the deciding statements' Sids and lines stay visible."""
+        if not scps:
+            return
+        from organizations.services import organization_of
+
+        org = organization_of(self.account)
+        arns = ({p.name: p.arn for p in org.policies.filter(name__in=[s.name for s in scps]).select_related("org")}
+                if org is not None else {})
+        for simulated in scps:
+            auth = authorize(self.request, "organizations:DescribePolicy", arns.get(simulated.name, "*"))
+            if not auth:
+                simulated.hidden = auth
+
     def context_for(self, target: Target | None, policies: list[Policy]) -> tuple[dict[str, Any], list[ContextKey]]:
         """The request context: for each key the policies use, the value submitted
         (``context.<key>``; empty means absent) or, when none was, a default: the chosen
@@ -179,9 +205,9 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         return context, keys
 
     def run(self, simulation: Simulation, actions: list[str], resources: list[str]) -> None:
-        by_name: dict[str, SimulatedPolicy] = {}
+        by_name: dict[tuple[bool, str], SimulatedPolicy] = {}  # (an SCP?, name): SCPs have names of their own
         for simulated in simulation.policies:
-            by_name.setdefault(simulated.name, simulated)
+            by_name.setdefault((simulated.source == SCP_SOURCE, simulated.name), simulated)
         pairs = [(a, r) for a in actions for r in resources][:MAX_ROWS]
         if len(actions) * len(resources) > MAX_ROWS:
             self.notices.append(f"Only the first {MAX_ROWS} action and resource pairs were simulated.")
@@ -193,8 +219,9 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
             # Excerpts only of the statements shown: a row repeats at most `shown` of them.
             simulation.results.append(Result(
                 action, resource, request, decision,
-                matched=[MatchedRow.of(m, by_name.get(m.policy)) for m in decision.matched[:shown]],
-                applied=[MatchedRow.of(m, by_name.get(m.policy)) for m in others[:shown]],
+                matched=[MatchedRow.of(m, by_name.get((m.policy_kind == "scp", m.policy)))
+                         for m in decision.matched[:shown]],
+                applied=[MatchedRow.of(m, by_name.get((m.policy_kind == "scp", m.policy))) for m in others[:shown]],
                 more_matched=max(0, len(decision.matched) - shown), more_applied=max(0, len(others) - shown)))
             for key in decision.missing_context:
                 missing_counts[key.lower()] = missing_counts.get(key.lower(), 0) + 1
@@ -262,8 +289,10 @@ class SimulatorView(IAMActionRequiredMixin, TemplateView):
         if simulated.hidden is not None:
             return []
         lines = numbered(simulated)
+        scp = simulated.source == SCP_SOURCE
         deciding = {(m.index, m.effect, m.span) for result in (simulation.results if simulation else [])
-                    for m in result.decision.matched if m.policy == simulated.name}
+                    for m in result.decision.matched
+                    if m.policy == simulated.name and (m.policy_kind == "scp") == scp}
         for _, effect, span in sorted(deciding, key=lambda d: d[1] == "Deny"):  # Deny marks win
             for line in lines[span.start_line - 1:span.end_line]:
                 line.mark = "deny" if effect == "Deny" else "allow"

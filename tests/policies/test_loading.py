@@ -9,7 +9,7 @@ from accounts import services as accounts_services
 from accounts.identity import identity_for
 from accounts.models import GroupMembership
 from policies import loading, services
-from policies.authz import authorize, policy_set_for
+from policies.authz import account_scps, authorize, policy_set_for
 from policies.models import ManagedPolicy, PolicyAttachment, PolicyVersion
 
 from .helpers import bulk_policies, doc
@@ -184,6 +184,7 @@ def test_policy_set_is_loaded_once_per_request(alice, django_assert_max_num_quer
     request.session = {}
     request.iam = identity_for(request)
     policy_set_for(request.iam)
+    account_scps(request.iam)  # alice was not loaded with her account's membership (the backend's way)
     with django_assert_max_num_queries(0):
         assert authorize(request, "s3:ListBucket", "arn:aws:s3:::receipts")
         assert not authorize(request, "s3:GetObject", "arn:aws:s3:::receipts/a.csv")
