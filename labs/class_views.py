@@ -114,18 +114,21 @@ def switch_role_url(trainee: Trainee) -> str:
 
 
 class OrganizationMixin(IAMActionRequiredMixin):
-    """Pages on the caller's account's organization (none yet: ``*``, as CreateOrganization)."""
+    """Pages on the organization the caller's account manages (none yet: ``*``, as
+    CreateOrganization). A member account of an organization runs no classes: 404, the classes of
+    its organization are another account's."""
 
     def setup_objects(self) -> None:
         account = self.request.iam.account
         self.organization = organizations.organization_of(account)
-        self.is_management = self.organization is None or self.organization.management_account_id == account.pk
+        if self.organization is not None and self.organization.management_account_id != account.pk:
+            raise Http404("Classes are run from the organization's management account.")
 
     def get_resource_arn(self) -> str:
         return self.organization.arn if self.organization is not None else "*"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(organization=self.organization, is_management=self.is_management, **kwargs)
+        return super().get_context_data(organization=self.organization, **kwargs)
 
 
 class ClassMixin(IAMActionRequiredMixin):
@@ -169,10 +172,8 @@ class ClassListView(OrganizationMixin, TemplateView):
     template_name = "labs/class_list.html"
 
     def get_context_data(self, **kwargs):
-        mine = self.is_management and self.organization is not None
         return super().get_context_data(
-            classes=list(classes.classes_of(self.request.iam.account).prefetch_related("trainees")) if mine else [],
-            **kwargs)
+            classes=list(classes.classes_of(self.request.iam.account).prefetch_related("trainees")), **kwargs)
 
 
 class ClassStartForm(forms.Form):
