@@ -534,6 +534,6 @@ def test_pages_make_a_bounded_number_of_queries(root_client, big_org, django_ass
             "/organizations/accounts/create/", "/organizations/invitations/sent/"]
     for url in urls:
         root_client.get(url)  # warm up (last accessed, session)
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(12):
             response = root_client.get(url)
         assert response.status_code == 200, url
