@@ -81,8 +81,12 @@ def world(account, bob, aws_managed_policies):
     scp = org_services.create_policy(org, name="TargetSCP", description="", document=doc())
     invited = accounts_services.sign_up(email="invited@standalone.example", password="Invited-Latte-2026!")
     handshake = org_services.invite_account(org, invited.account)
+    # Labs: a lab running on the account (created as is: starting it would wipe the world above).
+    from labs.models import LabRun
+
+    lab_run = LabRun.objects.create(account=account, slug=LAB_SLUG)
     return {"account": account, "user": carol, "group": group, "policy": policy, "role": role, "event": event,
-            "org": org, "ou": ou, "member": member, "scp": scp, "handshake": handshake}
+            "org": org, "ou": ou, "member": member, "scp": scp, "handshake": handshake, "lab_run": lab_run}
 
 
 def entity_kind(name: str) -> str:
@@ -120,6 +124,8 @@ def kwargs_for(name: str, pattern: URLPattern, world) -> dict[str, str]:
             values[kwarg] = str(world["event"].event_id)
         elif namespace == "organizations" and kwarg in ORGANIZATIONS_KWARGS:
             values[kwarg] = ORGANIZATIONS_KWARGS[kwarg](world)
+        elif namespace == "labs" and kwarg in LABS_KWARGS:
+            values[kwarg] = LABS_KWARGS[kwarg](world)
         else:
             pytest.fail(f"{name}: the URL kwarg {kwarg!r} is unknown to this test; teach kwargs_for "
                         "which object of the account it names.")
@@ -135,6 +141,17 @@ ORGANIZATIONS_KWARGS = {
     "target_id": lambda world: world["ou"].ou_id,
     "handshake_id": lambda world: world["handshake"].handshake_id,
 }
+
+
+# Labs: a shipped lab (the same for every account), the account's lab run and a task of its lab.
+LAB_SLUG = "secure-the-root-user"
+LABS_KWARGS = {
+    "slug": lambda world: LAB_SLUG,
+    "run_id": lambda world: str(world["lab_run"].pk),
+    "task_id": lambda world: "account-alias",
+}
+# Views whose URL kwargs name no object of an account (another account opens its own page).
+NOT_ACCOUNT_OBJECTS = {"labs:start"}
 
 
 # The POST body that names the object of views that take it from the form (not the URL).
@@ -190,7 +207,7 @@ def test_a_user_without_policies_is_denied_every_view(bob_client, world, bob):
 def test_another_account_gets_404_for_every_object_view(world, mallory_client):
     before = db_state()
     for name, _, pattern in PATTERNS:
-        if not pattern.pattern.converters:
+        if not pattern.pattern.converters or name in NOT_ACCOUNT_OBJECTS:
             continue  # account-wide pages: mallory sees her own account's
         url = reverse(name, kwargs=kwargs_for(name, pattern, world)) + QUERY.get(name, "")
         response = request(mallory_client, name, url)
