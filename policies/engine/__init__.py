@@ -7,9 +7,10 @@ contract (DESIGN.md, "Policy engine")::
 
     policy = Policy.from_json(text_or_dict, name=None, kind="identity")
     decision = evaluate(Request(action=..., resource=..., principal=..., context={...}),
-                        identity=[policy], boundary=None, session=None, resource=None)
+                        identity=[policy], boundary=None, session=None, resource=None,
+                        scps=None)  # or [[root SCPs], [OU SCPs], ..., [account SCPs]]
     decision.decision, decision.matched, decision.missing_context, decision.reason(action)
-    findings = validate(text, kind="identity")
+    findings = validate(text, kind="identity")  # or "trust", "resource", "scp"
 
 Semantics, and every choice made where AWS is silent: ``docs/engine.md``.
 """
