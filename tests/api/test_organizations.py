@@ -10,6 +10,7 @@ import json
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from django.test import override_settings
 
 from accounts import services as account_services
 from accounts.models import User
@@ -326,6 +327,12 @@ def test_service_control_policies(organizations, org, root_id, account):
     assert organizations.describe_policy(PolicyId=policy_id)["Policy"] == created
     updated = organizations.update_policy(PolicyId=policy_id, Name="S3Only", Description="Just S3")["Policy"]
     assert updated["PolicySummary"]["Name"] == "S3Only" and updated["Content"] == content
+    content = allow(["s3:*", "ec2:*"])
+    assert organizations.update_policy(PolicyId=policy_id, Content=content)["Policy"]["Content"] == content
+    with pytest.raises(ClientError) as exc:
+        organizations.update_policy(PolicyId=policy_id, Content="{")
+    assert error(exc)[0] == "MalformedPolicyDocumentException"
+    assert ServiceControlPolicy.objects.get(pk=saved.pk).document == content
     listed = organizations.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
     assert [(p["Id"], p["AwsManaged"]) for p in listed] == [(FULL_AWS_ACCESS, True), (policy_id, False)]
     assert listed[0]["Arn"] == "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess"
@@ -537,3 +544,15 @@ def test_the_json_protocol_answers_its_own_errors(client, root):
         body = json.loads(response.content)
         assert (response.status_code, body["__type"]) == (400, expected), body
         assert body["Message"]
+
+
+@override_settings(IAMPORTAL_API_KEY_FAILURES=2)
+def test_failed_authentications_are_throttled_as_for_iam(client, root):
+    key_id, secret = new_key(root)
+    target = "AWSOrganizationsV20161128.DescribeOrganization"
+    for _ in range(2):
+        answer = json.loads(json_post(client, (key_id, "wrong" + secret[5:]), "{}", target).content)
+        assert answer["__type"] == "InvalidSignatureException"
+    response = json_post(client, (key_id, secret), "{}", target)
+    assert (response.status_code, json.loads(response.content)) == (
+        400, {"__type": "TooManyRequestsException", "Message": "Rate exceeded"})
