@@ -47,6 +47,7 @@ NAVIGATION = [
     NavItem("Credential report", "accounts:credential_report", "iam:GetCredentialReport", "Access reports"),
     NavItem("Event history", "audit:event_history", "cloudtrail:LookupEvents", "Access reports"),
     NavItem("Policy simulator", "policies:simulator", "iam:SimulatePrincipalPolicy", "Tools", "@self"),
+    NavItem("Labs", "labs:lab_list", "labs:ListLabs", "Tools", "root"),
     NavItem("AWS Organizations", "organizations:organization_detail", "organizations:DescribeOrganization",
             "Related consoles"),
 ]

@@ -108,9 +108,9 @@ def test_read_only_users_see_everything_but_an_explicit_deny_greys(bob, aws_mana
     response = signed_in_client(bob).get("/iam/users/")
     items = nav_items(response)
     # Event history needs cloudtrail:LookupEvents and AWS Organizations organizations:DescribeOrganization,
-    # which IAMReadOnlyAccess does not grant (as in AWS).
+    # which IAMReadOnlyAccess does not grant (as in AWS); Labs the portal's labs:ListLabs.
     assert [label for label, item in items.items() if not item["allowed"]] == [
-        "Roles", "Event history", "AWS Organizations"]
+        "Roles", "Event history", "Labs", "AWS Organizations"]
     assert "with an explicit deny in an identity-based policy" in items["Roles"]["denied"].message
     assert items["Users"]["active"]
 
