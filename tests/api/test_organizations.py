@@ -477,7 +477,6 @@ def test_another_organizations_ids_are_not_found(organizations, org, root_id, ma
     assert Organization.objects.get(org_id=theirs["Id"]).handshakes.get().state == "OPEN"
 
 
-@pytest.mark.xfail(reason="until the engine's SCP wiring (policies/authz.py) lands", strict=False)
 @needs_catalog
 def test_an_scp_attached_through_the_api_refuses_a_member_accounts_iam_call(organizations, org, client_for):
     """The SCP chain reaches the engine: a Deny attached to the member account refuses its IAM
