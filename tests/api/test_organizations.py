@@ -18,6 +18,7 @@ from audit.models import Event
 from organizations import errors
 from organizations import services as org_services
 from organizations.models import Member, Organization, OrganizationalUnit, PolicyTarget, ServiceControlPolicy
+from tests.conftest import grant
 
 from .conftest import allow, new_key
 from .helpers import aws_error, signed_post
@@ -484,8 +485,6 @@ def test_an_scp_attached_through_the_api_refuses_a_member_accounts_iam_call(orga
     created = organizations.create_account(Email="scp@class.example", AccountName="Governed")
     member = Member.objects.select_related("account").get(account__account_id=created["CreateAccountStatus"]["AccountId"])
     trainee = account_services.create_user(member.account, user_name="dev")
-    from tests.conftest import grant
-
     grant(trainee, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
     dev_iam = client_for(new_key(trainee))
     dev_iam.create_user(UserName="before")
