@@ -38,7 +38,7 @@ from .panel import CHECK, END, HINT, LIST, RESET, START, current_run, lab_of, re
 
 def back(request, fragment: str = "") -> str:
     """Where a panel form returns: its ``next`` when that is a path on this site, else the Labs
-    page; ``fragment`` (``task-<id>``) lands on the task."""
+    page; ``fragment`` (``task-<id>``, ``task-<id>-result``) lands on the task or its result."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not (target.startswith("/") and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
@@ -163,7 +163,8 @@ class CheckTaskView(RunMixin, View):
         task = self.task_or_404(kwargs["task_id"])
         result = services.check_task(self.run, task.id)
         remember_check(request, self.run, result)
-        return redirect(back(request, f"task-{task.id}"))
+        # The result's own live region (tabindex -1): the browser scrolls to it and focuses it.
+        return redirect(back(request, f"task-{task.id}-result"))
 
 
 class HintView(RunMixin, View):

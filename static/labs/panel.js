@@ -1,13 +1,16 @@
 // The lab panel (templates/labs/_panel.html), a progressive enhancement: the panel works
-// without it. It counts the lab's time up every second, remembers (for this tab) that the
-// panel was collapsed, and moves focus to the result of the check the page comes back from.
+// without it. It counts the lab's time up every second and remembers (for this tab) that the
+// panel was collapsed. (The result of a check needs no script: the page comes back to
+// #task-<id>-result, a focusable live region, which the browser scrolls to and focuses.)
 (function () {
   "use strict";
   var details = document.querySelector("[data-lab-panel]");
   if (!details) { return; }
   var KEY = "labs.panel.collapsed";
   try {
-    if (window.sessionStorage.getItem(KEY) === "1") { details.open = false; }
+    // A page that comes back to a task (#task-…) shows it: the panel stays open.
+    var toTask = window.location.hash.indexOf("#task-") === 0;
+    if (!toTask && window.sessionStorage.getItem(KEY) === "1") { details.open = false; }
     details.addEventListener("toggle", function () {
       window.sessionStorage.setItem(KEY, details.open ? "0" : "1");
     });
@@ -28,11 +31,4 @@
     window.setInterval(tick, 1000);
   }
 
-  if (window.location.hash.indexOf("#task-") === 0) {
-    var result = document.getElementById(window.location.hash.slice(1) + "-result");
-    if (result && result.textContent.trim()) {
-      details.open = true;
-      result.focus();
-    }
-  }
 })();

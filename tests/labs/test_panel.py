@@ -209,7 +209,7 @@ def test_an_explicit_deny_wins_over_root_style_allow(alice, account):
 def test_check_shows_what_is_missing_then_passes_and_the_score_changes(root_client, account):
     run = start(account)
     response = csrf_post(root_client, f"/labs/runs/{run.pk}/tasks/account-alias/check/", form(run))
-    assert response["Location"] == "/iam/users/#task-account-alias"
+    assert response["Location"] == "/iam/users/#task-account-alias-result"
     page = root_client.get(response["Location"])
     task = task_html(page, "account-alias")
     assert re.search(r'id="task-account-alias-result" role="status" aria-live="polite"', task)
@@ -269,7 +269,7 @@ def test_next_elsewhere_returns_to_the_labs_page(root_client, account, target):
     run = start(account)
     response = csrf_post(root_client, f"/labs/runs/{run.pk}/tasks/account-alias/check/",
                          {"next": target, "run": run_token(run)})
-    assert response["Location"] == "/labs/#task-account-alias"
+    assert response["Location"] == "/labs/#task-account-alias-result"
 
 
 # ---------------------------------------------------------------------------
