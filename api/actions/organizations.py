@@ -41,7 +41,6 @@ POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY
                 "SECURITYHUB_CSPM_POLICY", "INSPECTOR_POLICY", "UPGRADE_ROLLOUT_POLICY", "BEDROCK_POLICY",
                 "S3_POLICY", "NETWORK_SECURITY_DIRECTOR_POLICY", "GUARDDUTY_POLICY")
 CREATE_ACCOUNT_STATES = ("IN_PROGRESS", "SUCCEEDED", "FAILED")
-ACCESS_ROLE_NAME = services.ACCESS_ROLE_NAME
 
 # The model's patterns (ASCII digits only).
 _ROOT = r"r-[0-9a-z]{4,32}"
@@ -68,7 +67,8 @@ INVALID_SYNTAX_POLICY_ID = ("INVALID_SYNTAX_POLICY_ID", "You specified an invali
 INVALID_ENUM_POLICY_TYPE = ("INVALID_ENUM_POLICY_TYPE", "You specified an invalid policy type string.")
 INVALID_PARTY_TYPE_TARGET = ("INVALID_PARTY_TYPE_TARGET",
                              "You specified the wrong type of entity (account, organization, or email) as a party.")
-MAX_LIMIT_EXCEEDED_FILTER = ("MAX_LIMIT_EXCEEDED_FILTER", "You can specify only one filter parameter for the operation.")
+MAX_LIMIT_EXCEEDED_FILTER = ("MAX_LIMIT_EXCEEDED_FILTER",
+                             "You can specify only one filter parameter for the operation.")
 
 
 #: ``@organizations_action("CreateOrganization")`` registers a handler of the service ``organizations``.
@@ -424,9 +424,9 @@ def create_account(call: Call) -> dict:
     role_name = params.str("RoleName", maximum=64, pattern=ROLE_NAME)
     params.enum("IamUserAccessToBilling", ("ALLOW", "DENY"))
     no_tags(params)
-    if role_name is not None and role_name != ACCESS_ROLE_NAME:
+    if role_name is not None and role_name != services.ACCESS_ROLE_NAME:
         raise errors.InvalidInputException(
-            f"You provided a role name that isn't valid: the portal creates the role {ACCESS_ROLE_NAME}.",
+            f"You provided a role name that isn't valid: the portal creates the role {services.ACCESS_ROLE_NAME}.",
             reason="INVALID_ROLE_NAME")
     org = managed(call)
     try:

@@ -134,7 +134,8 @@ def test_organizational_units(organizations, org, root_id):
         "OrganizationalUnits"]] == [ou.ou_id]
     assert organizations.list_children(ParentId=ou.ou_id, ChildType="ORGANIZATIONAL_UNIT")["Children"] == [
         {"Id": child["Id"], "Type": "ORGANIZATIONAL_UNIT"}]
-    assert organizations.list_parents(ChildId=child["Id"])["Parents"] == [{"Id": ou.ou_id, "Type": "ORGANIZATIONAL_UNIT"}]
+    assert organizations.list_parents(ChildId=child["Id"])["Parents"] == [
+        {"Id": ou.ou_id, "Type": "ORGANIZATIONAL_UNIT"}]
     assert organizations.list_parents(ChildId=ou.ou_id)["Parents"] == [{"Id": root_id, "Type": "ROOT"}]
 
     with pytest.raises(ClientError) as exc:
@@ -323,7 +324,8 @@ def test_service_control_policies(organizations, org, root_id, account):
     assert created == {"Content": content, "PolicySummary": {
         "Id": saved.policy_id, "Name": "OnlyS3", "Description": "S3 only", "Type": "SERVICE_CONTROL_POLICY",
         "AwsManaged": False,
-        "Arn": f"arn:aws:organizations::{account.account_id}:policy/{org['Id']}/service_control_policy/{saved.policy_id}"}}
+        "Arn": f"arn:aws:organizations::{account.account_id}:policy/{org['Id']}/service_control_policy/"
+               f"{saved.policy_id}"}}
     policy_id = saved.policy_id
     assert organizations.describe_policy(PolicyId=policy_id)["Policy"] == created
     updated = organizations.update_policy(PolicyId=policy_id, Name="S3Only", Description="Just S3")["Policy"]
@@ -483,7 +485,8 @@ def test_an_scp_attached_through_the_api_refuses_a_member_accounts_iam_call(orga
     """The SCP chain reaches the engine: a Deny attached to the member account refuses its IAM
     user — and its root user — an action their identity allows."""
     created = organizations.create_account(Email="scp@class.example", AccountName="Governed")
-    member = Member.objects.select_related("account").get(account__account_id=created["CreateAccountStatus"]["AccountId"])
+    member = Member.objects.select_related("account").get(
+        account__account_id=created["CreateAccountStatus"]["AccountId"])
     trainee = account_services.create_user(member.account, user_name="dev")
     grant(trainee, {"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
     dev_iam = client_for(new_key(trainee))
