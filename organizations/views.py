@@ -31,7 +31,7 @@ from django.views.generic import FormView, TemplateView, View
 from accounts import seeds
 from accounts.models import Account, User, root_login_key
 from iamportal.views_base import ServiceFormMixin
-from policies.authz import ActionDenied, IAMActionRequiredMixin, access_denied, authorize, require
+from policies.authz import ActionDenied, ConditionalIAMActionMixin, access_denied, authorize, require
 
 from . import errors, services
 from .forms import (DEFAULT_SCP, AccountCreateForm, AccountInviteForm, ChooseManyForm, MoveAccountForm,
@@ -39,6 +39,8 @@ from .forms import (DEFAULT_SCP, AccountCreateForm, AccountInviteForm, ChooseMan
 from .models import Handshake, Member, Organization, OrganizationalUnit, PolicyTarget, ServiceControlPolicy
 
 HOME = "organizations:organization_detail"
+#: The condition key AWS gives the policy operations (and ListPoliciesForTarget).
+SCP_TYPE = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
 
 
 class NotManagementAccount(errors.OrganizationsError):
@@ -139,6 +141,12 @@ def policy_levels(org: Organization, chain: list[tuple[str, str]]) -> list[dict[
     return [{"target_id": target_id, "name": name, "policies": attached[target_id]} for target_id, name in chain]
 
 
+def policies_denied(request, target_arn: str) -> str:
+    """AWS's AccessDenied message when the caller may not list the target's SCPs, else ""."""
+    auth = authorize(request, "organizations:ListPoliciesForTarget", target_arn, SCP_TYPE)
+    return "" if auth else auth.message
+
+
 def ou_chain(org: Organization, ou_ids: list[str]) -> list[tuple[str, str]]:
     """``(id, name)`` of the root and of the OUs ``ou_ids`` (top down), in one query."""
     names = dict(org.ous.filter(ou_id__in=ou_ids).values_list("ou_id", "name"))
@@ -164,10 +172,16 @@ class ManagementRequired:
         return super().dispatch(request, *args, **kwargs)
 
 
-class OrganizationMixin(IAMActionRequiredMixin, ManagementRequired):
+class OrganizationMixin(ConditionalIAMActionMixin, ManagementRequired):
     """A page of the caller's organization: ``org`` (the caller's, or None) and ``managed_org``
     (the one the caller's account manages, or None). :meth:`setup_org_objects` looks the page's
-    objects up in ``managed_org`` with :meth:`lookup` (a 404 outside it)."""
+    objects up in ``managed_org`` with :meth:`lookup` (a 404 outside it). A policy operation
+    (``policy_operation``) carries ``organizations:PolicyType``, as AWS's do."""
+
+    policy_operation = False
+
+    def get_condition_context(self) -> dict[str, Any]:
+        return dict(SCP_TYPE) if self.policy_operation else {}
 
     def setup_objects(self) -> None:
         self.account = self.request.iam.account
@@ -462,7 +476,8 @@ class AccountDetailView(MemberMixin, TemplateView):
         chain = ou_chain(org, member.parent_ou.ou_ids if member.parent_ou else [])
         levels = policy_levels(org, [*chain, (member.account.account_id, member.name)])
         context.update(levels=levels, direct=levels[-1]["policies"], inherited=levels[:-1],
-                       parent=chain[-1], is_management=member.account_id == org.management_account_id)
+                       parent=chain[-1], is_management=member.account_id == org.management_account_id,
+                       policies_denied=policies_denied(self.request, member.arn))
         return context
 
 
@@ -523,7 +538,8 @@ class ParentDetailMixin(OrganizationMixin):
         return {"ou": ou, "target_id": chain[-1][0], "levels": levels, "direct": levels[-1]["policies"],
                 "inherited": levels[:-1], "child_ous": list(org.ous.filter(parent=ou)),
                 "child_accounts": list(services.member_accounts(org).filter(parent_ou=ou)),
-                "resource_arn": self.get_resource_arn()}
+                "resource_arn": self.get_resource_arn(),
+                "policies_denied": policies_denied(self.request, self.get_resource_arn())}
 
 
 class RootDetailView(ParentDetailMixin, TemplateView):
@@ -640,6 +656,8 @@ class OUDeleteView(OUMixin, ConfirmMixin, View):
 class PolicyListView(OrganizationMixin, TemplateView):
     """Policies › Service control policies: each with its type and how many targets it has."""
 
+    policy_operation = True
+
     iam_action = "organizations:ListPolicies"
     template_name = "organizations/policy_list.html"
 
@@ -650,6 +668,8 @@ class PolicyListView(OrganizationMixin, TemplateView):
 
 class PolicyCreateView(OrganizationMixin, OrgFormMixin, FormView):
     """Create policy: name, description and the JSON editor (validated as an SCP)."""
+
+    policy_operation = True
 
     iam_action = "organizations:CreatePolicy"
     template_name = "organizations/policy_form.html"
@@ -668,6 +688,8 @@ class PolicyCreateView(OrganizationMixin, OrgFormMixin, FormView):
 
 class PolicyMixin(OrganizationMixin):
     """Pages of one SCP of the managed organization."""
+
+    policy_operation = True
 
     def setup_org_objects(self) -> None:
         self.policy = self.lookup(services.get_policy, self.kwargs["policy_id"])
@@ -694,7 +716,7 @@ class PolicyDetailView(PolicyMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        auth = authorize(self.request, "organizations:ListTargetsForPolicy", self.policy.arn)
+        auth = authorize(self.request, "organizations:ListTargetsForPolicy", self.policy.arn, SCP_TYPE)
         context["targets_denied"] = "" if auth else auth.message
         if auth:
             context["targets"] = [(target, target_url(self.managed_org, target))
@@ -774,7 +796,7 @@ class PolicyAttachView(PolicyMixin, OrgFormMixin, FormView):
     def perform(self, form):
         org = self.managed_org
         for target_id in form.cleaned_data["chosen"]:
-            self.require("organizations:AttachPolicy", target_ref(org, target_id).arn)
+            self.require("organizations:AttachPolicy", target_ref(org, target_id).arn, SCP_TYPE)
             services.attach_policy(self.policy, target_id)
         messages.success(self.request, f"Policy {self.policy.name} attached.")
         return redirect("organizations:policy_detail", self.policy.policy_id)
@@ -783,6 +805,8 @@ class PolicyAttachView(PolicyMixin, OrgFormMixin, FormView):
 class TargetAttachView(OrganizationMixin, OrgFormMixin, FormView):
     """Attach policies to the root, an OU or an account (AttachPolicy: authorised on the target
     and on each policy)."""
+
+    policy_operation = True
 
     iam_action = "organizations:AttachPolicy"
     template_name = "organizations/target_attach.html"
@@ -805,7 +829,7 @@ class TargetAttachView(OrganizationMixin, OrgFormMixin, FormView):
     def perform(self, form):
         for policy_id in form.cleaned_data["chosen"]:
             policy = self.offered[policy_id]
-            self.require("organizations:AttachPolicy", policy.arn)
+            self.require("organizations:AttachPolicy", policy.arn, SCP_TYPE)
             services.attach_policy(policy, self.target.target_id)
         messages.success(self.request, f"Policies attached to {self.target.name}.")
         return redirect(self.target.url)
@@ -836,7 +860,7 @@ class PolicyDetachView(PolicyMixin, ConfirmMixin, View):
                 "cancel_url": self.back_url(), "fields": [("from", self.request.GET.get("from", ""))]}
 
     def perform(self):
-        require(self.request, "organizations:DetachPolicy", self.target.arn)
+        require(self.request, "organizations:DetachPolicy", self.target.arn, SCP_TYPE)
         services.detach_policy(self.policy, self.target.target_id)
         messages.success(self.request, f"Policy {self.policy.name} detached from {self.target.name}.")
         return redirect(self.back_url())

@@ -537,3 +537,54 @@ def test_pages_make_a_bounded_number_of_queries(root_client, big_org, django_ass
         with django_assert_max_num_queries(12):
             response = root_client.get(url)
         assert response.status_code == 200, url
+
+
+def test_policy_operations_carry_the_policy_type(bob, org, engineering):
+    grant(bob, {"Effect": "Allow", "Action": ["organizations:CreatePolicy", "organizations:ListPolicies"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}}})
+    client = signed_in_client(bob)
+    assert client.get("/organizations/policies/").status_code == 200
+    response = csrf_post(client, "/organizations/policies/create/", {"name": "DenyS3", "document": DENY_S3})
+    assert response.status_code == 302 and ServiceControlPolicy.objects.filter(name="DenyS3").exists()
+
+
+def test_the_scps_of_a_target_need_list_policies_for_target(bob, org, trainee):
+    grant(bob, {"Effect": "Allow", "Action": "organizations:DescribeAccount", "Resource": "*"})
+    page = signed_in_client(bob).get(f"/organizations/accounts/{trainee.account.account_id}/")
+    assert page.status_code == 200
+    assert (f"is not authorized to perform: organizations:ListPoliciesForTarget on resource: {trainee.arn}"
+            in text(page))
+    assert "FullAWSAccess" not in text(page)
+
+
+# ---------------------------------------------------------------------------
+# The audit trail: each change, once
+
+
+def test_each_change_is_recorded_once(root_client, org, engineering, trainee, deny_s3, mallory, mallory_client,
+                                      account):
+    account_id = trainee.account.account_id
+    posts = [
+        ("CreateOrganizationalUnit", "/organizations/ous/create/", {"parent": org.root_id, "name": "Ops"}),
+        ("UpdateOrganizationalUnit", f"/organizations/ous/{engineering.ou_id}/rename/", {"name": "Eng"}),
+        ("MoveAccount", f"/organizations/accounts/{account_id}/move/", {"destination": org.root_id}),
+        ("AttachPolicy", f"/organizations/targets/{account_id}/policies/attach/", {"chosen": [deny_s3.policy_id]}),
+        ("DetachPolicy", f"/organizations/policies/{deny_s3.policy_id}/targets/{account_id}/detach/", {}),
+        ("UpdatePolicy", f"/organizations/policies/{deny_s3.policy_id}/edit/",
+         {"name": "DenyS3", "description": "", "document": DENY_S3}),
+        ("DeletePolicy", f"/organizations/policies/{deny_s3.policy_id}/delete/", {}),
+        ("InviteAccountToOrganization", "/organizations/accounts/invite/", {"target": mallory.account.account_id}),
+        ("RemoveAccountFromOrganization", f"/organizations/accounts/{account_id}/remove/", {}),
+    ]
+    for name, url, data in posts:
+        before = Event.objects.count()
+        response = csrf_post(root_client, url, data)
+        assert response.status_code == 302, (name, text(response)[:300])
+        assert Event.objects.count() == before + 1, name
+        event = Event.objects.latest("event_time")
+        assert (event.event_name, event.event_source, event.error_code) == (
+            name, "organizations.amazonaws.com", ""), name
+    handshake = Handshake.objects.get(target_account=mallory.account)
+    assert csrf_post(mallory_client, f"/organizations/invitations/{handshake.handshake_id}/decline/").status_code == 302
+    assert events(mallory.account, "DeclineHandshake").count() == 1
