@@ -229,10 +229,12 @@ class ClassCreateView(OrganizationMixin, FormView):
 
     def implied_calls(self) -> list[tuple[str, str]]:
         """The Organizations calls starting a class stands for."""
+        # The class's OU and the guardrails SCP don't exist yet: their calls are asked on "*".
+        guardrails = [("organizations:CreatePolicy", "*"), ("organizations:AttachPolicy", "*"),
+                      ("organizations:CreateAccount", "*")]
         if self.organization is None:
-            return [("organizations:CreateOrganization", "*"), ("organizations:CreateAccount", "*")]
-        return [("organizations:CreateOrganizationalUnit", self.organization.root_arn),
-                ("organizations:CreateAccount", "*")]
+            return [("organizations:CreateOrganization", "*"), *guardrails]
+        return [("organizations:CreateOrganizationalUnit", self.organization.root_arn), *guardrails]
 
     def form_valid(self, form):
         data = form.cleaned_data

@@ -4,7 +4,9 @@ working through an ordered list of labs (issue #14; docs/labs.md, "Classes and t
 The operations, each in one transaction (authorisation is the caller's, as for every service):
 
 - :func:`start_class` creates the organization when the account has none (the account becomes its
-  management account), an OU named after the class under the root, one member account per
+  management account), an OU named after the class under the root with the SCP
+  :data:`GUARDRAILS_NAME` attached (a trainee can't leave the organization, which would shed the
+  class's SCPs, nor change the role the instructor opens their account with), one member account per
   trainee (:func:`organizations.services.create_account`: its root user gets a one-time password
   it must change at first sign-in, and the role ``OrganizationAccountAccessRole``), and starts the
   class's first lab in every account (:func:`labs.services.start_lab`). It returns the one-time
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
 
@@ -53,6 +56,15 @@ MAX_TRAINEES = 100
 MAX_NAME, MAX_EMAIL = 50, 64
 #: A class is named like its OU (AWS: 1-128 characters).
 MAX_CLASS_NAME = 128
+#: The service control policy attached to every class's OU (created once per organization).
+GUARDRAILS_NAME = "ClassroomGuardrails"
+GUARDRAILS_DESCRIPTION = ("Classes: trainees can't leave the organization or change "
+                          "OrganizationAccountAccessRole.")
+GUARDRAILS = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "StayInTheClass", "Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
+    {"Sid": "KeepTheInstructorsRole", "Effect": "Deny", "Action": "iam:*",
+     "Resource": "arn:aws:iam::*:role/OrganizationAccountAccessRole"},
+]}, indent=2)
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,7 @@ def start_class(account: Account, *, name: str, lab_slugs: list[str], trainees: 
     elif org.management_account_id != account.pk:
         raise InvalidInput("Only the management account of an organization can start a class.")
     ou = organizations.create_ou(org, parent_id=org.root_id, name=name)
+    organizations.attach_policy(_guardrails(org), ou.ou_id)
     classroom = Classroom.objects.create(org=org, ou=ou, name=name, labs=list(lab_slugs), started_by=started_by)
     credentials = []
     for position, spec in enumerate(trainees):
@@ -232,6 +245,13 @@ def start_class(account: Account, *, name: str, lab_slugs: list[str], trainees: 
         services.start_lab(member.account, lab_slugs[0], started_by=started_by, classroom=classroom)
         credentials.append(Credential(spec.name, spec.email, member.account.account_id, password))
     return classroom, credentials
+
+
+def _guardrails(org):
+    """The organization's :data:`GUARDRAILS_NAME` SCP, created the first time."""
+    existing = organizations.list_policies(org).filter(name=GUARDRAILS_NAME).first()
+    return existing or organizations.create_policy(org, name=GUARDRAILS_NAME, description=GUARDRAILS_DESCRIPTION,
+                                                   document=GUARDRAILS)
 
 
 def _trainee_accounts(classroom: Classroom) -> list[Account]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django.test import Client
@@ -23,7 +24,7 @@ from labs.format import Lab, Task
 from labs.models import Classroom, LabRun, TaskProgress, Trainee
 from organizations import errors as org_errors
 from organizations import services as organizations
-from organizations.models import Member, OrganizationalUnit
+from organizations.models import Member, OrganizationalUnit, PolicyTarget
 from tests.conftest import csrf_post, grant
 
 FIRST, SECOND = "secure-the-root-user", "first-administrator"
@@ -422,3 +423,34 @@ def test_the_sheet_csv_keeps_a_one_time_password_exactly(root_client, monkeypatc
     rows = list(csv.reader(io.StringIO(root_client.get(f"/labs/classes/{classroom.class_id}/sheet.csv")
                                        .content.decode())))
     assert rows[1][0] == "'=Ada" and rows[1][4] == "-Starts-With-Minus-1"
+
+
+def test_a_trainee_cannot_change_the_scps_that_apply_to_their_account(root):
+    """From inside the member account — its root user, or the instructor's own role session in
+    it — the organization's policies can't be changed, and the account can't leave."""
+    classroom, credentials = start(root.account)
+    org, account_id, ou_id = classroom.org, credentials[0].account_id, classroom.ou.ou_id
+    guardrails = organizations.list_policies(org).get(name=classes.GUARDRAILS_NAME)
+    assert {t.target_id for t in guardrails.targets.all()} == {ou_id}
+    attached = set(PolicyTarget.objects.values_list("policy_id", "target_id"))
+    trainee = signed_in_trainee(credentials[0])
+    attempts = [
+        (f"/organizations/policies/{guardrails.policy_id}/targets/{ou_id}/detach/", {}),
+        (f"/organizations/targets/{account_id}/policies/attach/", {"chosen": [guardrails.policy_id]}),
+        ("/organizations/policies/create/", {"name": "Mine", "description": "", "document": json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}),
+    ]
+    for url, data in attempts:
+        assert csrf_post(trainee, url, data).status_code in (403, 404), url
+    response = csrf_post(trainee, "/organizations/leave/")
+    assert response.status_code == 403
+    assert ("is not authorized to perform: organizations:LeaveOrganization on resource: * with an explicit "
+            "deny in a service control policy") in response.content.decode()
+    assert set(PolicyTarget.objects.values_list("policy_id", "target_id")) == attached
+    assert organizations.organization_of(Account.objects.get(account_id=account_id)) == org
+    # Nor can the trainee take the instructor's way in away.
+    response = csrf_post(trainee, "/iam/roles/OrganizationAccountAccessRole/delete/",
+                         {"confirm": "OrganizationAccountAccessRole"})
+    assert response.status_code == 403
+    assert "with an explicit deny in a service control policy" in response.content.decode()
+    assert Role.objects.filter(account__account_id=account_id, name="OrganizationAccountAccessRole").exists()
