@@ -33,13 +33,6 @@ HOME = "organizations:organization_detail"
 SCP_TYPE = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
 
 
-class NotManagementAccount(errors.OrganizationsError):
-    """A member account calling an action only the management account may call."""
-
-    code, status = "AccessDeniedException", 403
-    default_message = "You don't have permissions to access this resource."
-
-
 def org_error(request, exc: errors.OrganizationsError, back_url: str = ""):
     """A page with one AWS Organizations error in AWS's words (404 for a missing entity), which
     the audit trail records as the failed call."""
@@ -163,7 +156,7 @@ class ManagementRequired:
         if self.management_only and self.managed_org is None:
             if request.method in ("GET", "HEAD"):
                 return redirect(HOME)
-            exc = errors.AWSOrganizationsNotInUseException() if self.org is None else NotManagementAccount()
+            exc = errors.AWSOrganizationsNotInUseException() if self.org is None else errors.NotManagementAccount()
             return org_error(request, exc, reverse(HOME))
         return super().dispatch(request, *args, **kwargs)
 
