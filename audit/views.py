@@ -1,6 +1,7 @@
 """Event history (CloudTrail › Event history) at ``/iam/event-history/``.
 
-The caller's account's events, newest first, filtered by event name, user name, resource
+The caller's account's events (an organization's management account may choose one of its
+member accounts), newest first, filtered by event name, user name, resource
 name or ARN, event source, read-only and a time range; 50 a page with a keyset cursor
 (``?after=<microseconds>,<id>``), so every page reads one index range whatever the trail's size.
 Each event opens as its CloudTrail JSON; the filtered list downloads as CloudTrail's
@@ -22,6 +23,7 @@ from django.http import Http404, HttpResponse
 from django.urls import path
 from django.views.generic import TemplateView
 
+from accounts.models import Account
 from policies.authz import IAMActionRequiredMixin
 
 from . import policy_generation
@@ -29,14 +31,17 @@ from .models import Event
 
 PAGE_SIZE = 50
 MAX_DOWNLOAD = 10_000
-SOURCES = ("iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com")
+SOURCES = ("iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com", "organizations.amazonaws.com")
 CSV_COLUMNS = ("Event ID", "Event time", "User name", "Event name", "Event source", "Resource name",
                "Resource ARN", "AWS access key", "AWS region", "Error code", "Source IP address", "Read-only")
 
 
 class EventFilterForm(forms.Form):
-    """The event history's filters (all optional; each narrows the list)."""
+    """The event history's filters (all optional; each narrows the list). ``accounts``: the
+    accounts whose events the caller may look up; with more than one (an organization's
+    management account), the form offers the choice."""
 
+    account = forms.ChoiceField(label="Account", required=False)
     event_name = forms.CharField(label="Event name", required=False, max_length=64)
     user_name = forms.CharField(label="User name", required=False, max_length=128)
     resource = forms.CharField(label="Resource name or ARN", required=False, max_length=2048)
@@ -48,6 +53,21 @@ class EventFilterForm(forms.Form):
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     end = forms.DateTimeField(label="To (UTC)", required=False,
                               widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def __init__(self, *args, accounts: list[Account] | tuple = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.accounts = list(accounts)
+        if len(self.accounts) > 1:
+            self.fields["account"].choices = [("", "This account")] + [
+                (account.account_id, f"{account.account_id}{f' ({account.alias})' if account.alias else ''}")
+                for account in self.accounts]
+        else:
+            del self.fields["account"]
+
+    def chosen_account(self, own: Account) -> Account:
+        """The account whose events are listed: the valid choice, else the caller's own."""
+        wanted = self.cleaned_data.get("account") if self.is_valid() else ""
+        return next((account for account in self.accounts if account.account_id == wanted), own)
 
     def clean(self):
         data = super().clean()
@@ -100,6 +120,18 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def lookup_accounts(account: Account) -> list[Account]:
+    """The accounts whose events ``account``'s principals may look up: their own and, for an
+    organization's management account, its member accounts' (as an organization trail
+    collects them)."""
+    from organizations import services as organizations  # organizations' views import this app
+
+    ids = organizations.visible_account_ids(account)
+    if ids == [account.pk]:
+        return [account]
+    return list(Account.objects.filter(pk__in=ids).order_by("account_id"))
+
+
 class EventHistoryView(IAMActionRequiredMixin, TemplateView):
     """Event history: filters, 50 events a page (keyset), the JSON and CSV downloads."""
 
@@ -112,10 +144,10 @@ class EventHistoryView(IAMActionRequiredMixin, TemplateView):
         return EventFilterForm(filters).filtered(Event.objects.filter(account=account)).order_by("-event_time", "-id")
 
     def events(self, form: EventFilterForm):
-        return self.page_query(self.request.iam.account, form.data)
+        return self.page_query(form.chosen_account(self.request.iam.account), form.data)
 
     def get(self, request, *args, **kwargs):
-        form = EventFilterForm(request.GET)
+        form = EventFilterForm(request.GET, accounts=lookup_accounts(request.iam.account))
         download = request.GET.get("format")
         if download in ("json", "csv"):
             return self.download(self.events(form)[:MAX_DOWNLOAD], download)
@@ -161,8 +193,9 @@ class EventDetailView(IAMActionRequiredMixin, TemplateView):
     template_name = "audit/event_detail.html"
 
     def setup_objects(self) -> None:
+        visible = [account.pk for account in lookup_accounts(self.request.iam.account)]
         try:
-            self.event = Event.objects.get(account=self.request.iam.account, event_id=self.kwargs["event_id"])
+            self.event = Event.objects.get(account_id__in=visible, event_id=self.kwargs["event_id"])
         except Event.DoesNotExist:
             raise Http404("No event has that ID.") from None
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from audit.models import Event
 from audit.views import EventHistoryView
-from tests.conftest import grant, signed_in_client
+from tests.conftest import ROOT_PASSWORD, grant, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +136,36 @@ def test_accounts_see_only_their_own_events(client, account, mallory):
     assert {r["eventName"] for r in records} == {"CreateUser"}
     mallory_client = signed_in_client(mallory)
     assert mallory_client.get(f"{URL}{mine[0].event_id}/").status_code == 404
+
+
+def test_a_management_account_looks_up_its_member_accounts_events(client, account, aws_managed_policies, mallory):
+    from organizations import services as organizations
+
+    org = organizations.create_organization(account)
+    member, _password = organizations.create_account(org, name="Trainee 1", email="trainee1@class.example")
+    mine = make_events(account, 2, event_name="CreateUser")
+    theirs = make_events(member.account, 3, event_name="AttachUserPolicy", user_name="dev")
+    make_events(mallory.account, 1, event_name="DeleteAccountAlias")
+    page = client.get(URL)
+    assert names_on(page) == ["CreateUser"] * 2  # its own account unless it chooses another
+    assert member.account.account_id in page.content.decode()  # offered in the Account filter
+    chosen = client.get(URL, {"account": member.account.account_id, "user_name": "dev"})
+    assert names_on(chosen) == ["AttachUserPolicy"] * 3
+    records = json.loads(client.get(URL, {"account": member.account.account_id, "format": "json"}).content)
+    assert {r["recipientAccountId"] for r in records["Records"]} == {member.account.account_id}
+    assert client.get(f"{URL}{theirs[0].event_id}/").status_code == 200
+    # An account outside the organization is no choice: the form says so, and lists its own.
+    stranger = client.get(URL, {"account": mallory.account.account_id})
+    assert names_on(stranger) == ["CreateUser"] * 2 and "Select a valid choice" in stranger.content.decode()
+    # The member account sees only its own events, never the management account's.
+    member_root = member.account.principals.get(is_root=True)
+    member_root.set_password(ROOT_PASSWORD)
+    member_root.password_reset_required = False
+    member_root.save()
+    member_client = signed_in_client(member_root)
+    assert set(names_on(member_client.get(URL))) == {"AttachUserPolicy", "ConsoleLogin"}  # its own sign-in
+    assert member_client.get(URL, {"account": account.account_id}).context["events"][0].account_id == member.account.pk
+    assert member_client.get(f"{URL}{mine[0].event_id}/").status_code == 404
 
 
 def test_lookup_events_is_required(account, bob):
