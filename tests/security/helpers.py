@@ -140,7 +140,7 @@ def build_victim(email: str = "owner@alpha-victim.example") -> Objects:
     org = objects.organization
     objects.markers += [org["org"].org_id, org["org"].root_id, org["ou"].ou_id, "alpha-ou", "alpha-member",
                         org["member"].account.account_id, "alpha-scp", org["scp"].policy_id,
-                        org["handshake"].handshake_id]
+                        org["handshake"].handshake_id, org["classroom"].class_id, "alpha-class", "alpha-trainee"]
     objects.event = Event.objects.create(
         account=account, event_time=timezone.now(), event_source="iam.amazonaws.com", event_name="CreateUser",
         source_ip="127.0.0.1", user_identity={"type": "Root"}, user_name="root", resource_name="alpha-user",
@@ -159,7 +159,20 @@ def _build_organization(account: Account) -> dict:
     scp = org_services.create_policy(org, name="alpha-scp", description="", document=SECRET_DOC)
     invited = account_services.sign_up(email="invited@alpha-victim.example", password=ROOT_PASSWORD)
     return {"org": org, "ou": ou, "member": member, "scp": scp,
-            "handshake": org_services.invite_account(org, invited.account)}
+            "handshake": org_services.invite_account(org, invited.account),
+            "classroom": _build_classroom(org, ou, member)}
+
+
+def _build_classroom(org, ou, member):
+    """A class of account A's organization, whose one trainee is the member account, running
+    its lab."""
+    from labs.models import Classroom, LabRun, Trainee
+
+    classroom = Classroom.objects.create(org=org, ou=ou, name="alpha-class", labs=["secure-the-root-user"])
+    Trainee.objects.create(classroom=classroom, member=member, display_name="alpha-trainee",
+                           email=member.email, position=0)
+    LabRun.objects.create(account=member.account, slug="secure-the-root-user", classroom=classroom)
+    return classroom
 
 
 def leaked_markers(objects: Objects, body: str, asked: str, *, public: bool = False) -> list[str]:
@@ -218,6 +231,10 @@ PARAMETERS = {
     "target_id": lambda r, o, v: o.organization["ou"].ou_id,
     "policy_id": lambda r, o, v: o.organization["scp"].policy_id,
     "handshake_id": lambda r, o, v: o.organization["handshake"].handshake_id,
+    # Classes (labs): a class of the organization, its trainee by the member account's id.
+    "class_id": lambda r, o, v: o.organization["classroom"].class_id,
+    "run_id": lambda r, o, v: str(o.organization["classroom"].runs.get().pk),
+    "task_id": lambda r, o, v: "root-mfa",
 }
 
 
