@@ -3,9 +3,11 @@ from django.core import checks
 from django.db.models.signals import post_migrate
 
 
-def sync_managed_policies(sender, using="default", apps=None, **kwargs) -> None:
-    """After ``migrate`` (and test-database flushes): bring the AWS managed policies up to
-    date with ``policies/managed/*.json``."""
+def sync_managed_policies(sender, using="default", apps=None, plan=None, **kwargs) -> None:
+    """After ``migrate``: bring the AWS managed policies up to date with the catalogue
+    (``policies/managed/catalogue.json.gz``). After a ``flush`` (no migration plan; the test
+    suite flushes after every transactional test) restore only ``managed.CORE``:
+    ``syncmanagedpolicies`` restores the rest."""
     from . import managed
 
     if apps is None:
@@ -15,7 +17,8 @@ def sync_managed_policies(sender, using="default", apps=None, **kwargs) -> None:
         version_model = apps.get_model("policies", "PolicyVersion")
     except LookupError:  # migrating backwards past the policies app
         return
-    managed.sync(policy_model, version_model, using=using)
+    names = managed.CORE if plan is None else None
+    managed.sync(policy_model, version_model, using=using, names=names)
 
 
 class PoliciesConfig(AppConfig):

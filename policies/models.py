@@ -1,7 +1,8 @@
 """Managed policies and their versions, inline policies, attachments, permissions boundaries.
 
 - A :class:`ManagedPolicy` belongs to one account (customer managed) or to none (AWS
-  managed, shared by every account, read-only, loaded from ``policies/managed/*.json``).
+  managed, shared by every account, read-only, loaded from the catalogue in
+  ``policies/managed/``; those under the path ``/job-function/`` are AWS's job-function policies).
 - It keeps up to five :class:`PolicyVersion` rows, exactly one of them the default;
   version ids (``v1``, ``v2``, …) are never reused.
 - An :class:`InlinePolicy` is embedded in exactly one user, group or role.
@@ -31,6 +32,8 @@ from accounts import ids
 from accounts.models import Account, Group, Role, User
 
 AWS_OWNER = "aws"
+#: The path of AWS's job-function policies (the console's type "AWS managed - job function").
+JOB_FUNCTION_PATH = "/job-function/"
 
 
 class ManagedPolicyQuerySet(models.QuerySet):
@@ -122,7 +125,9 @@ class ManagedPolicy(models.Model):
 
     @property
     def type_label(self) -> str:
-        return "AWS managed" if self.is_aws_managed else "Customer managed"
+        if not self.is_aws_managed:
+            return "Customer managed"
+        return "AWS managed - job function" if self.path == JOB_FUNCTION_PATH else "AWS managed"
 
     @property
     def arn(self) -> str:

@@ -124,15 +124,16 @@ def attach_aws_policy(principal, policy_name: str):
     from policies.models import ManagedPolicy, PolicyVersion
 
     if not ManagedPolicy.objects.aws_managed().filter(name=policy_name).exists():
-        managed.sync(ManagedPolicy, PolicyVersion)
+        managed.sync(ManagedPolicy, PolicyVersion, names=[policy_name])
     return policy_services.attach_policy(principal, policy_arn=f"arn:aws:iam::aws:policy/{policy_name}")
 
 
 @pytest.fixture
 def aws_managed_policies(db):
-    """The AWS managed policy catalog, present even after a test that flushed the database."""
+    """The AWS managed policies the tests name (``managed.CORE``, read from the catalogue),
+    present even after a test that flushed the database (which keeps only those)."""
     from policies import managed
     from policies.models import ManagedPolicy, PolicyVersion
 
-    managed.sync(ManagedPolicy, PolicyVersion)
+    managed.sync(ManagedPolicy, PolicyVersion, names=managed.CORE)
     return ManagedPolicy.objects.aws_managed()

@@ -1,4 +1,7 @@
-"""Load the AWS managed policies so a fresh database has them (same code as syncmanagedpolicies)."""
+"""Load the AWS managed policy catalogue (policies/managed/catalogue.json.gz, about 1,600
+policies) so a fresh database has it: the same code as syncmanagedpolicies, bulk inserts (about
+one second on SQLite). A database that already ran this migration is brought up to date after
+every ``migrate`` (``post_migrate``, see ``policies.apps``)."""
 
 from django.db import migrations
 

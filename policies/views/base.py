@@ -15,6 +15,7 @@ from iamportal.errors import IAMError
 from iamportal.views_base import search_query
 
 from .. import services
+from ..models import JOB_FUNCTION_PATH
 from ..summary import numbered_lines, summarize
 
 
@@ -27,11 +28,14 @@ def document_context(document: str) -> dict[str, Any]:
 
 
 def filter_policies(queryset, params, account):
-    """The policy tables' filters: ``type`` (``aws`` or ``customer``) and the search ``q``
-    (in names and descriptions)."""
+    """The policy tables' filters: ``type`` as the console's types (``aws``: AWS managed,
+    ``job-function``: AWS managed - job function, ``customer``: customer managed) and the
+    search ``q`` (in names and descriptions)."""
     kind = params.get("type", "")
     if kind == "aws":
-        queryset = queryset.filter(account__isnull=True)
+        queryset = queryset.filter(account__isnull=True).exclude(path=JOB_FUNCTION_PATH)
+    elif kind == "job-function":
+        queryset = queryset.filter(account__isnull=True, path=JOB_FUNCTION_PATH)
     elif kind == "customer":
         queryset = queryset.filter(account=account)
     query = search_query(params)

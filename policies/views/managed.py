@@ -73,7 +73,11 @@ class PolicyListView(IAMActionRequiredMixin, TemplateView):
 
     template_name = "policies/policy_list.html"
     iam_action = "iam:ListPolicies"
-    TYPES = {"aws": "AWS managed", "customer": "Customer managed"}
+    TYPES = {
+        "aws": "AWS managed",
+        "job-function": "AWS managed - job function",
+        "customer": "Customer managed",
+    }
 
     def get_queryset(self):
         account = self.request.iam.account
