@@ -326,8 +326,10 @@ def test_an_iam_user_without_policies_is_denied_in_awss_words(alice_client, alic
     assert (f"User: {alice.arn} is not authorized to perform: iam:ListMFADevices on resource: {alice.arn}"
             in response.content.decode())
     response = csrf_post(alice_client, own_urls()["assign"], {"name": "mine", "device_type": "virtual"})
-    assert response.status_code == 403
-    assert "iam:EnableMFADevice" in response.content.decode()
+    assert response.status_code == 403  # AWS's console: CreateVirtualMFADevice on the device it names
+    device_arn = alice.account.arn("mfa/mine")
+    assert (f"User: {alice.arn} is not authorized to perform: iam:CreateVirtualMFADevice on resource: {device_arn}"
+            in response.content.decode())
     assert not VirtualMFADevice.objects.exists()
 
 

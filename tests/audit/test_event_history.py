@@ -196,7 +196,8 @@ def test_a_page_is_a_bounded_number_of_queries_over_one_index_range(client, acco
         for query in (EventHistoryView.page_query(account, {}),
                       EventHistoryView.page_query(account, {"event_name": "PutUserPolicy"}),
                       EventHistoryView.page_query(account, {"user_name": "dana"}),
-                      EventHistoryView.page_query(account, {"resource": "carol"})):
+                      EventHistoryView.page_query(account, {"resource": "carol"}),
+                      EventHistoryView.page_query(account, {"resource": account.arn("user/carol")})):
             sql, params = query.query.sql_with_params()
             with connection.cursor() as cursor_:
                 plan = " ".join(str(row) for row in cursor_.execute(f"EXPLAIN QUERY PLAN {sql}", params))
