@@ -13,7 +13,11 @@ Workloads (built deterministically from a fixed seed, so every run measures the 
 a. one identity policy of 5 statements;
 b. a user with 10 attached policies of 10 statements each (wildcard actions and
    resources, about 40 % of statements with conditions, some Deny);
-c. the same with 100 such policies.
+c. the same with 100 such policies;
+d. workload b's user in a member account of an organization: a chain of service control
+   policies of three levels (root: FullAWSAccess and a Deny of leaving the organization;
+   OU: FullAWSAccess and a Deny outside two regions; account: FullAWSAccess). moto has no
+   SCPs: its columns are empty for d.
 
 Each workload evaluates a fixed number of pre-built requests (a mix that comes out
 allowed, explicitly denied and implicitly denied) after a warm-up, timed with
@@ -194,6 +198,7 @@ class Workload:
     label: str
     documents: list[dict[str, Any]]
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    scps: list[list[dict[str, Any]]] | None = None  # service control policies, by level
     count: int = 0  # requests to time through the engine
     moto_count: int = 0  # and through moto (slower: fewer, same cycle of requests)
 
@@ -267,11 +272,25 @@ def build_workloads(scale: float) -> list[Workload]:
     large = Workload("c  100 policies x 10 statements",
                      [make_policy(rng, 10) for _ in range(100)])
     large.requests = make_requests(large.documents, rng, 500)
+    member = Workload("d  b + 3 levels of SCPs", medium.documents, medium.requests, SCP_CHAIN)
     for workload, count, moto_count in ((small, 100_000, 20_000), (medium, 50_000, 5_000),
-                                        (large, 10_000, 500)):
+                                        (large, 10_000, 500), (member, 50_000, 0)):
         workload.count = max(1, int(count * scale))
         workload.moto_count = max(1, int(moto_count * scale))
-    return [small, medium, large]
+    return [small, medium, large, member]
+
+
+_FULL_AWS_ACCESS = {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+SCP_CHAIN = [
+    [_FULL_AWS_ACCESS, {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoLeaving", "Effect": "Deny", "Action": "organizations:LeaveOrganization",
+         "Resource": "*"}]}],
+    [_FULL_AWS_ACCESS, {"Version": "2012-10-17", "Statement": [
+        {"Sid": "TwoRegions", "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]}}}]}],
+    [_FULL_AWS_ACCESS],
+]
 
 
 # --------------------------------------------------------------------------- evaluators
@@ -290,6 +309,17 @@ def ours_prepare(workload: Workload) -> tuple[list[Any], list[Any]]:
 def ours_decide(policies: list[Any], request: Any) -> str:
     decision = evaluate(request, identity=policies).decision
     return str(getattr(decision, "value", decision))
+
+
+def ours_scps(workload: Workload) -> list[list[Any]]:
+    return [[Policy.from_json(doc, kind="scp") for doc in level] for level in workload.scps or []]
+
+
+def ours_decide_with(scps: list[list[Any]]) -> Callable[[list[Any], Any], str]:
+    """:func:`ours_decide` for a principal of a member account (workload d)."""
+    def decide(policies: list[Any], request: Any) -> str:
+        return evaluate(request, identity=policies, scps=scps).decision
+    return decide
 
 
 def moto_prepare(workload: Workload) -> tuple[list[Any], list[Any]]:
@@ -457,14 +487,15 @@ def main(argv: list[str] | None = None) -> int:
     for workload in build_workloads(args.scale):
         start = time.perf_counter()
         policies, requests = ours_prepare(workload)
+        decide = ours_decide_with(ours_scps(workload)) if workload.scps else ours_decide
         compile_ms = (time.perf_counter() - start) * 1000
-        ours_answers = [ours_decide(policies, r) for r in requests]
+        ours_answers = [decide(policies, r) for r in requests]
         mix = Counter(ours_answers)
-        ours = Timing(ours_decide, policies, requests, workload.count, args.budget)
+        ours = Timing(decide, policies, requests, workload.count, args.budget)
 
         moto: Timing | None = None
         agree_cell = "-"
-        if have_moto:
+        if have_moto and not workload.scps:
             m_policies, m_requests = moto_prepare(workload)
             # Agreement on the first AGREE_SAMPLE distinct requests (moto is slow on c).
             moto_answers = [moto_decide(m_policies, r) for r in m_requests[:AGREE_SAMPLE]]
