@@ -15,6 +15,7 @@ panel shows it once, in the task's live region.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labs import catalogue, services
+from labs.format import LabError
+
+logger = logging.getLogger(__name__)
 
 #: The portal actions of the trainee side (docs/differences.md): not AWS actions, decided by
 #: the same engine on the account's root ARN.
@@ -47,10 +51,15 @@ def run_token(run: Any) -> str:
 
 
 def lab_of(run: Any):
-    """The lab ``run`` runs, or None when its file is no longer shipped."""
+    """The lab ``run`` runs, or None when its file is no longer shipped or the shipped labs
+    cannot be loaded (a malformed file, logged): the panel sits on every console page and
+    must not turn a bad lab file into an error on all of them."""
     try:
         return catalogue.get(run.slug)
     except KeyError:
+        return None
+    except LabError:
+        logger.exception("The shipped labs cannot be loaded")
         return None
 
 

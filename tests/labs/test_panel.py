@@ -396,3 +396,19 @@ def test_a_caller_who_may_not_list_labs_costs_no_labs_query(alice_client, alice,
     grant(alice, {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"})
     LabRun.objects.create(account=account, slug=ROOT_LAB)
     assert labs_queries(alice_client, "/iam/users/") == []
+
+
+def test_a_malformed_shipped_lab_does_not_break_the_console(root_client, account, monkeypatch):
+    from labs.format import LabError
+
+    run = LabRun.objects.create(account=account, slug=ROOT_LAB)
+
+    def broken(slug):
+        raise LabError("labs/data/99-broken.yaml", None, "title", "expected a string")
+
+    monkeypatch.setattr("labs.catalogue.get", broken)
+    page = root_client.get("/iam/users/")
+    assert page.status_code == 200
+    assert "This lab (secure-the-root-user) is no longer available on this server" in text(page)
+    follow(root_client, csrf_post(root_client, f"/labs/runs/{run.pk}/end/", form(run)))
+    assert services.run_for(account) is None
