@@ -9,11 +9,18 @@ stands for the account's id.
 ``allowed`` / ``denied`` ask the policy engine (:func:`policies.engine.evaluate`) with the
 principal's full policy set (:mod:`policies.loading`: identity policies, groups' policies,
 boundary) and the account's service control policies (``organizations.services.scp_chain``,
-when the account is a member of an organization). The request's context is a console
-session's: ``aws:MultiFactorAuthPresent`` "false" and the principal's keys, overridden by the
-check's ``context``. The root user is allowed everything unless an SCP says otherwise.
+when the account is a member of an organization; a service-linked role is exempt, as in
+AWS). The request's context is a console session's: ``aws:MultiFactorAuthPresent`` "false"
+and the principal's keys, overridden by the check's ``context`` (a null value removes the
+key: a request signed with a long-term access key carries no MFA information). The root
+user is allowed everything unless an SCP says otherwise; what an account setting grants
+(the password policy's AllowUsersToChangePassword) counts unless an SCP denies, as in
+``policies.authz.authorize``.
 ``can_assume`` is Switch Role's own decision (:func:`accounts.roles.check_assume`: the
-principal's policies and the role's trust policy), with the SCPs on top.
+principal's policies and the role's trust policy), with the SCPs on top, evaluated with the
+principal's own request context. For a service principal (``service/ec2.amazonaws.com``)
+it is the trust policy's decision alone: a service has no identity policies, and SCPs do
+not apply to it.
 
 Queries are bounded per check: every check reads a fixed number of rows of the account
 (at most 5 queries for ``allowed``/``denied``/``can_assume``, 1–2 for the others), and one
@@ -25,7 +32,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+from django.db.models import Exists, Q
 
 from accounts import mfa
 from accounts.models import AccessKey, Account, Group, GroupMembership, Role, User
@@ -73,6 +82,16 @@ class LabResult:
                 "tasks": [task.as_json() for task in self.tasks]}
 
 
+class Principal(NamedTuple):
+    """A principal of a check: its ARN, the identity Switch Role's check takes, its policy
+    set, and whether SCPs pass it by (a service-linked role)."""
+
+    arn: str
+    identity: Any
+    policy_set: Any
+    scp_exempt: bool = False
+
+
 @dataclass
 class Run:
     """What the checks of one lab (or task) share: the account and the rows read once."""
@@ -87,9 +106,13 @@ class Run:
             self._scps = _load_scps(self.account)
         return self._scps
 
-    def principal(self, reference: str) -> tuple[str, Any, Any] | None:
-        """``(arn, identity, policy_set)`` of ``root``, ``user/NAME`` or ``role/NAME``; None when
-        there is no such principal. ``identity`` is what Switch Role's check takes."""
+    def scps_for(self, principal: Principal) -> list[list[Any]] | None:
+        """The SCP chain that limits ``principal``: None for a service-linked role."""
+        return None if principal.scp_exempt else self.scps()
+
+    def principal(self, reference: str) -> Principal | None:
+        """The :class:`Principal` ``root``, ``user/NAME`` or ``role/NAME``; None when there is
+        no such principal."""
         key = reference.lower()
         if key not in self._principals:
             self._principals[key] = _load_principal(self.account, reference)
@@ -121,7 +144,15 @@ def _console_context(now: float | None = None) -> dict[str, str]:
     }
 
 
-def _load_principal(account: Account, reference: str) -> tuple[str, Any, Any] | None:
+def _service_context(service: str) -> dict[str, str]:
+    """The context of a request an AWS service makes as itself: no MFA key, no IAM
+    principal's keys (no ``aws:SourceAccount``/``aws:SourceArn`` either)."""
+    context = _console_context()
+    del context["aws:MultiFactorAuthPresent"]
+    return {**context, "aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": service}
+
+
+def _load_principal(account: Account, reference: str) -> Principal | None:
     from accounts.identity import Identity, principal_identity
     from accounts.roles import session_context
     from policies.authz import PolicySet
@@ -132,14 +163,14 @@ def _load_principal(account: Account, reference: str) -> tuple[str, Any, Any] | 
         root = User.objects.select_related("account").get(account=account, is_root=True)
         identity = principal_identity(root, _console_context())
         identity._policy_set = PolicySet()
-        return identity.arn, identity, identity._policy_set
+        return Principal(identity.arn, identity, identity._policy_set)
     if kind == "user":
         user = _user(account, name)
         if user is None:
             return None
         identity = principal_identity(user, _console_context())
         identity._policy_set = load_user_policy_set(user)
-        return identity.arn, identity, identity._policy_set
+        return Principal(identity.arn, identity, identity._policy_set)
     role = _role(account, name)
     if role is None:
         return None
@@ -147,7 +178,7 @@ def _load_principal(account: Account, reference: str) -> tuple[str, Any, Any] | 
     identity = Identity(user=None, account=account, arn=role.session_arn(SESSION_NAME),
                         principal_type="AssumedRole", context=context)
     identity._policy_set = load_role_policy_set(role)
-    return identity.arn, identity, identity._policy_set
+    return Principal(identity.arn, identity, identity._policy_set, scp_exempt=role.service_linked)
 
 
 # ---------------------------------------------------------------------------
@@ -162,20 +193,28 @@ def _role(account: Account, name: str) -> Role | None:
     return Role.objects.for_account(account).select_related("account").filter(name__iexact=name).first()
 
 
-def _policy_filter(reference: str, account: Account) -> dict[str, Any] | None:
-    """Filter keys on a ManagedPolicy (prefixed by the caller) for a name or an ARN; None for
-    an ARN of another account (nothing this account has)."""
+def _policy_filter(reference: str, account: Account, prefix: str = "") -> Q | None:
+    """The ManagedPolicy a check's policy reference names, as a filter (its lookups prefixed
+    by ``prefix``, e.g. ``policy__``); None for an ARN of another account (nothing this
+    account has). An ARN names one policy; a name names the AWS managed policy of that name
+    when there is one, else the account's customer managed policy: IAM lets a customer
+    policy take an AWS managed policy's name (their ARNs differ), and it is not that one."""
+    def lookup(**lookups: Any) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
     if reference.startswith("arn:"):
         parts = parse_policy_arn(reference)
         if parts is None:
             return None
         owner, path, name = parts
         if owner == "aws":
-            return {"account__isnull": True, "path": path, "name": name}
+            return lookup(account__isnull=True, path=path, name=name)
         if owner != account.account_id:
             return None
-        return {"account": account, "path": path, "name": name}
-    return {"name__iexact": reference}
+        return lookup(account=account, path=path, name=name)
+    aws_managed = ManagedPolicy.objects.aws_managed().filter(name__iexact=reference)
+    return lookup(name__iexact=reference) & (lookup(account__isnull=True)
+                                              | lookup(account=account) & ~Exists(aws_managed))
 
 
 def _short(reference: str) -> str:
@@ -207,7 +246,7 @@ def role_exists(run: Run, name: str) -> tuple[bool, str]:
 
 def policy_exists(run: Run, reference: str) -> tuple[bool, str]:
     wanted = _policy_filter(reference, run.account)
-    if wanted is not None and ManagedPolicy.objects.visible_to(run.account).filter(**wanted).exists():
+    if wanted is not None and ManagedPolicy.objects.visible_to(run.account).filter(wanted).exists():
         return True, f"The policy {_short(reference)} exists."
     return False, f"No policy named {_short(reference)} exists yet."
 
@@ -226,9 +265,8 @@ def policy_attached(run: Run, argument: dict) -> tuple[bool, str]:
     owner = {"user": {"user__user_name__iexact": name, "user__is_root": False},
              "group": {"group__name__iexact": name}, "role": {"role__name__iexact": name}}[kind]
     noun = {"user": "the user", "group": "the group", "role": "the role"}[kind]
-    wanted = _policy_filter(reference, run.account)
-    if wanted is not None and PolicyAttachment.objects.filter(
-            account=run.account, **owner, **{f"policy__{key}": value for key, value in wanted.items()}).exists():
+    wanted = _policy_filter(reference, run.account, "policy__")
+    if wanted is not None and PolicyAttachment.objects.filter(wanted, account=run.account, **owner).exists():
         return True, f"The policy {_short(reference)} is attached to {noun} {name}."
     return False, f"The policy {_short(reference)} is not attached to {noun} {name} yet."
 
@@ -287,48 +325,56 @@ def boundary_set(run: Run, argument: dict) -> tuple[bool, str]:
     if reference is None:
         return True, f"{noun[0].upper()}{noun[1:]} has a permissions boundary."
     wanted = _policy_filter(reference, run.account)
-    if wanted is not None and ManagedPolicy.objects.filter(pk=boundary.policy_id, **wanted).exists():
+    if wanted is not None and ManagedPolicy.objects.filter(wanted, pk=boundary.policy_id).exists():
         return True, f"{_short(reference)} is the permissions boundary of {noun}."
     return False, f"The permissions boundary of {noun} is not {_short(reference)}."
+
+
+def _scps_allow(request: Any, scps: list[list[Any]]) -> bool:
+    """Whether the SCP chain lets ``request`` through (nothing else limiting it)."""
+    from policies.engine import evaluate
+    from policies.loading import ALLOWS_EVERYTHING, compiled
+
+    return evaluate(request, identity=[compiled(ALLOWS_EVERYTHING, "root")], scps=scps).decision == "allowed"
 
 
 def _decide(run: Run, argument: dict) -> tuple[bool | None, str]:
     """(allowed?, principal) for an allowed/denied check; None when the principal is missing."""
     from policies.engine import Request, evaluate
-    from policies.loading import ALLOWS_EVERYTHING, compiled
 
     principal = argument["principal"]
     found = run.principal(principal)
     if found is None:
         return None, principal
-    arn, identity, policy_set = found
-    context = {**identity.context, **_context(argument.get("context") or {})}
-    request = Request(action=argument["action"], resource=argument.get("resource", "*"), principal=arn,
-                      context=context)
-    scps = run.scps()
+    identity, policy_set = found.identity, found.policy_set
+    request = Request(action=argument["action"], resource=argument.get("resource", "*"), principal=found.arn,
+                      context=_with_overrides(identity.context, argument.get("context") or {}))
+    scps = run.scps_for(found)
     if identity.is_root:
-        if scps is None:
-            return True, principal
-        allow_all = compiled(ALLOWS_EVERYTHING, "root")
-        return evaluate(request, identity=[allow_all], scps=scps).decision == "allowed", principal
-    extra = {} if scps is None else {"scps": scps}
+        return scps is None or _scps_allow(request, scps), principal
     decision = evaluate(request, identity=list(policy_set.identity), boundary=policy_set.boundary,
-                        session=policy_set.session or None, **extra)
-    if decision.decision == "implicitDeny" and scps is None:
+                        session=policy_set.session or None, scps=scps)
+    if decision.decision == "implicitDeny" and decision.denied_by != "scp":
         # What an account setting grants without a policy (the password policy's
-        # AllowUsersToChangePassword), as policies.authz.authorize asks it.
+        # AllowUsersToChangePassword), as policies.authz.authorize asks it: within the SCPs.
         from policies.authz import ACCOUNT_GRANTS
 
         return any(grant(identity, request.action, request.resource) for grant in ACCOUNT_GRANTS), principal
     return decision.decision == "allowed", principal
 
 
-def _context(values: dict) -> dict[str, Any]:
+def _with_overrides(context: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``context`` with a check's ``context`` over it. Condition keys compare case-insensitively;
+    booleans and numbers become their text, a list is a multivalued key, and None removes the
+    key (the request carries no such key)."""
     def text(value):
         return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
-    return {key: [text(v) for v in value] if isinstance(value, list) else text(value)
-            for key, value in values.items()}
+    given = {key.lower() for key in overrides}
+    merged = {key: value for key, value in context.items() if key.lower() not in given}
+    merged.update((key, [text(v) for v in value] if isinstance(value, list) else text(value))
+                  for key, value in overrides.items() if value is not None)
+    return merged
 
 
 def _missing(principal: str) -> str:
@@ -356,21 +402,41 @@ def denied(run: Run, argument: dict) -> tuple[bool, str]:
     return True, f"{principal} can't perform {action} on {resource}."
 
 
+def _trusts_service(role: Role, service: str) -> bool:
+    """Whether the trust policy of ``role`` lets the AWS service ``service`` assume it."""
+    from policies.engine import PolicyError, Request, evaluate
+    from policies.loading import compiled
+
+    try:
+        trust = compiled(role.trust_policy, f"{role.name} trust policy", kind="trust")
+    except PolicyError:
+        return False
+    request = Request(action="sts:AssumeRole", resource=role.arn, principal=service,
+                      context=_service_context(service))
+    return evaluate(request, identity=[], resource=trust).decision == "allowed"
+
+
 def can_assume(run: Run, argument: dict) -> tuple[bool, str]:
     from accounts.roles import check_assume
+    from policies.engine import Request
 
     principal, name = argument["principal"], argument["role"]
-    found = run.principal(principal)
-    if found is None:
+    service = principal.removeprefix("service/") if principal.startswith("service/") else None
+    found = run.principal(principal) if service is None else None
+    if service is None and found is None:
         return False, _missing(principal)
     role = _role(run.account, name)
     if role is None:
         return False, f"No role named {name} exists yet."
-    arn, identity, _ = found
-    ok = check_assume(identity, role).allowed
-    if ok and run.scps() is not None:
-        ok, _ = _decide(run, {"principal": "root", "action": "sts:AssumeRole", "resource": role.arn,
-                              "context": {}})
+    if service is not None:
+        if _trusts_service(role, service):
+            return True, f"{principal} can assume the role {role.name}."
+        return False, f"{principal} can't assume the role {role.name} yet."
+    ok = check_assume(found.identity, role).allowed
+    scps = run.scps_for(found)
+    if ok and scps is not None:
+        ok = _scps_allow(Request(action="sts:AssumeRole", resource=role.arn, principal=found.arn,
+                                 context=found.identity.context), scps)
     if ok:
         return True, f"{principal} can switch to the role {role.name}."
     return False, f"{principal} can't switch to the role {role.name} yet."

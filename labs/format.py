@@ -17,6 +17,7 @@ account id only when the lab is applied or checked (labs/setup.py, labs/checks.p
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -32,12 +33,12 @@ TASK_ID_RE = re.compile(r"[a-z0-9-]{1,64}")
 #: IAM user, group and role names (iam-facts §1.2), and a principal of allowed/denied/can_assume.
 NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 PRINCIPAL_RE = re.compile(r"root|(user|role)/[\w+=,.@-]{1,64}", re.ASCII)
+#: A service principal of can_assume: ``service/ec2.amazonaws.com`` (labels of a-z, 0-9 and -).
+SERVICE_PRINCIPAL_RE = re.compile(r"service/(?:[a-z0-9-]{1,63}\.){1,4}amazonaws\.com(?:\.cn)?")
 ALIAS_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 ACTION_RE = re.compile(r"[a-zA-Z0-9-]{1,64}:[A-Za-z0-9*?]{1,128}")
 #: The account id that stands for ``{account}`` while documents are validated.
 SAMPLE_ACCOUNT = "123456789012"
-AWS_MANAGED = frozenset(p.stem for p in (Path(__file__).resolve().parent.parent / "policies" / "managed")
-                        .glob("*.json"))
 MAX_TASKS = 50
 MAX_CHECKS = 50
 MAX_NESTING = 8
@@ -87,6 +88,15 @@ class Lab:
             if task.id == task_id:
                 return task
         raise KeyError(task_id)
+
+
+@functools.cache
+def aws_managed_names() -> frozenset[str]:
+    """The AWS managed policies' names, lower-cased: the catalogue the database is loaded from
+    (``policies.managed``), read once per process."""
+    from policies import managed
+
+    return frozenset(spec.name.lower() for spec in managed.definitions())
 
 
 # ---------------------------------------------------------------------------
@@ -358,17 +368,27 @@ class _Validator:
             raise self.fail(f"{where}.context", f"expected a mapping of condition keys, got {_type_name(context)}")
         for key, item in context.items():
             self.string(key, f"{where}.context", maximum=256)
-            values = item if isinstance(item, list) else [item]
-            for one in values:
-                if not isinstance(one, (str, bool, int)) or isinstance(one, dict):
-                    raise self.fail(f"{where}.context.{key}", "expected a string, a boolean, a number or a list")
+            if item is None:  # the key is absent from the request (docs/labs.md)
+                continue
+            for one in item if isinstance(item, list) else [item]:
+                if one is None:
+                    raise self.fail(f"{where}.context.{key}", "null removes the key: give it alone, not in a list")
+                if not isinstance(one, (str, bool, int, float)):
+                    raise self.fail(f"{where}.context.{key}", "expected a string, a boolean, a number, a list "
+                                                              f"or null (~) to remove the key, got {_type_name(one)}")
 
     def _can_assume(self, value, where, depth):
         value = self.mapping(value, where, required=("principal", "role"))
-        principal = self.string(value["principal"], f"{where}.principal", pattern=PRINCIPAL_RE,
-                                what="a principal (user/NAME or role/NAME)")
+        principal = value["principal"]
+        if isinstance(principal, str) and principal.startswith("service/"):
+            self.string(principal, f"{where}.principal", pattern=SERVICE_PRINCIPAL_RE, maximum=200,
+                        what="a service principal (service/NAME.amazonaws.com, e.g. service/ec2.amazonaws.com)")
+        else:
+            self.string(principal, f"{where}.principal", pattern=PRINCIPAL_RE,
+                        what="a principal (user/NAME, role/NAME or service/NAME.amazonaws.com)")
         if principal == "root":
-            raise self.fail(f"{where}.principal", "the root user cannot assume roles: name user/NAME or role/NAME")
+            raise self.fail(f"{where}.principal",
+                            "the root user cannot assume roles: name user/NAME, role/NAME or a service")
         self.name(value["role"], f"{where}.role")
 
     def _not(self, value, where, depth):
@@ -392,9 +412,12 @@ class _Validator:
             self.boolean(data["root_access_key"], "setup.root_access_key")
         policies = self.entries(data, "policies", required=("name", "document"),
                                 optional=("description", "path"))
-        known = {p["name"].lower() for p in policies} | {n.lower() for n in AWS_MANAGED}
+        known = {p["name"].lower() for p in policies} | aws_managed_names()
         for index, policy in enumerate(policies):
             where = f"setup.policies[{index}]"
+            if policy["name"].lower() in aws_managed_names():
+                raise self.fail(f"{where}.name", f"{policy['name']!r} is the name of an AWS managed policy, which "
+                                                 "a policy name in the lab stands for: choose another name")
             if "description" in policy:
                 self.string(policy["description"], f"{where}.description", maximum=1000)
             policy["document"] = self.document(policy["document"], f"{where}.document", "identity")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts import access_keys, roles, services
+from accounts.models import Role
 from labs import checks
 from labs.format import load
 from policies import services as policy_services
@@ -104,6 +105,20 @@ def test_policy_attached_customer_policy(account, alice):
     assert run(account, {"policy_attached": {"policy": "DevTools", "user": "alice"}}).passed
     # A managed policy of the same name is not that one.
     assert not run(account, {"policy_attached": {"policy": "arn:aws:iam::aws:policy/DevTools", "user": "alice"}}).passed
+
+
+def test_a_name_means_the_aws_managed_policy_not_a_customer_policy_of_that_name(account, alice):
+    # IAM lets a customer managed policy take an AWS managed policy's name (their ARNs differ).
+    lookalike = policy_services.create_policy(account, name="AmazonEC2FullAccess",
+                                              document=document(allow("ec2:DescribeInstances")))
+    policy_services.attach_policy(alice, policy_arn=lookalike.arn)
+    policy_services.put_permissions_boundary(alice, policy_arn=lookalike.arn)
+    by_name = {"policy_attached": {"policy": "AmazonEC2FullAccess", "user": "alice"}}
+    assert_check(account, by_name, False, "The policy AmazonEC2FullAccess is not attached to the user alice yet.")
+    assert not run(account, {"boundary_set": {"user": "alice", "policy": "AmazonEC2FullAccess"}}).passed
+    assert run(account, {"policy_attached": {"policy": lookalike.arn, "user": "alice"}}).passed  # its ARN names it
+    policy_services.attach_policy(alice, policy_arn=EC2)
+    assert run(account, by_name).passed
 
 
 # ---------------------------------------------------------------------------
@@ -226,6 +241,22 @@ def test_allowed_for_a_role_and_for_root(account):
     assert run(account, {"allowed": {"principal": "root", "action": "iam:DeleteAccountAlias"}}).passed
 
 
+def test_a_null_context_value_removes_the_key_as_a_long_term_access_key_does(account, alice):
+    policy_services.attach_policy(alice, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    policy_services.put_inline_policy(alice, name="MFA", document=document(
+        deny("iam:CreateUser", Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}),
+        deny("iam:DeleteUser", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})))
+    without_mfa_information = {"aws:MultiFactorAuthPresent": None}
+    create = {"principal": "user/alice", "action": "iam:CreateUser", "context": without_mfa_information}
+    delete = {"principal": "user/alice", "action": "iam:DeleteUser", "context": without_mfa_information}
+    assert_check(account, {"denied": create}, True, "user/alice can't perform iam:CreateUser on *.")
+    assert run(account, {"allowed": delete}).passed  # Bool is false when the key is absent: no deny
+    assert run(account, {"denied": {**delete, "context": {}}}).passed  # a console session without MFA
+    # Condition keys compare case-insensitively: a key given in another case replaces or removes it.
+    assert run(account, {"allowed": {**create, "context": {"AWS:multifactorauthpresent": "true"}}}).passed
+    assert run(account, {"allowed": {**delete, "context": {"aws:multifactorauthpresent": None}}}).passed
+
+
 def test_a_missing_principal_fails_both(account):
     for name in ("allowed", "denied"):
         assert_check(account, {name: {"principal": "user/ghost", "action": "s3:ListBucket"}}, False,
@@ -256,6 +287,27 @@ def test_can_assume_from_a_role(account):
     assert result.passed, result.message  # the trust policy names the role itself
     roles.update_trust_policy(cashier, trust(f"{arn}:root"))
     assert not run(account, {"can_assume": {"principal": "role/Inventory", "role": "Cashier"}}).passed
+
+
+def test_can_assume_by_a_service_is_the_trust_policys_decision(account, alice):
+    ec2 = {"can_assume": {"principal": "service/ec2.amazonaws.com", "role": "MenuServerRole"}}
+    assert_check(account, ec2, False, "No role named MenuServerRole exists yet.")
+    role = roles.create_role(account, name="MenuServerRole",
+                             trust_policy=roles.service_trust_policy("ec2.amazonaws.com"))
+    assert_check(account, ec2, True, "service/ec2.amazonaws.com can assume the role MenuServerRole.")
+    lambda_ = {"can_assume": {"principal": "service/lambda.amazonaws.com", "role": "menuserverrole"}}
+    assert_check(account, lambda_, False, "service/lambda.amazonaws.com can't assume the role MenuServerRole yet.")
+    # Trusting the account lets its IAM principals in (with their own permission), not a service.
+    roles.update_trust_policy(role, trust(f"arn:aws:iam::{account.account_id}:root"))
+    assert not run(account, ec2).passed
+    # A service has no MFA: a trust statement that needs MFA never lets it in, one that only
+    # denies without MFA-if-present does not stop it.
+    roles.update_trust_policy(role, document(
+        {"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]},
+         "Action": "sts:AssumeRole"},
+        {"Effect": "Deny", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+         "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}))
+    assert run(account, ec2).passed and not run(account, lambda_).passed
 
 
 # ---------------------------------------------------------------------------
@@ -381,6 +433,67 @@ def test_allowed_denied_and_can_assume_follow_the_scps_of_a_member_account(accou
     assert run(trainee, {"allowed": {"principal": "user/dev", "action": "s3:ListBucket"}}).passed
     # The management account is never constrained by SCPs.
     assert run(account, {"allowed": {"principal": "root", "action": "ec2:RunInstances"}}).passed
+    # Nor is a service: EC2 still assumes a role that trusts it.
+    roles.create_role(trainee, name="MenuServerRole", trust_policy=roles.service_trust_policy("ec2.amazonaws.com"))
+    assert run(trainee, {"can_assume": {"principal": "service/ec2.amazonaws.com", "role": "MenuServerRole"}}).passed
+
+
+def member_account(account, name="Trainee 1"):
+    from organizations import services as organizations
+
+    org = organizations.create_organization(account)
+    member, _ = organizations.create_account(org, name=name, email="trainee1@school.example")
+    return org, member.account
+
+
+def test_can_assume_evaluates_the_scps_with_the_principals_own_context(account):
+    from organizations import services as organizations
+
+    org, trainee = member_account(account)
+    dev = services.create_user(trainee, user_name="dev")
+    ops = services.create_user(trainee, user_name="ops")
+    for user in (dev, ops):
+        policy_services.attach_policy(user, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    roles.create_role(trainee, name="Cashier", trust_policy=trust(f"arn:aws:iam::{trainee.account_id}:root"))
+    scp = organizations.create_policy(org, name="OnlyDevSwitches", description="", document=document(
+        deny("sts:AssumeRole", Condition={"StringNotEquals": {"aws:PrincipalArn": dev.arn}})))
+    organizations.attach_policy(scp, trainee.account_id)
+    assert_check(trainee, {"can_assume": {"principal": "user/dev", "role": "Cashier"}}, True,
+                 "user/dev can switch to the role Cashier.")
+    assert not run(trainee, {"can_assume": {"principal": "user/ops", "role": "Cashier"}}).passed
+
+
+def test_the_password_policy_grant_counts_within_the_scps_of_a_member_account(account):
+    from accounts.password_policy import update_account_password_policy
+    from organizations import services as organizations
+
+    org, trainee = member_account(account)
+    services.create_user(trainee, user_name="dev")
+    update_account_password_policy(trainee, AllowUsersToChangePassword=True)
+    check = {"allowed": {"principal": "user/dev", "action": "iam:ChangePassword",
+                         "resource": "arn:aws:iam::{account}:user/dev"}}
+    assert_check(trainee, check, True, "user/dev can perform iam:ChangePassword on "
+                                       f"arn:aws:iam::{trainee.account_id}:user/dev.")
+    scp = organizations.create_policy(org, name="NoPasswordChanges", description="",
+                                      document=document(deny("iam:ChangePassword")))
+    organizations.attach_policy(scp, trainee.account_id)
+    assert not run(trainee, check).passed
+
+
+def test_a_service_linked_role_is_not_limited_by_scps(account):
+    from organizations import services as organizations
+
+    org, trainee = member_account(account)
+    linked = roles.create_role(trainee, name="AWSServiceRoleForEC2Spot", policy_arns=[EC2], instance_profile=False,
+                               trust_policy=roles.service_trust_policy("spot.amazonaws.com"))
+    Role.objects.filter(pk=linked.pk).update(service_linked=True)  # with its service's policy, as AWS makes it
+    roles.create_role(trainee, name="Ordinary", trust_policy=roles.service_trust_policy("ec2.amazonaws.com"),
+                      policy_arns=[EC2])
+    scp = organizations.create_policy(org, name="NoEC2", description="", document=document(deny("ec2:*")))
+    organizations.attach_policy(scp, trainee.account_id)
+    linked_check = {"allowed": {"principal": "role/AWSServiceRoleForEC2Spot", "action": "ec2:RunInstances"}}
+    assert run(trainee, linked_check).passed
+    assert run(trainee, {"denied": {"principal": "role/Ordinary", "action": "ec2:RunInstances"}}).passed
 
 
 def test_allowed_counts_what_the_password_policy_grants(account, alice):

@@ -4,6 +4,7 @@ the task and the field."""
 from __future__ import annotations
 
 import copy
+import datetime
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,28 @@ def test_a_valid_lab_loads(tmp_path):
     assert load(path).source == str(path) and load(str(path)).slug == "sample-lab"
     with pytest.raises(KeyError):
         lab.task("third")
+
+
+def test_a_service_principal_and_a_null_context_value_load():
+    lab = load("""
+slug: services-and-keys
+title: Services and keys
+summary: A service principal, a request without MFA information.
+minutes: 5
+tasks:
+  - id: one
+    title: One
+    instructions: Do it.
+    checks:
+      - can_assume: {principal: service/ec2.amazonaws.com, role: MenuServerRole}
+      - not: {can_assume: {principal: service/monitoring.rds.amazonaws.com, role: MenuServerRole}}
+      - denied: {principal: user/admin, action: "iam:CreateUser", context: {aws:MultiFactorAuthPresent: ~}}
+      - allowed: {principal: user/admin, action: "s3:ListBucket", context: {aws:MultiFactorAuthPresent: null,
+                                                                            aws:SourceIp: ["10.0.0.1"], n: 1.5}}
+""")
+    checks = lab.task("one").checks
+    assert checks[0] == {"can_assume": {"principal": "service/ec2.amazonaws.com", "role": "MenuServerRole"}}
+    assert checks[2]["denied"]["context"] == {"aws:MultiFactorAuthPresent": None}
 
 
 def mutate(change):
@@ -156,12 +179,28 @@ CASES = [
     (check({"denied": {"principal": "root", "action": "s3:ListBucket", "context": ["a"]}}), "first",
      "checks[0].denied.context", "expected a mapping of condition keys"),
     (check({"denied": {"principal": "root", "action": "s3:ListBucket", "context": {"k": {"a": 1}}}}), "first",
-     "checks[0].denied.context.k", "expected a string, a boolean, a number or a list"),
+     "checks[0].denied.context.k", "expected a string, a boolean, a number, a list or null (~) to remove the key, "
+     "got a mapping"),
     (check({"denied": {"principal": "root", "action": "s3:ListBucket", "resource": 5}}), "first",
      "checks[0].denied.resource", "expected a string"),
     (check({"can_assume": {"principal": "root", "role": "Cashier"}}), "first", "checks[0].can_assume.principal",
      "the root user cannot assume roles"),
     (check({"can_assume": {"principal": "user/dev"}}), "first", "checks[0].can_assume.role", "is required"),
+    (check({"can_assume": {"principal": "service/ec2", "role": "Cashier"}}), "first", "checks[0].can_assume.principal",
+     "'service/ec2' is not a service principal (service/NAME.amazonaws.com"),
+    (check({"can_assume": {"principal": "service/EC2.amazonaws.com", "role": "R"}}), "first",
+     "checks[0].can_assume.principal", "is not a service principal"),
+    (check({"can_assume": {"principal": "service/*.amazonaws.com", "role": "R"}}), "first",
+     "checks[0].can_assume.principal", "is not a service principal"),
+    (check({"can_assume": {"principal": "ec2.amazonaws.com", "role": "R"}}), "first",
+     "checks[0].can_assume.principal", "is not a principal (user/NAME, role/NAME or service/NAME.amazonaws.com)"),
+    (check({"allowed": {"principal": "service/ec2.amazonaws.com", "action": "s3:GetObject"}}), "first",
+     "checks[0].allowed.principal", "is not a principal (root, user/NAME or role/NAME)"),
+    (check({"denied": {"principal": "root", "action": "s3:ListBucket", "context": {"k": [None]}}}), "first",
+     "checks[0].denied.context.k", "null removes the key: give it alone, not in a list"),
+    (check({"denied": {"principal": "root", "action": "s3:ListBucket", "context": {"aws:CurrentTime":
+     datetime.date(2026, 12, 3)}}}), "first", "checks[0].denied.context.aws:CurrentTime",
+     "expected a string, a boolean, a number, a list or null (~) to remove the key, got date"),
     (check({"not": [{"user_exists": "dev"}]}), "first", "checks[0].not", "exactly one key"),
     (check({"not": {"nope": 1}}), "first", "checks[0].not.nope", "unknown check"),
     (check({"any": []}), "first", "checks[0].any", "expected a non-empty list of checks"),
@@ -183,6 +222,10 @@ CASES = [
     (set_in(["setup", "policies", 0, "document"], 5), None, "setup.policies[0].document",
      "expected a policy document"),
     (set_in(["setup", "policies", 0, "path"], "no-slash"), None, "setup.policies[0].path", "is not a path"),
+    (set_in(["setup", "policies", 0, "name"], "readonlyaccess"), None, "setup.policies[0].name",
+     "'readonlyaccess' is the name of an AWS managed policy"),
+    (set_in(["setup", "groups", 0, "policies"], ["AmazonSSMManagedInstanceCore", "NoSuchPolicy"]), None,
+     "setup.groups[0].policies[1]", "no policy 'NoSuchPolicy'"),  # every AWS managed policy is known
     (set_in(["setup", "groups", 0, "name"], "dev ops"), None, "setup.groups[0].name", "is not a valid IAM name"),
     (lambda data: data["setup"]["groups"].append({"name": "developers"}), None, "setup.groups[1].name",
      "duplicate name 'developers'"),
