@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 
 #: The portal actions of the trainee side (docs/differences.md): not AWS actions, decided by
 #: the same engine on the account's root ARN.
-LIST, START, RESET, CHECK, HINT, END = (
-    "labs:ListLabs", "labs:StartLab", "labs:ResetLab", "labs:CheckProgress", "labs:GetHint", "labs:EndLab")
+LIST, START, RESET, CHECK, HINT, END = ("labs:ListLabs", "labs:StartLab", "labs:ResetLab",
+                                        "labs:CheckProgress", "labs:GetHint", "labs:EndLab")
 
 _RUN_ATTR = "_labs_current_run"
 _CHECK_KEY = "labs.last_check"
@@ -162,7 +162,7 @@ def remember_check(request: Any, run: Any, result: Any) -> None:
     """Keep the result of checking one task of ``run`` for the next page (PRG)."""
     request.session[_CHECK_KEY] = {
         "run": run.pk, "task": result.id, "passed": result.passed, "points": result.points,
-        "checks": [{"check": c.check, "passed": c.passed, "message": c.message} for c in result.checks],
+        "checks": [check.as_json() for check in result.checks],
     }
 
 

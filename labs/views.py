@@ -31,9 +31,10 @@ from iamportal.errors import IAMError
 from policies.authz import IAMActionRequiredMixin
 
 from . import catalogue, services
-from .models import LabRun
 from .format import LabError
-from .panel import CHECK, END, HINT, LIST, RESET, START, current_run, lab_of, remember_check, run_token
+from .models import LabRun
+from .panel import (CHECK, END, HINT, LIST, RESET, START, current_run, lab_of, remember_check,
+                    run_token)
 
 
 def back(request, fragment: str = "") -> str:
@@ -122,7 +123,8 @@ class RunMixin(LabActionMixin):
     """A form about one lab run of the caller's account (another account's: 404)."""
 
     def setup_objects(self) -> None:
-        self.run = LabRun.objects.filter(pk=self.kwargs["run_id"], account=self.request.iam.account).first()
+        account = self.request.iam.account
+        self.run = LabRun.objects.filter(pk=self.kwargs["run_id"], account=account).first()
         if self.run is None:
             raise Http404("No lab run has this id in this account.")
         self.lab = lab_of(self.run)
