@@ -57,7 +57,10 @@ class Board:
 
 def class_board(classroom: Classroom) -> Board:
     """The board of ``classroom``'s current lab (see the module docstring for its queries)."""
-    lab = catalogue.get(classroom.current_slug)
+    try:
+        lab = catalogue.get(classroom.current_slug)
+    except KeyError:  # the lab file is no longer shipped: the trainees, without tasks
+        lab = Lab(classroom.current_slug, f"{classroom.current_slug} (no longer on this server)", "", 0, {}, [])
     trainees = list(classroom.trainees.select_related("member__account").order_by("position"))
     runs: dict[int, LabRun] = {}
     # The latest run of the lab in each account (a reset keeps the run; advancing starts a new one).

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -32,6 +33,7 @@ from django.views.generic import FormView, TemplateView
 from accounts import seeds
 from audit.views import csv_cell
 from iamportal.errors import IAMError, InvalidInput
+from organizations import errors as org_errors
 from organizations import services as organizations
 from policies.authz import ActionDenied, IAMActionRequiredMixin, access_denied, require_all
 
@@ -173,7 +175,8 @@ class ClassListView(OrganizationMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            classes=list(classes.classes_of(self.request.iam.account).prefetch_related("trainees")), **kwargs)
+            classes=list(classes.classes_of(self.request.iam.account).annotate(trainee_count=Count("trainees"))),
+            **kwargs)
 
 
 class ClassStartForm(forms.Form):
@@ -249,7 +252,8 @@ class ClassCreateView(OrganizationMixin, FormView):
             return access_denied(self.request, denied.auth)
         except IAMError as error:
             self.request.audit_error = error
-            form.add_error("name" if "organizational unit" in error.message.lower() else None, error.message)
+            form.add_error("name" if isinstance(error, org_errors.DuplicateOrganizationalUnitException) else None,
+                           error.message)
             return self.form_invalid(form)
         keep_sheet(self.request, classroom, credentials)
         messages.success(self.request, f"Class {classroom.name} started: {len(credentials)} trainee accounts "
