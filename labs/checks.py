@@ -382,24 +382,30 @@ def _missing(principal: str) -> str:
     return f"No IAM {kind} named {name} exists yet." if kind == "user" else f"No role named {name} exists yet."
 
 
+def _request_words(argument: dict) -> str:
+    """How a message names the request: its action and resource, and the keys the check
+    removed (they are invisible otherwise: "… in a request without aws:MultiFactorAuthPresent")."""
+    words = f"{argument['action']} on {argument.get('resource', '*')}"
+    absent = [key for key, value in (argument.get("context") or {}).items() if value is None]
+    return words + (f" in a request without {', '.join(absent)}" if absent else "")
+
+
 def allowed(run: Run, argument: dict) -> tuple[bool, str]:
     verdict, principal = _decide(run, argument)
-    action, resource = argument["action"], argument.get("resource", "*")
     if verdict is None:
         return False, _missing(principal)
     if verdict:
-        return True, f"{principal} can perform {action} on {resource}."
-    return False, f"{principal} can't yet perform {action} on {resource}."
+        return True, f"{principal} can perform {_request_words(argument)}."
+    return False, f"{principal} can't yet perform {_request_words(argument)}."
 
 
 def denied(run: Run, argument: dict) -> tuple[bool, str]:
     verdict, principal = _decide(run, argument)
-    action, resource = argument["action"], argument.get("resource", "*")
     if verdict is None:
         return False, _missing(principal)
     if verdict:
-        return False, f"{principal} can still perform {action} on {resource}."
-    return True, f"{principal} can't perform {action} on {resource}."
+        return False, f"{principal} can still perform {_request_words(argument)}."
+    return True, f"{principal} can't perform {_request_words(argument)}."
 
 
 def _trusts_service(role: Role, service: str) -> bool:

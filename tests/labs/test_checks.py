@@ -249,8 +249,10 @@ def test_a_null_context_value_removes_the_key_as_a_long_term_access_key_does(acc
     without_mfa_information = {"aws:MultiFactorAuthPresent": None}
     create = {"principal": "user/alice", "action": "iam:CreateUser", "context": without_mfa_information}
     delete = {"principal": "user/alice", "action": "iam:DeleteUser", "context": without_mfa_information}
-    assert_check(account, {"denied": create}, True, "user/alice can't perform iam:CreateUser on *.")
-    assert run(account, {"allowed": delete}).passed  # Bool is false when the key is absent: no deny
+    assert_check(account, {"denied": create}, True,
+                 "user/alice can't perform iam:CreateUser on * in a request without aws:MultiFactorAuthPresent.")
+    assert_check(account, {"denied": delete}, False,  # Bool is false when the key is absent: no deny
+                 "user/alice can still perform iam:DeleteUser on * in a request without aws:MultiFactorAuthPresent.")
     assert run(account, {"denied": {**delete, "context": {}}}).passed  # a console session without MFA
     # Condition keys compare case-insensitively: a key given in another case replaces or removes it.
     assert run(account, {"allowed": {**create, "context": {"AWS:multifactorauthpresent": "true"}}}).passed

@@ -51,6 +51,8 @@ def passed_to(service: str) -> dict:
 
 
 WITHOUT_MFA = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+#: Denies in a console session without MFA, not in a request with an access key (no MFA key at all).
+FALSE_MFA = {"Bool": {"aws:MultiFactorAuthPresent": "false"}}
 
 
 # ---------------------------------------------------------------------------
@@ -185,6 +187,15 @@ def menu_role_trusting_the_account(account) -> None:
     menu_server_role(account, trust=roles.account_trust_policy(account.account_id))
 
 
+def menu_role_trusting_lambda(account) -> None:
+    menu_server_role(account, trust=roles.service_trust_policy("lambda.amazonaws.com"))
+
+
+def menu_role_trusting_ec2_and_lambda(account) -> None:
+    menu_server_role(account, trust=document({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                              "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}}))
+
+
 def pass_any_role(account) -> None:
     menu_server_role(account, pass_resource="*")
 
@@ -207,6 +218,12 @@ def require_mfa(account, *statements: dict) -> None:
                                            document=document(*statements))
     policy_services.attach_group_policy(group(account, "Administrators"), policy_arn=policy.arn)
     enable_mfa(user(account, "admin"))
+
+
+def require_mfa_with_bool(account) -> None:
+    require_mfa(account,
+                {"Effect": "Deny", "NotAction": OWN_MFA, "Resource": "arn:aws:iam::*:*", "Condition": FALSE_MFA},
+                deny("s3:DeleteObject", "arn:aws:s3:::receipts-bucket/*", Condition=FALSE_MFA))
 
 
 def deny_all_of_iam_without_mfa(account) -> None:
@@ -381,8 +398,11 @@ SOLUTIONS: dict[str, tuple[Solution, list[tuple[Solution, set[str]]]]] = {
         (roles_with_both_policies, {"inventory-role"})]),
     "service-role-for-ec2": (menu_server_role, [
         (menu_role_trusting_the_account, {"menu-server-role"}),
+        (menu_role_trusting_lambda, {"menu-server-role"}),
+        (menu_role_trusting_ec2_and_lambda, {"menu-server-role"}),
         (pass_any_role, {"pass-the-role"})]),
     "require-mfa-for-sensitive-actions": (require_mfa, [
+        (require_mfa_with_bool, {"deny-without-mfa"}),
         (deny_all_of_iam_without_mfa, {"room-to-enrol"}),
         (deny_everything_else_without_mfa, {"deny-without-mfa"}),
         (require_mfa_on_one_user, {"deny-without-mfa", "room-to-enrol"})]),
