@@ -589,3 +589,29 @@ def test_each_change_is_recorded_once(root_client, org, engineering, trainee, de
     handshake = Handshake.objects.get(target_account=mallory.account)
     assert csrf_post(mallory_client, f"/organizations/invitations/{handshake.handshake_id}/decline/").status_code == 302
     assert events(mallory.account, "DeclineHandshake").count() == 1
+
+
+def test_renaming_an_ou_to_a_siblings_name_is_refused(root_client, org, engineering):
+    services.create_ou(org, parent_id=org.root_id, name="Sales")
+    response = csrf_post(root_client, f"/organizations/ous/{engineering.ou_id}/rename/", {"name": "Sales"})
+    assert response.status_code == 200 and "An OU with the same name already exists." in text(response)
+    engineering.refresh_from_db()
+    assert engineering.name == "Engineering"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, org):
+    for url in ("/organizations/", "/organizations/accounts/", f"/organizations/roots/{org.root_id}/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/signin/"), url
+
+
+def test_an_administrator_of_the_management_account_creates_accounts(bob, org, aws_managed_policies):
+    grant(bob, {"Effect": "Allow", "Action": "organizations:*", "Resource": "*"})
+    client = signed_in_client(bob)
+    response = csrf_post(client, "/organizations/accounts/create/",
+                         {"name": "Trainee 9", "email": "t9@class.example", "parent_id": org.root_id})
+    assert response.status_code == 302
+    assert "One-time password" in text(client.get("/organizations/accounts/created/"))
+    assert client.get("/organizations/accounts/created/").status_code == 410
+    # Another session of the same organization never sees it.
+    assert signed_in_client(bob).get("/organizations/accounts/created/").status_code == 410
