@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -155,6 +156,10 @@ class ManagementRequired:
     def dispatch(self, request, *args, **kwargs):
         if self.management_only and self.managed_org is None:
             if request.method in ("GET", "HEAD"):
+                messages.info(request, "This account is in no organization: create one to manage AWS accounts."
+                              if self.org is None else
+                              f"Only the management account of organization {self.org.org_id} manages its "
+                              "accounts, organizational units, policies and invitations.")
                 return redirect(HOME)
             exc = errors.AWSOrganizationsNotInUseException() if self.org is None else errors.NotManagementAccount()
             return org_error(request, exc, reverse(HOME))

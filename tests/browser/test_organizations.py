@@ -96,6 +96,12 @@ def test_the_management_account_builds_an_organization(page: Page, live_server):
     expect(inherited.get_by_role("link", name="DenyS3", exact=True)).to_be_visible()
     expect(page.locator(".org-levels > li", has_text="Attached directly to Trainee 1")
            .get_by_role("link", name="FullAWSAccess", exact=True)).to_be_visible()
+
+    # On a phone (390 px) the pages fit the screen: no sideways scrolling of the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"/organizations/accounts/{account_id}/", "/organizations/accounts/", "/organizations/policies/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
     sign_out(page)
 
     # The new account's root signs in with the one-time password and must choose its own.

@@ -205,6 +205,8 @@ def test_inviting_an_account_by_id_or_email_and_accepting(root_client, org, mall
     assert org.org_id in page and "A member account" in page and "Leave organization" in page
     # It cannot open the management pages.
     assert mallory_client.get("/organizations/accounts/")["Location"] == "/organizations/"
+    assert (f"Only the management account of organization {org.org_id} manages its accounts"
+            in text(mallory_client.get("/organizations/")))
     response = csrf_post(mallory_client, "/organizations/ous/create/", {"name": "Mine"})
     assert response.status_code == 400 and "You don't have permissions to access this resource." in text(response)
     assert "AccessDeniedException" in text(response)
