@@ -120,10 +120,8 @@ class Run:
 
 
 def _load_scps(account: Account) -> list[list[Any]] | None:
-    try:
-        from organizations.services import scp_chain
-    except ImportError:  # the organizations app has no services yet
-        return None
+    from organizations.services import scp_chain
+
     chain = scp_chain(account)
     if chain is None:
         return None
