@@ -25,7 +25,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -111,6 +111,13 @@ def switch_role_url(trainee: Trainee) -> str:
     return f"{reverse('accounts:switch_role')}?{query}"
 
 
+def board_context(classroom: Classroom) -> dict[str, Any]:
+    """What the board's templates show (labs/class_detail.html, labs/class_board.html)."""
+    board = boards.class_board(classroom)
+    return {"classroom": classroom, "board": board, "refresh_seconds": REFRESH_SECONDS,
+            "rows": [(row, switch_role_url(row.trainee)) for row in board.rows]}
+
+
 # ---------------------------------------------------------------------------
 # Mixins
 
@@ -145,11 +152,9 @@ class ClassMixin(IAMActionRequiredMixin):
     def get_resource_arn(self) -> str:
         return self.classroom.org.arn
 
-    def to_board(self):
-        return redirect("labs:class_detail", class_id=self.classroom.class_id)
-
     def run(self, operation, success: str):
-        """Run ``operation`` (a service call); its IAM error becomes a message on the board."""
+        """Run ``operation`` (a service call), then back to the board; its IAM error is shown on
+        the board, with the error's status."""
         try:
             with transaction.atomic():
                 operation()
@@ -158,9 +163,9 @@ class ClassMixin(IAMActionRequiredMixin):
         except IAMError as error:
             self.request.audit_error = error
             messages.error(self.request, error.message)
-        else:
-            messages.success(self.request, success)
-        return self.to_board()
+            return render(self.request, "labs/class_detail.html", board_context(self.classroom), status=error.status)
+        messages.success(self.request, success)
+        return redirect("labs:class_detail", class_id=self.classroom.class_id)
 
 
 # ---------------------------------------------------------------------------
@@ -306,10 +311,7 @@ class ClassDetailView(ClassMixin, TemplateView):
     template_name = "labs/class_detail.html"
 
     def get_context_data(self, **kwargs):
-        board = boards.class_board(self.classroom)
-        rows = [(row, switch_role_url(row.trainee)) for row in board.rows]
-        return super().get_context_data(classroom=self.classroom, board=board, rows=rows,
-                                        refresh_seconds=REFRESH_SECONDS, **kwargs)
+        return super().get_context_data(**board_context(self.classroom), **kwargs)
 
 
 class ClassBoardView(ClassDetailView):
