@@ -276,6 +276,7 @@ def test_starting_a_class_shows_the_one_time_passwords_once(root_client, root):
         "name": "Monday", "labs": [FIRST, SECOND], "source": "list", "trainees_text": TRIO})
     classroom = Classroom.objects.get(name="Monday")
     assert response.status_code == 302 and response["Location"] == f"/labs/classes/{classroom.class_id}/sheet/"
+    csv_session_before = dict(root_client.session)
     sheet = root_client.get(response["Location"]).content.decode()
     assert "This is the only time the one-time passwords are shown." in sheet
     assert "ada@class.example" in sheet and "http://testserver/signin/" in sheet
@@ -286,6 +287,8 @@ def test_starting_a_class_shows_the_one_time_passwords_once(root_client, root):
     assert ada[:2] == ["Ada Lovelace", "ada@class.example"]
     assert User.objects.get(is_root=True, email="ada@class.example").check_password(ada[4])
     assert escape(ada[4]) in sheet
+    # Until the download the session held it sealed, never in clear.
+    assert not any(ada[4] in str(value) for value in csv_session_before.values())
     # Downloaded: gone from the session; nothing stored anywhere else.
     again = root_client.get(f"/labs/classes/{classroom.class_id}/sheet/").content.decode()
     assert "were shown once, when it started, and are no longer available" in again
@@ -335,6 +338,7 @@ def test_the_board_page_lists_trainees_tasks_and_switch_role_links(root_client, 
     assert (f"/switchrole?account={credentials[0].account_id}&amp;roleName=OrganizationAccountAccessRole"
             f"&amp;displayName=Ada+Lovelace") in page
     assert "the root user can't switch roles" in page
+    assert f'<a class="button" href="/labs/classes/{classroom.class_id}/">Refresh</a>' in page
     fragment = root_client.get(f"/labs/classes/{classroom.class_id}/board/").content.decode()
     assert fragment.lstrip().startswith("<p") and "<html" not in fragment and "Ada Lovelace" in fragment
     results = root_client.get(f"/labs/classes/{classroom.class_id}/results.csv").content.decode()
