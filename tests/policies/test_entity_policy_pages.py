@@ -60,7 +60,7 @@ def test_group_permissions_page(root_client, cashiers, aws_managed_policies):
 
 
 def test_attach_page_attaches_chosen_policies(root_client, alice, aws_managed_policies):
-    page = root_client.get("/iam/users/alice/policies/attach/?type=aws")
+    page = root_client.get("/iam/users/alice/policies/attach/?type=aws&q=IAMReadOnly")
     assert page.status_code == 200 and "IAMReadOnlyAccess" in page.content.decode()
     response = csrf_post(
         root_client,
@@ -171,7 +171,7 @@ def test_inline_size_limits(root_client, alice, cashiers, kind, name, quota):
 
 
 def test_boundary_set_and_remove(root_client, alice, aws_managed_policies):
-    page = root_client.get("/iam/users/alice/permissions-boundary/")
+    page = root_client.get("/iam/users/alice/permissions-boundary/", {"policy_arn-q": "AmazonS3Full"})
     assert page.status_code == 200 and "AmazonS3FullAccess" in page.content.decode()
     response = csrf_post(
         root_client,
