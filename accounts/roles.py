@@ -597,11 +597,14 @@ def check_assume(identity: Any, role: Role, *, action: str = "sts:AssumeRole",
         trust = Policy.from_json(role.trust_policy, name=f"{role.name} trust policy", kind="trust", max_size=0)
     except PolicyError:
         return AssumeCheck(False, reasons=["The role's trust policy is not valid, so it trusts no one."])
+    from policies.authz import scps_for
+
     policy_set = _policy_set(identity)
     request = Request(action=action, resource=role.arn, principal=identity.arn,
                       context={**identity.context, **(context or {})})
+    # The caller's service control policies limit sts:AssumeRole like any other call.
     decision = evaluate(request, identity=list(policy_set.identity), boundary=policy_set.boundary,
-                        session=policy_set.session or None, resource=trust)
+                        session=policy_set.session or None, resource=trust, scps=scps_for(identity))
     check = AssumeCheck(decision.decision == "allowed", decision)
     if check.allowed:
         return check
@@ -609,6 +612,9 @@ def check_assume(identity: Any, role: Role, *, action: str = "sts:AssumeRole",
         kinds = {m.policy_kind for m in decision.matched}
         if "resource" in kinds:
             check.reasons.append("The role's trust policy explicitly denies this request.")
+        elif "scp" in kinds:
+            check.reasons.append("A service control policy of your organization explicitly denies "
+                                 "sts:AssumeRole on this role.")
         else:
             check.reasons.append("Your own permissions explicitly deny sts:AssumeRole on this role.")
     elif decision.denied_by == "resource":
@@ -624,6 +630,8 @@ def check_assume(identity: Any, role: Role, *, action: str = "sts:AssumeRole",
                 f"also allow sts:AssumeRole on {role.arn}, and no identity-based policy does.")
     elif decision.denied_by == "boundary":
         check.reasons.append("Your permissions boundary does not allow sts:AssumeRole on this role.")
+    elif decision.denied_by == "scp":
+        check.reasons.append("No service control policy of your organization allows sts:AssumeRole on this role.")
     else:
         check.reasons.append("Your session policy does not allow sts:AssumeRole on this role.")
     return check
