@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -18,6 +19,7 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts import seeds
 from accounts.models import Account, User, root_login_key
+from iamportal.views_base import search_query
 
 from .. import errors, services
 from ..forms import AccountCreateForm, AccountInviteForm, MoveAccountForm
@@ -113,7 +115,8 @@ class OrganizationLeaveView(OrganizationMixin, ConfirmMixin, View):
 
 
 class AccountListView(OrganizationMixin, TemplateView):
-    """AWS accounts: the hierarchy (root → OUs → accounts) or the flat list (``?view=list``)."""
+    """AWS accounts: the hierarchy (root → OUs → accounts) or the flat list (``?view=list``, searched
+    with ``?q=`` by name, email or account id)."""
 
     iam_action = "organizations:ListAccounts"
     template_name = "organizations/account_list.html"
@@ -125,9 +128,13 @@ class AccountListView(OrganizationMixin, TemplateView):
         view = "list" if self.request.GET.get("view") == "list" else "tree"
         members = services.member_accounts(org)
         if view == "list":
+            q = search_query(self.request.GET)
+            if q:  # a name, an email or an account id
+                members = members.filter(Q(name__icontains=q) | Q(email__icontains=q)
+                                         | Q(account__account_id__startswith=q))
             page = Paginator(members, self.per_page).get_page(self.request.GET.get("page"))
             ous = {ou.pk: ou for ou in org.ous.all()}
-            context.update(page_obj=page, account_count=page.paginator.count,
+            context.update(page_obj=page, account_count=page.paginator.count, q=q,
                            accounts=[(member, ous.get(member.parent_ou_id)) for member in page])
         else:
             members = list(members)

@@ -137,6 +137,9 @@ def test_the_accounts_page_shows_the_tree_and_the_list(root_client, org, trainee
     listed = text(root_client.get("/organizations/accounts/?view=list"))
     assert trainee.account.account_id in listed and "t1@class.example" in listed
     assert '<th scope="row">' in root_client.get("/organizations/accounts/?view=list").content.decode()
+    found = text(root_client.get("/organizations/accounts/?view=list&q=t1@CLASS"))
+    assert "AWS accounts (1)" in found and "Trainee 1" in found
+    assert "No AWS account matches “nobody”." in text(root_client.get("/organizations/accounts/?view=list&q=nobody"))
 
 
 def test_creating_an_account_shows_its_one_time_password_once(root_client, org, engineering, account,
