@@ -82,11 +82,16 @@ def world(account, bob, aws_managed_policies):
     invited = accounts_services.sign_up(email="invited@standalone.example", password="Invited-Latte-2026!")
     handshake = org_services.invite_account(org, invited.account)
     # Labs: a lab running on the account (created as is: starting it would wipe the world above).
-    from labs.models import LabRun
+    # A class of the organization, whose trainee is the member account.
+    from labs.models import Classroom, LabRun, Trainee
 
     lab_run = LabRun.objects.create(account=account, slug=LAB_SLUG)
+    classroom = Classroom.objects.create(org=org, ou=ou, name="Target", labs=[LAB_SLUG])
+    Trainee.objects.create(classroom=classroom, member=member, display_name="Target",
+                           email="target@member.example", position=0)
     return {"account": account, "user": carol, "group": group, "policy": policy, "role": role, "event": event,
-            "org": org, "ou": ou, "member": member, "scp": scp, "handshake": handshake, "lab_run": lab_run}
+            "org": org, "ou": ou, "member": member, "scp": scp, "handshake": handshake, "lab_run": lab_run,
+            "classroom": classroom}
 
 
 def entity_kind(name: str) -> str:
@@ -143,12 +148,15 @@ ORGANIZATIONS_KWARGS = {
 }
 
 
-# Labs: a shipped lab (the same for every account), the account's lab run and a task of its lab.
+# Labs: a shipped lab (the same for every account), the account's lab run and a task of its lab;
+# a class and its trainee's member account.
 LAB_SLUG = "secure-the-root-user"
 LABS_KWARGS = {
     "slug": lambda world: LAB_SLUG,
     "run_id": lambda world: str(world["lab_run"].pk),
     "task_id": lambda world: "account-alias",
+    "class_id": lambda world: world["classroom"].class_id,
+    "account_id": lambda world: world["member"].account.account_id,
 }
 # Views whose URL kwargs name no object of an account (another account opens its own page).
 NOT_ACCOUNT_OBJECTS = {"labs:start"}
