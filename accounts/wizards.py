@@ -259,6 +259,7 @@ class UserCreateWizard(ConditionalIAMActionMixin, SessionWizardView):
         try:
             return super().render_done(form, **kwargs)
         except StepFailed as failure:
+            audit.failed(self.request, failure.error)
             self.storage.current_step = failure.step
             step_form = self.get_form(failure.step, data=self.storage.get_step_data(failure.step))
             step_form.is_valid()

@@ -282,6 +282,12 @@ def console_parameters(request: Any) -> dict[str, Any]:
     return parameters
 
 
+def failed(request: Any, exc: Any) -> None:
+    """Mark a console POST whose change failed with IAM error ``exc`` (shown on the page):
+    it is recorded as a failure, with the error's code and message."""
+    request.audit_error = exc
+
+
 def changed(request: Any) -> None:
     """Mark a console POST that changed something and answers with a page rather than a
     redirect (a one-time password shown once): it is recorded as a redirect would be."""

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import Http404
 from formtools.wizard.forms import ManagementForm
 
+from audit import services as audit
 from iamportal.errors import EntityAlreadyExists, IAMError, InvalidInput, NoSuchEntity, ValidationError
 from policies.authz import ActionDenied, access_denied, require
 
@@ -68,7 +69,7 @@ class ServiceFormMixin:
         except ActionDenied as denied:
             return access_denied(self.request, denied.auth)
         except IAMError as exc:
-            self.request.audit_error = exc  # the audit trail records the failed call
+            audit.failed(self.request, exc)
             form.add_error(self.error_field if isinstance(exc, self.field_errors) else None, exc.message)
             return self.form_invalid(form)
 

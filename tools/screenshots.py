@@ -26,6 +26,7 @@ What it does:
    ``mfa-assign.png``     Assign MFA device, step 2: the QR code (root's own device)
    ``policy-editor.png``  Create policy: the JSON editor with a validation finding
    ``access-denied.png``  the AccessDenied page maria (no IAM permissions) gets on the dashboard
+   ``event-history.png``  Event history: the sign-ins, the MFA device and maria's refusal
    =====================  ==========================================================
 
 4. stops the server it started and deletes the temporary directory.
@@ -188,6 +189,17 @@ def take_screenshots(base_url: str, out: Path, demo) -> list[Path]:
             page.goto("/iam/")
             expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
             shot(page, "access-denied.png")
+
+            # The owner again: Event history shows what everyone did, maria's refusal included.
+            sign_out(page)
+            page.goto("/signin/")
+            page.get_by_label("Root user email address").fill(demo.ROOT_EMAIL)
+            page.get_by_label("Password").fill(demo.PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            nav(page, "Event history")
+            expect(page.get_by_role("heading", name="Event history", level=1)).to_be_visible()
+            expect(page.get_by_role("cell", name="AccessDenied").first).to_be_visible()
+            shot(page, "event-history.png")
             context.close()
         finally:
             browser.close()

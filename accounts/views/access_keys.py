@@ -38,6 +38,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
 
+from audit import services as audit
 from iamportal.errors import IAMError
 from iamportal.views_base import get_or_404
 from policies.authz import ActionDenied, ImpliedCallsMixin, access_denied
@@ -175,6 +176,7 @@ class AccessKeyCreateView(ImpliedCallsMixin, AccessKeyPageMixin, TemplateView):
         except ActionDenied as denied:
             return access_denied(self.request, denied.auth)
         except IAMError as exc:
+            audit.failed(self.request, exc)
             form.add_error(None, exc.message)
             return self.step_one(form) if self.subject.is_root else self.step_two(form)
         pending = dict(self.request.session.get(SESSION_PENDING) or {})
@@ -262,6 +264,7 @@ class AccessKeyStatusView(AccessKeyPageMixin, ContextMixin, View):
             with transaction.atomic():
                 access_keys.update_access_key(key, status=status)
         except IAMError as exc:
+            audit.failed(request, exc)
             return self.problem(exc.message, 400)
         messages.success(request, f"Access key {key.access_key_id} "
                                   f"{'activated' if key.is_active else 'deactivated'}.")

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from audit import services as audit
 from iamportal.errors import IAMError, NoSuchEntity, ValidationError
 from policies.authz import ActionDenied, ImpliedCallsMixin, access_denied
 
@@ -59,6 +60,7 @@ def delete_each(view, form, entities: Iterable[Any], delete: Callable[[Any], Non
     except ActionDenied as denied:
         return access_denied(view.request, denied.auth)
     except IAMError as exc:
+        audit.failed(view.request, exc)
         form.add_iam_error(None, exc)
         return view.form_invalid(form)
     messages.success(view.request, done)

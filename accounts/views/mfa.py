@@ -275,6 +275,7 @@ class MFADeviceAssignView(MFASubjectMixin, TemplateView):
         try:
             device = mfa.begin_enrolment(self.subject, name=name)
         except IAMError as exc:
+            audit.failed(request, exc)
             form.add_error("name" if exc.code != "LimitExceeded" else None, exc.message)
             return self.render_to_response(self.get_context_data(form=form))
         enrolments = dict(request.session.get(SESSION_ENROLMENT) or {})
@@ -312,6 +313,7 @@ class MFADeviceSetupView(MFASubjectMixin, TemplateView):
         except NoSuchEntity:
             return self.start_again()
         except IAMError as exc:
+            audit.failed(self.request, exc)
             form.add_error(None, exc.message)
             self.device.refresh_from_db()
             if self.device.confirmed:  # pragma: no cover - raced with another tab
@@ -428,6 +430,7 @@ class MFADeviceResyncView(_DeviceMixin, TemplateView):
             mfa.resync_device(self.device, form.cleaned_data["code1"], form.cleaned_data["code2"],
                               actor=self.actor)
         except IAMError as exc:
+            audit.failed(request, exc)
             form.add_error(None, exc.message)
             return self.render_to_response(self.get_context_data(form=form), status=form_error_status(exc))
         messages.success(request, f"MFA device resynchronized: {mfa.serial_number(self.device)}")

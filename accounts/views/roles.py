@@ -22,6 +22,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from formtools.wizard.views import SessionWizardView
 
 from audit import last_accessed
+from audit import services as audit
 from iamportal import pickers
 from iamportal.errors import IAMError
 from iamportal.views_base import KnownStepMixin, SearchSortMixin, ServiceFormMixin, get_or_404
@@ -277,6 +278,7 @@ class RoleCreateWizard(IAMActionRequiredMixin, KnownStepMixin, SessionWizardView
                                      description=details["description"], tags=details["tags"],
                                      policy_arns=policy_arns, boundary_arn=boundary)
         except IAMError as exc:
+            audit.failed(self.request, exc)
             form = form_dict["details"]
             form.add_error("name" if exc.code in ("EntityAlreadyExists", "ValidationError") else None, exc.message)
             self._done_failed = True

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect
 
+from audit import services as audit
 from iamportal.errors import IAMError
 from policies.authz import access_denied, first_denied
 
@@ -64,6 +65,7 @@ class ManageTagsMixin:
             with transaction.atomic():
                 tags.save_tags(entity, new)
         except IAMError as exc:
+            audit.failed(self.request, exc)
             form.add_iam_error(None, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Tags saved for {tags.noun(entity).lower()} {self.subject_name()}.")

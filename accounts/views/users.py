@@ -295,6 +295,7 @@ class UserGroupsAddView(UserObjectMixin, PickerFormMixin, FormView):
                 for group in groups:
                     services.add_user_to_group(group, self.iam_user)
         except IAMError as exc:
+            audit.failed(self.request, exc)
             form.add_iam_error("groups", exc)
             return self.form_invalid(form)
         names = ", ".join(group.name for group in groups)
@@ -368,6 +369,7 @@ class UserConsoleAccessView(UserObjectMixin, FormView):
                 services.set_console_password(self.iam_user, password,
                                               reset_required=form.cleaned_data["password_reset_required"])
         except IAMError as exc:
+            audit.failed(self.request, exc)
             form.add_iam_error("custom_password", exc)
             return self.form_invalid(form)
         keep_signed_in_if_self(self.request, self.iam_user)
@@ -390,6 +392,7 @@ class UserConsoleAccessDisableView(UserObjectMixin, View):
             with transaction.atomic():
                 services.remove_console_access(self.iam_user)
         except IAMError as exc:
+            audit.failed(request, exc)
             return render(request, "accounts/user_console_access.html", {
                 "iam_user": self.iam_user, "form": ConsoleAccessForm(user=self.iam_user),
                 "error": exc.message}, status=exc.status)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.shortcuts import render
 
 from accounts.models import Group, Role, User
+from audit import services as audit
 from iamportal.errors import IAMError
 from iamportal.views_base import search_query
 
@@ -45,7 +46,9 @@ def filter_policies(queryset, params, account):
 
 
 def iam_error(request, exc: IAMError, back_url: str = ""):
-    """A page that shows one IAM error in AWS's words, with AWS's HTTP status."""
+    """A page that shows one IAM error in AWS's words, with AWS's HTTP status (and, for a
+    POST, the failed call's record in the audit trail)."""
+    audit.failed(request, exc)
     return render(
         request, "policies/iam_error.html", {"error": exc, "back_url": back_url}, status=exc.status
     )

@@ -31,6 +31,7 @@ from accounts.views.bulk import BulkDeleteMixin, SelectionRefused, reads_of
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from accounts.views.tags import ManageTagsMixin
 from audit import last_accessed, policy_generation
+from audit import services as audit
 from iamportal.errors import IAMError
 from iamportal.views_base import KnownStepMixin, get_or_404
 from policies.authz import (
@@ -484,6 +485,7 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
                     set_as_default=form.cleaned_data["set_as_default"],
                 )
         except IAMError as exc:
+            audit.failed(request, exc)
             form.add_error(None, exc.message)
             return self.render_form(form)
         messages.success(

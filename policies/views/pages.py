@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
+from audit import services as audit
 from iamportal.errors import IAMError
 from iamportal.pickers import is_navigation, redisplayed
 from iamportal.views_base import get_or_404
@@ -97,6 +98,7 @@ class PolicyAttachMixin(PolicyPagesMixin):
         except ActionDenied as denied:
             return access_denied(request, denied.auth)
         except IAMError as exc:
+            audit.failed(request, exc)
             form.add_error(None, exc.message)
             return self.render_form(form)
         count = len(arns)
@@ -257,6 +259,7 @@ class BoundaryFormMixin(PolicyPagesMixin):
         except ActionDenied as denied:
             return access_denied(request, denied.auth)
         except IAMError as exc:
+            audit.failed(request, exc)
             form.add_error(None, exc.message)
             return self.render_form(form)
         messages.success(request, f"Permissions boundary set for {self.subject}.")

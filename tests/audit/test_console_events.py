@@ -17,6 +17,8 @@ from tests.conftest import ROOT_PASSWORD, USER_PASSWORD, attach_aws_policy, csrf
 
 pytestmark = pytest.mark.django_db
 
+DOC = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}'
+
 
 def only_event(**filters) -> Event:
     events = list(Event.objects.filter(**filters))
@@ -124,6 +126,47 @@ def test_a_failed_change_leaves_a_failure_record_and_no_success_record(root, acc
     # IAM's own validation refuses the call: a failure record too, as CloudTrail's.
     csrf_post(client, "/iam/groups/create/", {"name": "bad name!"})
     assert only_event(error_code="ValidationError").event_name == "CreateGroup"
+
+
+def _device_named(account):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    alice = accounts_services.create_user(account, user_name="alice")
+    TOTPDevice.objects.create(user=alice, name="till-phone", confirmed=True)
+
+
+def _default_version(account):
+    policy = policy_services.create_policy(account, name="Receipts", document=DOC)
+    return f"/iam/policies/{policy.owner}/Receipts/versions/v1/delete/", {}
+
+
+FAILURES = {
+    # (setup, url, data, event name, error code): pages outside the common form mixin (the
+    # setup returns the url and data when they name what it made)
+    "an MFA device name taken": (_device_named, "/iam/security-credentials/mfa/assign/",
+                                 {"name": "till-phone", "device_type": "virtual"}, "CreateVirtualMFADevice",
+                                 "EntityAlreadyExists"),
+    "delete the default version": (_default_version, None, None, "DeletePolicyVersion", "DeleteConflict"),
+    "disable console access it lacks": (lambda account: accounts_services.create_user(account, user_name="alice"),
+                                        "/iam/users/alice/console-access/disable/", {}, "DeleteLoginProfile",
+                                        "NoSuchEntity"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILURES))
+def test_failures_on_every_kind_of_page_are_recorded(root, account, aws_managed_policies, case):
+    setup, url, data, name, code = FAILURES[case]
+    client = signed_in_client(root)
+    made = setup(account)
+    if url is None:
+        url, data = made
+    Event.objects.all().delete()
+    response = csrf_post(client, url, data)
+    assert response.status_code < 500
+    assert Event.objects.count() == 1, (response.status_code, response.content.decode()[-3000:])
+    event = only_event()
+    assert (event.event_name, event.error_code) == (name, code), response.content.decode()[:2000]
+    assert event.error_message
 
 
 def test_reads_form_errors_and_wizard_steps_are_not_recorded(root, account):
