@@ -412,3 +412,23 @@ def test_a_malformed_shipped_lab_does_not_break_the_console(root_client, account
     assert "This lab (secure-the-root-user) is no longer available on this server" in text(page)
     follow(root_client, csrf_post(root_client, f"/labs/runs/{run.pk}/end/", form(run)))
     assert services.run_for(account) is None
+
+
+def test_a_role_session_sees_and_checks_the_lab_of_the_account_it_works_in(alice_client, alice, mallory):
+    """An instructor who switches into a trainee's account sees the trainee's lab panel: the panel
+    follows the account the caller works in, and the role's policies decide."""
+    from accounts import roles
+    from policies import services as policy_services
+
+    trainee = mallory.account
+    run = start(trainee)
+    role = roles.create_role(trainee, name="Trainer", trust_policy=roles.account_trust_policy(alice.account.account_id))
+    policy_services.put_role_policy(role, name="labs", document=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["labs:*", "iam:ListUsers"],'
+        ' "Resource": "*"}]}'))
+    grant(alice, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn})
+    assert panel_html(alice_client.get("/iam/users/")) == ""  # alice's own account runs no lab
+    assert csrf_post(alice_client, "/switchrole", {"account": trainee.account_id, "role_name": "Trainer"}).status_code == 302
+    assert 'aria-label="Lab: Secure the root user"' in panel_html(alice_client.get("/iam/users/"))
+    follow(alice_client, csrf_post(alice_client, f"/labs/runs/{run.pk}/tasks/account-alias/check/", form(run)))
+    assert TaskProgress.objects.get(run=run, task_id="account-alias").checked_at is not None
