@@ -122,6 +122,15 @@ def test_a_changed_catalogue_updates_the_policy_in_place(tmp_path, alice, aws_ma
     assert s3_after.versions.count() == 2
 
 
+def test_a_changed_document_of_the_same_version_is_rewritten(tmp_path, aws_managed_policies):
+    reformatted = json.dumps(json.loads(managed.definitions(names=["IAMFullAccess"])[0].document))
+    file = write_catalogue(tmp_path, core_entries(IAMFullAccess={"Document": reformatted}))
+    assert "0 created, 1 updated, 9 unchanged," in sync_file(file)
+    policy = ManagedPolicy.objects.get(account=None, name="IAMFullAccess")
+    assert services.default_version(policy).document == reformatted
+    assert policy.versions.count() == 1
+
+
 def test_a_new_entry_adds_a_policy_with_its_path(tmp_path, aws_managed_policies):
     admin = managed.definitions(names=["AdministratorAccess"])[0]
     viewer = entry(admin, PolicyName="BaristaAccess", Path="/job-function/",
