@@ -62,9 +62,13 @@ SHEET_TTL = 60 * 60
 
 
 def keep_sheet(request, classroom: Classroom, credentials: list[classes.Credential]) -> None:
+    """Keep ``credentials`` (sealed) for the sheet, after those still kept for other accounts."""
+    new = {c.account_id for c in credentials}
+    kept = [c for c in peek_sheet(request, classroom) or [] if c.account_id not in new]
     request.session[SHEET_KEY.format(classroom.class_id)] = {
         "at": time.time(),
-        "rows": [[c.name, c.email, c.account_id, seeds.seal_text(c.password, SHEET_PURPOSE)] for c in credentials],
+        "rows": [[c.name, c.email, c.account_id, seeds.seal_text(c.password, SHEET_PURPOSE)]
+                 for c in [*kept, *credentials]],
     }
 
 
@@ -291,7 +295,7 @@ class ClassSheetCSVView(ClassMixin, View):
         credentials = pop_sheet(request, self.classroom)
         if credentials is None:
             messages.error(request, "The one-time passwords of this class were already shown and are no longer "
-                                    "available. Reset a trainee's password from their account if needed.")
+                                    "available. A trainee who lost theirs gets a new one from the board.")
             return redirect("labs:class_sheet", class_id=self.classroom.class_id)
         signin_url = request.build_absolute_uri(reverse("accounts:signin"))
         return csv_response(f"{self.classroom.class_id}-sign-in.csv",
@@ -351,6 +355,22 @@ class TraineeResetView(ClassMixin, View):
     def post(self, request, *args, **kwargs):
         return self.run(lambda: classes.reset_trainee(self.trainee),
                         f"The lab of {self.trainee.display_name} is back to its starting state.")
+
+
+class TraineePasswordView(TraineeResetView):
+    """A new one-time password for a trainee's root user, shown once on the sheet."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                credential = classes.issue_password(self.trainee)
+        except IAMError as error:
+            self.request.audit_error = error
+            messages.error(request, error.message)
+            return render(request, "labs/class_detail.html", board_context(self.classroom), status=error.status)
+        keep_sheet(request, self.classroom, [credential])
+        messages.success(request, f"{self.trainee.display_name} has a new one-time password.")
+        return redirect("labs:class_sheet", class_id=self.classroom.class_id)
 
 
 class ClassResetView(ClassMixin, View):
@@ -423,6 +443,8 @@ urlpatterns = [
     path("labs/classes/<slug:class_id>/reset/", ClassResetView.as_view(), name="class_reset"),
     path("labs/classes/<slug:class_id>/trainees/<str:account_id>/reset/", TraineeResetView.as_view(),
          name="class_trainee_reset"),
+    path("labs/classes/<slug:class_id>/trainees/<str:account_id>/password/", TraineePasswordView.as_view(),
+         name="class_trainee_password"),
     path("labs/classes/<slug:class_id>/advance/", ClassAdvanceView.as_view(), name="class_advance"),
     path("labs/classes/<slug:class_id>/end/", ClassEndView.as_view(), name="class_end"),
 ]

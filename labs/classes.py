@@ -42,6 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts import services as account_services
 from accounts.models import Account, User
 from iamportal.errors import InvalidInput
 from organizations import services as organizations
@@ -300,6 +301,18 @@ def reset_class(classroom: Classroom) -> int:
     for trainee in trainees:
         reset_trainee(trainee)
     return len(trainees)
+
+
+@transaction.atomic
+def issue_password(trainee: Trainee) -> Credential:
+    """A new one-time password for the trainee's root user (who lost theirs), which the root
+    user must change at its next sign-in; the old one stops working."""
+    _require_running(trainee.classroom)
+    account = trainee.member.account
+    root = User.objects.get(account=account, is_root=True)
+    password = account_services.generate_password()
+    account_services.set_console_password(root, password, reset_required=True)
+    return Credential(trainee.display_name, root.email, account.account_id, password)
 
 
 @transaction.atomic

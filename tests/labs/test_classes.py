@@ -291,7 +291,7 @@ def test_starting_a_class_shows_the_one_time_passwords_once(root_client, root):
     assert not any(ada[4] in str(value) for value in csv_session_before.values())
     # Downloaded: gone from the session; nothing stored anywhere else.
     again = root_client.get(f"/labs/classes/{classroom.class_id}/sheet/").content.decode()
-    assert "were shown once, when it started, and are no longer available" in again
+    assert "were shown once and are no longer available" in again
     assert escape(ada[4]) not in again
     assert root_client.get(f"/labs/classes/{classroom.class_id}/sheet.csv").status_code == 302
 
@@ -412,6 +412,7 @@ def test_trainees_and_other_accounts_never_see_a_class(root, mallory_client):
         assert client.get(f"/labs/classes/{classroom.class_id}/board/").status_code == 404
         assert client.get(f"/labs/classes/{classroom.class_id}/results.csv").status_code == 404
         assert csrf_post(client, f"/labs/classes/{classroom.class_id}/trainees/{other}/reset/").status_code == 404
+        assert csrf_post(client, f"/labs/classes/{classroom.class_id}/trainees/{other}/password/").status_code == 404
         assert csrf_post(client, f"/labs/classes/{classroom.class_id}/end/", {"how": "delete"}).status_code == 404
     # A member account runs no classes: its organization's are another account's.
     assert trainee.get("/labs/classes/").status_code == 404
@@ -477,3 +478,19 @@ def test_the_board_of_a_lab_no_longer_shipped_still_lists_the_trainees(root_clie
     Classroom.objects.filter(pk=classroom.pk).update(labs=["gone-lab"])
     page = root_client.get(f"/labs/classes/{classroom.class_id}/").content.decode()
     assert "gone-lab (no longer on this server)" in page and "Grace Hopper" in page
+
+
+def test_a_trainee_who_lost_the_password_gets_a_new_one_shown_once(root_client, root):
+    classroom, credentials = start(root.account)
+    lost = credentials[1]
+    response = csrf_post(root_client, f"/labs/classes/{classroom.class_id}/trainees/{lost.account_id}/password/")
+    assert response["Location"] == f"/labs/classes/{classroom.class_id}/sheet/"
+    sheet = root_client.get(response["Location"]).content.decode()
+    assert "Alan Turing" in sheet and "Ada Lovelace" not in sheet
+    rows = list(csv.reader(io.StringIO(root_client.get(f"/labs/classes/{classroom.class_id}/sheet.csv")
+                                       .content.decode())))
+    assert [row[2] for row in rows[1:]] == [lost.account_id]
+    alan = User.objects.get(is_root=True, email=lost.email)
+    assert alan.check_password(rows[1][4]) and not alan.check_password(lost.password)
+    assert alan.password_reset_required
+    signed_in_trainee(classes.Credential(lost.name, lost.email, lost.account_id, rows[1][4]))
