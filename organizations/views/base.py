@@ -23,6 +23,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from audit import services as audit
 from iamportal.views_base import ServiceFormMixin
 from policies.authz import ActionDenied, ConditionalIAMActionMixin, access_denied, authorize
 
@@ -37,7 +38,7 @@ SCP_TYPE = {"organizations:PolicyType": "SERVICE_CONTROL_POLICY"}
 def org_error(request, exc: errors.OrganizationsError, back_url: str = ""):
     """A page with one AWS Organizations error in AWS's words (404 for a missing entity), which
     the audit trail records as the failed call."""
-    request.audit_error = exc
+    audit.failed(request, exc)
     status = 404 if isinstance(exc, errors.OrganizationsNotFound) else exc.status
     return render(request, "organizations/error.html", {"error": exc, "back_url": back_url}, status=status)
 
