@@ -23,6 +23,7 @@ from django.http import Http404
 from formtools.wizard.forms import ManagementForm
 
 from audit import services as audit
+from iamportal import durable
 from iamportal.errors import EntityAlreadyExists, IAMError, InvalidInput, NoSuchEntity, ValidationError
 from policies.authz import ActionDenied, access_denied, require
 
@@ -64,7 +65,9 @@ class ServiceFormMixin:
 
     def form_valid(self, form):
         try:
-            with transaction.atomic():
+            # A failure count (iamportal.durable.keep: an email probed, a wrong code) survives
+            # the rollback of the failed call.
+            with durable.collecting(), transaction.atomic():
                 return self.perform(form)
         except ActionDenied as denied:
             return access_denied(self.request, denied.auth)

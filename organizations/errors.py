@@ -252,6 +252,9 @@ POLICY_CONTENT_LIMIT_EXCEEDED = (
 ALREADY_IN_AN_ORGANIZATION = (
     "ALREADY_IN_AN_ORGANIZATION",
     "The handshake request is invalid because the invited account is already a member of an organization.")
+HANDSHAKE_RATE_LIMIT_EXCEEDED = (
+    "HANDSHAKE_RATE_LIMIT_EXCEEDED",
+    "You attempted to exceed the number of handshakes that you can send in one day.")
 EMAIL_ALREADY_EXISTS = (
     "EMAIL_ALREADY_EXISTS",
     "The account could not be created because another AWS account with that email address already exists.")

@@ -204,15 +204,25 @@ def access_role_trust_policy(org: Organization) -> str:
 ACCOUNT_CREATION_WINDOW = 24 * 3600
 
 
-def _spend_account_creation(org: Organization) -> None:
+def _spend_account_creation(org: Organization, kind: str = "create-account",
+                            refusal: errors.OrganizationsError | None = None) -> None:
     """Count one CreateAccount attempt of ``org`` (``IAMPORTAL_ORG_ACCOUNTS_PER_DAY`` a day),
     kept even when the caller's transaction rolls back (an email in use, an API error)."""
-    count = partial(throttle.spend, f"org-create-account:{org.pk}", limit=settings.IAMPORTAL_ORG_ACCOUNTS_PER_DAY,
+    count = partial(throttle.spend, f"org-{kind}:{org.pk}", limit=settings.IAMPORTAL_ORG_ACCOUNTS_PER_DAY,
                     window=ACCOUNT_CREATION_WINDOW)
     allowed = count()
     durable.keep(count)
     if not allowed:
-        raise errors.constraint(errors.ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED)
+        raise refusal or errors.constraint(errors.ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED)
+
+
+def spend_invitation_by_email(org: Organization) -> None:
+    """Count one invitation of ``org`` that names the account by its root user's email, before
+    the email is looked up: whether an email has an account shows in the answer, so, like
+    CreateAccount's, these lookups are bounded (``IAMPORTAL_ORG_ACCOUNTS_PER_DAY`` a day, then
+    ``HandshakeConstraintViolationException`` ``HANDSHAKE_RATE_LIMIT_EXCEEDED``)."""
+    _spend_account_creation(org, "invite-email", errors.constraint(
+        errors.HANDSHAKE_RATE_LIMIT_EXCEEDED, errors.HandshakeConstraintViolationException))
 
 
 def create_account(org: Organization, *, name: str, email: str,

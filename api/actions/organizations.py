@@ -471,14 +471,16 @@ def list_create_account_status(call: Call) -> dict:
 # Invitations (handshakes)
 
 
-def invited_account(target: JsonParams) -> Account:
+def invited_account(org: Organization, target: JsonParams) -> Account:
     """The account a ``HandshakeParty`` names: by its 12-digit id (``ACCOUNT``) or its root user's
-    email (``EMAIL``); ``AccountNotFoundException`` when no account has it."""
+    email (``EMAIL``, counted: ``services.spend_invitation_by_email``); ``AccountNotFoundException``
+    when no account has it."""
     party_type = target.enum("Type", ("ACCOUNT", "ORGANIZATION", "EMAIL"), required=True)
     party_id = target.str("Id", required=True, minimum=1, maximum=64)
     if party_type == "ACCOUNT" and ACCOUNT_ID.fullmatch(party_id):
         found = Account.objects.filter(account_id=party_id).first()
     elif party_type == "EMAIL" and EMAIL.fullmatch(party_id):
+        services.spend_invitation_by_email(org)
         root = User.objects.select_related("account").filter(is_root=True, email__iexact=party_id).first()
         found = root.account if root is not None else None
     else:
@@ -494,7 +496,7 @@ def invite_account_to_organization(call: Call) -> dict:
     call.params.str("Notes", maximum=1024)
     no_tags(call.params)
     org = managed(call)
-    return answered(services.invite_account(org, invited_account(target)))
+    return answered(services.invite_account(org, invited_account(org, target)))
 
 
 def named_handshake(call: Call, *, sender: bool = False) -> Handshake:

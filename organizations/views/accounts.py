@@ -214,9 +214,11 @@ class AccountCreatedView(OrganizationMixin, TemplateView):
         return self.render_to_response(self.get_context_data(created=kept))
 
 
-def find_account(target: str) -> Account:
-    """The account an invitation names: by its 12-digit id or its root user's email."""
+def find_account(org, target: str) -> Account:
+    """The account an invitation of ``org`` names: by its 12-digit id or its root user's email
+    (counted: ``services.spend_invitation_by_email``)."""
     if "@" in target:
+        services.spend_invitation_by_email(org)
         root = User.objects.select_related("account").filter(is_root=True, login_key=root_login_key(target)).first()
         account = root.account if root else None
     else:
@@ -234,7 +236,8 @@ class AccountInviteView(OrganizationMixin, OrgFormMixin, FormView):
     form_class = AccountInviteForm
 
     def perform(self, form):
-        handshake = services.invite_account(self.managed_org, find_account(form.cleaned_data["target"]))
+        org = self.managed_org
+        handshake = services.invite_account(org, find_account(org, form.cleaned_data["target"]))
         messages.success(self.request, f"Invitation {handshake.handshake_id} sent to account "
                                        f"{handshake.target_account.account_id}.")
         return redirect("organizations:handshake_sent")
