@@ -211,6 +211,11 @@ def evaluate(request: Request | Mapping[str, Any],
         if type(identity) is list and boundary is None and session is None \
                 and resource is None and scps is None:  # the usual call, keyed as _key would
             key: Hashable | None = (request.prefix, request.name, tuple(identity), (), (), ())
+        elif type(identity) is list and session is None and resource is None \
+                and type(scps) is list and scps and all(type(level) is list for level in scps):
+            # a member account's principal (policies.authz), keyed as _chain_key would
+            key = (request.prefix, request.name, tuple(identity), _key(boundary), (), (),
+                   tuple([tuple(level) for level in scps]))
         else:
             key = (request.prefix, request.name, _key(identity), _key(boundary), _key(session),
                    _key(resource), *_chain_key(scps))
@@ -250,10 +255,12 @@ def _decide(request: Request, plan: _Plan, applied: tuple[MatchedStatement, ...]
     if not applied:
         if plan.free:
             return _decision(ALLOWED, (), missing, None, None, action, ())
+        # Nothing allows: the first missing Allow is named (an SCP's, the resource policy's
+        # when one was given and must allow, else the identity policies').
         return _decision(IMPLICIT_DENY, (), missing,
                          "scp" if plan.scp_levels else
-                         "resource" if _resource_must_allow(request, plan) else "identity",
-                         None, action, ())
+                         "resource" if plan.resource and _resource_must_allow(request, plan)
+                         else "identity", None, action, ())
     denies = tuple(m for m in applied if m.effect == "Deny")
     grant = None
     if plan.resource:  # only resource policies' statements carry a grant
@@ -271,8 +278,13 @@ def _decide(request: Request, plan: _Plan, applied: tuple[MatchedStatement, ...]
             < plan.scp_levels:
         denied_by = "scp"  # some level of the organization allows nothing of this
     elif grant is None and (plan.trust or (plan.kms and _is_kms_key(request.resource))
-                            or _cross_account(request)):  # _resource_must_allow, inlined
-        denied_by = "resource"
+                            or ((caller := request.caller.account) is not None
+                                # the usual answer, a resource of the caller's account or
+                                # of none, read straight from the cache (every allow asks)
+                                and (_ARN_ACCOUNTS.get(request.resource, "?") not in ("", caller)
+                                     or "aws:resourceaccount" in request._context)
+                                and _resource_account(request) not in ("", caller))):
+        denied_by = "resource"  # _resource_must_allow, inlined
     else:
         cross_account = plan.resource and _cross_account(request)
         if plan.resource and not cross_account and grant in ("principal", "everyone"):
@@ -391,7 +403,8 @@ def _chain_key(scps: Any) -> tuple[Any, ...]:
         return ()
     if type(scps) not in (list, tuple):
         raise TypeError(type(scps))
-    return (tuple(_key(level) for level in scps),) if scps else ()
+    return (tuple([tuple(level) if type(level) is list else _key(level) for level in scps]),) \
+        if scps else ()
 
 
 def _keyable(value: Any) -> bool:
@@ -473,16 +486,16 @@ def _cross_account(request: Request) -> bool:
     """Whether the caller's account differs from the resource's, when both are known
     (the resource's from ``aws:ResourceAccount``, else from its ARN)."""
     caller_account = request.caller.account
-    if caller_account is None:
-        return False
+    return caller_account is not None and _resource_account(request) not in ("", caller_account)
+
+
+def _resource_account(request: Request) -> str:
+    """The 12-digit account the resource belongs to, "" when unknown."""
     given = request._context.get("aws:resourceaccount")
     if given and len(given) == 1:
-        resource_account = given[0] if _ACCOUNT_ID.fullmatch(given[0]) else ""
-    else:
-        resource_account = _ARN_ACCOUNTS.get(request.resource)
-        if resource_account is None:
-            resource_account = _arn_account(request.resource)
-    return resource_account != "" and resource_account != caller_account
+        return given[0] if _ACCOUNT_ID.fullmatch(given[0]) else ""
+    account = _ARN_ACCOUNTS.get(request.resource)
+    return _arn_account(request.resource) if account is None else account
 
 
 #: The 12-digit account of each resource ARN met, "" when it has none (``*``, S3 ARNs,
