@@ -70,7 +70,9 @@ def read_source(location: Path) -> tuple[str, str]:
     if location.is_file():
         with zipfile.ZipFile(location) as wheel:
             text = wheel.read(MODULE).decode("utf-8")
-            metadata = next((n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")), None)
+            metadata = next(
+                (n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")), None
+            )
             version = _metadata_version(wheel.read(metadata).decode("utf-8")) if metadata else "?"
         return text, version
     package = location if (location / "iam").is_dir() else location / "moto"
@@ -132,10 +134,11 @@ def convert(policies: dict[str, Any], known: dict[str, Any], source: str) -> dic
             raise ValueError(f"{name}: DefaultVersionId {version!r} is not v<number>")
         extra = known.get(name, {})
         path = data.get("Path", "/")
+        arn = f"arn:aws:iam::aws:policy{path}{name}"
         entries.append({
             "PolicyName": name,
             "Path": path,
-            "PolicyId": extra.get("PolicyId") or stand_in_id(f"arn:aws:iam::aws:policy{path}{name}"),
+            "PolicyId": extra.get("PolicyId") or stand_in_id(arn),
             "Description": extra.get("Description", ""),
             "CreateDate": _timestamp(data["CreateDate"]),
             "UpdateDate": _timestamp(data["UpdateDate"]),

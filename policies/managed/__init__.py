@@ -79,7 +79,9 @@ class Definition:
     def from_entry(cls, data: dict[str, Any]) -> "Definition":
         version = data["DefaultVersionId"]
         if not (version.startswith("v") and version[1:].isdigit()):
-            raise ValueError(f"{data['PolicyName']}: DefaultVersionId must look like v1, not {version!r}")
+            raise ValueError(
+                f"{data['PolicyName']}: DefaultVersionId must look like v1, not {version!r}"
+            )
         return cls(
             name=data["PolicyName"],
             path=data.get("Path", "/"),

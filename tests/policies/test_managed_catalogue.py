@@ -144,7 +144,8 @@ def test_search_and_paging_over_the_catalogue_in_bounded_queries(
 
 
 def test_syncmanagedpolicies_is_idempotent_and_keeps_attachments(alice, catalogue):
-    services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")
+    viewer = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
+    services.attach_user_policy(alice, policy_arn=viewer)
     out = StringIO()
     call_command("syncmanagedpolicies", stdout=out)
     assert f"0 created, 0 updated, {len(SPECS)} unchanged, 0 removed" in out.getvalue()

@@ -70,7 +70,8 @@ def write_catalogue(path, entries: list[dict]) -> str:
 
 def core_entries(**changed: dict) -> list[dict]:
     """The CORE policies as the real catalogue has them, ``changed[name]`` applied."""
-    return [entry(spec, **changed.get(spec.name, {})) for spec in managed.definitions(names=managed.CORE)]
+    specs = managed.definitions(names=managed.CORE)
+    return [entry(spec, **changed.get(spec.name, {})) for spec in specs]
 
 
 def sync_file(file: str) -> str:
@@ -142,19 +143,23 @@ def test_a_new_entry_adds_a_policy_with_its_path(tmp_path, aws_managed_policies)
     assert policy.policy_id == "ANPAID22R6XPJATWOFDK6"
 
 
-def test_a_policy_that_left_the_catalogue_is_kept_while_attached(tmp_path, alice, aws_managed_policies):
+def test_a_policy_that_left_the_catalogue_is_kept_while_attached(
+    tmp_path, alice, aws_managed_policies
+):
     services.attach_user_policy(alice, policy_arn="arn:aws:iam::aws:policy/IAMFullAccess")
     services.put_user_permissions_boundary(
         alice, policy_arn="arn:aws:iam::aws:policy/AmazonEC2FullAccess"
     )
     gone = {"IAMFullAccess", "AmazonEC2FullAccess", "AmazonS3FullAccess"}
-    out = sync_file(write_catalogue(tmp_path, [e for e in core_entries() if e["PolicyName"] not in gone]))
+    kept = [e for e in core_entries() if e["PolicyName"] not in gone]
+    out = sync_file(write_catalogue(tmp_path, kept))
     assert " removed, 2 kept" in out
     assert "removed AmazonS3FullAccess" in out and "kept IAMFullAccess" in out
     names = set(ManagedPolicy.objects.aws_managed().values_list("name", flat=True))
     assert {"IAMFullAccess", "AmazonEC2FullAccess"} <= names and "AmazonS3FullAccess" not in names
     assert PolicyAttachment.objects.filter(user=alice, policy__name="IAMFullAccess").exists()
-    assert PermissionsBoundary.objects.filter(user=alice, policy__name="AmazonEC2FullAccess").exists()
+    boundary = PermissionsBoundary.objects.filter(user=alice, policy__name="AmazonEC2FullAccess")
+    assert boundary.exists()
 
 
 def test_post_migrate_after_a_flush_brings_back_the_core_policies(aws_managed_policies):
