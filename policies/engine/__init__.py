@@ -11,6 +11,9 @@ contract (DESIGN.md, "Policy engine")::
                         scps=None)  # or [[root SCPs], [OU SCPs], ..., [account SCPs]]
     decision.decision, decision.matched, decision.missing_context, decision.reason(action)
     findings = validate(text, kind="identity")  # or "trust", "resource", "scp"
+    check_no_new_access(new, existing, kind="identity")       # Access Analyzer's custom
+    check_access_not_granted(policy, actions=[...], resources=[...])  # policy checks:
+    check_no_public_access(policy, resource_type="AWS::S3::Bucket")   # CheckResult
 
 Semantics, and every choice made where AWS is silent: ``docs/engine.md``.
 """
@@ -18,6 +21,12 @@ Semantics, and every choice made where AWS is silent: ``docs/engine.md``.
 from __future__ import annotations
 
 from .compiled import CompiledStatement, Policy, Span
+from .custom_checks import (
+    CheckResult,
+    check_access_not_granted,
+    check_no_new_access,
+    check_no_public_access,
+)
 from .evaluate import Decision, MatchedStatement, evaluate
 from .findings import (
     ERROR,
@@ -38,6 +47,7 @@ __all__ = [
     "SECURITY_WARNING",
     "SUGGESTION",
     "WARNING",
+    "CheckResult",
     "CompiledStatement",
     "Decision",
     "Finding",
@@ -47,6 +57,9 @@ __all__ = [
     "PolicyError",
     "Request",
     "Span",
+    "check_access_not_granted",
+    "check_no_new_access",
+    "check_no_public_access",
     "evaluate",
     "validate",
 ]
