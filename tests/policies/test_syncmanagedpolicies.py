@@ -90,8 +90,10 @@ def test_the_core_policies_have_awss_metadata_and_documents_iam_accepts():
             policy_id is None or spec.policy_id == policy_id
         )
         assert description is None or spec.description == description
-        # IAM would accept it (AWS managed documents are exempt from the 6,144 quota).
-        assert not [f for f in validate(spec.document, max_size=0) if f.level == "ERROR"], name
+        # IAM would accept it (AWS managed documents are exempt from the 6,144 quota); Access
+        # Analyzer's own ERROR findings (a service newer than the engine's catalogue) don't block.
+        blocking = [f for f in validate(spec.document, max_size=0) if f.level == "ERROR" and f.blocking]
+        assert not blocking, name
     assert json.loads(specs["AdministratorAccess"].document) == {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
