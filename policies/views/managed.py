@@ -227,7 +227,7 @@ class PolicyValidateView(IAMActionRequiredMixin, View):
     def post(self, request):
         document = request.POST.get("document", "")
         kind = request.POST.get("kind", "identity")
-        if kind not in ("identity", "resource", "trust"):
+        if kind not in ("identity", "resource", "trust", "scp"):
             kind = "identity"
         try:
             services._check_wire(document)

@@ -620,3 +620,13 @@ def test_an_administrator_of_the_management_account_creates_accounts(bob, org, a
     assert client.get("/organizations/accounts/created/").status_code == 410
     # Another session of the same organization never sees it.
     assert signed_in_client(bob).get("/organizations/accounts/created/").status_code == 410
+
+
+def test_the_scp_editor_validates_live_as_an_scp(root_client, org):
+    html = root_client.get("/organizations/policies/create/").content.decode()
+    assert 'data-validate-url="/iam/policies/validate/" data-kind="scp"' in html
+    padded = DENY_S3.replace('"Resource"', " " * 5200 + '"Resource"')  # 5,120 characters, whitespace counted
+    response = csrf_post(root_client, "/iam/policies/validate/", {"document": padded, "kind": "scp", "max_size": "0"})
+    findings = response.json()["findings"]
+    assert response.json()["has_errors"]
+    assert findings[0]["message"] == "The policy document exceeds the maximum size of 5,120 characters."

@@ -61,6 +61,7 @@
       var body = new URLSearchParams();
       body.set("document", textarea.value);
       body.set("max_size", editor.getAttribute("data-max-size") || "");
+      body.set("kind", editor.getAttribute("data-kind") || "identity");
       fetch(url, {method: "POST", credentials: "same-origin", body: body,
                   headers: {"X-CSRFToken": csrfToken(textarea.form)}})
         .then(function (r) {
