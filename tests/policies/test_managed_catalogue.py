@@ -124,6 +124,12 @@ def test_the_list_filters_by_the_consoles_types(root_client, account, catalogue)
     assert 'option value="job-function">AWS managed - job function</option>' in everything
 
 
+def test_the_attach_page_filters_job_functions(root_client, alice, catalogue):
+    page = root_client.get("/iam/users/alice/policies/attach/?type=job-function").content.decode()
+    assert "ViewOnlyAccess" in page and "DatabaseAdministrator" in page
+    assert ">AdministratorAccess<" not in page and "AmazonS3ReadOnlyAccess" not in page
+
+
 def test_search_and_paging_over_the_catalogue_in_bounded_queries(
     root_client, catalogue, django_assert_max_num_queries
 ):
