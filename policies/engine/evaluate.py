@@ -211,11 +211,10 @@ def evaluate(request: Request | Mapping[str, Any],
         if type(identity) is list and boundary is None and session is None \
                 and resource is None and scps is None:  # the usual call, keyed as _key would
             key: Hashable | None = (request.prefix, request.name, tuple(identity), (), (), ())
-        elif type(identity) is list and session is None and resource is None \
-                and type(scps) is list and scps and all(type(level) is list for level in scps):
-            # a member account's principal (policies.authz), keyed as _chain_key would
+        elif type(identity) is list and session is None and resource is None:
+            # a member account's principal (policies.authz), keyed as _key would
             key = (request.prefix, request.name, tuple(identity), _key(boundary), (), (),
-                   tuple([tuple(level) for level in scps]))
+                   *_chain_key(scps))
         else:
             key = (request.prefix, request.name, _key(identity), _key(boundary), _key(session),
                    _key(resource), *_chain_key(scps))
