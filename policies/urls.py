@@ -9,6 +9,7 @@ under ``/iam/users/<name>/`` and ``/iam/groups/<name>/``.
 from django.urls import path, register_converter
 
 from . import views
+from .views.checks import PolicyChecksView, RoleTrustChecksView
 
 
 class OwnerConverter:
@@ -79,6 +80,9 @@ urlpatterns = [
     path("iam/policies/delete/selected/", views.PolicyBulkDeleteView.as_view(), name="policy_bulk_delete"),
     path(POLICY, views.PolicyDetailView.as_view(), name="policy_detail"),
     path(f"{POLICY}entities/", views.PolicyEntitiesView.as_view(), name="policy_entities"),
+    path(f"{POLICY}checks/", PolicyChecksView.as_view(), name="policy_checks"),
+    path("iam/roles/<str:role_name>/trust/checks/", RoleTrustChecksView.as_view(),
+         name="role_trust_checks"),
     path(
         f"{POLICY}entities/detach/",
         views.PolicyEntityDetachView.as_view(),
