@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
@@ -48,7 +49,7 @@ class OrganizationDetailView(OrganizationMixin, TemplateView):
                                  "policies": self.managed_org.policies.count()}
         elif self.org is None:
             context["open_invitations"] = services.handshakes_for_account(self.account).filter(
-                state=Handshake.OPEN).count()
+                state=Handshake.OPEN, expires__gt=timezone.now()).count()  # expired ones are not open
         return context
 
 
