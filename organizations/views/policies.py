@@ -27,9 +27,8 @@ from .base import (SCP_TYPE, ConfirmMixin, OrganizationMixin, OrgFormMixin, buil
 class PolicyListView(OrganizationMixin, TemplateView):
     """Policies › Service control policies: each with its type and how many targets it has."""
 
-    policy_operation = True
-
     iam_action = "organizations:ListPolicies"
+    policy_operation = True
     template_name = "organizations/policy_list.html"
 
     def get_context_data(self, **kwargs):
@@ -40,9 +39,8 @@ class PolicyListView(OrganizationMixin, TemplateView):
 class PolicyCreateView(OrganizationMixin, OrgFormMixin, FormView):
     """Create policy: name, description and the JSON editor (validated as an SCP)."""
 
-    policy_operation = True
-
     iam_action = "organizations:CreatePolicy"
+    policy_operation = True
     template_name = "organizations/policy_form.html"
     form_class = ServiceControlPolicyForm
 
@@ -177,9 +175,8 @@ class TargetAttachView(OrganizationMixin, OrgFormMixin, FormView):
     """Attach policies to the root, an OU or an account (AttachPolicy: authorised on the target
     and on each policy)."""
 
-    policy_operation = True
-
     iam_action = "organizations:AttachPolicy"
+    policy_operation = True
     template_name = "organizations/target_attach.html"
 
     def setup_org_objects(self) -> None:
