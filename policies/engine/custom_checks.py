@@ -537,16 +537,31 @@ def check_no_new_access(new: Any, existing: Any, kind: str = "identity") -> Chec
 
 def _grants_new(st: _Statement, allows: Sequence[_Statement], denies: Sequence[_Statement],
                 sure_denies: Sequence[_Statement], principals: bool) -> bool:
+    """Whether ``st`` (an Allow of the new policy) may allow a request that the existing
+    ``allows`` minus ``denies`` does not, once the new ``sure_denies`` are taken away.
+
+    Actions that the same statements name behave alike: only one of each such group is
+    compared on resources and principals (``"*"`` is some 20,000 actions, a few groups).
+    """
     resources = _resources_of(st)
     whos = _principals_of(st, principals)
+    seen: set[tuple[tuple[int, ...], ...]] = set()
     for action in _actions_of(st):
+        stop = [d for d in sure_denies if _action_sure(d, action)]
+        take = [d for d in denies if _action_may(d, action)]
+        give = [s for s in allows if _action_sure(s, action)]
+        group = tuple(tuple(x.index for x in part) for part in (stop, take, give))
+        if group in seen:
+            continue
+        seen.add(group)
         for resource in resources:
             for who in whos:
-                if any(_covers(d, action, resource, who, sure=True) for d in sure_denies):
+                if any(_resource_sure(d, resource) and _principal_sure(d, who) for d in stop):
                     continue
-                if any(_covers(d, action, resource, who, sure=False) for d in denies):
+                if any(_resource_may(d, resource) and _principal_may(d, who) for d in take):
                     return True
-                if not any(_covers(s, action, resource, who, sure=True) for s in allows):
+                if not any(_resource_sure(s, resource) and _principal_sure(s, who)
+                           for s in give):
                     return True
     return False
 
