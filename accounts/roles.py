@@ -332,13 +332,14 @@ def check_trust_policy(text: str, member: str = "assumeRolePolicyDocument") -> l
         raise ValidationError(validators._constraint("", member, "Member must have length greater than or equal to 1"))
     _check_wire(text, member)
     findings = trust_policy_findings(text)
-    errors = [finding for finding in findings if finding.level == "ERROR"]
+    # IAM's own errors only (``blocking``): Access Analyzer's ERROR findings don't refuse.
+    errors = [finding for finding in findings if finding.level == "ERROR" and finding.blocking]
     for finding in errors:
         if finding.code == "POLICY_SIZE_EXCEEDED":
             raise LimitExceeded(finding.message)
     if errors:
         raise MalformedPolicyDocument(errors[0].message)
-    return [finding for finding in findings if finding.level != "ERROR"]
+    return [finding for finding in findings if not finding.blocking]
 
 
 def split_role_reference(value: str) -> tuple[str, str]:

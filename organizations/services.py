@@ -530,7 +530,8 @@ def _check_policy_fields(name: str | None, description: str | None, document: st
             raise errors.constraint(errors.POLICY_CONTENT_LIMIT_EXCEEDED)
         from policies.engine import validate
 
-        problems = [finding for finding in validate(document, kind="scp", max_size=0) if finding.level == "ERROR"]
+        problems = [finding for finding in validate(document, kind="scp", max_size=0)
+                    if finding.level == "ERROR" and finding.blocking]
         if problems:
             raise errors.MalformedPolicyDocumentException(
                 f"{errors.MalformedPolicyDocumentException.default_message} {problems[0].message}")

@@ -118,11 +118,13 @@ def check_document(
 
     Raises:
         ValidationError: not a policy document parameter at all (empty, too long, bad characters).
-        MalformedPolicyDocument: the engine finds an ERROR; its message is IAM's.
+        MalformedPolicyDocument: the engine finds an ERROR IAM itself gives (``blocking``);
+            its message is IAM's. Access Analyzer's ERROR findings (not blocking) are returned,
+            not raised: IAM accepts those documents.
     """
     _check_wire(document)
     findings = list(validate(document, kind=kind, max_size=max_size))
-    errors = [f for f in findings if f.level == "ERROR"]
+    errors = [f for f in findings if f.level == "ERROR" and f.blocking]
     if errors:
         raise MalformedPolicyDocument(errors[0].message)
     return findings

@@ -1,7 +1,8 @@
 """Command line: run case files, validate a policy.
 
     python -m policies.engine cases FILE_OR_DIR [FILE_OR_DIR ...] [--verbose]
-    python -m policies.engine validate FILE [--kind identity|trust|resource|scp] [--max-size N]
+    python -m policies.engine validate FILE [--kind identity|trust|resource|scp]
+        [--resource-type AWS::S3::Bucket|...] [--max-size N] [--json]
 
 ``cases`` reads JSON arrays of cases (a directory means every ``*.json`` in it, sorted)
 and prints one JSON object per case, ``{"name", "decision", "expect", "ok"}`` (with
@@ -23,8 +24,12 @@ with their kind read from the document and no size quota; service control polici
 the kind ``"scp"``. ``scps`` absent or null: no organization (or its management account).
 ``expect_reason``, when given, must equal ``Decision.reason()`` too (AWS's AccessDenied tail).
 
-``validate`` prints one JSON object per finding, then ``N findings, M errors``; exit
-status 1 when there is an ERROR. ``-`` reads standard input.
+``validate`` prints one finding a line as Access Analyzer lists them -- level, issue code,
+title (AWS's, or IAM's message for IAM's own errors), location (``line:column path``) and
+the message -- or with ``--json`` one JSON object per finding (``level``, ``code``,
+``title``, ``blocking``, ``message``, ``line``, ``column``, ``path``, ``statement``, ``sid``,
+``detail``); then ``N findings, M errors``. Exit status 1 when there is an ERROR (IAM's or
+Access Analyzer's). ``-`` reads standard input.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from .compiled import Policy
 from .evaluate import Decision, evaluate
 from .findings import ERROR, PolicyError
 from .request import Request
-from .validation import validate
+from .validation import RESOURCE_TYPES, validate
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,12 +60,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("path", help="policy file, or - for standard input")
     check.add_argument("--kind", default="identity",
                        choices=["identity", "trust", "resource", "boundary", "session", "scp"])
+    check.add_argument("--resource-type", default=None, choices=sorted(RESOURCE_TYPES),
+                       help="Access Analyzer's validatePolicyResourceType (resource policies)")
     check.add_argument("--max-size", type=int, default=None,
                        help="size quota (non-whitespace characters); 0 for none")
+    check.add_argument("--json", action="store_true", help="one JSON object per finding")
     args = parser.parse_args(argv)
     if args.command == "cases":
         return _run_cases(args.paths, verbose=args.verbose)
-    return _run_validate(args.path, args.kind, args.max_size)
+    return _run_validate(args.path, args.kind, args.max_size, args.resource_type,
+                         as_json=args.json)
 
 
 # ---------------------------------------------------------------- cases
@@ -161,18 +170,27 @@ def _run_case(case: Any, fallback_name: str, *, verbose: bool) -> dict[str, Any]
 # ---------------------------------------------------------------- validate
 
 
-def _run_validate(path: str, kind: str, max_size: int | None) -> int:
+def _run_validate(path: str, kind: str, max_size: int | None,
+                  resource_type: str | None = None, *, as_json: bool = False) -> int:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         print(f"cannot read {path}: {error}", file=sys.stderr)
         return 2
-    findings = validate(text, kind=kind, max_size=max_size)
+    findings = validate(text, kind=kind, resource_type=resource_type, max_size=max_size)
     for finding in findings:
         where = finding.location
-        _print({"level": finding.level, "code": finding.code, "message": finding.message,
-                "line": where.line, "column": where.column, "path": where.path,
-                "statement": where.statement, "sid": where.sid, "detail": finding.detail})
+        if as_json:
+            _print({"level": finding.level, "code": finding.code, "title": finding.title,
+                    "blocking": finding.blocking, "message": finding.message,
+                    "line": where.line, "column": where.column, "path": where.path,
+                    "statement": where.statement, "sid": where.sid,
+                    "detail": finding.detail})
+            continue
+        title = finding.title or finding.message
+        message = finding.message.removeprefix(f"{finding.title}: ") if finding.title else ""
+        print(f"{finding.level}\t{finding.code}\t{title}\t{where.line}:{where.column} "
+              f"{where.path}" + (f"\t{message}" if message else ""))
     errors = sum(1 for f in findings if f.level == ERROR)
     print(f"{len(findings)} findings, {errors} errors")
     return 1 if errors else 0

@@ -18,7 +18,9 @@ __all__ = [
     "PolicyError",
 ]
 
-#: IAM would reject the document (MalformedPolicyDocument, or LimitExceeded for size).
+#: An error: IAM would reject the document (MalformedPolicyDocument, or LimitExceeded for
+#: size) when the finding is ``blocking``; otherwise one of Access Analyzer's ERROR checks
+#: on a document IAM accepts (the console's editor blocks "Next" on it, the API does not).
 ERROR = "ERROR"
 #: Accepted, but grants more than it seems to (Access Analyzer's "security warning").
 SECURITY_WARNING = "SECURITY_WARNING"
@@ -63,6 +65,12 @@ class Finding:
         location: where in the document.
         detail: plain words on what exactly is wrong and how to fix it (for ERRORs whose
             IAM message is terse, such as "Syntax errors in policy.").
+        blocking: True when IAM itself rejects the document (its MalformedPolicyDocument or
+            LimitExceeded): the API refuses it. Access Analyzer's checks are never blocking,
+            whatever their level. Left out, it is ``level == ERROR`` (IAM's own checks build
+            their findings so).
+        title: Access Analyzer's title of the check ("Invalid ARN account"), or "" for IAM's
+            own errors and the portal's own checks.
     """
 
     level: str
@@ -70,6 +78,12 @@ class Finding:
     message: str
     location: Location = field(default_factory=Location)
     detail: str = ""
+    blocking: bool | None = None
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if self.blocking is None:
+            object.__setattr__(self, "blocking", self.level == ERROR)
 
 
 class PolicyError(ValueError):
@@ -79,12 +93,12 @@ class PolicyError(ValueError):
 
     Attributes:
         message: that message.
-        findings: every ERROR finding, the one IAM reports first.
+        findings: every blocking ERROR finding, the one IAM reports first.
         location: where the first problem is.
     """
 
     def __init__(self, findings: list[Finding] | tuple[Finding, ...]) -> None:
-        errors = tuple(f for f in findings if f.level == ERROR) or (
+        errors = tuple(f for f in findings if f.level == ERROR and f.blocking) or (
             Finding(ERROR, "SYNTAX_ERROR", "Syntax errors in policy."),
         )
         super().__init__(errors[0].message)

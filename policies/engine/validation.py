@@ -69,7 +69,7 @@ from .jsontext import JsonSyntaxError, Node
 from .matching import compile_regex, glob_regex, globs_overlap, pieces_regex
 from .variables import parse_template
 
-__all__ = ["validate"]
+__all__ = ["CHECKS", "RESOURCE_TYPES", "validate"]
 
 _SINGLE_VALUED = frozenset({
     "aws:username", "aws:userid", "aws:principalarn", "aws:principalaccount",
@@ -86,10 +86,103 @@ _MULTI_VALUED = frozenset({"aws:tagkeys", "aws:calledvia", "aws:principalorgpath
 _MAX_PAIRWISE = 200  # statements compared pairwise for redundancy
 _TEMPLATE_VARIABLE = re.compile(r"\$\{[^}]*\}")  # ${BucketName} in an ARN template
 _TYPES_NAMED = 3  # resource types a NO_APPLICABLE_RESOURCE message names
+_UNCLOSED_VARIABLE = re.compile(r"\$\{[^}]*$")  # "${aws:username" without its "}"
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_WILD = ("*", "?", "${")
+
+#: Access Analyzer's checks the portal implements: issue code -> (level, AWS's title).
+#: Codes not listed here are IAM's own errors (blocking) or the portal's own lints.
+CHECKS: dict[str, tuple[str, str]] = {
+    # Errors: shown as errors, block the console's "Next"; IAM accepts the document.
+    "ARN_ACCOUNT_NOT_ALLOWED": (ERROR, "ARN account not allowed"),
+    "ARN_REGION_NOT_ALLOWED": (ERROR, "ARN Region not allowed"),
+    "DUPLICATE_KEYS_WITH_DIFFERENT_CASE": (ERROR, "Duplicate keys with different case"),
+    "EMPTY_VARIABLE": (ERROR, "Empty variable"),
+    "INVALID_ACTION": (ERROR, "Invalid action"),
+    "INVALID_ARN_ACCOUNT": (ERROR, "Invalid ARN account"),
+    "INVALID_ARN_RESOURCE": (ERROR, "Invalid ARN resource"),
+    "INVALID_ARN_SERVICE_CASE": (ERROR, "Invalid ARN service case"),
+    "INVALID_CONDITION_MULTIPLE_BOOLEAN": (ERROR, "Invalid condition multiple Boolean"),
+    "INVALID_GLOBAL_CONDITION_KEY": (ERROR, "Invalid global condition key"),
+    "INVALID_SERVICE_CONDITION_KEY": (ERROR, "Invalid service condition key"),
+    "INVALID_SERVICE_IN_ACTION": (ERROR, "Invalid service in action"),
+    "INVALID_VARIABLE_FOR_OPERATOR": (ERROR, "Invalid variable for operator"),
+    "MISMATCHED_ACTION_FOR_PRINCIPAL": (ERROR, "Mismatched action for principal"),
+    "MISSING_ARN_ACCOUNT": (ERROR, "Missing ARN account"),
+    "MISSING_ARN_REGION": (ERROR, "Missing ARN Region"),
+    "MISSING_BRACE_IN_VARIABLE": (ERROR, "Missing brace in variable"),
+    "MISSING_QUALIFIER": (ERROR, "Missing qualifier"),
+    "PRIVATE_IP_ADDRESS": (ERROR, "Private IP address"),
+    "PRIVATE_NOT_IP_ADDRESS": (ERROR, "Private NotIpAddress"),
+    "ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL": (
+        ERROR, "Role trust policy syntax error notprincipal"),
+    "TYPE_MISMATCH_IP_RANGE": (ERROR, "Type mismatch IP range"),
+    "UNSUPPORTED_ACTION_FOR_CONDITION_KEY": (ERROR, "Unsupported action for condition key"),
+    "UNSUPPORTED_ACTION_IN_POLICY": (ERROR, "Unsupported action in policy"),
+    "UNSUPPORTED_RESOURCE_ARN_IN_POLICY": (ERROR, "Unsupported resource ARN in policy"),
+    "VARIABLE_UNSUPPORTED_IN_VERSION": (ERROR, "Variable unsupported in version"),
+    # Security warnings.
+    "ALLOW_WITH_NOT_PRINCIPAL": (SECURITY_WARNING, "Allow with NotPrincipal"),
+    "FORALLVALUES_WITH_SINGLE_VALUED_KEY": (SECURITY_WARNING,
+                                            "ForAllValues with single valued key"),
+    "PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE": (
+        SECURITY_WARNING, "Pass role with NotAction and NotResource"),
+    "PASS_ROLE_WITH_NOT_RESOURCE": (SECURITY_WARNING, "Pass role with NotResource"),
+    "PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE": (
+        SECURITY_WARNING, "Pass role with star in action and NotResource"),
+    "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE": (
+        SECURITY_WARNING, "Pass role with star in action and resource"),
+    "PASS_ROLE_WITH_STAR_IN_RESOURCE": (SECURITY_WARNING, "Pass role with star in resource"),
+    "PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION": (
+        SECURITY_WARNING, "Pass role with star in resource and NotAction"),
+    # General warnings.
+    "MISSING_VERSION": (WARNING, "Missing version"),
+    # Suggestions.
+    "EMPTY_ARRAY_CONDITION": (SUGGESTION, "Empty array condition"),
+    "EMPTY_OBJECT_CONDITION": (SUGGESTION, "Empty object condition"),
+    "REDUNDANT_ACTION": (SUGGESTION, "Redundant action"),
+    "REDUNDANT_RESOURCE": (SUGGESTION, "Redundant resource"),
+    "REDUNDANT_STATEMENT": (SUGGESTION, "Redundant statement"),
+}
+
+TRUST_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"
+#: ValidatePolicy's validatePolicyResourceType -> the service prefixes its actions and
+#: resource ARNs may name (empty: no such check).
+RESOURCE_TYPES: dict[str, tuple[str, ...]] = {
+    "AWS::S3::Bucket": ("s3",),
+    "AWS::S3::AccessPoint": ("s3",),
+    "AWS::S3::MultiRegionAccessPoint": ("s3",),
+    "AWS::S3ObjectLambda::AccessPoint": ("s3-object-lambda",),
+    "AWS::DynamoDB::Table": ("dynamodb",),
+    "AWS::DynamoDB::Stream": ("dynamodb",),
+    TRUST_RESOURCE_TYPE: (),
+}
+
+#: AWS's global condition keys (lower case), and the families of tag keys.
+_GLOBAL_KEYS = frozenset(key.lower() for key in (
+    "aws:AssumedRoot", "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast",
+    "aws:ChatbotSourceArn", "aws:CurrentTime", "aws:Ec2InstanceSourcePrivateIPv4",
+    "aws:Ec2InstanceSourceVpc", "aws:EpochTime", "aws:FederatedProvider",
+    "aws:MultiFactorAuthAge", "aws:MultiFactorAuthPresent", "aws:PrincipalAccount",
+    "aws:PrincipalArn", "aws:PrincipalIsAWSService", "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
+    "aws:PrincipalType", "aws:Referer", "aws:RequestedRegion", "aws:ResourceAccount",
+    "aws:ResourceOrgID", "aws:ResourceOrgPaths", "aws:SecureTransport", "aws:SourceAccount",
+    "aws:SourceArn", "aws:SourceIdentity", "aws:SourceIp", "aws:SourceOrgID",
+    "aws:SourceOrgPaths", "aws:SourceOwner", "aws:SourceVpc", "aws:SourceVpcArn",
+    "aws:SourceVpce", "aws:TagKeys", "aws:TokenIssueTime", "aws:UserAgent", "aws:userid",
+    "aws:username", "aws:ViaAWSService", "aws:VpcSourceIp", "aws:VpceAccount",
+    "aws:VpceOrgID", "aws:VpceOrgPaths"))
+_GLOBAL_PREFIXES = ("aws:requesttag/", "aws:resourcetag/", "aws:principaltag/")
+#: Operator families whose values may hold policy variables.
+_VARIABLE_FAMILIES = ("String", "Arn")
+#: Trust policy actions and the principal element each needs.
+_ASSUME_ACTIONS = {"sts:assumerole": "AWS", "sts:assumerolewithsaml": "saml",
+                   "sts:assumerolewithwebidentity": "web"}
 
 
-def validate(text: object, kind: str | None = "identity", *, max_size: int | None = None
-             ) -> list[Finding]:
+def validate(text: object, kind: str | None = "identity", resource_type: str | None = None, *,
+             max_size: int | None = None) -> list[Finding]:
     """Check a policy document. Never raises.
 
     Args:
@@ -98,22 +191,31 @@ def validate(text: object, kind: str | None = "identity", *, max_size: int | Non
             ``"session"``), ``"trust"`` (a role's trust policy), ``"resource"`` or
             ``"scp"`` (an AWS Organizations service control policy); None to read it from
             the document as ``Policy.from_json`` does.
+        resource_type: Access Analyzer's ``validatePolicyResourceType`` for a resource policy
+            (one of :data:`RESOURCE_TYPES`, e.g. ``"AWS::S3::Bucket"``), or None.
+            ``"AWS::IAM::AssumeRolePolicyDocument"`` runs the trust policy checks.
         max_size: size quota in non-whitespace characters (all characters for ``"scp"``):
             None for the kind's default (6144 identity, 2048 trust, 5120 scp), e.g.
             2048/5120/10240 for user/group/role inline policies, 0 for none.
 
     Returns:
-        The findings: ERRORs first (the one IAM reports first leading), then the rest in
-        document order.
+        The findings: IAM's ERRORs first (the one IAM reports first leading), then the rest
+        (Access Analyzer's checks, their ERRORs included, and the portal's own) in document
+        order. A finding is ``blocking`` exactly when IAM rejects the document.
     """
+    if resource_type is not None and resource_type not in RESOURCE_TYPES:
+        return [Finding(ERROR, "INVALID_RESOURCE_TYPE", "Invalid resource type.",
+                        detail=f"validatePolicyResourceType must be one of "
+                               f"{', '.join(RESOURCE_TYPES)}; got {resource_type!r}.")]
     try:
-        return _validate(text, kind, max_size)
+        return _validate(text, kind, max_size, resource_type)
     except Exception as error:  # noqa: BLE001 - a validator must answer, whatever it is given
         return [Finding(ERROR, "INTERNAL_ERROR", "Syntax errors in policy.",
                         detail=f"The validator could not read this document ({error!r}).")]
 
 
-def _validate(document: object, kind: str | None, max_size: int | None) -> list[Finding]:
+def _validate(document: object, kind: str | None, max_size: int | None,
+              resource_type: str | None = None) -> list[Finding]:
     try:
         text = to_text(document)
     except JsonSyntaxError as error:
@@ -124,7 +226,7 @@ def _validate(document: object, kind: str | None, max_size: int | None) -> list[
     if parsed is None or any(f.code == "POLICY_SIZE_EXCEEDED" for f in errors):
         return errors
     try:
-        lints = _Lints(parsed, kind)
+        lints = _Lints(parsed, kind, resource_type)
         lints.run()
     except Exception:  # noqa: BLE001 - a document IAM refuses may be too broken to lint
         if not errors:
@@ -136,16 +238,26 @@ def _validate(document: object, kind: str | None, max_size: int | None) -> list[
 
 
 class _Lints:
-    def __init__(self, document: Document, kind: str) -> None:
+    def __init__(self, document: Document, kind: str, resource_type: str | None = None
+                 ) -> None:
         self.doc = document
         self.kind = kind
+        self.trust = kind == "trust" or resource_type == TRUST_RESOURCE_TYPE
+        self.services = RESOURCE_TYPES.get(resource_type or "", ())
         self.body = compile_document(document)
         self.found: list[Finding] = []
 
     def add(self, level: str, code: str, message: str, node: Node | int, path: str,
             st: StatementNode | None = None) -> None:
+        """Record a finding; Access Analyzer's codes carry AWS's title and level
+        (:data:`CHECKS`), and a message led by the title, as the console shows it."""
         offset = node if isinstance(node, int) else node.start
-        self.found.append(Finding(level, code, message, self.doc.location(offset, path, st)))
+        title = ""
+        if code in CHECKS:
+            level, title = CHECKS[code]
+            message = f"{title}: {message}"
+        self.found.append(Finding(level, code, message, self.doc.location(offset, path, st),
+                                  blocking=False, title=title))
 
     def run(self) -> None:
         self.document_level()
@@ -156,6 +268,13 @@ class _Lints:
             self.variables(st)
             self.unknown_actions(st)
             self.applicable_resources(st)
+            self.arns(st)
+            self.redundant_values(st)
+            self.condition_keys(st)
+            if self.trust:
+                self.trust_checks(st)
+            if self.services:
+                self.resource_type_checks(st)
         self.duplicates(compiled)
 
     # ------------------------------------------------------------ document
@@ -191,9 +310,9 @@ class _Lints:
                 ("NotResource", "ALLOW_NOT_RESOURCE",
                  ("Allow with NotResource allows every resource not listed, including ones "
                   "created later; list the allowed resources instead.")),
-                ("NotPrincipal", "ALLOW_NOT_PRINCIPAL",
-                 ("Allow with NotPrincipal allows everyone not listed, anonymous users "
-                  "included; name the allowed principals instead."))):
+                ("NotPrincipal", "ALLOW_WITH_NOT_PRINCIPAL",
+                 ('Using Allow with NotPrincipal can be overly permissive. We recommend that '
+                  'you use Principal instead.'))):
             member = st.node.member(element)
             if allow and member is not None:
                 self.add(WARNING, code, text, member.key_start, f"{st.path}.{element}", st)
@@ -210,11 +329,8 @@ class _Lints:
         if allow and self._passes_role_everywhere(statement):
             node = st.get("Resource") or st.get("NotResource") or st.node
             element = "Resource" if st.get("Resource") is not None else "NotResource"
-            self.add(SECURITY_WARNING, "PASS_ROLE_WILDCARD",
-                     'This statement allows iam:PassRole on every role ("Resource": "*"): '
-                     "whoever has it can hand any role, even an administrator's, to a service. "
-                     "Name the roles that may be passed and restrict iam:PassedToService.",
-                     node, f"{st.path}.{element}", st)
+            code, text = _pass_role_check(st, statement)
+            self.add(SECURITY_WARNING, code, text, node, f"{st.path}.{element}", st)
         if allow and self.kind in ("trust", "resource") and statement.principals is not None \
                 and statement.principals.everyone and not statement.not_principal \
                 and not statement.conditions:
@@ -255,8 +371,9 @@ class _Lints:
                              "because its block is empty, and ignores it.",
                              operator.key_start, op_path, st)
                 else:
-                    self.add(WARNING, "EMPTY_CONDITION_OPERATOR",
-                             f"The {operator.key} block is empty, so it tests nothing.",
+                    self.add(SUGGESTION, "EMPTY_OBJECT_CONDITION",
+                             f"This conditional operator ({operator.key}) has no keys and "
+                             "can be removed: an empty block tests nothing.",
                              operator.key_start, op_path, st)
                 continue
             if spec is None:
@@ -266,16 +383,21 @@ class _Lints:
                 values = key.value.items if key.value.kind == "array" else (key.value,)
                 key_lower = key.key.lower()
                 if not values:
-                    self.add(WARNING, "EMPTY_CONDITION_VALUES",
+                    self.add(SUGGESTION, "EMPTY_ARRAY_CONDITION",
                              f"{key.key} has no values: the condition is "
                              f"{'always true' if spec.negated else 'never true'} "
                              "when the key is present.", key.value, path, st)
                 for value in values:
                     problem = _value_problem(spec.family, value.text)
-                    if problem:
+                    if problem and spec.family == "IpAddress":
+                        self.add(ERROR, "TYPE_MISMATCH_IP_RANGE",
+                                 f"The condition value {value.text!r} {problem}: use an "
+                                 "IPv4 or IPv6 address or CIDR range.", value, path, st)
+                    elif problem:
                         self.add(WARNING, "INVALID_CONDITION_VALUE",
                                  f"{value.text!r} {problem}, so it never matches.",
                                  value, path, st)
+                self._value_checks(st, operator, spec, key, values, path)
                 if spec.base == "Bool" and key_lower == "aws:multifactorauthpresent" and any(
                         v.text.lower() == "false" for v in values) and not spec.if_exists:
                     self.add(WARNING, "MFA_BOOL_FALSE",
@@ -295,13 +417,19 @@ class _Lints:
         if family == "Null":
             return
         single = key_lower in _SINGLE_VALUED or key_lower.startswith(_SINGLE_VALUED_PREFIXES)
-        if qualifier is not None and single:
+        if qualifier == "ForAllValues" and single:
+            self.add(SECURITY_WARNING, "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+                     f"Using ForAllValues qualifier with the single-valued condition key {key} "
+                     "can be overly permissive. We recommend that you remove ForAllValues:.",
+                     offset, path, st)
+        elif qualifier is not None and single:
             self.add(WARNING, "SET_OPERATOR_ON_SINGLE_VALUED_KEY",
                      f"{key} is single-valued: use the operator without {qualifier}:, which "
                      "changes how a missing key is treated.", offset, path, st)
-        if qualifier is None and key_lower in _MULTI_VALUED:
-            self.add(WARNING, "MULTIVALUED_KEY_WITHOUT_SET",
-                     f"{key} is multivalued: use ForAllValues: or ForAnyValue: with it.",
+        if qualifier is None and _multivalued(key_lower):
+            self.add(ERROR, "MISSING_QUALIFIER",
+                     f"The request can include multiple values for {key}. Use the "
+                     "ForAllValues or ForAnyValue condition key qualifiers in your policy.",
                      offset, path, st)
         if qualifier == "ForAllValues" and statement.allow and key_lower not in null_keys:
             self.add(WARNING, "FOR_ALL_VALUES_WITH_ALLOW",
@@ -339,12 +467,22 @@ class _Lints:
                         self._malformed(value_node.text, value_node, path, st)
 
     def _no_variables(self, node: Node, path: str, st: StatementNode) -> None:
-        self.add(WARNING, "VARIABLES_NEED_VERSION",
-                 'Policy variables need "Version": "2012-10-17"; under this Version '
-                 "${...} is matched as plain text.", node, path, st)
+        self.add(ERROR, "VARIABLE_UNSUPPORTED_IN_VERSION",
+                 'Variables are not supported in this policy version: policy variables need '
+                 '"Version": "2012-10-17"; under this Version ${...} is matched as plain '
+                 "text.", node, path, st)
 
     def _malformed(self, value: str, node: Node, path: str, st: StatementNode) -> None:
-        if any(isinstance(part, str) and "${" in part for part in parse_template(value).parts):
+        if "${}" in value:
+            self.add(ERROR, "EMPTY_VARIABLE",
+                     "The ${} holds no variable name; write ${aws:username} "
+                     "or remove it.", node, path, st)
+        elif _UNCLOSED_VARIABLE.search(value):
+            self.add(ERROR, "MISSING_BRACE_IN_VARIABLE",
+                     "The policy variable is missing a closing curly brace: add } after the "
+                     "variable text.", node, path, st)
+        elif any(isinstance(part, str) and "${" in part
+                 for part in parse_template(value).parts):
             self.add(WARNING, "MALFORMED_VARIABLE",
                      "${...} here is not a policy variable (write ${key} or "
                      "${key, 'default'}) and is matched as plain text.", node, path, st)
@@ -361,7 +499,7 @@ class _Lints:
                     continue
                 unknown = _unknown_action(catalogue, value)
                 if unknown:
-                    self.add(WARNING, *unknown, node, path, st)
+                    self.add(ERROR, *unknown, node, path, st)
 
     def applicable_resources(self, st: StatementNode) -> None:
         resources = _plain(st.get("Resource"))
@@ -375,6 +513,167 @@ class _Lints:
             if message:
                 self.add(WARNING, "NO_APPLICABLE_RESOURCE", message, node, path, st)
 
+    # ------------------------------------------------------------ Access Analyzer: values
+
+    def _value_checks(self, st: StatementNode, operator: Any, spec: Any, key: Any,
+                      values: tuple[Node, ...], path: str) -> None:
+        """The checks on one condition key's values (Access Analyzer's)."""
+        texts = [value.text for value in values]
+        if spec.base == "Bool" and spec.qualifier is None and len(texts) > 1:
+            self.add(ERROR, "INVALID_CONDITION_MULTIPLE_BOOLEAN",
+                     f"The condition key {key.key} does not support multiple Boolean values. "
+                     "Use a single Boolean value.", key.key_start, path, st)
+        if key.key.lower() == "aws:sourceip" and spec.family == "IpAddress" and texts \
+                and all(_private_network(text) for text in texts):
+            code = "PRIVATE_NOT_IP_ADDRESS" if spec.negated else "PRIVATE_IP_ADDRESS"
+            self.add(ERROR, code,
+                     f"aws:SourceIp works only for public IP address ranges. The values for "
+                     f"the condition key in the {operator.key} operator include only private "
+                     "IP addresses, so this condition "
+                     f"{'always matches' if spec.negated else 'never matches'}.",
+                     key.key_start, path, st)
+        if not spec.family.startswith(_VARIABLE_FAMILIES) and spec.family != "Null" and any(
+                "${" in text and parse_template(text).has_vars for text in texts) \
+                and self.doc.variables:
+            self.add(ERROR, "INVALID_VARIABLE_FOR_OPERATOR",
+                     f"Policy variables can only be used with String and ARN operators; "
+                     f"{operator.key} compares ${{...}} as plain text.", key.key_start, path, st)
+
+    # ------------------------------------------------------------ Access Analyzer: ARNs
+
+    def arns(self, st: StatementNode) -> None:
+        """The ARN checks on Resource and NotResource, from the catalogue's ARN formats."""
+        catalogue = _catalogue()
+        for element in ("Resource", "NotResource"):
+            for value, node, path in strings_of(st.get(element), f"{st.path}.{element}"):
+                if value is None or not value.startswith("arn:"):
+                    continue
+                parts = value.split(":", 5)
+                if len(parts) < 6:
+                    continue
+                problem = _arn_problem(catalogue, *parts[2:])
+                if problem:
+                    self.add(ERROR, *problem, node, path, st)
+
+    # ------------------------------------------------------------ Access Analyzer: lists
+
+    def redundant_values(self, st: StatementNode) -> None:
+        """REDUNDANT_ACTION / REDUNDANT_RESOURCE: a value another value of the element covers."""
+        for element, code, actions in (("Action", "REDUNDANT_ACTION", True),
+                                       ("NotAction", "REDUNDANT_ACTION", True),
+                                       ("Resource", "REDUNDANT_RESOURCE", False),
+                                       ("NotResource", "REDUNDANT_RESOURCE", False)):
+            node = st.get(element)
+            if node is None or node.kind != "array" or len(node.items) > _MAX_PAIRWISE:
+                continue
+            values = _plain(node)
+            if not values or len(values) < 2:
+                continue
+            for index, (value, item, path) in enumerate(
+                    strings_of(node, f"{st.path}.{element}")):
+                others = [v for i, v in enumerate(values) if i != index and v != value]
+                if value is not None and others and _subset([value], others,
+                                                             actions=actions):
+                    what = "action" if actions else "resource"
+                    self.add(SUGGESTION, code,
+                             f"The {what} {value} is redundant because another {what} in "
+                             f"the same statement ({element}) already includes it. We "
+                             f"recommend that you remove it.", item, path, st)
+
+    # ------------------------------------------------------------ Access Analyzer: keys
+
+    def condition_keys(self, st: StatementNode) -> None:
+        """Unknown global keys, unknown service keys, keys no action of the statement supports,
+        and keys written twice with different case."""
+        condition = st.get("Condition")
+        if condition is None:
+            return
+        catalogue = _catalogue()
+        actions = _plain(st.get("Action"))
+        for operator in condition.members:
+            op_path = key_path(f"{st.path}.Condition", operator.key)
+            seen: dict[str, str] = {}
+            for key in operator.value.members:
+                path = key_path(op_path, key.key)
+                lower = key.key.lower()
+                if lower in seen and seen[lower] != key.key:
+                    self.add(ERROR, "DUPLICATE_KEYS_WITH_DIFFERENT_CASE",
+                             "The condition key appears more than once with different "
+                             "capitalization in the same condition block. Remove the duplicate "
+                             "condition keys.", key.key_start, path, st)
+                seen.setdefault(lower, key.key)
+                prefix = lower.partition(":")[0]
+                if prefix == "aws":
+                    if lower not in _GLOBAL_KEYS and not lower.startswith(_GLOBAL_PREFIXES):
+                        self.add(ERROR, "INVALID_GLOBAL_CONDITION_KEY",
+                                 f"The condition key {key.key} does not exist. Use a valid "
+                                 "condition key.", key.key_start, path, st)
+                    continue
+                if catalogue is None or not catalogue.is_known_service(prefix):
+                    continue
+                if not _service_key_known(prefix, lower):
+                    self.add(ERROR, "INVALID_SERVICE_CONDITION_KEY",
+                             f"The condition key {key.key} does not exist in the service "
+                             f"{prefix}. Use a valid condition key.", key.key_start, path, st)
+                elif actions and not self.trust:
+                    unsupported = _no_action_supports(catalogue, tuple(actions), lower)
+                    if unsupported:
+                        self.add(ERROR, "UNSUPPORTED_ACTION_FOR_CONDITION_KEY",
+                                 f"The following actions: {unsupported} are not supported by "
+                                 f"the condition key {key.key}. The condition will not be "
+                                 "evaluated for these actions. We recommend that you move "
+                                 "these actions to a different statement without this "
+                                 "condition key.", key.key_start, path, st)
+
+    # ------------------------------------------------------------ Access Analyzer: trust
+
+    def trust_checks(self, st: StatementNode) -> None:
+        """NotPrincipal in a role trust policy; an assume-role action the principals can't use."""
+        member = st.node.member("NotPrincipal")
+        if member is not None:
+            self.add(ERROR, "ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL",
+                     "Role trust policies do not support NotPrincipal. Update the policy to use "
+                     "a Principal element instead.", member.key_start,
+                     f"{st.path}.NotPrincipal", st)
+        principal = st.get("Principal")
+        if principal is None:
+            return
+        kinds = _principal_kinds(principal.to_python())
+        if "*" in kinds:
+            return
+        for value, node, path in strings_of(st.get("Action"), f"{st.path}.Action"):
+            needed = _ASSUME_ACTIONS.get((value or "").lower())
+            if needed is not None and needed not in kinds:
+                self.add(ERROR, "MISMATCHED_ACTION_FOR_PRINCIPAL",
+                         f"The {value} action is invalid with the following principals: "
+                         f"{', '.join(sorted(kinds)) or 'none'}. Use the action that matches "
+                         "the principal: sts:AssumeRole for AWS and service principals, "
+                         "sts:AssumeRoleWithSAML for a SAML provider, "
+                         "sts:AssumeRoleWithWebIdentity for an OIDC provider.",
+                         node, path, st)
+
+    # ------------------------------------------------------------ Access Analyzer: type
+
+    def resource_type_checks(self, st: StatementNode) -> None:
+        """Actions and resource ARNs of another service than the policy's resource type."""
+        for element in ("Action", "NotAction"):
+            for value, node, path in strings_of(st.get(element), f"{st.path}.{element}"):
+                prefix = (value or "").partition(":")[0].lower()
+                if value and value != "*" and ":" in value and not any(
+                        c in prefix for c in "*?") and prefix not in self.services:
+                    self.add(ERROR, "UNSUPPORTED_ACTION_IN_POLICY",
+                             f"The action {value} is not supported for the resource-based "
+                             f"policy attached to the resource type; use actions of "
+                             f"{', '.join(self.services)}.", node, path, st)
+        for element in ("Resource", "NotResource"):
+            for value, node, path in strings_of(st.get(element), f"{st.path}.{element}"):
+                parts = (value or "").split(":", 5)
+                if len(parts) == 6 and parts[0] == "arn" and not any(
+                        c in parts[2] for c in "*?$") and parts[2] not in self.services:
+                    self.add(ERROR, "UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
+                             f"The resource ARN {value} is not supported for the resource-based "
+                             "policy attached to the resource type.", node, path, st)
+
     # ------------------------------------------------------------ duplicates
 
     def duplicates(self, compiled: tuple[CompiledStatement, ...]) -> None:
@@ -383,7 +682,7 @@ class _Lints:
         for later, st in enumerate(statements):
             for earlier in range(later):
                 if canon[earlier] == canon[later]:
-                    self.add(WARNING, "DUPLICATE_STATEMENT",
+                    self.add(SUGGESTION, "REDUNDANT_STATEMENT",
                              f"This statement repeats statement {earlier} "
                              f"({_label(self.doc, statements[earlier])}).", st.node, st.path, st)
                     break
@@ -392,7 +691,7 @@ class _Lints:
                     if other != later and canon[other] != canon[later] and _covers(
                             statements[other], st):
                         label = _label(self.doc, statements[other])
-                        self.add(WARNING, "REDUNDANT_STATEMENT",
+                        self.add(SUGGESTION, "REDUNDANT_STATEMENT",
                                  f"Statement {other} ({label}) already covers every request "
                                  "this statement covers.",
                                  st.node, st.path, st)
@@ -417,21 +716,20 @@ def _unknown_action(catalogue: Any, action: str) -> tuple[str, str] | None:
         return None
     try:
         if not catalogue.is_known_service(prefix):
-            return ("UNKNOWN_SERVICE",
-                    f"Invalid service in action: the service {prefix} specified in the "
-                    f"action {action} does not exist; check the service prefix in the "
-                    "Service Authorization Reference.")
+            return ("INVALID_SERVICE_IN_ACTION",
+                    f"The service {prefix} specified in the action {action} does not exist; "
+                    "check the service prefix in the Service Authorization Reference.")
         if "*" not in name and "?" not in name:
             if catalogue.is_known_action(action):
                 return None
-            return ("UNKNOWN_ACTION",
-                    f"{action} is not a known action of the {prefix} service; check its "
-                    "spelling in the Service Authorization Reference.")
+            return ("INVALID_ACTION",
+                    f"The action {action} does not exist; check its spelling in the Service "
+                    "Authorization Reference.")
         if catalogue.expand(action):
             return None
     except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
         return None
-    return "UNKNOWN_ACTION", f"{action} matches no known action of the {prefix} service."
+    return "INVALID_ACTION", f"The action {action} matches no action of the {prefix} service."
 
 
 def _no_applicable_resource(catalogue: Any, action: str, resources: tuple[str, ...]
@@ -546,3 +844,204 @@ def _subset(small: list[str] | None, big: list[str] | None, *, actions: bool) ->
         regex = glob_regex(text) if actions else pieces_regex(((text, False),), arn=True)
         patterns.append(compile_regex(regex).fullmatch)
     return all(any(match(v.lower() if actions else v) for match in patterns) for v in small)
+
+
+# ---------------------------------------------------------------- Access Analyzer helpers
+
+
+def _pass_role_check(st: StatementNode, statement: CompiledStatement) -> tuple[str, str]:
+    """The PASS_ROLE_WITH_* code and message of an Allow reaching iam:PassRole everywhere."""
+    actions = [v for v, _, _ in strings_of(st.get("Action"), "")] if not statement.not_action \
+        else []
+    star = any(v == "*" or (v or "").lower() in ("iam:*", "iam:pass*", "iam:passrole*")
+               or (v or "").endswith("*") and not (v or "").lower().startswith("iam:passrole")
+               for v in actions)
+    if statement.not_resource:
+        if statement.not_action:
+            return ("PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE",
+                    "Using NotAction with NotResource can be overly permissive because it "
+                    "can allow iam:PassRole permissions on multiple resources. We recommend "
+                    "that you specify resource ARNs instead.")
+        if star:
+            return ("PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
+                    "Using an action with a wildcard (*) and NotResource can be overly "
+                    "permissive because it can allow iam:PassRole permissions on multiple "
+                    "resources. We recommend that you specify resource ARNs instead.")
+        return ("PASS_ROLE_WITH_NOT_RESOURCE",
+                "Using the iam:PassRole action with NotResource can be overly permissive "
+                "because it can allow iam:PassRole permissions on multiple resources. We "
+                "recommend that you specify resource ARNs instead.")
+    if statement.not_action:
+        return ("PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION",
+                "Using a resource with wildcards (*) and NotAction can be overly permissive "
+                "because it allows iam:PassRole permissions on all resources. We recommend "
+                "that you specify resource ARNs or add the iam:PassedToService condition key "
+                "to your statement.")
+    if star:
+        return ("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
+                "Using wildcards (*) in the action and the resource can be overly permissive "
+                "because it allows iam:PassRole permissions on all resources. We recommend "
+                "that you specify resource ARNs or add the iam:PassedToService condition key "
+                "to your statement.")
+    return ("PASS_ROLE_WITH_STAR_IN_RESOURCE",
+            "Using the iam:PassRole action with wildcards (*) in the resource can be overly "
+            "permissive because it allows iam:PassRole permissions on multiple resources. We "
+            "recommend that you specify resource ARNs or add the iam:PassedToService "
+            "condition key to your statement.")
+
+
+def _multivalued(key_lower: str) -> bool:
+    """Whether a condition key is multivalued: a known global one, or a service key the
+    catalogue types ``ArrayOf…``."""
+    if key_lower in _MULTI_VALUED:
+        return True
+    prefix = key_lower.partition(":")[0]
+    return prefix != "aws" and _service_key_type(prefix, key_lower).startswith("ArrayOf")
+
+
+def _private_network(text: str) -> bool:
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return False
+    return network.is_private and not network.is_global
+
+
+@functools.lru_cache(maxsize=256)
+def _service_keys(prefix: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """A known service's condition keys as ``(case-insensitive matcher, type)``; a template's
+    ``${TagKey}`` matches any non-empty text."""
+    catalogue = _catalogue()
+    if catalogue is None:
+        return ()
+    keys = []
+    for key in catalogue.service_condition_keys(prefix):
+        pattern = "".join(".+" if part.startswith("${") else re.escape(part)
+                          for part in re.split(r"(\$\{[^}]*\})", key.name) if part)
+        keys.append((re.compile(pattern, re.IGNORECASE | re.DOTALL), key.type))
+    return tuple(keys)
+
+
+def _service_key_type(prefix: str, key_lower: str) -> str:
+    try:
+        if _catalogue() is None or not _catalogue().is_known_service(prefix):  # type: ignore[union-attr]
+            return ""
+    except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
+        return ""
+    return next((kind for match, kind in _service_keys(prefix) if match.fullmatch(key_lower)),
+                "")
+
+
+def _service_key_known(prefix: str, key_lower: str) -> bool:
+    keys = _service_keys(prefix)
+    return not keys or any(match.fullmatch(key_lower) for match, _ in keys)
+
+
+def _key_matches(templates: tuple[str, ...], key_lower: str) -> bool:
+    return any(_template_regex(template).fullmatch(key_lower) for template in templates)
+
+
+@functools.lru_cache(maxsize=4096)
+def _template_regex(template: str) -> re.Pattern[str]:
+    pattern = "".join(".+" if part.startswith("${") else re.escape(part)
+                      for part in re.split(r"(\$\{[^}]*\})", template) if part)
+    return re.compile(pattern, re.IGNORECASE | re.DOTALL)
+
+
+def _no_action_supports(catalogue: Any, actions: tuple[str, ...], key_lower: str) -> str:
+    """The statement's actions, named, when none of them supports the service condition key
+    (conservative: "" whenever an action is ``*``, unknown, or of the key's service family
+    with no data); "" when one does."""
+    named: list[str] = []
+    for pattern in actions:
+        if pattern == "*":
+            return ""
+        try:
+            expanded = catalogue.expand(pattern)
+        except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
+            return ""
+        if not expanded or len(expanded) > _MAX_PAIRWISE:
+            return ""
+        for name in expanded:
+            info = catalogue.action_info(name)
+            if info is None:
+                return ""
+            keys = info.condition_keys + tuple(k for kind in info.resource_types
+                                               for k in kind.condition_keys)
+            if _key_matches(keys, key_lower):
+                return ""
+        named.append(pattern)
+    return ", ".join(named)
+
+
+@functools.lru_cache(maxsize=256)
+def _arn_formats(prefix: str) -> tuple[tuple[str, str, str], ...]:
+    """``(region, account, resource)`` of a known service's ARN formats, ``${…}`` read as
+    ``*``; empty for an unknown service or one without resource types."""
+    catalogue = _catalogue()
+    if catalogue is None or not catalogue.is_known_service(prefix):
+        return ()
+    formats = set()
+    for name in catalogue.actions_for_service(prefix):
+        for kind in catalogue.resource_types(f"{prefix}:{name}"):
+            parts = _TEMPLATE_VARIABLE.sub("*", kind.arn).split(":", 5)
+            if len(parts) == 6 and parts[2] == prefix:
+                formats.add((parts[3], parts[4], parts[5]))
+    return tuple(sorted(formats))
+
+
+@functools.lru_cache(maxsize=4096)
+def _arn_problem(catalogue: Any, service: str, region: str, account: str, resource: str
+                 ) -> tuple[str, str] | None:
+    """``(code, message)`` of the first ARN check a resource ARN fails, or None."""
+    if service != service.lower() and not any(w in service for w in _WILD):
+        return ("INVALID_ARN_SERVICE_CASE", "Update the service name in the resource ARN to "
+                "use all lowercase letters.")
+    fixed = not any(w in account for w in _WILD)
+    if account and fixed and account != "aws" and not _ACCOUNT_ID.fullmatch(account):
+        return ("INVALID_ARN_ACCOUNT", f"The resource ARN account ID {account} is not valid. "
+                "Provide a 12-digit account ID.")
+    if catalogue is None or any(w in service for w in _WILD):
+        return None
+    try:
+        formats = _arn_formats(service.lower())
+    except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
+        return None
+    if not formats:
+        return None
+    if account and fixed and all(not f[1] for f in formats):
+        return ("ARN_ACCOUNT_NOT_ALLOWED", f"The service {service} does not support "
+                "specifying an account ID in the resource ARN.")
+    if not account and all(f[1] for f in formats):
+        return ("MISSING_ARN_ACCOUNT", f"The resource {service} ARN is missing an account "
+                "ID. Add a 12-digit account ID or a wildcard (*).")
+    if region and not any(w in region for w in _WILD) and all(not f[0] for f in formats):
+        return ("ARN_REGION_NOT_ALLOWED", f"The service {service} does not support "
+                "specifying a Region in the resource ARN.")
+    if not region and all(f[0] for f in formats):
+        return ("MISSING_ARN_REGION", "Add a Region to the resource ARN, or a wildcard (*).")
+    theirs = _TEMPLATE_VARIABLE.sub("*", resource)
+    if not any(globs_overlap(f[2], theirs) for f in formats):
+        return ("INVALID_ARN_RESOURCE", "Resource ARN does not match the expected ARN format. "
+                "Update the resource portion of the ARN.")
+    return None
+
+
+def _principal_kinds(principal: Any) -> set[str]:
+    """The kinds of principals a trust statement names: ``"AWS"`` (accounts, roles, users and
+    services), ``"saml"``, ``"web"`` (OIDC and web identity providers), ``"*"``."""
+    if principal == "*":
+        return {"*"}
+    kinds: set[str] = set()
+    if not isinstance(principal, dict):
+        return kinds
+    for element, values in principal.items():
+        values = values if isinstance(values, list) else [values]
+        for value in values:
+            if value == "*":
+                kinds.add("*")
+            elif element in ("AWS", "Service", "CanonicalUser"):
+                kinds.add("AWS")
+            elif element == "Federated" and isinstance(value, str):
+                kinds.add("saml" if ":saml-provider/" in value else "web")
+    return kinds

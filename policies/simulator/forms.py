@@ -108,7 +108,8 @@ class SimulatorForm(forms.Form):
         problems = []
         for number, text in enumerate(texts, start=1):
             # AWS's identity-policy quota (PolicySize, 6,144 characters) applies.
-            errors = [f for f in validate(text, kind="identity") if f.level == ERROR]
+            errors = [f for f in validate(text, kind="identity")
+                      if f.level == ERROR and f.blocking]
             if errors:
                 self.policy_findings[number] = errors
                 problems += [forms.ValidationError(

@@ -101,13 +101,13 @@ def test_validate_prints_findings_and_fails_on_errors(tmp_path):
     path = write(tmp_path / "p.json", {"Version": "2012-10-17", "Statement": [
         {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
         {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
-    result = run("validate", str(path))
+    result = run("validate", str(path), "--json")
     lines = result.stdout.splitlines()
     first = json.loads(lines[0])
     assert first["level"] == "ERROR"
     assert first["message"] == "Statement IDs (SID) in a single policy must be unique."
     assert (first["line"], first["statement"], first["path"]) == (1, 1, "$.Statement[1].Sid")
-    assert json.loads(lines[1])["code"] == "DUPLICATE_STATEMENT"  # lints run despite errors
+    assert json.loads(lines[1])["code"] == "REDUNDANT_STATEMENT"  # lints run despite errors
     assert lines[-1] == "2 findings, 1 errors"
     assert result.returncode == 1
 
@@ -125,7 +125,7 @@ def test_validate_takes_a_kind_and_standard_input():
 def test_validate_reports_warnings_without_failing(tmp_path):
     path = write(tmp_path / "p.json", {"Statement": [
         {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]})
-    result = run("validate", str(path))
+    result = run("validate", str(path), "--json")
     codes = [json.loads(line)["code"] for line in result.stdout.splitlines()[:-1]]
     assert "MISSING_VERSION" in codes and "ALLOW_NOT_ACTION" in codes
     assert result.returncode == 0
@@ -134,3 +134,19 @@ def test_validate_reports_warnings_without_failing(tmp_path):
 def test_usage_errors_exit_with_two():
     assert run().returncode == 2
     assert run("validate", "/nonexistent/p.json").returncode == 2
+
+
+def test_validate_prints_access_analyzer_lines(tmp_path):
+    path = write(tmp_path / "p.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket",
+         "Resource": "arn:aws:s3:::b", "Condition": {"StringEquals": {"aws:NotARealKey": "x"}}}]})
+    result = run("validate", str(path), "--kind", "resource", "--resource-type",
+                 "AWS::S3::Bucket")
+    level, code, title, where, message = result.stdout.splitlines()[0].split("\t")
+    assert (level, code, title) == ("ERROR", "INVALID_GLOBAL_CONDITION_KEY",
+                                    "Invalid global condition key")
+    assert where.startswith("1:") and where.endswith(
+        ' $.Statement[0].Condition.StringEquals["aws:NotARealKey"]')
+    assert message == "The condition key aws:NotARealKey does not exist. Use a valid condition key."
+    assert result.stdout.splitlines()[-1] == "1 findings, 1 errors"
+    assert result.returncode == 1

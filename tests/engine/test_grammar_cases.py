@@ -6,7 +6,8 @@ the project's shared reference, so it runs wherever the repository is checked ou
 The file lists documents IAM's CreatePolicy rejects, each with IAM's exact message
 (``why``), and documents it accepts (from moto's tests, which were checked against AWS).
 ``validate`` must give an ERROR whose message is ``why`` (as the first ERROR, since IAM
-reports one message) for the first kind, and no ERROR for the second; ``Policy.from_json``
+reports one message) for the first kind, and no blocking ERROR for the second (Access
+Analyzer's ERROR checks may still fire on a document IAM accepts); ``Policy.from_json``
 must raise with that message, or compile.
 """
 
@@ -41,6 +42,7 @@ def test_iam_rejects_with_this_message(case):
 
 @pytest.mark.parametrize("case", ACCEPTED, ids=[case["name"] for case in ACCEPTED])
 def test_iam_accepts(case):
-    errors = [f for f in validate(case["policy"], kind=case["kind"]) if f.level == ERROR]
+    errors = [f for f in validate(case["policy"], kind=case["kind"])
+              if f.level == ERROR and f.blocking]
     assert not errors, [(e.message, e.detail) for e in errors]
     assert Policy.from_json(case["policy"], kind=case["kind"]).statements

@@ -267,6 +267,10 @@ def decide(request, scenario, extra=None):
 
 
 def is_error(finding):
+    """An ERROR IAM itself gives (Access Analyzer's ERROR checks are not blocking)."""
+    if not (finding.get("blocking", True) if isinstance(finding, dict)
+            else getattr(finding, "blocking", True)):
+        return False
     level = finding["level"] if isinstance(finding, dict) else finding.level
     name = getattr(level, "name", None) or getattr(level, "value", None) or level
     return str(name).upper() == "ERROR"
