@@ -9,7 +9,7 @@ under ``/iam/users/<name>/`` and ``/iam/groups/<name>/``.
 from django.urls import path, register_converter
 
 from . import views
-from .views.checks import PolicyChecksView, RoleTrustChecksView
+from .views.policy_checks import PolicyChecksView, RoleTrustChecksView
 
 
 class OwnerConverter:
