@@ -45,6 +45,8 @@ __all__ = [
     "FAIL",
     "PASS",
     "PUBLIC_ACCESS_RESOURCE_TYPES",
+    "PUBLIC_PROVIDERS",
+    "RESTRICTING_KEYS",
     "CheckResult",
     "check_access_not_granted",
     "check_no_new_access",
@@ -102,6 +104,10 @@ _RESTRICTING_OPERATORS = frozenset({
     "forallvalues:stringlike", "foranyvalue:stringlike",
 })
 _OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
+#: Web identity providers anyone can sign in to: a trust policy that federates one of them
+#: is public unless a condition pins the provider's audience or subject.
+PUBLIC_PROVIDERS = frozenset({"cognito-identity.amazonaws.com", "accounts.google.com",
+                              "graph.facebook.com", "www.amazon.com"})
 _VARIABLE = re.compile(r"\$\{[^{}]*\}")
 _WILDCARDS = frozenset("*?")
 _EVERYONE = ("*", "*")
@@ -604,8 +610,9 @@ def check_access_not_granted(policy: Any, actions: Sequence[str] = (),
 def check_no_public_access(policy: Any, resource_type: str) -> CheckResult:
     """CheckNoPublicAccess: FAIL when a statement allows everyone (``"*"``,
     ``{"AWS": "*"}`` or a NotPrincipal) with no condition restricting the request to an
-    account, organisation, network or source, and no unconditional Deny for everyone
-    covers it.
+    account, organisation, network or source, or federates a public web identity provider
+    (:data:`PUBLIC_PROVIDERS`) with no condition on its ``aud`` or ``sub``, and no
+    unconditional Deny for everyone covers it.
 
     Raises:
         PolicyError: a document IAM would reject.
@@ -620,14 +627,23 @@ def check_no_public_access(policy: Any, resource_type: str) -> CheckResult:
     reasons = [_reason(st, f"Public access granted in the following statement with index: "
                            f"{st.index}.")
                for st in statements
-               if st.allow and st.everyone and not _restricted_by_conditions(st)
+               if st.allow and _public(st)
                and not any(_statement_contains(d, st) for d in denies)]
     return _result("public", reasons)
 
 
-def _restricted_by_conditions(st: _Statement) -> bool:
+def _public(st: _Statement) -> bool:
+    if st.everyone:
+        return not _restricted_by_conditions(st, RESTRICTING_KEYS)
+    providers = {value.lower() for kind, value in st.principals or () if kind == "Federated"}
+    return any(not _restricted_by_conditions(st, {f"{p}:aud", f"{p}:sub"})
+               for p in providers & PUBLIC_PROVIDERS)
+
+
+def _restricted_by_conditions(st: _Statement, keys: Iterable[str]) -> bool:
+    """Whether a condition pins one of ``keys`` (lower-case) to values other than wildcards."""
     for operator, key, values in st.conditions:
-        if operator not in _RESTRICTING_OPERATORS or key not in RESTRICTING_KEYS:
+        if operator not in _RESTRICTING_OPERATORS or key not in keys:
             continue
         if not values or any(v.strip("*?") == "" for v in values):
             continue  # "*" lets any account in

@@ -235,6 +235,24 @@ def test_public_trust_policy():
     assert [r["statementIndex"] for r in result.reasons] == [0]
 
 
+WEB_IDENTITY = {"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity"}
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    (WEB_IDENTITY, "FAIL"),
+    ({**WEB_IDENTITY, "Condition": {"StringEquals": {
+        "cognito-identity.amazonaws.com:aud": "us-east-1:12345678-abcd"}}}, "PASS"),
+    ({**WEB_IDENTITY, "Condition": {"StringLike": {"cognito-identity.amazonaws.com:aud": "*"}}},
+     "FAIL"),
+    ({**WEB_IDENTITY, "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/Corp"},
+      "Action": "sts:AssumeRoleWithSAML"}, "PASS"),
+])
+def test_public_web_identity_providers(statement, expected):
+    result = check_no_public_access(trust(statement), "AWS::IAM::AssumeRolePolicyDocument")
+    assert result.result == expected
+
+
 def test_result_is_shaped_like_access_analyzer():
     result = check_no_new_access(doc({**allow("s3:*"), "Sid": "All"}), doc(allow("s3:GetObject")))
     assert isinstance(result, CheckResult)
