@@ -473,7 +473,8 @@ def _resources_of(st: _Statement) -> tuple[_Resource, ...]:
     if st.resources is None:
         return (_ANY_RESOURCE,)
     if st.compiled.not_resource:
-        return (("*", st.sure_resources()),)
+        excluded = st.sure_resources()
+        return () if "*" in excluded else (("*", excluded),)
     return tuple((r, ()) for r in st.may_resources())
 
 

@@ -70,6 +70,8 @@ NEW_ACCESS = [
      doc(allow("iam:*", not_action=True)), "FAIL", [0]),
     ("NotResource identical", doc(allow("s3:*", BUCKET, not_resource=True)),
      doc(allow("s3:*", BUCKET, not_resource=True)), "PASS", []),
+    ("NotResource * grants nothing", doc(allow("s3:*", ["*"], not_resource=True)),
+     doc(allow("s3:GetObject", OBJECTS)), "PASS", []),
     ("NotResource vs one bucket", doc(allow("s3:*", BUCKET, not_resource=True)),
      doc(allow("s3:*", OBJECTS)), "FAIL", [0]),
     ("new Deny removes the extra", doc(allow("s3:*"), deny("s3:Delete*")),
@@ -299,3 +301,46 @@ def test_everything_against_everything_is_fast():
     assert check_no_new_access(doc(allow("*", not_action=False)),
                                doc(allow("iam:*", not_action=True))).result == "FAIL"
     assert time.perf_counter() - started < 3
+
+
+# ---- soundness against the evaluator: a PASS is never contradicted by a request
+
+FUZZ_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteBucket", "iam:GetUser", "s3:*",
+                "s3:Get*", "*", "iam:*", "s3:?utObject"]
+FUZZ_RESOURCES = ["arn:aws:s3:::a/x", "arn:aws:s3:::a/*", "arn:aws:s3:::b/*", "*",
+                  "arn:aws:s3:::a*", "arn:aws:s3:::*/x"]
+REQUEST_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteBucket", "iam:GetUser",
+                   "s3:ListBucket", "ec2:RunInstances"]
+REQUEST_RESOURCES = ["arn:aws:s3:::a/x", "arn:aws:s3:::b/y", "arn:aws:s3:::a",
+                     "arn:aws:iam::111122223333:user/u", "arn:aws:s3:::b/x"]
+
+
+def random_policy(rng) -> str:
+    statements = []
+    for _ in range(rng.randint(1, 3)):
+        statement = {"Effect": rng.choice(["Allow", "Allow", "Deny"])}
+        statement["NotAction" if rng.random() < .2 else "Action"] = rng.sample(FUZZ_ACTIONS, 2)
+        statement["NotResource" if rng.random() < .2 else "Resource"] = rng.sample(
+            FUZZ_RESOURCES, rng.randint(1, 2))
+        statements.append(statement)
+    return doc(*statements)
+
+
+def test_a_pass_is_never_contradicted_by_the_evaluator():
+    import random
+
+    from policies.engine import Policy, Request, evaluate
+
+    def allowed(policy, action, resource):
+        request = Request(action=action, resource=resource)
+        return evaluate(request, identity=[Policy.from_json(policy)]).decision == "allowed"
+
+    rng = random.Random(13)
+    for _ in range(60):
+        new, existing = random_policy(rng), random_policy(rng)
+        if check_no_new_access(new, existing).passed:
+            assert not [(a, r) for a in REQUEST_ACTIONS for r in REQUEST_RESOURCES
+                        if allowed(new, a, r) and not allowed(existing, a, r)], (new, existing)
+        actions, resources = rng.sample(REQUEST_ACTIONS, 2), rng.sample(REQUEST_RESOURCES, 1)
+        if check_access_not_granted(new, actions, resources).passed:
+            assert not [a for a in actions if allowed(new, a, resources[0])], (new, actions)
