@@ -196,7 +196,7 @@ def test_validate_scp_counts_every_character_up_to_5120():
 
 def test_the_command_line_validates_scps():
     result = subprocess.run(
-        [sys.executable, "-m", "policies.engine", "validate", "-", "--kind", "scp"],
+        [sys.executable, "-m", "policies.engine", "validate", "-", "--kind", "scp", "--json"],
         input=json.dumps(doc({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"})),
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
