@@ -899,12 +899,18 @@ def _multivalued(key_lower: str) -> bool:
     return prefix != "aws" and _service_key_type(prefix, key_lower).startswith("ArrayOf")
 
 
+_PRIVATE_RANGES = tuple(ipaddress.ip_network(net) for net in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+
+
 def _private_network(text: str) -> bool:
+    """Whether a CIDR lies in a private range (RFC 1918, IPv6 unique local addresses)."""
     try:
         network = ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         return False
-    return network.is_private and not network.is_global
+    return any(network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
+               for private in _PRIVATE_RANGES)
 
 
 @functools.lru_cache(maxsize=256)
@@ -1009,6 +1015,11 @@ def _arn_problem(catalogue: Any, service: str, region: str, account: str, resour
         return None
     if not formats:
         return None
+    theirs = _TEMPLATE_VARIABLE.sub("*", resource)
+    formats = tuple(f for f in formats if globs_overlap(f[2], theirs))
+    if not formats:
+        return ("INVALID_ARN_RESOURCE", "Resource ARN does not match the expected ARN format. "
+                "Update the resource portion of the ARN.")
     if account and fixed and all(not f[1] for f in formats):
         return ("ARN_ACCOUNT_NOT_ALLOWED", f"The service {service} does not support "
                 "specifying an account ID in the resource ARN.")
@@ -1020,10 +1031,6 @@ def _arn_problem(catalogue: Any, service: str, region: str, account: str, resour
                 "specifying a Region in the resource ARN.")
     if not region and all(f[0] for f in formats):
         return ("MISSING_ARN_REGION", "Add a Region to the resource ARN, or a wildcard (*).")
-    theirs = _TEMPLATE_VARIABLE.sub("*", resource)
-    if not any(globs_overlap(f[2], theirs) for f in formats):
-        return ("INVALID_ARN_RESOURCE", "Resource ARN does not match the expected ARN format. "
-                "Update the resource portion of the ARN.")
     return None
 
 

@@ -111,7 +111,7 @@ def test_the_editor_flags_an_unknown_service(root_client):
     response = validate(root_client, doc({"Effect": "Allow", "Action": "ec3:RunInstances",
                                           "Resource": "*"}))
     (finding,) = response.json()["findings"]
-    assert (finding["level"], finding["code"]) == ("WARNING", "UNKNOWN_SERVICE")
+    assert (finding["level"], finding["code"]) == ("ERROR", "INVALID_SERVICE_IN_ACTION")
     assert "The service ec3 specified in the action ec3:RunInstances does not exist" \
         in finding["message"].replace("the service", "The service")
 
@@ -122,8 +122,8 @@ def test_a_typo_warning_is_shown_next_to_an_error(root_client):
         {"Effect": "Allow", "Action": "s3:ListBucket"}))
     data = response.json()
     assert data["has_errors"]
-    assert codes(response) == ["MISSING_RESOURCE", "UNKNOWN_ACTION"]
-    assert "s3:ListBuckets is not a known action" in data["findings"][1]["message"]
+    assert codes(response) == ["MISSING_RESOURCE", "INVALID_ACTION"]
+    assert "The action s3:ListBuckets does not exist" in data["findings"][1]["message"]
 
 
 def test_an_object_action_on_a_bucket_arn_is_flagged(root_client):
