@@ -337,7 +337,10 @@ def _is_pattern(action: str) -> bool:
 def _action_may(st: _Statement, action: str) -> bool:
     """Some action of ``action`` is in the statement's Action (or outside its NotAction)."""
     if not _is_pattern(action):
-        prefix, _, name = action.lower().partition(":")
+        action = action.lower()
+        if action in _catalogue_set():
+            return (action in _named(st.actions)) != st.compiled.not_action
+        prefix, _, name = action.partition(":")
         return st.compiled.actions.matches(prefix, name) != st.compiled.not_action
     if st.compiled.not_action:
         return not any(_action_contains(n, action) for n in st.actions)
@@ -449,24 +452,44 @@ def _statement_contains(outer: _Statement, inner: _Statement) -> bool:
 # ---------------------------------------------------------------- request classes
 
 
-def _actions_of(st: _Statement) -> tuple[str, ...]:
-    """The actions a statement names: catalogue actions (lower-case), and the patterns
-    that match no known action kept as they are."""
+def _unknown_actions(st: _Statement) -> tuple[str, ...]:
+    """The actions an Action element names that the catalogue does not know (lower-case):
+    unknown names, and patterns that match no known action, kept as patterns."""
     if st.compiled.not_action:
-        return tuple(a for a in _catalogue_lower() if _action_may(st, a))
-    out: dict[str, None] = {}
-    for pattern in st.actions:
-        expanded = catalogue.expand(pattern) if _is_pattern(pattern) else ()
-        if expanded:
-            out.update((a.lower(), None) for a in expanded)
-        else:
-            out[pattern.lower()] = None
-    return tuple(out)
+        return ()
+    known = _catalogue_set()
+    return tuple(dict.fromkeys(p.lower() for p in st.actions if p.lower() not in known
+                               and not (_is_pattern(p) and _expand(p))))
 
 
 @functools.cache
-def _catalogue_lower() -> tuple[str, ...]:
-    return tuple(a.lower() for a in catalogue.expand("*"))
+def _catalogue_set() -> frozenset[str]:
+    """Every action of the catalogue, lower-case."""
+    return frozenset(a.lower() for a in catalogue.expand("*"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _expand(pattern: str) -> frozenset[str]:
+    """The catalogue actions (lower-case) an action pattern matches."""
+    return frozenset(a.lower() for a in catalogue.expand(pattern))
+
+
+@functools.lru_cache(maxsize=1024)
+def _coverage(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
+    """The catalogue actions (lower-case) an Action (or, ``negated``, NotAction) element
+    covers."""
+    named = _named(patterns)
+    return _catalogue_set() - named if negated else named
+
+
+@functools.lru_cache(maxsize=1024)
+def _named(patterns: tuple[str, ...]) -> frozenset[str]:
+    """The catalogue actions (lower-case) an Action or NotAction element names: a set
+    per element, so that a statement is compared with each of 20,000 actions by a lookup."""
+    named: set[str] = set()
+    for pattern in patterns:
+        named |= _expand(pattern)
+    return frozenset(named)
 
 
 def _resources_of(st: _Statement) -> tuple[_Resource, ...]:
@@ -547,20 +570,24 @@ def _grants_new(st: _Statement, allows: Sequence[_Statement], denies: Sequence[_
     """Whether ``st`` (an Allow of the new policy) may allow a request that the existing
     ``allows`` minus ``denies`` does not, once the new ``sure_denies`` are taken away.
 
-    Actions that the same statements name behave alike: only one of each such group is
-    compared on resources and principals (``"*"`` is some 20,000 actions, a few groups).
+    Known actions that the same statements name behave alike: the statement's actions are
+    split by every other statement's set of known actions (set operations, whatever their
+    number: ``"*"`` is some 20,000 actions, a few groups), and one action of each group is
+    compared on resources and principals.
     """
     resources = _resources_of(st)
     whos = _principals_of(st, principals)
-    seen: set[tuple[tuple[int, ...], ...]] = set()
-    for action in _actions_of(st):
+    groups = [_coverage(st.actions, st.compiled.not_action)]
+    splits = {id(c): c for c in (_coverage(o.actions, o.compiled.not_action)
+                                 for o in (*sure_denies, *denies, *allows))}
+    for covered in splits.values():
+        groups = [part for group in groups
+                  for part in ((group,) if group <= covered or group.isdisjoint(covered)
+                               else (group & covered, group - covered)) if part]
+    for action in (*(next(iter(group)) for group in groups), *_unknown_actions(st)):
         stop = [d for d in sure_denies if _action_sure(d, action)]
         take = [d for d in denies if _action_may(d, action)]
         give = [s for s in allows if _action_sure(s, action)]
-        group = tuple(tuple(x.index for x in part) for part in (stop, take, give))
-        if group in seen:
-            continue
-        seen.add(group)
         for resource in resources:
             for who in whos:
                 if any(_resource_sure(d, resource) and _principal_sure(d, who) for d in stop):
