@@ -317,3 +317,16 @@ def test_every_policy_action_is_authorised(account, alice, user_client, aws_mana
     assert ManagedPolicy.objects.filter(account=account).count() == 1
     assert policy_services.default_version(policy).version_id == "v1" and policy.versions.count() == 2
     assert not PolicyAttachment.objects.exists() and not InlinePolicy.objects.filter(user=alice).exists()
+
+
+def test_create_policy_accepts_a_document_with_access_analyzer_errors(iam, account):
+    """IAM accepts an unknown global condition key (Access Analyzer's ERROR
+    INVALID_GLOBAL_CONDITION_KEY, not a MalformedPolicyDocument): so does the API."""
+    document = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*",
+        "Condition": {"StringEquals": {"aws:NotARealKey": "x"}}}]})
+    created = iam.create_policy(PolicyName="Lenient", PolicyDocument=document)["Policy"]
+    assert created["DefaultVersionId"] == "v1"
+    assert ManagedPolicy.objects.get(account=account, name="Lenient").versions.get().document == document
+    malformed = document.replace('"Effect": "Allow"', '"Effect": "Allowed"')
+    assert error(iam.create_policy, PolicyName="Broken", PolicyDocument=malformed)[0] == "MalformedPolicyDocument"

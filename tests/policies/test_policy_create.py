@@ -204,3 +204,18 @@ def test_create_policy_sees_the_request_tags(alice_client, alice, account):
     step1(alice_client, doc())
     tagged = step2(alice_client, key_0="team", value_0="cafe")
     assert tagged.status_code == 302
+
+
+def test_access_analyzer_errors_block_next(root_client, account):
+    """Access Analyzer's ERROR findings (IAM would accept the document) are listed as errors
+    with their location and keep the editor on step 1, as AWS's editor does."""
+    document = (
+        '{\n    "Version": "2012-10-17",\n    "Statement": [\n'
+        '        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",\n'
+        '         "Condition": {"StringEquals": {"aws:NotARealKey": "x"}}}\n    ]\n}'
+    )
+    text = step1(root_client, document).content.decode()
+    assert "Invalid global condition key: The condition key aws:NotARealKey does not exist." in text
+    assert "Ln 5, Col 41 · Statement 1" in text
+    assert "<h1>Specify permissions</h1>" in text  # still on step 1
+    assert not ManagedPolicy.objects.filter(account=account).exists()
