@@ -173,15 +173,20 @@ class PolicyChecksView(ChecksMixin, PolicyObjectMixin, TemplateView):
             keys = tags.resource_tag_context(reference)
             calls = [("iam:GetPolicy", reference.arn, keys),
                      ("iam:GetPolicyVersion", reference.arn, keys)]
-            existing = services.default_version(reference).document
+
+            def existing() -> str:  # read once the calls are allowed
+                return services.default_version(reference).document
         else:
             version = next((v for v in self.versions
                             if v.version_id == against and not v.is_default), None)
             if version is None:
                 raise InvalidInput("Choose a previous version or another policy to compare with.")
-            calls, existing = [], version.document
-        new = self.checked_document()
-        return calls, lambda: self.run(check_no_new_access, new, existing, "identity")
+            calls = []
+
+            def existing() -> str:
+                return version.document
+        return calls, lambda: self.run(check_no_new_access, self.checked_document(),
+                                       existing(), "identity")
 
     def reference_policy(self, reference: str) -> ManagedPolicy:
         """The policy named by ARN, or by name (the account's first, then AWS managed)."""

@@ -84,6 +84,7 @@ def test_listed_actions(root_client, policy):
 @pytest.mark.parametrize(("query", "status", "message"), [
     ("?check=granted", 400, "Specify at least one action or resource to check."),
     ("?check=granted&actions=" + "s3:X%0A" * 101, 400, "Specify at most 100 actions"),
+    ("?check=granted&actions=" + "s" * 20_001, 400, "Enter at most 20000 characters."),
     ("?check=new&against=v9", 400, "Choose a previous version or another policy"),
     ("?check=new&against=policy", 400, "Enter the name or ARN of the policy"),
     ("?check=new&against=policy&reference=NoSuchPolicy", 404, "was not found"),
