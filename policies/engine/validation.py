@@ -678,18 +678,25 @@ class _Lints:
 
     def duplicates(self, compiled: tuple[CompiledStatement, ...]) -> None:
         statements = self.doc.statements[:_MAX_PAIRWISE]
-        canon = [_canonical(st.node) for st in statements]
+        data = [st.node.to_python() for st in statements]
+        canon = [_canonical(item) for item in data]
+        shapes = [_shape(item) for item in data]
+        plains = [(_plain(st.get("Action")), _plain(st.get("Resource"))) for st in statements]
+        alike: dict[str, list[int]] = {}  # statements of one shape: only they can cover
+        for index, shape in enumerate(shapes):
+            if shape is not None:
+                alike.setdefault(shape, []).append(index)
+        first: dict[str, int] = {}
         for later, st in enumerate(statements):
-            for earlier in range(later):
-                if canon[earlier] == canon[later]:
-                    self.add(SUGGESTION, "REDUNDANT_STATEMENT",
-                             f"This statement repeats statement {earlier} "
-                             f"({_label(self.doc, statements[earlier])}).", st.node, st.path, st)
-                    break
-            else:
-                for other in range(len(statements)):
+            earlier = first.setdefault(canon[later], later)
+            if earlier != later:
+                self.add(SUGGESTION, "REDUNDANT_STATEMENT",
+                         f"This statement repeats statement {earlier} "
+                         f"({_label(self.doc, statements[earlier])}).", st.node, st.path, st)
+            elif shapes[later] is not None:
+                for other in alike[shapes[later]]:
                     if other != later and canon[other] != canon[later] and _covers(
-                            statements[other], st):
+                            plains[other], plains[later]):
                         label = _label(self.doc, statements[other])
                         self.add(SUGGESTION, "REDUNDANT_STATEMENT",
                                  f"Statement {other} ({label}) already covers every request "
@@ -709,6 +716,7 @@ def _catalogue() -> ModuleType | None:
     return catalogue
 
 
+@functools.lru_cache(maxsize=4096)
 def _unknown_action(catalogue: Any, action: str) -> tuple[str, str] | None:
     """``(code, message)`` for an action of an unknown service or an unknown action."""
     prefix, _, name = action.partition(":")
@@ -732,6 +740,7 @@ def _unknown_action(catalogue: Any, action: str) -> tuple[str, str] | None:
     return "INVALID_ACTION", f"The action {action} matches no action of the {prefix} service."
 
 
+@functools.lru_cache(maxsize=4096)
 def _no_applicable_resource(catalogue: Any, action: str, resources: tuple[str, ...]
                             ) -> str | None:
     """Why no known action that ``action`` names applies to any of ``resources`` (none of
@@ -794,9 +803,10 @@ def _label(doc: Document, st: StatementNode) -> str:
     return f"Sid {st.sid}" if st.sid else f"line {doc.source.position(st.node.start)[0]}"
 
 
-def _canonical(node: Node) -> str:
-    data = node.to_python()
+def _canonical(data: Any) -> str:
+    """A statement (as Python data) as canonical JSON: Sid aside, value lists sorted."""
     if isinstance(data, dict):
+        data = dict(data)
         data.pop("Sid", None)
         for element in ("Action", "NotAction", "Resource", "NotResource"):
             value = data.get(element)
@@ -814,21 +824,23 @@ def _plain(node: Node | None) -> list[str] | None:
     return [v for v in values if v is not None]
 
 
-def _covers(big: StatementNode, small: StatementNode) -> bool:
-    """Whether ``big`` applies to every request ``small`` applies to (a sound, partial test:
-    same effect, principal and conditions; Action/Resource only; no variables; patterns
-    in ``big`` without ``?``)."""
-    for element in ("Effect", "Principal", "Condition"):
-        a, b = big.get(element), small.get(element)
-        if (a is None) != (b is None) or (a is not None and b is not None and
-                                          _canonical(a) != _canonical(b)):
-            return False
-    for element in ("NotAction", "NotResource", "NotPrincipal"):
-        if big.get(element) is not None or small.get(element) is not None:
-            return False
-    return (_subset(_plain(small.get("Action")), _plain(big.get("Action")), actions=True)
-            and _subset(_plain(small.get("Resource")), _plain(big.get("Resource")),
-                        actions=False))
+def _shape(statement: Any) -> str | None:
+    """What two statements (as Python data) must share for one to cover the other: effect,
+    principal and conditions (canonical JSON); None with a ``Not…`` element."""
+    if not isinstance(statement, dict) or any(
+            element in statement for element in ("NotAction", "NotResource", "NotPrincipal")):
+        return None
+    return json.dumps([statement.get(element) for element in ("Effect", "Principal",
+                                                              "Condition")], sort_keys=True)
+
+
+def _covers(big: tuple[list[str] | None, list[str] | None],
+            small: tuple[list[str] | None, list[str] | None]) -> bool:
+    """Whether a statement with ``big``'s ``(actions, resources)`` applies to every request
+    one with ``small``'s does, given the same :func:`_shape` (a sound, partial test:
+    Action/Resource only; no variables; patterns in ``big`` without ``?``)."""
+    return (_subset(small[0], big[0], actions=True)
+            and _subset(small[1], big[1], actions=False))
 
 
 def _subset(small: list[str] | None, big: list[str] | None, *, actions: bool) -> bool:
@@ -836,14 +848,15 @@ def _subset(small: list[str] | None, big: list[str] | None, *, actions: bool) ->
         return small is None and big is None
     if any("${" in v for v in small + big):
         return False
-    patterns: list[Callable[[str], Any]] = []
-    for value in big:
-        if "?" in value:
-            continue
-        text = value.lower() if actions else value
-        regex = glob_regex(text) if actions else pieces_regex(((text, False),), arn=True)
-        patterns.append(compile_regex(regex).fullmatch)
+    patterns = [_value_matcher(value.lower() if actions else value, actions)
+                for value in big if "?" not in value]
     return all(any(match(v.lower() if actions else v) for match in patterns) for v in small)
+
+
+@functools.lru_cache(maxsize=4096)
+def _value_matcher(text: str, actions: bool) -> Callable[[str], Any]:
+    regex = glob_regex(text) if actions else pieces_regex(((text, False),), arn=True)
+    return compile_regex(regex).fullmatch
 
 
 # ---------------------------------------------------------------- Access Analyzer helpers
@@ -890,6 +903,7 @@ def _pass_role_check(st: StatementNode, statement: CompiledStatement) -> tuple[s
             "condition key to your statement.")
 
 
+@functools.lru_cache(maxsize=4096)
 def _multivalued(key_lower: str) -> bool:
     """Whether a condition key is multivalued: a known global one, or a service key the
     catalogue types ``ArrayOf…``."""
@@ -938,6 +952,7 @@ def _service_key_type(prefix: str, key_lower: str) -> str:
                 "")
 
 
+@functools.lru_cache(maxsize=4096)
 def _service_key_known(prefix: str, key_lower: str) -> bool:
     keys = _service_keys(prefix)
     return not keys or any(match.fullmatch(key_lower) for match, _ in keys)
@@ -954,6 +969,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.DOTALL)
 
 
+@functools.lru_cache(maxsize=4096)
 def _no_action_supports(catalogue: Any, actions: tuple[str, ...], key_lower: str) -> str:
     """The statement's actions, named, when none of them supports the service condition key
     (conservative: "" whenever an action is ``*``, unknown, or of the key's service family
