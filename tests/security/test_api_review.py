@@ -246,3 +246,69 @@ def test_any_action_with_any_parameters_answers_xml_never_a_5xx(raw, root, reque
                            service=service)
     assert response.status_code < 500, (params, response.content[:500])
     ET.fromstring(response.content)  # well-formed XML, success or ErrorResponse
+
+
+# ---------------------------------------------------------------------------
+# Never a 5xx: every AWS Organizations operation (JSON 1.1) with hostile JSON, signed by the
+# management account's root user of an organization with an OU, a member account and an SCP
+
+ORG_TARGET = "AWSOrganizationsV20161128."
+ORG_ACTIONS = sorted(name for service, name in ACTIONS if service == "organizations")
+ORG_MODEL = botocore.session.get_session().get_service_model("organizations")
+ORG_IDS = ["r-abcd", "ou-abcd-abcdefgh", "p-FullAWSAccess", "p-abcdefgh", "o-abcdefghij", "h-abcdefghij",
+           "car-123456789012", "123456789012", "000000000000"]
+JSON_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10, 10 ** 12), st.floats(allow_nan=False), TEXT,
+              st.sampled_from(ORG_IDS)),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(TEXT, children, max_size=4)),
+    max_leaves=10)
+
+
+def _org_value(shape):
+    if shape.type_name == "string":
+        return st.one_of(st.sampled_from(ORG_IDS), TEXT)
+    if shape.type_name == "integer":
+        return st.one_of(st.integers(-5, 10 ** 6), JSON_VALUE)
+    if shape.type_name == "list":
+        return st.one_of(st.lists(_org_value(shape.member), max_size=3), JSON_VALUE)
+    if shape.type_name == "structure":
+        return st.one_of(st.fixed_dictionaries({}, optional={name: _org_value(member) for name, member
+                                                              in shape.members.items()}), JSON_VALUE)
+    return JSON_VALUE
+
+
+@st.composite
+def org_requests(draw) -> tuple[str, str]:
+    name = draw(st.sampled_from(ORG_ACTIONS))
+    shape = ORG_MODEL.operation_model(name).input_shape
+    body = draw(_org_value(shape)) if shape is not None else {}
+    if draw(st.integers(0, 9)) == 0:  # now and then a body that is not an object, or no JSON at all
+        return name, draw(st.one_of(JSON_VALUE.map(json.dumps), TEXT))
+    return name, json.dumps(body)
+
+
+@pytest.fixture
+def org_world(root, aws_managed_policies):
+    """A management account with an OU, a member account and an SCP of its own (the fuzz's
+    examples all run in this one test's transaction)."""
+    from organizations import services as org_services
+
+    org = org_services.create_organization(root.account)
+    org_services.create_ou(org, parent_id=org.root_id, name="Fuzzed")
+    org_services.create_account(org, name="Member", email="fuzz-member@example.com")
+    org_services.create_policy(org, name="AllowAll", description="", document=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    return root, new_key(root)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
+@given(request=org_requests())
+def test_any_organizations_operation_with_any_json_answers_json_never_a_5xx(raw, org_world, request):
+    name, body = request
+    _root, key = org_world
+    response = signed_post(raw, key, body.encode("utf-8", "surrogatepass"), service="organizations",
+                           content_type="application/x-amz-json-1.1",
+                           extra_headers={"X-Amz-Target": ORG_TARGET + name})
+    assert response.status_code < 500, (name, body[:300], response.content[:500])
+    assert response["Content-Type"] == "application/x-amz-json-1.1"
+    json.loads(response.content)
