@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, reverse
 
+from accounts import roles
 from accounts import services as accounts_services
 from policies import services, urls
 from tests.conftest import csrf_post
@@ -22,6 +23,7 @@ def kwargs_for(pattern: URLPattern, account) -> dict:
         "version_id": "v1",
         "entity_name": "bob",
         "policy_name": "Inline",
+        "role_name": "Deployer",
     }
     if pattern.name.startswith("policy_group_"):
         values["entity_name"] = "Cashiers"
@@ -35,6 +37,7 @@ def world(account, bob):
     services.put_user_policy(bob, name="Inline", document=doc())
     services.put_group_policy(group, name="Inline", document=doc())
     services.attach_user_policy(bob, policy_arn=policy.arn)
+    roles.create_role(account, name="Deployer", trust_policy=roles.service_trust_policy("ec2.amazonaws.com"))
     return policy
 
 
