@@ -29,14 +29,15 @@ def _started_by(started_by: Any) -> str:
 
 
 @transaction.atomic
-def start_lab(account: Account, slug: str, *, started_by: Any = None, classroom: Any = None) -> LabRun:
-    """Start the shipped lab ``slug`` on ``account``: end its current run, wipe the account,
-    apply the lab's setup. ``KeyError`` for an unknown slug; ``LabError`` when the setup
-    cannot be applied (nothing changed then)."""
+def start_lab(account: Account, slug: str, *, started_by: Any = None, classroom: Any = None,
+              authorize: Any = None) -> LabRun:
+    """Start the shipped lab ``slug`` on ``account``: end its current run, wipe the account
+    (``authorize``: see :func:`labs.setup.wipe`), apply the lab's setup. ``KeyError`` for an
+    unknown slug; ``LabError`` when the setup cannot be applied (nothing changed then)."""
     lab = catalogue.get(slug)
     now = timezone.now()
     LabRun.objects.filter(account=account, ended__isnull=True).update(ended=now)
-    setup.wipe(account)
+    setup.wipe(account, authorize=authorize)
     setup.apply(account, lab)
     extra = {"classroom": classroom} if classroom is not None else {}
     return LabRun.objects.create(account=account, slug=lab.slug, started=now,
@@ -75,11 +76,11 @@ def reveal_hint(run: LabRun, task_id: str) -> str | None:
 
 
 @transaction.atomic
-def reset_lab(run: LabRun) -> None:
-    """Put ``run``'s account back to the lab's starting state (wipe + apply); its progress and
-    hints are cleared and its timer starts again."""
+def reset_lab(run: LabRun, *, authorize: Any = None) -> None:
+    """Put ``run``'s account back to the lab's starting state (wipe + apply, ``authorize``: see
+    :func:`labs.setup.wipe`); its progress and hints are cleared and its timer starts again."""
     lab = catalogue.get(run.slug)
-    setup.wipe(run.account)
+    setup.wipe(run.account, authorize=authorize)
     setup.apply(run.account, lab)
     run.progress.all().delete()
     run.started = timezone.now()

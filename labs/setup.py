@@ -110,35 +110,51 @@ def apply(account: Account, lab: Lab) -> dict[str, str]:
     return passwords
 
 
+def _no_check(calls) -> None:
+    """Callers that authorise nothing here (a class's instructor acts through the organization)."""
+
+
 @transaction.atomic
-def wipe(account: Account) -> None:
+def wipe(account: Account, *, authorize=None) -> None:
     """Remove every IAM entity of ``account`` but its root user and OrganizationAccountAccessRole
-    (see the module docstring)."""
+    (see the module docstring). ``authorize`` (a console caller's
+    :meth:`policies.authz.ImpliedCallsMixin.authorize_calls`) is given the IAM calls each removal
+    stands for before it is made, so a caller's policies and SCPs (a Deny of ``iam:DeleteUser``
+    on a protected user, say) hold for a lab's wipe too; a refusal rolls everything back."""
+    ask = authorize or _no_check
     for user in User.objects.for_account(account).select_related("account"):
-        services.delete_user(user, remove_dependents=True)
+        services.delete_user(user, remove_dependents=True, authorize=authorize)
     for group in Group.objects.filter(account=account).select_related("account"):
-        services.delete_group(group, remove_dependents=True)
+        services.delete_group(group, remove_dependents=True, authorize=authorize)
     for role in Role.objects.for_account(account).exclude(name=ORGANIZATION_ACCESS_ROLE).select_related("account"):
         if role.service_linked:
+            ask([("iam:DeleteServiceLinkedRole", role.arn, {})])
             delete_service_linked_role(role)
         else:
-            roles.delete_role(role, remove_dependents=True)
-    for profile in InstanceProfile.objects.filter(account=account, role__isnull=True):
+            roles.delete_role(role, remove_dependents=True, authorize=authorize)
+    for profile in InstanceProfile.objects.filter(account=account, role__isnull=True).select_related("account"):
+        ask([("iam:DeleteInstanceProfile", profile.arn, {})])
         instance_profiles.delete_instance_profile(profile)
     for policy in ManagedPolicy.objects.for_account(account).select_related("account"):
-        policy_services.delete_policy(policy, detach_all=True)
+        policy_services.delete_policy(policy, detach_all=True, authorize=authorize)
     for device in VirtualMFADevice.objects.filter(user__account=account, user__is_root=True, confirmed=False):
         mfa.delete_virtual_mfa_device(device, actor="lab reset")
     for key in AccessKey.objects.filter(user__account=account, user__is_root=True):
+        ask([("iam:DeleteAccessKey", account.root_arn, {})])
         access_keys.delete_access_key(key)
     for provider in OpenIDConnectProvider.objects.filter(account=account).select_related("account"):
+        ask([("iam:DeleteOpenIDConnectProvider", provider.arn, {})])
         federation.delete_open_id_connect_provider(account, provider.arn)
-    for provider in SAMLProvider.objects.filter(account=account):
+    for provider in SAMLProvider.objects.filter(account=account).select_related("account"):
+        ask([("iam:DeleteSAMLProvider", provider.arn, {})])
         federation.delete_saml_provider(provider)
-    for certificate in ServerCertificate.objects.filter(account=account):
+    for certificate in ServerCertificate.objects.filter(account=account).select_related("account"):
+        ask([("iam:DeleteServerCertificate", certificate.arn, {})])
         certificates.delete_server_certificate(certificate)
     if PasswordPolicy.objects.filter(account=account).exists():
+        ask([("iam:DeleteAccountPasswordPolicy", "*", {})])
         delete_account_password_policy(account)
     account.refresh_from_db(fields=["alias"])
     if account.alias:
+        ask([("iam:DeleteAccountAlias", "*", {})])
         services.delete_account_alias(account)

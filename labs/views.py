@@ -17,6 +17,8 @@ hints the page had) answers a clear message instead of acting twice.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -28,7 +30,7 @@ from django.views.generic import TemplateView, View
 from accounts.summary import account_summary
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from iamportal.errors import IAMError
-from policies.authz import IAMActionRequiredMixin
+from policies.authz import ActionDenied, IAMActionRequiredMixin, access_denied, require_all
 
 from . import catalogue, services
 from .format import LabError
@@ -111,7 +113,10 @@ class StartLabView(ConfirmRemovalMixin, LabActionMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.start_lab(request.iam.account, self.lab.slug, started_by=request.iam.arn)
+            services.start_lab(request.iam.account, self.lab.slug, started_by=request.iam.arn,
+                               authorize=partial(require_all, request))
+        except ActionDenied as denied:  # a removal the wipe stands for (nothing was changed)
+            return access_denied(request, denied.auth)
         except (IAMError, LabError) as exc:
             messages.error(request, f"The lab could not be started: {failure(request, exc)}")
             return redirect("labs:lab_list")
@@ -210,7 +215,9 @@ class ResetLabView(ConfirmRemovalMixin, RunMixin, View):
         if refused:
             return refused
         try:
-            services.reset_lab(self.run)
+            services.reset_lab(self.run, authorize=partial(require_all, request))
+        except ActionDenied as denied:  # a removal the wipe stands for (nothing was changed)
+            return access_denied(request, denied.auth)
         except (IAMError, LabError) as exc:
             messages.error(request, f"The lab could not be reset: {failure(request, exc)}")
             return redirect(back(request))

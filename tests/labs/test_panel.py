@@ -153,7 +153,9 @@ def test_iam_user_with_list_only_sees_the_panel_with_its_controls_disabled(alice
 
 
 def test_iam_user_who_starts_a_lab_is_deleted_by_it_and_signed_out(alice, account):
-    grant(alice, {"Effect": "Allow", "Action": "labs:*", "Resource": f"arn:aws:iam::{account.account_id}:root"})
+    # The wipe's removals are authorised too (iam:DeleteUser on alice herself, …).
+    grant(alice, {"Effect": "Allow", "Action": "labs:*", "Resource": f"arn:aws:iam::{account.account_id}:root"},
+          {"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
     client = signed_in_client(alice)
     assert "it is deleted too, and you are signed out" in text(client.get(f"/labs/{ROOT_LAB}/start/"))
     response = csrf_post(client, f"/labs/{ROOT_LAB}/start/")
