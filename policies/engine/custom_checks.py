@@ -402,19 +402,24 @@ def _names(entries: Sequence[tuple[str, str]], who: tuple[str, str]) -> bool:
     return False
 
 
+def _shares(entries: Sequence[tuple[str, str]], who: tuple[str, str]) -> bool:
+    """Whether some principal is both ``who`` and named by ``entries`` (an account and a
+    principal of that account share that principal)."""
+    return _names(entries, who) or any(_names([who], entry) for entry in entries)
+
+
 def _principal_sure(st: _Statement, who: _Principal) -> bool:
     if who is None or st.principals is None:
         return True
     if st.not_principal:
-        return who != _EVERYONE and not _names(st.principals, who)
+        return who != _EVERYONE and not _shares(st.principals, who)
     return _EVERYONE in st.principals or (who != _EVERYONE and _names(st.principals, who))
 
 
 def _principal_may(st: _Statement, who: _Principal) -> bool:
     if who is None or st.principals is None or st.not_principal or who == _EVERYONE:
         return True
-    return (_EVERYONE in st.principals or _names(st.principals, who)
-            or any(_names([who], entry) for entry in st.principals))
+    return _EVERYONE in st.principals or _shares(st.principals, who)
 
 
 def _covers(st: _Statement, action: str, resource: _Resource, who: _Principal, *,

@@ -147,6 +147,13 @@ def assume(principal, **extra):
      assume({"AWS": "arn:aws:iam::111122223333:role/ci"}), "FAIL"),
     (assume({"AWS": "*"}), assume({"AWS": "arn:aws:iam::111122223333:root"}), "FAIL"),
     (assume({"Service": "ec2.amazonaws.com"}), assume({"Service": "ec2.amazonaws.com"}), "PASS"),
+    # The existing NotPrincipal leaves out a role of the account the new statement trusts.
+    (assume({"AWS": "111122223333"}),
+     {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/admin"},
+      "Action": "sts:AssumeRole"}, "FAIL"),
+    (assume({"AWS": "arn:aws:iam::444455556666:role/ci"}),
+     {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/admin"},
+      "Action": "sts:AssumeRole"}, "PASS"),
     (assume({"Service": "lambda.amazonaws.com"}), assume({"Service": "ec2.amazonaws.com"}), "FAIL"),
 ])
 def test_no_new_access_compares_principals_of_resource_policies(new, existing, expected):
