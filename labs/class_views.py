@@ -32,6 +32,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts import seeds
 from audit.views import csv_cell
+from iamportal import durable
 from iamportal.errors import IAMError, InvalidInput
 from organizations import errors as org_errors
 from organizations import services as organizations
@@ -252,7 +253,8 @@ class ClassCreateView(OrganizationMixin, FormView):
         data = form.cleaned_data
         identity = self.request.iam
         try:
-            with transaction.atomic():
+            # CreateAccount's counts (an email in use) outlive the class's rollback.
+            with durable.collecting(), transaction.atomic():
                 require_all(self.request, self.implied_calls())
                 classroom, credentials = classes.start_class(
                     identity.account, name=data["name"], lab_slugs=data["labs"], trainees=data["trainees"],

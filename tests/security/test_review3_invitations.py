@@ -74,3 +74,15 @@ def test_console_create_account_with_an_email_in_use_counts_too(org, root_client
         assert page.status_code < 500 and "already exists" in page.content.decode()
     page = csrf_post(root_client, "/organizations/accounts/create/", data)
     assert "You attempted to exceed the number of accounts that you can create in one day." in page.content.decode()
+
+
+def test_start_a_class_with_an_email_in_use_counts_too(root, root_client, mallory, aws_managed_policies, settings):
+    """Start a class rolls every account of the class back when one email is in use: the
+    CreateAccount counts went with them, so a class form probed emails without bound."""
+    settings.IAMPORTAL_ORG_ACCOUNTS_PER_DAY = 3
+    data = {"name": "Probe", "labs": ["secure-the-root-user"], "source": "list",
+            "trainees_text": f"Ada, ada@class.example\nProbe, {mallory.email}"}
+    page = csrf_post(root_client, "/labs/classes/create/", data)
+    assert page.status_code == 200 and "already exists" in page.content.decode()
+    page = csrf_post(root_client, "/labs/classes/create/", data)
+    assert "You attempted to exceed the number of accounts that you can create in one day." in page.content.decode()
