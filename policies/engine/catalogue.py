@@ -36,6 +36,7 @@ __all__ = [
     "access_level",
     "action_info",
     "actions_for_service",
+    "arn_formats",
     "canonical_action",
     "condition_keys",
     "expand",
@@ -244,6 +245,21 @@ def actions_for_service(prefix: str) -> tuple[str, ...]:
     """
     service = _known_service(prefix)
     return service.action_names if service else ()
+
+
+def arn_formats(prefix: str) -> tuple[str, ...]:
+    """List the ARN formats of a service's resource types (those no action names included).
+
+    Args:
+        prefix: a service prefix, any case.
+
+    Returns:
+        The ARN templates (``"arn:${Partition}:s3:::${BucketName}"``), sorted; empty for an
+        unknown prefix.
+    """
+    services = _load()["services"]
+    raw = services.get(prefix.lower())
+    return tuple(sorted({arn for arn, _ in raw["resources"].values()})) if raw else ()
 
 
 def service_condition_keys(prefix: str) -> tuple[ConditionKey, ...]:

@@ -86,6 +86,7 @@ _MULTI_VALUED = frozenset({"aws:tagkeys", "aws:calledvia", "aws:principalorgpath
 _MAX_PAIRWISE = 200  # statements compared pairwise for redundancy
 _TEMPLATE_VARIABLE = re.compile(r"\$\{[^}]*\}")  # ${BucketName} in an ARN template
 _TYPES_NAMED = 3  # resource types a NO_APPLICABLE_RESOURCE message names
+_PLACEHOLDER = re.compile(r"(\$\{[^}]*\}|<[^>]*>)")  # ${TagKey}, <key> in key templates
 _UNCLOSED_VARIABLE = re.compile(r"\$\{[^}]*$")  # "${aws:username" without its "}"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _WILD = ("*", "?", "${")
@@ -108,7 +109,6 @@ CHECKS: dict[str, tuple[str, str]] = {
     "INVALID_SERVICE_IN_ACTION": (ERROR, "Invalid service in action"),
     "INVALID_VARIABLE_FOR_OPERATOR": (ERROR, "Invalid variable for operator"),
     "MISMATCHED_ACTION_FOR_PRINCIPAL": (ERROR, "Mismatched action for principal"),
-    "MISSING_ARN_ACCOUNT": (ERROR, "Missing ARN account"),
     "MISSING_ARN_REGION": (ERROR, "Missing ARN Region"),
     "MISSING_BRACE_IN_VARIABLE": (ERROR, "Missing brace in variable"),
     "MISSING_QUALIFIER": (ERROR, "Missing qualifier"),
@@ -548,7 +548,7 @@ class _Lints:
             for value, node, path in strings_of(st.get(element), f"{st.path}.{element}"):
                 if value is None or not value.startswith("arn:"):
                     continue
-                parts = value.split(":", 5)
+                parts = _TEMPLATE_VARIABLE.sub("*", value).split(":", 5)  # ${aws:x} holds ":"
                 if len(parts) < 6:
                     continue
                 problem = _arn_problem(catalogue, *parts[2:])
@@ -929,17 +929,12 @@ def _private_network(text: str) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _service_keys(prefix: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """A known service's condition keys as ``(case-insensitive matcher, type)``; a template's
-    ``${TagKey}`` matches any non-empty text."""
+    """A known service's condition keys as ``(case-insensitive matcher, type)``."""
     catalogue = _catalogue()
     if catalogue is None:
         return ()
-    keys = []
-    for key in catalogue.service_condition_keys(prefix):
-        pattern = "".join(".+" if part.startswith("${") else re.escape(part)
-                          for part in re.split(r"(\$\{[^}]*\})", key.name) if part)
-        keys.append((re.compile(pattern, re.IGNORECASE | re.DOTALL), key.type))
-    return tuple(keys)
+    return tuple((_template_regex(key.name), key.type)
+                 for key in catalogue.service_condition_keys(prefix))
 
 
 def _service_key_type(prefix: str, key_lower: str) -> str:
@@ -964,20 +959,25 @@ def _key_matches(templates: tuple[str, ...], key_lower: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _template_regex(template: str) -> re.Pattern[str]:
-    pattern = "".join(".+" if part.startswith("${") else re.escape(part)
-                      for part in re.split(r"(\$\{[^}]*\})", template) if part)
+    """A condition key template (``s3:BucketTag/${TagKey}``, ``s3:ExistingObjectTag/<key>``)
+    as a case-insensitive matcher, a placeholder matching any non-empty text."""
+    pattern = "".join(".+" if odd else re.escape(part)
+                      for odd, part in ((i % 2, p) for i, p in
+                                        enumerate(_PLACEHOLDER.split(template))))
     return re.compile(pattern, re.IGNORECASE | re.DOTALL)
 
 
 @functools.lru_cache(maxsize=4096)
 def _no_action_supports(catalogue: Any, actions: tuple[str, ...], key_lower: str) -> str:
-    """The statement's actions, named, when none of them supports the service condition key
-    (conservative: "" whenever an action is ``*``, unknown, or of the key's service family
-    with no data); "" when one does."""
+    """The statement's actions, named, when none of them supports the service condition key;
+    "" when one does. Conservative: "" whenever an action is ``*``, of another service than
+    the key's, unknown, expands to more than 200 actions, or lists no key at all (the
+    catalogue may lack them)."""
     named: list[str] = []
+    service = key_lower.partition(":")[0]
     for pattern in actions:
-        if pattern == "*":
-            return ""
+        if pattern == "*" or pattern.partition(":")[0].lower() != service:
+            return ""  # another service's key (glue:RoleAssumedBy on ec2:*): not judged
         try:
             expanded = catalogue.expand(pattern)
         except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
@@ -990,8 +990,8 @@ def _no_action_supports(catalogue: Any, actions: tuple[str, ...], key_lower: str
                 return ""
             keys = info.condition_keys + tuple(k for kind in info.resource_types
                                                for k in kind.condition_keys)
-            if _key_matches(keys, key_lower):
-                return ""
+            if not keys or _key_matches(keys, key_lower):
+                return ""  # no key listed: the data may be incomplete, say nothing
         named.append(pattern)
     return ", ".join(named)
 
@@ -1004,11 +1004,10 @@ def _arn_formats(prefix: str) -> tuple[tuple[str, str, str], ...]:
     if catalogue is None or not catalogue.is_known_service(prefix):
         return ()
     formats = set()
-    for name in catalogue.actions_for_service(prefix):
-        for kind in catalogue.resource_types(f"{prefix}:{name}"):
-            parts = _TEMPLATE_VARIABLE.sub("*", kind.arn).split(":", 5)
-            if len(parts) == 6 and parts[2] == prefix:
-                formats.add((parts[3], parts[4], parts[5]))
+    for arn in catalogue.arn_formats(prefix):
+        parts = _TEMPLATE_VARIABLE.sub("*", arn).split(":", 5)
+        if len(parts) == 6 and parts[2] == prefix:
+            formats.add((parts[3], parts[4], parts[5]))
     return tuple(sorted(formats))
 
 
@@ -1039,9 +1038,6 @@ def _arn_problem(catalogue: Any, service: str, region: str, account: str, resour
     if account and fixed and all(not f[1] for f in formats):
         return ("ARN_ACCOUNT_NOT_ALLOWED", f"The service {service} does not support "
                 "specifying an account ID in the resource ARN.")
-    if not account and all(f[1] for f in formats):
-        return ("MISSING_ARN_ACCOUNT", f"The resource {service} ARN is missing an account "
-                "ID. Add a 12-digit account ID or a wildcard (*).")
     if region and not any(w in region for w in _WILD) and all(not f[0] for f in formats):
         return ("ARN_REGION_NOT_ALLOWED", f"The service {service} does not support "
                 "specifying a Region in the resource ARN.")

@@ -95,8 +95,6 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None, str]] = [
     ("MISMATCHED_ACTION_FOR_PRINCIPAL", ERROR,
      trust({"Federated": SAML}, "sts:AssumeRoleWithWebIdentity"), "trust", None,
      f"{S0}.Action"),
-    ("MISSING_ARN_ACCOUNT", ERROR, doc(allow("iam:GetRole", "arn:aws:iam:::role/app")),
-     "identity", None, f"{S0}.Resource"),
     ("MISSING_ARN_REGION", ERROR,
      doc(allow("ec2:StartInstances", f"arn:aws:ec2::{ACCOUNT}:instance/i-0abc")),
      "identity", None, f"{S0}.Resource"),
@@ -220,6 +218,11 @@ def test_an_unknown_resource_type_is_an_error():
         "AWS::DynamoDB::Table", "AWS::DynamoDB::Stream"])
 
 
+def test_arn_formats_include_resource_types_no_action_names():
+    found = validate(doc(allow("apigateway:GET", "arn:aws:apigateway:*::/account")))
+    assert not [f.code for f in found if f.code in CHECKS]
+
+
 def test_the_old_positional_contract_still_works():
     assert validate(doc(allow()), "identity") == validate(doc(allow()), kind="identity")
     assert validate(doc(allow()), max_size=0) == []
@@ -244,6 +247,12 @@ CLEAN: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("one boolean", doc(when("Bool", "aws:SecureTransport", "true")), "identity", None),
     ("tag key templates", doc(when("StringEquals", "aws:ResourceTag/team", "data")),
      "identity", None),
+    ("object tag key templates", doc(when("StringEquals", "s3:ExistingObjectTag/team", "data")),
+     "identity", None),
+    ("aws-owned ssm documents have no account", doc(allow(
+        "ssm:StartAutomationExecution", "arn:aws:ssm:*::automation-definition/AWS-*:*")),
+     "identity", None),
+
     ("service key the action supports", doc(when("StringLike", "s3:prefix", "home/*",
                                                  "s3:ListBucket")), "identity", None),
     ("passed-to-service", doc(allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/app",
