@@ -387,33 +387,39 @@ def _account_of(entry: tuple[str, str]) -> str | None:
     return parts[4] if len(parts) == 6 and parts[4] else None
 
 
-def _names(entries: Sequence[tuple[str, str]], who: tuple[str, str]) -> bool:
-    """Whether the entries name ``who`` or the account it belongs to."""
-    kind, value = who
-    for entry_kind, entry_value in entries:
-        if entry_kind != kind:
-            continue
-        if entry_value == value or (kind == "Service" and entry_value.lower() == value.lower()):
-            return True
-        account = _account_of((entry_kind, entry_value))
-        if (account is not None and entry_value in (account, f"arn:aws:iam::{account}:root")
-                and _account_of(who) == account):
+def _canonical(entry: tuple[str, str]) -> tuple[str, str]:
+    """One spelling per principal: an account as its 12 digits, a service in lower case."""
+    kind, value = entry
+    if kind == "Service":
+        return kind, value.lower()
+    account = _account_of(entry)
+    if account is not None and value in (account, f"arn:aws:iam::{account}:root"):
+        return kind, account
+    return entry
+
+
+def _shares(entries: Sequence[tuple[str, str]], who: tuple[str, str]) -> bool:
+    """Whether some principal is both ``who`` and named by ``entries``: the same principal,
+    or an account and a principal of that account."""
+    who_c = _canonical(who)
+    for entry in entries:
+        entry_c = _canonical(entry)
+        if entry_c == who_c or (entry_c[0] == who_c[0] == "AWS" and (
+                entry_c[1] == _account_of(who) or who_c[1] == _account_of(entry))):
             return True
     return False
 
 
-def _shares(entries: Sequence[tuple[str, str]], who: tuple[str, str]) -> bool:
-    """Whether some principal is both ``who`` and named by ``entries`` (an account and a
-    principal of that account share that principal)."""
-    return _names(entries, who) or any(_names([who], entry) for entry in entries)
-
-
 def _principal_sure(st: _Statement, who: _Principal) -> bool:
+    """Every principal ``who`` stands for is named by the statement. An account does not
+    surely cover a role or user of it: a resource policy that names the role grants it
+    directly, one that names the account delegates to the account's identity policies."""
     if who is None or st.principals is None:
         return True
     if st.not_principal:
         return who != _EVERYONE and not _shares(st.principals, who)
-    return _EVERYONE in st.principals or (who != _EVERYONE and _names(st.principals, who))
+    return _EVERYONE in st.principals or (
+        who != _EVERYONE and _canonical(who) in {_canonical(e) for e in st.principals})
 
 
 def _principal_may(st: _Statement, who: _Principal) -> bool:

@@ -141,8 +141,10 @@ def assume(principal, **extra):
 
 
 @pytest.mark.parametrize(("new", "existing", "expected"), [
+    # Naming the role grants it directly; naming its account delegates to the account.
     (assume({"AWS": "arn:aws:iam::111122223333:role/ci"}),
-     assume({"AWS": "arn:aws:iam::111122223333:root"}), "PASS"),
+     assume({"AWS": "arn:aws:iam::111122223333:root"}), "FAIL"),
+    (assume({"AWS": "111122223333"}), assume({"AWS": "arn:aws:iam::111122223333:root"}), "PASS"),
     (assume({"AWS": "arn:aws:iam::111122223333:root"}),
      assume({"AWS": "arn:aws:iam::111122223333:role/ci"}), "FAIL"),
     (assume({"AWS": "*"}), assume({"AWS": "arn:aws:iam::111122223333:root"}), "FAIL"),
@@ -351,3 +353,38 @@ def test_a_pass_is_never_contradicted_by_the_evaluator():
         actions, resources = rng.sample(REQUEST_ACTIONS, 2), rng.sample(REQUEST_RESOURCES, 1)
         if check_access_not_granted(new, actions, resources).passed:
             assert not [a for a in actions if allowed(new, a, resources[0])], (new, actions)
+
+
+FUZZ_PRINCIPALS = ["*", "111122223333", "arn:aws:iam::111122223333:role/admin",
+                   "arn:aws:iam::444455556666:root", "arn:aws:iam::444455556666:user/bob"]
+CALLERS = ["arn:aws:iam::111122223333:role/admin", "arn:aws:iam::111122223333:user/u",
+           "arn:aws:iam::444455556666:user/bob", "arn:aws:iam::777788889999:user/z",
+           "arn:aws:sts::111122223333:assumed-role/admin/s"]
+
+
+def random_resource_policy(rng) -> str:
+    statements = []
+    for _ in range(rng.randint(1, 3)):
+        effect = rng.choice(["Allow", "Allow", "Deny"])
+        key = "NotPrincipal" if effect == "Deny" and rng.random() < .2 else "Principal"
+        statements.append({"Effect": effect, key: {"AWS": rng.sample(FUZZ_PRINCIPALS, 2)},
+                           "Action": rng.choice(["s3:GetObject", "s3:*", "s3:Put*"]),
+                           "Resource": rng.choice(["arn:aws:s3:::a/*", "*", "arn:aws:s3:::a/x"])})
+    return doc(*statements)
+
+
+def test_a_pass_on_resource_policies_is_never_contradicted_by_the_evaluator():
+    import random
+
+    from policies.engine import Policy, Request, evaluate
+
+    def allowed(policy, caller, action):
+        request = Request(action=action, resource="arn:aws:s3:::a/x", principal=caller)
+        return evaluate(request, resource=Policy.from_json(policy)).decision == "allowed"
+
+    rng = random.Random(13)
+    for _ in range(60):
+        new, existing = random_resource_policy(rng), random_resource_policy(rng)
+        if check_no_new_access(new, existing, "resource").passed:
+            assert not [(c, a) for c in CALLERS for a in ("s3:GetObject", "s3:PutObject")
+                        if allowed(new, c, a) and not allowed(existing, c, a)], (new, existing)
