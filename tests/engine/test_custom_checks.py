@@ -331,6 +331,9 @@ def random_policy(rng) -> str:
         statement["NotAction" if rng.random() < .2 else "Action"] = rng.sample(FUZZ_ACTIONS, 2)
         statement["NotResource" if rng.random() < .2 else "Resource"] = rng.sample(
             FUZZ_RESOURCES, rng.randint(1, 2))
+        condition = rng.choice([None, None, MFA, IP])
+        if condition:
+            statement["Condition"] = condition
         statements.append(statement)
     return doc(*statements)
 
@@ -340,19 +343,26 @@ def test_a_pass_is_never_contradicted_by_the_evaluator():
 
     from policies.engine import Policy, Request, evaluate
 
+    contexts = [{"aws:MultiFactorAuthPresent": mfa, "aws:SourceIp": ip}
+                for mfa in ("true", "false") for ip in ("203.0.113.9", "198.51.100.9")]
+
     def allowed(policy, action, resource):
-        request = Request(action=action, resource=resource)
-        return evaluate(request, identity=[Policy.from_json(policy)]).decision == "allowed"
+        """Whether each context allows the request."""
+        return [evaluate(Request(action=action, resource=resource, context=context),
+                         identity=[Policy.from_json(policy)]).decision == "allowed"
+                for context in contexts]
 
     rng = random.Random(13)
     for _ in range(60):
         new, existing = random_policy(rng), random_policy(rng)
         if check_no_new_access(new, existing).passed:
             assert not [(a, r) for a in REQUEST_ACTIONS for r in REQUEST_RESOURCES
-                        if allowed(new, a, r) and not allowed(existing, a, r)], (new, existing)
+                        if any(n and not e for n, e in zip(allowed(new, a, r),
+                                                           allowed(existing, a, r)))
+                        ], (new, existing)
         actions, resources = rng.sample(REQUEST_ACTIONS, 2), rng.sample(REQUEST_RESOURCES, 1)
         if check_access_not_granted(new, actions, resources).passed:
-            assert not [a for a in actions if allowed(new, a, resources[0])], (new, actions)
+            assert not [a for a in actions if any(allowed(new, a, resources[0]))], (new, actions)
 
 
 FUZZ_PRINCIPALS = ["*", "111122223333", "arn:aws:iam::111122223333:role/admin",
