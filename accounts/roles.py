@@ -800,13 +800,14 @@ def session_context(role: Role, session_name: str, *, mfa: bool = False) -> dict
 
 
 def decide(policy_set: Any, *, principal: str, context: dict[str, Any], action: str,
-           resource: str) -> SampleDecision:
-    """Evaluate one request with a policy set and phrase the answer as AWS does."""
+           resource: str, scps: Any = None) -> SampleDecision:
+    """Evaluate one request with a policy set (and the account's SCP chain, ``scps``) and
+    phrase the answer as AWS does."""
     from policies.engine import Request, evaluate
 
     decision = evaluate(Request(action=action, resource=resource, principal=principal, context=context),
                         identity=list(policy_set.identity), boundary=policy_set.boundary,
-                        session=policy_set.session or None)
+                        session=policy_set.session or None, scps=scps)
     message = ""
     if decision.decision != "allowed":
         reason = decision.reason(action) or f"because no identity-based policy allows the {action} action"
@@ -814,11 +815,21 @@ def decide(policy_set: Any, *, principal: str, context: dict[str, Any], action: 
     return SampleDecision(action, resource, decision.decision, message)
 
 
-def role_capabilities(role: Role, policy_set: Any, extra: Sequence[tuple[str, str]] = ()) -> list[SampleDecision]:
-    """"What this role can do": sample requests decided for a session of ``role``."""
+def role_scps(role: Role) -> Any:
+    """The SCP chain that limits a session of ``role`` (None for a service-linked role, or an
+    account outside any organization or managing one)."""
+    from policies.loading import load_scp_chain
+
+    return None if role.service_linked else load_scp_chain(role.account)
+
+
+def role_capabilities(role: Role, policy_set: Any, extra: Sequence[tuple[str, str]] = (),
+                      scps: Any = None) -> list[SampleDecision]:
+    """"What this role can do": sample requests decided for a session of ``role`` (within
+    ``scps``, :func:`role_scps`)."""
     session_name = "session"
     principal = role.session_arn(session_name)
     context = session_context(role, session_name)
     pairs = [*extra, *sample_requests(policy_set.identity, role.account.account_id)]
-    return [decide(policy_set, principal=principal, context=context, action=action, resource=resource)
+    return [decide(policy_set, principal=principal, context=context, action=action, resource=resource, scps=scps)
             for action, resource in dict.fromkeys(pairs)]

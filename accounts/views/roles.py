@@ -367,14 +367,17 @@ def capabilities_context(request, role: Role, policy_set) -> dict:
     """"What this role can do": each policy summarised, sample decisions for a session of
     the role, and the answer to the "Try a request" form."""
 
+    scps = roles.role_scps(role)
+
     def decide(action, resource):
         return roles.decide(policy_set, principal=role.session_arn("session"),
-                            context=roles.session_context(role, "session"), action=action, resource=resource)
+                            context=roles.session_context(role, "session"), action=action, resource=resource,
+                            scps=scps)
 
     return {
         "policy_summaries": [(policy.name, summarize(policy.text)) for policy in policy_set.identity],
         "boundary_policy": policy_set.boundary,
-        "capabilities": roles.role_capabilities(role, policy_set),
+        "capabilities": roles.role_capabilities(role, policy_set, scps=scps),
         **try_request_context(request, decide),
     }
 

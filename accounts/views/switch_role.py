@@ -45,13 +45,14 @@ class SwitchRoleView(View):
         """What the current session may do: sample requests from its role's policies, and
         the "Try a request" form. Self-service, like trying the request itself: it only
         answers for the caller's own session, never shows the policies."""
-        from policies.authz import policy_set_for
+        from policies.authz import policy_set_for, scps_for
 
         policy_set = policy_set_for(identity)
+        scps = scps_for(identity)
 
         def decide(action, resource):
             return roles.decide(policy_set, principal=identity.arn, context=identity.context, action=action,
-                                resource=resource)
+                                resource=resource, scps=scps)
 
         pairs = roles.sample_requests(policy_set.identity, identity.account.account_id)
         return {"capabilities": [decide(action, resource) for action, resource in pairs],
