@@ -137,6 +137,7 @@ CHECKS: dict[str, tuple[str, str]] = {
         SECURITY_WARNING, "Pass role with star in resource and NotAction"),
     # General warnings.
     "MISSING_VERSION": (WARNING, "Missing version"),
+    "WILDCARD_WITHOUT_LIKE_OPERATOR": (WARNING, "Wildcard without like operator"),
     # Suggestions.
     "EMPTY_ARRAY_CONDITION": (SUGGESTION, "Empty array condition"),
     "EMPTY_OBJECT_CONDITION": (SUGGESTION, "Empty object condition"),
@@ -523,6 +524,13 @@ class _Lints:
             self.add(ERROR, "INVALID_CONDITION_MULTIPLE_BOOLEAN",
                      f"The condition key {key.key} does not support multiple Boolean values. "
                      "Use a single Boolean value.", key.key_start, path, st)
+        if spec.family in ("StringEquals", "StringEqualsIgnoreCase") and any(
+                "*" in text or "?" in text for text in texts):
+            self.add(WARNING, "WILDCARD_WITHOUT_LIKE_OPERATOR",
+                     f"Your condition value includes a * or ? character. If you meant to use "
+                     f"a wildcard (*, ?), update the condition operator to include Like: "
+                     f"{operator.key} compares them as plain characters.",
+                     key.key_start, path, st)
         if key.key.lower() == "aws:sourceip" and spec.family == "IpAddress" and texts \
                 and all(_private_network(text) for text in texts):
             code = "PRIVATE_NOT_IP_ADDRESS" if spec.negated else "PRIVATE_IP_ADDRESS"

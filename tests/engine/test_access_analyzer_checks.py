@@ -150,6 +150,9 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None, str]] = [
      "identity", None, f"{S0}.NotResource"),
     # ---- WARNING
     ("MISSING_VERSION", WARNING, doc(allow(), version=None), "identity", None, "$"),
+    ("WILDCARD_WITHOUT_LIKE_OPERATOR", WARNING,
+     doc(when("StringNotEquals", "aws:PrincipalArn", "arn:aws:iam::*:role/admin-*")),
+     "identity", None, f'{S0}.Condition.StringNotEquals["aws:PrincipalArn"]'),
     # ---- SUGGESTION
     ("EMPTY_ARRAY_CONDITION", SUGGESTION, doc(when("StringEquals", "aws:username", [])),
      "identity", None, f'{S0}.Condition.StringEquals["aws:username"]'),
