@@ -98,6 +98,9 @@ def root_attaches_it_to_a_new_group(page: Page) -> None:
     page.get_by_role("navigation", name="User group details").get_by_role("link", name="Permissions").click()
     page.get_by_role("link", name="Attach policies").click()
     expect(page.get_by_role("heading", name=f"Attach policies to {GROUP}")).to_be_visible()
+    # 1,600 AWS managed policies are paged: show the customer managed ones.
+    page.get_by_label("Filter by type").select_option("customer")
+    page.get_by_role("button", name="Apply").click()
     page.get_by_role("checkbox", name=POLICY, exact=True).check()
     page.get_by_role("button", name="Attach policies").click()
     permissions = page.locator("section.entity-permissions")
