@@ -11,6 +11,9 @@ contract (DESIGN.md, "Policy engine")::
                         scps=None)  # or [[root SCPs], [OU SCPs], ..., [account SCPs]]
     decision.decision, decision.matched, decision.missing_context, decision.reason(action)
     findings = validate(text, kind="identity")  # or "trust", "resource", "scp"
+    findings = validate(text, "resource", "AWS::S3::Bucket")  # Access Analyzer's resource type
+    # each Finding: level (ERROR, SECURITY_WARNING, WARNING, SUGGESTION), code (AWS's issue
+    # code), title, location; blocking only for IAM's own errors (docs/validation.md)
     check_no_new_access(new, existing, kind="identity")       # Access Analyzer's custom
     check_access_not_granted(policy, actions=[...], resources=[...])  # policy checks:
     check_no_public_access(policy, resource_type="AWS::S3::Bucket")   # CheckResult
