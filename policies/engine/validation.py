@@ -87,6 +87,8 @@ _MAX_PAIRWISE = 200  # statements compared pairwise for redundancy
 _TEMPLATE_VARIABLE = re.compile(r"\$\{[^}]*\}")  # ${BucketName} in an ARN template
 _TYPES_NAMED = 3  # resource types a NO_APPLICABLE_RESOURCE message names
 _PLACEHOLDER = re.compile(r"(\$\{[^}]*\}|<[^>]*>)")  # ${TagKey}, <key> in key templates
+_VARIABLE_BODY = re.compile(r"\$\{([^}]*)\}")
+_QUOTED_DEFAULT = re.compile(r"\s*'[^']*'\s*")
 _UNCLOSED_VARIABLE = re.compile(r"\$\{[^}]*$")  # "${aws:username" without its "}"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _WILD = ("*", "?", "${")
@@ -112,6 +114,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "MISSING_ARN_REGION": (ERROR, "Missing ARN Region"),
     "MISSING_BRACE_IN_VARIABLE": (ERROR, "Missing brace in variable"),
     "MISSING_QUALIFIER": (ERROR, "Missing qualifier"),
+    "MISSING_QUOTE_IN_VARIABLE": (ERROR, "Missing quote in variable"),
     "PRIVATE_IP_ADDRESS": (ERROR, "Private IP address"),
     "PRIVATE_NOT_IP_ADDRESS": (ERROR, "Private NotIpAddress"),
     "ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL": (
@@ -478,6 +481,11 @@ class _Lints:
             self.add(ERROR, "EMPTY_VARIABLE",
                      "The ${} holds no variable name; write ${aws:username} "
                      "or remove it.", node, path, st)
+        elif any("," in inner and not _QUOTED_DEFAULT.fullmatch(inner.partition(",")[2])
+                 for inner in _VARIABLE_BODY.findall(value)):
+            self.add(ERROR, "MISSING_QUOTE_IN_VARIABLE",
+                     "The policy variable default value must begin and end with a single "
+                     "quote: write ${aws:username, 'default'}.", node, path, st)
         elif _UNCLOSED_VARIABLE.search(value):
             self.add(ERROR, "MISSING_BRACE_IN_VARIABLE",
                      "The policy variable is missing a closing curly brace: add } after the "

@@ -101,6 +101,9 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None, str]] = [
     ("MISSING_BRACE_IN_VARIABLE", ERROR,
      doc(allow(resource="arn:aws:s3:::receipts/${aws:username")),
      "identity", None, f"{S0}.Resource"),
+    ("MISSING_QUOTE_IN_VARIABLE", ERROR,
+     doc(allow(resource="arn:aws:s3:::home/${aws:username, nobody}/*")),
+     "identity", None, f"{S0}.Resource"),
     ("MISSING_QUALIFIER", ERROR, doc(when("StringEquals", "aws:TagKeys", "team")),
      "identity", None, f'{S0}.Condition.StringEquals["aws:TagKeys"]'),
     ("PRIVATE_IP_ADDRESS", ERROR,
@@ -242,6 +245,8 @@ CLEAN: list[tuple[str, dict[str, Any], str, str | None]] = [
         "iam:GetPolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess")), "identity", None),
     ("variable in the resource part", doc(allow(
         "s3:GetObject", "arn:aws:s3:::home/${aws:username}/*")), "identity", None),
+    ("variable with a default", doc(allow(
+        "s3:GetObject", "arn:aws:s3:::home/${aws:username, 'nobody'}/*")), "identity", None),
     ("tag keys with a qualifier and Null", doc(allow("iam:TagUser", "*", Condition={
         "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]},
         "Null": {"aws:TagKeys": "false"}})), "identity", None),
