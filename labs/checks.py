@@ -120,14 +120,10 @@ class Run:
 
 
 def _load_scps(account: Account) -> list[list[Any]] | None:
-    from organizations.services import scp_chain
+    # As authorisation reads them: an SCP that no longer compiles denies everything.
+    from policies.loading import load_scp_chain
 
-    chain = scp_chain(account)
-    if chain is None:
-        return None
-    from policies.loading import compiled
-
-    return [[compiled(document, name, kind="scp") for name, document in level] for level in chain]
+    return load_scp_chain(account)
 
 
 def _console_context(now: float | None = None) -> dict[str, str]:
