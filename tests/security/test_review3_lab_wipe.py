@@ -68,3 +68,17 @@ def test_an_iam_user_allowed_only_labs_cannot_delete_the_accounts_administrators
     response = csrf_post(signed_in_client(alice), f"/labs/{LAB}/start/")
     assert response.status_code == 302
     assert not User.objects.filter(account=account, user_name="admin").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="a lab's setup (labs.setup.apply) creates its users, groups, roles and "
+                                       "policies without authorising CreateUser, AttachUserPolicy, … with the "
+                                       "caller's policies and SCPs")
+def test_a_member_root_cannot_create_what_an_scp_forbids_by_starting_a_lab(account, mallory):
+    org = org_services.create_organization(account)
+    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
+    policy = org_services.create_policy(org, name="NoNewUsers", description="", document=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"}]}))
+    org_services.attach_policy(policy, mallory.account.account_id)
+    response = csrf_post(signed_in_client(mallory), "/labs/groups-for-admins-and-developers/start/")
+    assert response.status_code == 403
+    assert not User.objects.filter(account=mallory.account, is_root=False).exists()
