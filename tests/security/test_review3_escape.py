@@ -97,3 +97,18 @@ def test_a_trainee_cannot_read_another_trainees_account_or_the_management_accoun
     # Switch Role into the other trainee's access role is refused.
     response = switch(trainee, other, "OrganizationAccountAccessRole")
     assert response.status_code != 302 or "/switchrole" in response["Location"]
+
+
+@pytest.mark.xfail(strict=True, reason="ending a class (disable) makes the trainees' users inactive, but a role "
+                                       "a trainee made trusting an outside account still lets that account in")
+def test_an_ended_class_account_cannot_be_entered_through_a_role_trusting_an_outside_account(a_class, mallory):
+    from accounts import roles
+
+    classroom, credentials = a_class
+    account = classroom.trainees.get(position=0).member.account
+    roles.create_role(account, name="Back", trust_policy=document(
+        {"Effect": "Allow", "Principal": {"AWS": mallory.account.root_arn}, "Action": "sts:AssumeRole"}))
+    outsider = accounts_services.create_user(mallory.account, user_name="me", console_password=USER_PASSWORD)
+    grant(outsider, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
+    classes.end_class(classroom)
+    assert switch(signed_in_client(outsider), account.account_id, "Back").status_code != 302
