@@ -939,7 +939,8 @@ def _private_network(text: str) -> bool:
         network = ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         return False
-    return any(network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
+    return any(network.version == private.version
+               and network.subnet_of(private)  # type: ignore[arg-type]
                for private in _PRIVATE_RANGES)
 
 
@@ -954,8 +955,10 @@ def _service_keys(prefix: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def _service_key_type(prefix: str, key_lower: str) -> str:
+    """The catalogue's type of a service condition key ("" when unknown)."""
+    catalogue = _catalogue()
     try:
-        if _catalogue() is None or not _catalogue().is_known_service(prefix):  # type: ignore[union-attr]
+        if catalogue is None or not catalogue.is_known_service(prefix):
             return ""
     except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
         return ""

@@ -4,8 +4,9 @@ findings of Access Analyzer are not IAM's (``blocking`` is False, ``Policy.from_
 accepts the document).
 
 The API-accepts / console-blocks distinction is tested where the API and the console are:
-``tests/api/test_policies_api.py::test_create_policy_accepts_a_document_with_access_analyzer_errors``
-and ``tests/policies/test_policy_create.py::test_access_analyzer_errors_block_next``.
+``tests/api/test_policies_api.py`` (``test_create_policy_accepts_a_document_with_access_``
+``analyzer_errors``) and ``tests/policies/test_policy_create.py``
+(``test_access_analyzer_errors_block_next``).
 """
 
 from __future__ import annotations
