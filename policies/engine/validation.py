@@ -91,6 +91,9 @@ _VARIABLE_BODY = re.compile(r"\$\{([^}]*)\}")
 _QUOTED_DEFAULT = re.compile(r"\s*'[^']*'\s*")
 _UNCLOSED_VARIABLE = re.compile(r"\$\{[^}]*$")  # "${aws:username" without its "}"
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+#: What a Region code looks like (us-east-1, ap-southeast-4, us-gov-west-1, cn-north-1, ...).
+_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|eusc)"
+                     r"-[a-z]+-[0-9]{1,2}")
 _WILD = ("*", "?", "${")
 
 #: Access Analyzer's checks the portal implements: issue code -> (level, AWS's title).
@@ -103,6 +106,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "EMPTY_VARIABLE": (ERROR, "Empty variable"),
     "INVALID_ACTION": (ERROR, "Invalid action"),
     "INVALID_ARN_ACCOUNT": (ERROR, "Invalid ARN account"),
+    "INVALID_ARN_REGION": (ERROR, "Invalid ARN Region"),
     "INVALID_ARN_RESOURCE": (ERROR, "Invalid ARN resource"),
     "INVALID_ARN_SERVICE_CASE": (ERROR, "Invalid ARN service case"),
     "INVALID_CONDITION_MULTIPLE_BOOLEAN": (ERROR, "Invalid condition multiple Boolean"),
@@ -1038,6 +1042,9 @@ def _arn_problem(catalogue: Any, service: str, region: str, account: str, resour
         return ("INVALID_ARN_SERVICE_CASE", "Update the service name in the resource ARN to "
                 "use all lowercase letters.")
     fixed = not any(w in account for w in _WILD)
+    if region and not any(w in region for w in _WILD) and not _REGION.fullmatch(region):
+        return ("INVALID_ARN_REGION", f"The Region {region} is not valid for this resource. "
+                "Update the resource ARN to include a supported Region.")
     if account and fixed and account != "aws" and not _ACCOUNT_ID.fullmatch(account):
         return ("INVALID_ARN_ACCOUNT", f"The resource ARN account ID {account} is not valid. "
                 "Provide a 12-digit account ID.")
