@@ -207,8 +207,11 @@ ACCOUNT_CREATION_WINDOW = 24 * 3600
 def _spend_account_creation(org: Organization, kind: str = "create-account",
                             refusal: errors.OrganizationsError | None = None) -> None:
     """Count one CreateAccount attempt of ``org`` (``IAMPORTAL_ORG_ACCOUNTS_PER_DAY`` a day),
-    kept even when the caller's transaction rolls back (an email in use, an API error)."""
-    count = partial(throttle.spend, f"org-{kind}:{org.pk}", limit=settings.IAMPORTAL_ORG_ACCOUNTS_PER_DAY,
+    kept even when the caller's transaction rolls back (an email in use, an API error). The
+    budget is the management account's: deleting the organization and creating another does
+    not renew it."""
+    count = partial(throttle.spend, f"org-{kind}:{org.management_account_id}",
+                    limit=settings.IAMPORTAL_ORG_ACCOUNTS_PER_DAY,
                     window=ACCOUNT_CREATION_WINDOW)
     allowed = count()
     durable.keep(count)

@@ -86,3 +86,14 @@ def test_start_a_class_with_an_email_in_use_counts_too(root, root_client, mallor
     assert page.status_code == 200 and "already exists" in page.content.decode()
     page = csrf_post(root_client, "/labs/classes/create/", data)
     assert "You attempted to exceed the number of accounts that you can create in one day." in page.content.decode()
+
+
+def test_a_new_organization_does_not_renew_the_budget(org, root_client, account):
+    """The budget was the organization's: deleting it and creating another (an empty organization
+    is one click) gave a fresh one, so emails could be probed without bound after all."""
+    for n in range(BUDGET):
+        csrf_post(root_client, "/organizations/accounts/invite/", {"target": f"nobody{n}@x.example"})
+    org_services.delete_organization(org)
+    org_services.create_organization(account)
+    page = csrf_post(root_client, "/organizations/accounts/invite/", {"target": "again@x.example"})
+    assert LIMITED in page.content.decode()
