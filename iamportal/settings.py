@@ -155,6 +155,11 @@ DATABASES = {
         conn_max_age=envint("IAMPORTAL_DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A write transaction takes SQLite's write lock when it begins (not when it first writes,
+    # which fails at once when another writer holds it), and another writer waits for it up
+    # to 20 s instead of failing: starting a class writes for seconds (docs/operations.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
