@@ -31,10 +31,13 @@ class PoliciesConfig(AppConfig):
         from accounts import dependents
         from iamportal.views import DASHBOARD_COUNTERS
 
-        from . import services
+        from . import managed, services
         from .checks import check_console_views
+        from .engine import validation
 
         checks.register(check_console_views)
+        # Actions newer than the engine's service data are not "invalid" (read when first needed).
+        validation.known_actions_source(managed.literal_actions)
 
         # DeleteUser / DeleteGroup / DeleteRole refuse while policies remain (iam-facts §11);
         # the console's delete detaches and deletes them first, one authorised call each.

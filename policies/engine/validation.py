@@ -57,7 +57,7 @@ import functools
 import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
@@ -736,12 +736,41 @@ def _catalogue() -> ModuleType | None:
     return catalogue
 
 
+#: Where actions AWS has but the service data predates come from (a callable returning
+#: action names, asked once): the portal gives the literal actions of AWS's own managed
+#: policies (policies/apps.py), which are real whatever the data's age.
+_extra_actions_source: Callable[[], Iterable[str]] | None = None
+
+
+def known_actions_source(source: Callable[[], Iterable[str]] | None) -> None:
+    """Register ``source`` of actions to take as known besides the service data."""
+    global _extra_actions_source
+    _extra_actions_source = source
+    _extra_actions.cache_clear()
+    _unknown_action.cache_clear()
+
+
+@functools.cache
+def _extra_actions() -> tuple[frozenset[str], frozenset[str]]:
+    """The extra known actions and their service prefixes, lower-case."""
+    names = frozenset(name.lower() for name in _extra_actions_source()) if _extra_actions_source else frozenset()
+    return names, frozenset(name.partition(":")[0] for name in names)
+
+
 @functools.lru_cache(maxsize=4096)
 def _unknown_action(catalogue: Any, action: str) -> tuple[str, str] | None:
     """``(code, message)`` for an action of an unknown service or an unknown action."""
     prefix, _, name = action.partition(":")
     if not prefix or "*" in prefix or "?" in prefix:
         return None
+    extra, extra_prefixes = _extra_actions()
+    wildcard = "*" in name or "?" in name
+    if action.lower() in extra:
+        return None
+    if wildcard and prefix.lower() in extra_prefixes:
+        matcher = compile_regex(glob_regex(action.lower()))
+        if any(matcher.fullmatch(known) for known in extra if known.startswith(f"{prefix.lower()}:")):
+            return None
     try:
         if not catalogue.is_known_service(prefix):
             return ("INVALID_SERVICE_IN_ACTION",

@@ -123,6 +123,22 @@ def _read(file: str, mtime_ns: int) -> Catalogue:
     )
 
 
+def literal_actions(file: Path | str = DATA_FILE) -> frozenset[str]:
+    """Every action AWS's managed policies name without a wildcard (``Action`` and
+    ``NotAction``): actions that exist, whatever the age of the engine's service data —
+    validation takes them as known (``policies.engine.validation.known_actions_source``)."""
+    found: set[str] = set()
+    for definition in read(file).definitions:
+        statements = json.loads(definition.document).get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            for element in ("Action", "NotAction"):
+                values = statement.get(element, [])
+                for value in [values] if isinstance(values, str) else values:
+                    if isinstance(value, str) and ":" in value and "*" not in value and "?" not in value:
+                        found.add(value)
+    return frozenset(found)
+
+
 def definitions(
     file: Path | str = DATA_FILE, names: Iterable[str] | None = None
 ) -> list[Definition]:
