@@ -760,9 +760,9 @@ def _extra_actions() -> tuple[frozenset[str], frozenset[str]]:
 @functools.lru_cache(maxsize=4096)
 def _unknown_action(catalogue: Any, action: str) -> tuple[str, str] | None:
     """``(code, message)`` for an action of an unknown service or an unknown action."""
-    prefix, _, name = action.partition(":")
-    if not prefix or "*" in prefix or "?" in prefix:
-        return None
+    prefix, colon, name = action.partition(":")
+    if not colon or not prefix or "*" in prefix or "?" in prefix:
+        return None  # no vendor prefix: IAM's own error, reported by the grammar
     extra, extra_prefixes = _extra_actions()
     wildcard = "*" in name or "?" in name
     if action.lower() in extra:
