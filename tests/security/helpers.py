@@ -430,3 +430,20 @@ class Page(HTMLParser):
         elif tag == "form" and self._form is not None:
             self.forms.append(self._form)
             self._form = None
+
+
+# ---------------------------------------------------------------------------
+# AWS Organizations: a member account under a service control policy
+
+
+def join_under_scp(management: Account, member: Account, name: str, *statements: dict):
+    """``management`` creates an organization that ``member`` joins (an accepted invitation),
+    with the SCP ``name`` of ``statements`` attached to ``member``: (organization, policy)."""
+    from organizations import services as org_services
+
+    org = org_services.create_organization(management)
+    org_services.accept_handshake(org_services.invite_account(org, member), member)
+    policy = org_services.create_policy(org, name=name, description="", document=json.dumps(
+        {"Version": "2012-10-17", "Statement": list(statements)}))
+    org_services.attach_policy(policy, member.account_id)
+    return org, policy

@@ -13,8 +13,9 @@ import pytest
 
 from accounts import role_sessions, roles
 from accounts import services as accounts_services
-from organizations import services as org_services
 from tests.conftest import USER_PASSWORD, csrf_post, grant, signed_in_client
+
+from .helpers import join_under_scp
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +25,8 @@ TRY = "action=iam:ListUsers&resource=*"
 
 @pytest.fixture
 def member(account, mallory):
-    org = org_services.create_organization(account)
-    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
-    policy = org_services.create_policy(org, name="NoUserList", description="", document=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"}]}))
-    org_services.attach_policy(policy, mallory.account.account_id)
+    org, policy = join_under_scp(account, mallory.account, "NoUserList",
+                                 {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"})
     return mallory.account
 
 

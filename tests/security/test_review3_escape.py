@@ -11,8 +11,9 @@ import pytest
 from accounts import role_sessions, service_linked_roles
 from accounts import services as accounts_services
 from labs import classes
-from organizations import services as org_services
 from tests.conftest import USER_PASSWORD, csrf_post, grant, signed_in_client
+
+from .helpers import join_under_scp
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,8 @@ def document(*statements):
 
 @pytest.fixture
 def member(account, mallory):
-    org = org_services.create_organization(account)
-    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
-    policy = org_services.create_policy(org, name="NoUsers", description="", document=document(
-        {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"}))
-    org_services.attach_policy(policy, mallory.account.account_id)
+    org, policy = join_under_scp(account, mallory.account, "NoUsers",
+                                 {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"})
     return mallory.account
 
 

@@ -5,22 +5,19 @@ Deny of everything."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from labs import checks
-from organizations import services as org_services
 from organizations.models import ServiceControlPolicy
+
+from .helpers import join_under_scp
 
 pytestmark = pytest.mark.django_db
 
+
 def test_check_my_progress_with_an_scp_that_no_longer_compiles(account, mallory, aws_managed_policies):
-    org = org_services.create_organization(account)
-    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
-    policy = org_services.create_policy(org, name="Old", description="", document=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}]}))
-    org_services.attach_policy(policy, mallory.account.account_id)
+    _org, policy = join_under_scp(account, mallory.account, "Old",
+                                  {"Effect": "Deny", "Action": "ec2:*", "Resource": "*"})
     ServiceControlPolicy.objects.filter(pk=policy.pk).update(document='{"Version": "2012-10-17", "Statement": 5}')
     result = checks.run_check(mallory.account, {"allowed": {"principal": "root", "action": "iam:ListUsers",
                                                             "resource": "*"}})

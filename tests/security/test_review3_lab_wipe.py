@@ -7,8 +7,6 @@ member account's root removed what an SCP protects (a Deny of ``iam:DeleteUser``
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from accounts import services as accounts_services
@@ -16,8 +14,9 @@ from accounts.models import User
 from labs import services as lab_services
 from labs.models import LabRun
 from labs.panel import run_token
-from organizations import services as org_services
 from tests.conftest import csrf_post, grant, signed_in_client
+
+from .helpers import join_under_scp
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +26,8 @@ LAB = "secure-the-root-user"
 @pytest.fixture
 def protected(account, mallory):
     """mallory's account, a member whose SCP denies deleting the user ``auditor``."""
-    org = org_services.create_organization(account)
-    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
-    policy = org_services.create_policy(org, name="KeepAuditor", description="", document=json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws:iam::*:user/auditor"}]}))
-    org_services.attach_policy(policy, mallory.account.account_id)
+    org, policy = join_under_scp(account, mallory.account, "KeepAuditor",
+                                 {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws:iam::*:user/auditor"})
     accounts_services.create_user(mallory.account, user_name="auditor")
     return mallory.account
 
@@ -74,11 +69,8 @@ def test_an_iam_user_allowed_only_labs_cannot_delete_the_accounts_administrators
                                        "policies without authorising CreateUser, AttachUserPolicy, … with the "
                                        "caller's policies and SCPs")
 def test_a_member_root_cannot_create_what_an_scp_forbids_by_starting_a_lab(account, mallory):
-    org = org_services.create_organization(account)
-    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
-    policy = org_services.create_policy(org, name="NoNewUsers", description="", document=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"}]}))
-    org_services.attach_policy(policy, mallory.account.account_id)
+    org, policy = join_under_scp(account, mallory.account, "NoNewUsers",
+                                 {"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"})
     response = csrf_post(signed_in_client(mallory), "/labs/groups-for-admins-and-developers/start/")
     assert response.status_code == 403
     assert not User.objects.filter(account=mallory.account, is_root=False).exists()

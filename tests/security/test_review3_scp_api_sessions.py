@@ -11,21 +11,19 @@ from django.test import Client
 
 from accounts import access_keys, roles
 from accounts import services as accounts_services
-from organizations import services as org_services
 from policies import services as policy_services
 from tests.api.helpers import signed_post
 from tests.conftest import grant
+
+from .helpers import join_under_scp
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def member(account, mallory):
-    org = org_services.create_organization(account)
-    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
-    policy = org_services.create_policy(org, name="NoUserList", description="", document=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"}]}))
-    org_services.attach_policy(policy, mallory.account.account_id)
+    org, policy = join_under_scp(account, mallory.account, "NoUserList",
+                                 {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"})
     return mallory.account
 
 

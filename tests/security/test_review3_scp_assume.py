@@ -17,8 +17,9 @@ from accounts import role_sessions, roles
 from accounts import services as accounts_services
 from accounts.identity import principal_identity
 from accounts.models import Role
-from organizations import services as org_services
 from tests.conftest import USER_PASSWORD, csrf_post, grant, signed_in_client
+
+from .helpers import join_under_scp
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,8 @@ def document(*statements):
 def member(account, mallory):
     """mallory's account joins ``account``'s organization; an SCP on it denies switching into
     role/Admin."""
-    org = org_services.create_organization(account)
-    org_services.accept_handshake(org_services.invite_account(org, mallory.account), mallory.account)
-    policy = org_services.create_policy(org, name="NoAdminRole", description="", document=document(
-        {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/Admin"}))
-    org_services.attach_policy(policy, mallory.account.account_id)
+    org, policy = join_under_scp(account, mallory.account, "NoAdminRole",
+                                 {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/Admin"})
     return mallory.account
 
 
