@@ -55,6 +55,14 @@ class Account(models.Model):
         """What the IAM user sign-in URL names: the alias when there is one, else the id."""
         return self.alias or self.account_id
 
+    @property
+    def suspended(self) -> bool:
+        """Whether the account's organization suspended it (a class ended with its accounts
+        disabled: ``organizations.Member.status``): nobody enters it, roles included. Read from
+        the membership row when it was loaded with the account, else one query."""
+        member = getattr(self, "org_member", None)  # the organizations app's reverse one-to-one
+        return member is not None and member.status == "SUSPENDED"
+
     def arn(self, resource: str) -> str:
         """The ARN of an IAM resource of this account, e.g. ``arn("user/bob")``."""
         return f"arn:aws:iam::{self.account_id}:{resource}"

@@ -181,9 +181,10 @@ def load(request: Any, at: float | None = None) -> RoleSession | None:
     # With the account's organization membership: SCPs (policies.authz.account_scps).
     role = (Role.objects.select_related("account__org_member__org")
             .filter(unique_id=record.get("role_id")).first())
-    if role is None:
+    if role is None or role.account.suspended:
         clear(request)
-        _say(request, f"The role you switched to no longer exists. You are now signed in as {user.user_name}.")
+        gone = "no longer exists" if role is None else "is in a suspended account"
+        _say(request, f"The role you switched to {gone}. You are now signed in as {user.user_name}.")
         return None
     return RoleSession(
         role=role,

@@ -52,6 +52,8 @@ SWITCH_ROLE_NAME_MAX = 64  # Path + RoleName for console Switch Role (cookie lim
 SERVICE_ROLE_PATH = "/aws-service-role/"  # service-linked roles: /aws-service-role/<service>/
 
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
+#: A role of an account its organization suspended (a class ended with its accounts disabled).
+ACCOUNT_SUSPENDED = "The account that owns the role is suspended."
 INVALID_SWITCH_INFORMATION = (
     "Invalid information in one or more fields. Check your information or contact your administrator."
 )
@@ -594,6 +596,8 @@ def check_assume(identity: Any, role: Role, *, action: str = "sts:AssumeRole",
 
     if identity.is_root:
         return AssumeCheck(False, reasons=[ROOT_CANNOT_ASSUME])
+    if role.account.suspended:
+        return AssumeCheck(False, reasons=[ACCOUNT_SUSPENDED])
     try:
         trust = Policy.from_json(role.trust_policy, name=f"{role.name} trust policy", kind="trust", max_size=0)
     except PolicyError:
@@ -688,7 +692,7 @@ def assume_role(identity: Any, *, account_reference: str, role_name: str, now: f
         if _ACCOUNT_ID_RE.fullmatch(reference) and name:
             raise _assume_denied(identity, reference, path, name, NO_SUCH_ROLE)
         raise AccessDenied(INVALID_SWITCH_INFORMATION, "No account on this server has that ID or alias.")
-    role = (Role.objects.for_account(account).select_related("account")
+    role = (Role.objects.for_account(account).select_related("account__org_member")
             .filter(name__iexact=name, path=path).first())
     if role is None:
         # AWS answers AccessDenied rather than NoSuchEntity, so names cannot be probed.

@@ -150,6 +150,8 @@ def refusal(record: SessionCredential, signed: sigv4.SignedRequest, now: float) 
         return ExpiredToken()
     if record.user is None or not record.user.is_active:
         return InvalidClientTokenId()
+    if record.role is not None and record.role.account.suspended:  # a class ended: nobody enters
+        return InvalidClientTokenId()
     if signed.service == "iam" and not may_call_iam(record):
         return InvalidClientTokenId()
     return None
@@ -160,7 +162,7 @@ def resolve_session(signed: sigv4.SignedRequest, request: Any, now: float) -> Re
     key_id = signed.access_key_id
     if not key_id.startswith("ASIA"):
         return None
-    record = (SessionCredential.objects.select_related("account", "user__account", "role__account")
+    record = (SessionCredential.objects.select_related("account", "user__account", "role__account__org_member")
               .filter(access_key_id=key_id).first())
     if record is None:
         return None

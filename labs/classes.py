@@ -319,10 +319,10 @@ def issue_password(trainee: Trainee) -> Credential:
 def end_class(classroom: Classroom, *, delete_accounts: bool = False) -> None:
     """End the class: its lab runs end and nobody can sign in to its accounts any more.
 
-    Without ``delete_accounts`` the accounts stay (the instructor can still switch into them
-    through ``OrganizationAccountAccessRole``): every user of them, root included, becomes
-    inactive (sign-in refused, open sessions and access keys stop working) and the root
-    passwords unusable. With it, the accounts (and everything in them) and the class's OU are
+    Without ``delete_accounts`` the accounts stay, suspended: every user of them, root
+    included, becomes inactive (sign-in refused, open sessions and access keys stop working),
+    the root passwords unusable, and no role of theirs can be assumed, by anyone (a role a
+    trainee made to trust an outside account included). With it, the accounts (and everything in them) and the class's OU are
     deleted, and the board has no trainees left: export the results first.
     """
     _require_running(classroom)
@@ -340,5 +340,6 @@ def end_class(classroom: Classroom, *, delete_accounts: bool = False) -> None:
         users = User.objects.filter(account__in=accounts)
         users.update(is_active=False)
         users.filter(is_root=True).update(password=make_password(None))
+        organizations.suspend_accounts(classroom.org, accounts)  # roles trusting outsiders too
     classroom.ended = now
     classroom.save(update_fields=["ended", "ou"])

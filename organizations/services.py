@@ -174,6 +174,14 @@ def get_member(org: Organization, account_id: str) -> Member:
     return member
 
 
+def suspend_accounts(org: Organization, accounts: list[Account]) -> None:
+    """Suspend member ``accounts`` of ``org`` (status ``SUSPENDED``): no role of theirs can be
+    assumed and their role sessions end (``Account.suspended``); the management account is
+    never suspended."""
+    (Member.objects.filter(org=org, account__in=accounts).exclude(account=org.management_account)
+     .update(status=Member.SUSPENDED))
+
+
 def _member_of(org: Organization, account: Account) -> Member:
     member = org.members.select_related("account", "parent_ou").filter(account=account).first()
     if member is None:

@@ -97,8 +97,6 @@ def test_a_trainee_cannot_read_another_trainees_account_or_the_management_accoun
     assert response.status_code != 302 or "/switchrole" in response["Location"]
 
 
-@pytest.mark.xfail(strict=True, reason="ending a class (disable) makes the trainees' users inactive, but a role "
-                                       "a trainee made trusting an outside account still lets that account in")
 def test_an_ended_class_account_cannot_be_entered_through_a_role_trusting_an_outside_account(a_class, mallory):
     from accounts import roles
 
@@ -110,3 +108,21 @@ def test_an_ended_class_account_cannot_be_entered_through_a_role_trusting_an_out
     grant(outsider, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
     classes.end_class(classroom)
     assert switch(signed_in_client(outsider), account.account_id, "Back").status_code != 302
+
+
+def test_ending_a_class_ends_role_sessions_already_in_its_accounts(a_class, mallory):
+    from accounts import roles
+
+    classroom, credentials = a_class
+    account = classroom.trainees.get(position=0).member.account
+    roles.create_role(account, name="Back", trust_policy=document(
+        {"Effect": "Allow", "Principal": {"AWS": mallory.account.root_arn}, "Action": "sts:AssumeRole"}))
+    outsider = accounts_services.create_user(mallory.account, user_name="me", console_password=USER_PASSWORD)
+    grant(outsider, {"Effect": "Allow", "Action": ["sts:AssumeRole", "iam:ListUsers"], "Resource": "*"})
+    client = signed_in_client(outsider)
+    assert switch(client, account.account_id, "Back").status_code == 302  # in, while the class runs
+    classes.end_class(classroom)
+    page = client.get("/iam/users/")
+    assert "is in a suspended account" in page.content.decode()
+    assert page.wsgi_request.iam.role_session is None  # back in its own identity
+    assert page.wsgi_request.iam.account == mallory.account
