@@ -38,7 +38,7 @@ def start_lab(account: Account, slug: str, *, started_by: Any = None, classroom:
     now = timezone.now()
     LabRun.objects.filter(account=account, ended__isnull=True).update(ended=now)
     setup.wipe(account, authorize=authorize)
-    setup.apply(account, lab)
+    setup.apply(account, lab, authorize=authorize)
     extra = {"classroom": classroom} if classroom is not None else {}
     return LabRun.objects.create(account=account, slug=lab.slug, started=now,
                                  started_by=_started_by(started_by), **extra)
@@ -81,7 +81,7 @@ def reset_lab(run: LabRun, *, authorize: Any = None) -> None:
     :func:`labs.setup.wipe`); its progress and hints are cleared and its timer starts again."""
     lab = catalogue.get(run.slug)
     setup.wipe(run.account, authorize=authorize)
-    setup.apply(run.account, lab)
+    setup.apply(run.account, lab, authorize=authorize)
     run.progress.all().delete()
     run.started = timezone.now()
     run.save(update_fields=["started"])

@@ -55,16 +55,64 @@ def _permissions(account: Account, owner, entry: dict) -> None:
         policy_services.put_permissions_boundary(owner, policy_arn=_policy_arn(account, entry["boundary"]))
 
 
+def _tag_keys(entry: dict) -> dict:
+    tags = entry.get("tags", {})
+    return {**{f"aws:RequestTag/{key}": value for key, value in tags.items()},
+            **({"aws:TagKeys": list(tags)} if tags else {})}
+
+
+def setup_calls(account: Account, setup: dict) -> list[tuple[str, str, dict]]:
+    """The IAM calls ``setup`` (substituted) stands for, each with the condition keys it carries
+    (``aws:RequestTag/…``, ``aws:TagKeys``, ``iam:PolicyARN``, ``iam:PermissionsBoundary``): a
+    caller starting a lab on its own account may build only what it could build by hand."""
+    own = {entry["name"].lower(): account.arn(f"policy{entry.get('path', '/')}{entry['name']}")
+           for entry in setup.get("policies", [])}
+    groups = {entry["name"].lower(): account.arn(f"group{entry.get('path', '/')}{entry['name']}")
+              for entry in setup.get("groups", [])}
+
+    def policy_arn(reference: str) -> str:
+        return own.get(reference.lower()) or _policy_arn(account, reference)
+
+    calls: list[tuple[str, str, dict]] = []
+    if setup.get("alias"):
+        calls.append(("iam:CreateAccountAlias", "*", {}))
+    if setup.get("root_access_key"):
+        calls.append(("iam:CreateAccessKey", account.root_arn, {}))
+    calls += [("iam:CreatePolicy", arn, {}) for arn in own.values()]
+    for kind, noun in (("groups", "Group"), ("users", "User"), ("roles", "Role")):
+        for entry in setup.get(kind, []):
+            arn = account.arn(f"{noun.lower()}{entry.get('path', '/')}{entry['name']}")
+            bounded = {"iam:PermissionsBoundary": policy_arn(entry["boundary"])} if entry.get("boundary") else {}
+            calls.append((f"iam:Create{noun}", arn, {**_tag_keys(entry), **bounded}))
+            if entry.get("tags"):
+                calls.append((f"iam:Tag{noun}", arn, _tag_keys(entry)))
+            calls += [(f"iam:Attach{noun}Policy", arn, {"iam:PolicyARN": policy_arn(reference), **bounded})
+                      for reference in entry.get("policies", [])]
+            calls += [(f"iam:Put{noun}Policy", arn, bounded) for _name in entry.get("inline", {})]
+            if entry.get("boundary"):
+                calls.append((f"iam:Put{noun}PermissionsBoundary", arn, bounded))
+            if kind == "users":
+                if entry.get("password"):
+                    calls.append(("iam:CreateLoginProfile", arn, bounded))
+                calls += [("iam:AddUserToGroup", groups[name.lower()], {}) for name in entry.get("groups", [])]
+                if entry.get("access_key"):
+                    calls.append(("iam:CreateAccessKey", arn, bounded))
+    return calls
+
+
 @transaction.atomic
-def apply(account: Account, lab: Lab) -> dict[str, str]:
+def apply(account: Account, lab: Lab, *, authorize=None) -> dict[str, str]:
     """Create ``lab``'s starting state in ``account`` (in one transaction). Returns the console
-    passwords generated for its users (``password: generate``), by user name.
+    passwords generated for its users (``password: generate``), by user name. ``authorize``
+    (as for :func:`wipe`) is given every call the setup stands for (:func:`setup_calls`) first.
 
     Raises:
         LabError: a service refused part of the setup (the field names the entry, the message
             is the service's, in AWS's words); nothing was created.
     """
     setup = substitute(lab.setup, account.account_id)
+    if authorize is not None:
+        authorize(setup_calls(account, setup))
     where = "setup"
     passwords: dict[str, str] = {}
     try:

@@ -116,7 +116,7 @@ def test_unknown_lab_is_a_404(root_client):
 def test_a_lab_that_cannot_be_applied_says_why_and_changes_nothing(root_client, account, alice, monkeypatch):
     from labs.format import LabError
 
-    def broken(account, lab):
+    def broken(account, lab, **kwargs):
         raise LabError("labs/data/x.yaml", None, "setup.users[0]", "no such group")
 
     monkeypatch.setattr("labs.setup.apply", broken)

@@ -65,12 +65,19 @@ def test_an_iam_user_allowed_only_labs_cannot_delete_the_accounts_administrators
     assert not User.objects.filter(account=account, user_name="admin").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="a lab's setup (labs.setup.apply) creates its users, groups, roles and "
-                                       "policies without authorising CreateUser, AttachUserPolicy, … with the "
-                                       "caller's policies and SCPs")
 def test_a_member_root_cannot_create_what_an_scp_forbids_by_starting_a_lab(account, mallory):
     org, policy = join_under_scp(account, mallory.account, "NoNewUsers",
                                  {"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"})
     response = csrf_post(signed_in_client(mallory), "/labs/groups-for-admins-and-developers/start/")
     assert response.status_code == 403
+    assert not User.objects.filter(account=mallory.account, is_root=False).exists()
+
+
+def test_starting_a_lab_asks_for_each_attachment_with_its_policy_arn(account, mallory, aws_managed_policies):
+    join_under_scp(account, mallory.account, "NoAdminAttachments", {
+        "Effect": "Deny", "Action": "iam:AttachUserPolicy", "Resource": "*",
+        "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}}})
+    response = csrf_post(signed_in_client(mallory), "/labs/groups-for-admins-and-developers/start/")
+    assert response.status_code == 403
+    assert "iam:AttachUserPolicy" in response.content.decode()
     assert not User.objects.filter(account=mallory.account, is_root=False).exists()
