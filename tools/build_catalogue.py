@@ -217,16 +217,17 @@ def check_required(catalogue: dict[str, Any]) -> list[str]:
     return missing
 
 
-def encode(catalogue: dict[str, Any]) -> bytes:
-    """Serialise deterministically: sorted keys, no whitespace, gzip with mtime 0.
+def encode(catalogue: dict[str, Any], *, sort_keys: bool = True) -> bytes:
+    """Serialise deterministically: no whitespace, gzip with mtime 0 (the same input gives the
+    same bytes); keys sorted unless the document's own order matters (``sort_keys``).
 
     Args:
-        catalogue: the document built by :func:`convert`.
+        catalogue: the document built by :func:`convert` (or tools/managed_policies.py's).
 
     Returns:
         The gzip-compressed bytes to write.
     """
-    text = json.dumps(catalogue, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(catalogue, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
     buffer = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as gz:
         gz.write(text.encode("utf-8"))

@@ -39,15 +39,16 @@ from __future__ import annotations
 import argparse
 import ast
 import base64
-import gzip
 import hashlib
-import io
 import json
 import re
 import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: its sibling tools
+import build_catalogue  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = REPO_ROOT / "policies" / "managed" / "catalogue.json.gz"
@@ -152,12 +153,8 @@ def convert(policies: dict[str, Any], known: dict[str, Any], source: str) -> dic
 
 
 def encode(catalogue: dict[str, Any]) -> bytes:
-    """Compact JSON, gzip level 9 with mtime 0: the same input gives the same bytes."""
-    text = json.dumps(catalogue, separators=(",", ":"), ensure_ascii=False)
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as gz:
-        gz.write(text.encode("utf-8"))
-    return buffer.getvalue()
+    """Compact JSON in the catalogue's own key order, gzip level 9 with mtime 0."""
+    return build_catalogue.encode(catalogue, sort_keys=False)
 
 
 def main(argv: list[str] | None = None) -> int:
