@@ -11,6 +11,8 @@ from django.urls import path, register_converter
 from . import views
 from .views.policy_checks import PolicyChecksView, RoleTrustChecksView
 from .views.service_data import ServiceDetailView, ServiceListView
+from .views.policy_checks import GroupInlinePolicyChecksView, RoleInlinePolicyChecksView
+from .views.policy_checks import UserInlinePolicyChecksView
 
 
 class OwnerConverter:
@@ -88,6 +90,12 @@ urlpatterns = [
     path(f"{POLICY}checks/", PolicyChecksView.as_view(), name="policy_checks"),
     path("iam/roles/<str:role_name>/trust/checks/", RoleTrustChecksView.as_view(),
          name="role_trust_checks"),
+    path("iam/users/<iamname:entity_name>/policies/inline/<iamname:policy_name>/checks/",
+         UserInlinePolicyChecksView.as_view(), name="policy_user_inline_checks"),
+    path("iam/groups/<iamname:entity_name>/policies/inline/<iamname:policy_name>/checks/",
+         GroupInlinePolicyChecksView.as_view(), name="policy_group_inline_checks"),
+    path("iam/roles/<str:role_name>/policies/inline/<str:policy_name>/checks/",
+         RoleInlinePolicyChecksView.as_view(), name="role_inline_checks"),
     path(
         f"{POLICY}entities/detach/",
         views.PolicyEntityDetachView.as_view(),

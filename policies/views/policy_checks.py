@@ -6,12 +6,17 @@ CheckAccessNotGranted, CheckNoPublicAccess), decided by policies.engine.custom_c
   resources are not granted", on the policy's default version.
 - ``/iam/roles/<name>/trust/checks/``: "Check for public access" (and the listed actions
   check) on the role's trust policy, a resource policy.
+- ``/iam/{users,groups,roles}/<name>/policies/inline/<policy>/checks/``: "Check for new
+  access" against a managed policy or a pasted JSON document (an inline policy has no
+  versions), and the listed actions check, on an inline policy.
 
-A check is a GET form (it changes nothing, so the result is a link to share). Each run
-authorises what the console's call does: the ``access-analyzer:Check*`` action on ``*``
-and, for every document it reads, ``iam:GetPolicy``/``iam:GetPolicyVersion`` (the role's
-page is already behind ``iam:GetRole``). Bad input is a 400 with the reason; a reference
-policy the account cannot see is a 404.
+A check is a GET form (it changes nothing, so the result is a link to share); "Check for
+new access" is also accepted as a POST, for a pasted reference document too long for a
+URL. Each run authorises what the console's call does: the ``access-analyzer:Check*``
+action on ``*`` and, for every document it reads, ``iam:GetPolicy``/``iam:GetPolicyVersion``
+(the role's page is already behind ``iam:GetRole``, an inline policy's behind
+``iam:Get{User,Group,Role}Policy``). Bad input is a 400 with the reason; a reference policy
+the account cannot see is a 404.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts import tags
 from accounts.views.roles import RoleMixin
+from iamportal.views_base import get_or_404
 from iamportal.errors import IAMError, InvalidInput
 from policies.authz import access_denied, first_denied
 from policies.engine import PolicyError, check_access_not_granted, check_no_new_access
@@ -30,6 +37,7 @@ from policies.engine import check_no_public_access
 
 from .. import services
 from ..models import ManagedPolicy
+from .entity import EntityMixin
 from .managed import PolicyObjectMixin
 
 ACTIONS = {
@@ -42,6 +50,9 @@ TRUST_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"
 MAX_FIELD = 20_000
 #: The customer managed policies offered as references (IAM's quota per account).
 MAX_REFERENCES = 1_500
+#: A pasted reference document: the largest policy document IAM stores is 10,240
+#: characters (a role's inline policies); whitespace brings some more.
+MAX_PASTED = 20_000
 
 
 class CheckRefused(Exception):
@@ -76,10 +87,15 @@ class ChecksMixin:
 
     offered: tuple[str, ...] = ()
 
+    @property
+    def params(self):
+        """The check's inputs: the query string, or the form of a POST."""
+        return self.request.POST if self.request.method == "POST" else self.request.GET
+
     def get(self, request, *args, **kwargs):
         context = self.get_context_data(**kwargs)
         status = 200
-        check = request.GET.get("check", "")
+        check = self.params.get("check", "")
         if check:
             try:
                 context.update(self.outcome(check))
@@ -89,9 +105,21 @@ class ChecksMixin:
                 context["check_error"] = error.message
                 status = error.status
             context["check"] = check
-        context["values"] = {key: request.GET.get(key, "")
-                             for key in ("against", "reference", "actions", "resources")}
+        context["values"] = {key: self.params.get(key, "") for key in
+                             ("against", "reference", "reference_json", "actions", "resources")}
         return self.render_to_response(context, status=status)
+
+    def post(self, request, *args, **kwargs):
+        """A check posted (a pasted reference document): the same as its GET."""
+        return self.get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["references"] = list(
+            ManagedPolicy.objects.for_account(self.request.iam.account)
+            .exclude(pk=getattr(getattr(self, "policy", None), "pk", None)).order_by("name")
+            .values_list("name", flat=True)[:MAX_REFERENCES])
+        return context
 
     def outcome(self, check: str) -> dict[str, Any]:
         """Authorise the call and what it reads, then run the check."""
@@ -120,10 +148,49 @@ class ChecksMixin:
 
     def granted(self):
         """CheckAccessNotGranted on the listed actions and resources (nothing more to read)."""
-        actions = listed(self.request.GET.get("actions", ""))
-        resources = listed(self.request.GET.get("resources", ""))
+        actions = listed(self.params.get("actions", ""))
+        resources = listed(self.params.get("resources", ""))
         return [], lambda: self.run(check_access_not_granted, self.checked_document(),
                                     actions, resources)
+
+    def reference(self):
+        """The reference of "Check for new access" that the form names (``against``:
+        ``policy`` for a managed policy by name or ARN, ``json`` for a pasted document):
+        the calls reading it makes, and a function returning its document (to call once
+        they are allowed). None when ``against`` names neither."""
+        against = self.params.get("against", "")
+        if against == "json":
+            text = self.params.get("reference_json", "")
+            if len(text) > MAX_PASTED:
+                raise InvalidInput(f"Enter a reference policy of at most {MAX_PASTED} characters.")
+            if not text.strip():
+                raise InvalidInput("Paste the JSON policy document to compare with.")
+            return [], lambda: text
+        if against != "policy":
+            return None
+        reference = self.reference_policy(self.params.get("reference", "").strip())
+        keys = tags.resource_tag_context(reference)
+        calls = [("iam:GetPolicy", reference.arn, keys),
+                 ("iam:GetPolicyVersion", reference.arn, keys)]
+        return calls, lambda: services.default_version(reference).document
+
+    def reference_policy(self, reference: str) -> ManagedPolicy:
+        """The policy named by ARN, or by name (the account's first, then AWS managed)."""
+        account = self.request.iam.account
+        if not reference:
+            raise InvalidInput("Enter the name or ARN of the policy to compare with.")
+        if reference.startswith("arn:"):
+            return services.get_policy(account, reference)
+        found = (ManagedPolicy.objects.for_account(account).filter(name=reference).first()
+                 or ManagedPolicy.objects.aws_managed().filter(name=reference).first())
+        if found is None:
+            return services.get_policy(account, reference)  # NoSuchEntity in IAM's words
+        return found
+
+    def new_access(self, existing):
+        """CheckNoNewAccess of the checked document against ``existing()``."""
+        return lambda: self.run(check_no_new_access, self.checked_document(), existing(),
+                                "identity")
 
     def document_calls(self) -> list[tuple[str, str, dict[str, Any]]]:
         return []
@@ -148,10 +215,6 @@ class PolicyChecksView(ChecksMixin, PolicyObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["previous_versions"] = [v for v in self.versions if not v.is_default]
-        context["references"] = list(
-            ManagedPolicy.objects.for_account(self.request.iam.account)
-            .exclude(pk=self.policy.pk).order_by("name")
-            .values_list("name", flat=True)[:MAX_REFERENCES])
         context["crumb"] = "Check policy"
         return context
 
@@ -167,39 +230,16 @@ class PolicyChecksView(ChecksMixin, PolicyObjectMixin, TemplateView):
     def prepare(self, check: str):
         if check == "granted":
             return self.granted()
-        against = self.request.GET.get("against", "")
-        if against == "policy":
-            reference = self.reference_policy(self.request.GET.get("reference", "").strip())
-            keys = tags.resource_tag_context(reference)
-            calls = [("iam:GetPolicy", reference.arn, keys),
-                     ("iam:GetPolicyVersion", reference.arn, keys)]
-
-            def existing() -> str:  # read once the calls are allowed
-                return services.default_version(reference).document
-        else:
-            version = next((v for v in self.versions
-                            if v.version_id == against and not v.is_default), None)
-            if version is None:
-                raise InvalidInput("Choose a previous version or another policy to compare with.")
-            calls = []
-
-            def existing() -> str:
-                return version.document
-        return calls, lambda: self.run(check_no_new_access, self.checked_document(),
-                                       existing(), "identity")
-
-    def reference_policy(self, reference: str) -> ManagedPolicy:
-        """The policy named by ARN, or by name (the account's first, then AWS managed)."""
-        account = self.request.iam.account
-        if not reference:
-            raise InvalidInput("Enter the name or ARN of the policy to compare with.")
-        if reference.startswith("arn:"):
-            return services.get_policy(account, reference)
-        found = (ManagedPolicy.objects.for_account(account).filter(name=reference).first()
-                 or ManagedPolicy.objects.aws_managed().filter(name=reference).first())
-        if found is None:
-            return services.get_policy(account, reference)  # NoSuchEntity in IAM's words
-        return found
+        chosen = self.reference()
+        if chosen is not None:
+            calls, existing = chosen
+            return calls, self.new_access(existing)
+        against = self.params.get("against", "")
+        version = next((v for v in self.versions
+                        if v.version_id == against and not v.is_default), None)
+        if version is None:
+            raise InvalidInput("Choose a previous version or another policy to compare with.")
+        return [], self.new_access(lambda: version.document)
 
 
 class RoleTrustChecksView(ChecksMixin, RoleMixin, TemplateView):
@@ -217,3 +257,60 @@ class RoleTrustChecksView(ChecksMixin, RoleMixin, TemplateView):
             return self.granted()
         return [], lambda: self.run(check_no_public_access, self.checked_document(),
                                     TRUST_RESOURCE_TYPE)
+
+
+class InlinePolicyChecksMixin(ChecksMixin):
+    """An inline policy's checks: new access against a managed policy or a pasted document
+    (an inline policy has no previous version), listed actions/resources. The page's own
+    action (``iam:Get{User,Group,Role}Policy``) reads the document checked."""
+
+    template_name = "policies/inline_policy_checks.html"
+    offered = ("new", "granted")
+
+    def setup_objects(self) -> None:
+        super().setup_objects()
+        self.inline = get_or_404(services.get_inline_policy, self.subject,
+                                 self.kwargs["policy_name"])
+
+    def checked_document(self) -> str:
+        return self.inline.document
+
+    def prepare(self, check: str):
+        if check == "granted":
+            return self.granted()
+        chosen = self.reference()
+        if chosen is None:
+            raise InvalidInput("Choose another policy or paste a policy to compare with.")
+        calls, existing = chosen
+        return calls, self.new_access(existing)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(inline=self.inline, subject=self.subject, entity_kind=self.entity_kind,
+                       detail_url=self.detail_url(), action_url=self.request.path)
+        return context
+
+
+class UserInlinePolicyChecksView(InlinePolicyChecksMixin, EntityMixin, TemplateView):
+    entity_kind = "user"
+    iam_action = "iam:GetUserPolicy"
+
+    def detail_url(self) -> str:
+        return reverse("policies:policy_user_inline_detail",
+                       args=[self.subject.user_name, self.inline.name])
+
+
+class GroupInlinePolicyChecksView(InlinePolicyChecksMixin, EntityMixin, TemplateView):
+    entity_kind = "group"
+    iam_action = "iam:GetGroupPolicy"
+
+    def detail_url(self) -> str:
+        return reverse("policies:policy_group_inline_detail",
+                       args=[self.subject.name, self.inline.name])
+
+
+class RoleInlinePolicyChecksView(InlinePolicyChecksMixin, RoleMixin, TemplateView):
+    iam_action = "iam:GetRolePolicy"
+
+    def detail_url(self) -> str:
+        return reverse("accounts:role_inline_detail", args=[self.role.name, self.inline.name])

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
 from policies import services
-from tests.conftest import grant
+from tests.conftest import csrf_post, grant
 
 from .helpers import doc
 
@@ -67,6 +67,17 @@ def test_new_access_against_a_customer_policy(root_client, account, policy):
     page = root_client.get(url(policy, "?check=new&against=policy&reference=Everything"))
     assert page.status_code == 200
     assert "do not grant new access" in page.content.decode()
+
+
+def test_new_access_against_a_pasted_document_is_posted(root_client, policy):
+    page = csrf_post(root_client, url(policy), {"check": "new", "against": "json",
+                                                "reference_json": doc(READ_OBJECTS)})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "New access in the statement with index: 1." in text and "DeleteAll" in text
+    assert 'id="against-json" name="against" value="json" checked' in text  # kept
+    page = csrf_post(root_client, url(policy), {"check": "new", "against": "v1"})
+    assert "New access in the statement with index: 1." in page.content.decode()
 
 
 def test_listed_actions(root_client, policy):
