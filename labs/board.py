@@ -75,7 +75,9 @@ def class_board(classroom: Classroom) -> Board:
 def _row(lab: Lab, trainee: Trainee, run: LabRun | None, activity: dict[int, datetime]) -> Row:
     account = trainee.member.account
     progress = {p.task_id: p for p in run.progress.all()} if run is not None else {}
-    cells = [Cell(p.passed, p.points, p.checked_at, p.hints_used) if (p := progress.get(task.id)) else Cell(None)
+    # A task with hints revealed but never checked (or not since a reset) is unchecked.
+    cells = [Cell(p.passed if p.checked_at else None, p.points if p.checked_at else 0, p.checked_at, p.hints_used)
+             if (p := progress.get(task.id)) else Cell(None)
              for task in lab.tasks]
     checks = [cell.checked_at for cell in cells if cell.checked_at is not None]
     return Row(

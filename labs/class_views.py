@@ -4,8 +4,9 @@ reset, next lab and end.
 
 Authorisation: portal actions decided by the engine like IAM's (docs/differences.md) on the
 organization's ARN — ``labs:GetClass`` (list, board, sheet, results), ``labs:StartClass`` (start,
-next lab), ``labs:ResetTrainee`` and ``labs:EndClass`` — plus the Organizations calls an operation
-stands for. A class exists only for its organization's management account: anyone else (a
+next lab), ``labs:ResetTrainee`` (reset), ``labs:ResetTraineePassword`` (a new one-time root password)
+and ``labs:EndClass`` — plus the Organizations calls an operation stands for (a root password has
+none: AWS sets no member account's root password from the management account). A class exists only for its organization's management account: anyone else (a
 trainee's account, another organization) gets a 404, whatever their policies say.
 
 The one-time passwords of a new class live sealed (accounts.seeds) in the instructor's session,
@@ -43,8 +44,8 @@ from . import catalogue, classes
 from .models import Classroom, Trainee
 
 #: Portal actions of classes (docs/differences.md), on the organization's ARN.
-START_CLASS, GET_CLASS, RESET_TRAINEE, END_CLASS = (
-    "labs:StartClass", "labs:GetClass", "labs:ResetTrainee", "labs:EndClass")
+START_CLASS, GET_CLASS, RESET_TRAINEE, RESET_PASSWORD, END_CLASS = (
+    "labs:StartClass", "labs:GetClass", "labs:ResetTrainee", "labs:ResetTraineePassword", "labs:EndClass")
 #: The role every created member account has, which "Open account" switches to.
 ACCESS_ROLE = "OrganizationAccountAccessRole"
 #: How often the board refreshes itself (static/labs/board.js), in seconds.
@@ -360,7 +361,10 @@ class TraineeResetView(ClassMixin, View):
 
 
 class TraineePasswordView(TraineeResetView):
-    """A new one-time password for a trainee's root user, shown once on the sheet."""
+    """A new one-time password for a trainee's root user, shown once on the sheet: an action of
+    its own (a password gives a way into the account; resetting its lab does not)."""
+
+    iam_action = RESET_PASSWORD
 
     def post(self, request, *args, **kwargs):
         try:

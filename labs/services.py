@@ -78,10 +78,13 @@ def reveal_hint(run: LabRun, task_id: str) -> str | None:
 @transaction.atomic
 def reset_lab(run: LabRun, *, authorize: Any = None) -> None:
     """Put ``run``'s account back to the lab's starting state (wipe + apply, ``authorize``: see
-    :func:`labs.setup.wipe`); its progress and hints are cleared and its timer starts again."""
+    :func:`labs.setup.wipe`); its checks are cleared and its timer starts again. The hints
+    revealed stay revealed and counted (``hints_used``): a reset does not hide from the
+    instructor's board how many hints a trainee used."""
     lab = catalogue.get(run.slug)
     setup.wipe(run.account, authorize=authorize)
     setup.apply(run.account, lab, authorize=authorize)
-    run.progress.all().delete()
+    run.progress.filter(hints_used=0).delete()
+    run.progress.update(passed=False, points=0, checked_at=None)
     run.started = timezone.now()
     run.save(update_fields=["started"])

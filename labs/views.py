@@ -10,7 +10,9 @@ Allow (docs/differences.md: portal actions, not AWS ones).
 
 Every form is a plain POST answered with a redirect back to the page it was sent from
 (Post/Redirect/Get; ``next``, a path on this site only), so the panel works without
-JavaScript. A run of another account is a 404. A POST about a run that has ended since the page
+JavaScript. A run of another account is a 404. While the account runs a class's lab, nobody in
+the account ends it or starts another lab over it (:func:`class_refusal`: AccessDenied, as the
+portal's other refusals): the class's instructor moves it on or ends it from the board. A POST about a run that has ended since the page
 was shown, a task its lab does not have (404) or a hint already shown (``shown``, the count of
 hints the page had) answers a clear message instead of acting twice.
 """
@@ -30,7 +32,7 @@ from django.views.generic import TemplateView, View
 from accounts.summary import account_summary
 from accounts.views.confirm import Confirmation, ConfirmRemovalMixin
 from iamportal.errors import IAMError
-from policies.authz import ActionDenied, IAMActionRequiredMixin, access_denied, require_all
+from policies.authz import ActionDenied, Authorization, IAMActionRequiredMixin, access_denied, require_all
 
 from . import catalogue, services
 from .format import LabError
@@ -58,6 +60,23 @@ def failure(request, exc: Exception) -> str:
         request.audit_error = exc
         return exc.message
     return str(exc)
+
+
+def class_refusal(request, action: str, run: LabRun | None) -> Authorization | None:
+    """AccessDenied for ``action`` (``labs:EndLab``, ``labs:StartLab``) when ``run`` is a running
+    lab of a class that has not ended: only its instructor ends it (the board's *End class*) or
+    moves the class on. None otherwise."""
+    if run is None or run.classroom_id is None or run.ended is not None:
+        return None
+    classroom = run.classroom
+    if classroom.ended is not None:
+        return None
+    what = "end it" if action == END else "start another lab in this account"
+    identity = request.iam
+    return Authorization(
+        False, action, identity.account.root_arn, identity.arn, "explicitDeny",
+        f"because the lab running in this account is part of the class {classroom.name}: only the class's "
+        f"instructor can {what}")
 
 
 class LabActionMixin(IAMActionRequiredMixin):
@@ -111,7 +130,14 @@ class StartLabView(ConfirmRemovalMixin, LabActionMixin, View):
         return Confirmation(heading=f"Start lab {self.lab.title}?", detail=detail, cancel_url=lab_list,
                             submit="Start lab", crumbs=((lab_list, "Labs"), ("", "Start lab")))
 
+    def get(self, request, *args, **kwargs):
+        refused = class_refusal(request, START, current_run(request))
+        return access_denied(request, refused) if refused is not None else super().get(request, *args, **kwargs)
+
     def post(self, request, *args, **kwargs):
+        refused = class_refusal(request, START, current_run(request))
+        if refused is not None:
+            return access_denied(request, refused)
         try:
             services.start_lab(request.iam.account, self.lab.slug, started_by=request.iam.arn,
                                authorize=partial(require_all, request))
@@ -204,8 +230,8 @@ class ResetLabView(ConfirmRemovalMixin, RunMixin, View):
         lab_list = reverse("labs:lab_list")
         detail = ("Every IAM user, group, role and customer managed policy of the account, its alias, "
                   "password policy and the root user's access keys are deleted, and the lab's starting "
-                  "state is created again; the progress of every task and the hints shown are cleared, "
-                  "and the timer starts again.")
+                  "state is created again; the progress of every task is cleared and the timer starts "
+                  "again. The hints already shown stay shown, and counted.")
         return Confirmation(heading=f"Reset lab {title}?", detail=detail, cancel_url=back(self.request),
                             submit="Reset lab", crumbs=((lab_list, "Labs"), ("", "Reset lab")),
                             fields=(("next", back(self.request)), ("run", run_token(self.run))))
@@ -235,6 +261,9 @@ class EndLabView(RunMixin, View):
         if self.run.ended is not None:
             messages.info(request, "This lab had already ended.")
             return redirect(back(request))
+        refused = class_refusal(request, END, self.run)
+        if refused is not None:
+            return access_denied(request, refused)
         # Only a run still open is ended: a replayed End changes nothing.
         LabRun.objects.filter(pk=self.run.pk, ended__isnull=True).update(ended=timezone.now())
         title = self.lab.title if self.lab else self.run.slug

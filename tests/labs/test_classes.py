@@ -169,14 +169,27 @@ def test_advance_starts_the_next_lab_for_everyone_until_the_last(root):
         classes.advance_class(classroom)
 
 
-def test_reset_trainee_clears_progress_and_hints(root):
+def test_reset_trainee_clears_progress_but_keeps_the_hints_used(root):
     classroom, _ = start(root.account)
     trainee = classroom.trainees.first()
     run = services.run_for(trainee.member.account)
     services.reveal_hint(run, "root-mfa")
     services.check_task(run, "root-mfa")
+    account_services.set_account_alias(trainee.member.account, "ada-before-reset")
+    services.check_task(run, "account-alias")
+    assert boards.class_board(classroom).rows[0].score > 0
     classes.reset_trainee(trainee)
-    assert not TaskProgress.objects.filter(run=run).exists()
+    # The checks are gone; the hint revealed is still counted, on the board and in the CSV.
+    assert list(TaskProgress.objects.filter(run=run).values_list("task_id", "passed", "checked_at", "hints_used")
+                ) == [("root-mfa", False, None, 1)]
+    row = boards.class_board(classroom).rows[0]
+    assert [cell.passed for cell in row.cells] == [None, None, None]
+    assert (row.score, row.hints_used, row.last_check) == (0, 1, None)
+    assert [r[8] for r in boards.results_rows(boards.class_board(classroom))[:3]] == ["1", "0", "0"]
+    # A hint revealed after the reset adds to the count; the next reset keeps both.
+    services.reveal_hint(run, "root-mfa")
+    classes.reset_trainee(trainee)
+    assert boards.class_board(classroom).rows[0].hints_used == 2
 
 
 def test_ending_a_class_disables_every_sign_in_to_its_accounts(root):
@@ -361,7 +374,7 @@ def test_reset_and_end_from_the_board(root_client, root):
     board_url = f"/labs/classes/{classroom.class_id}/"
     response = csrf_post(root_client, f"{board_url}trainees/{credentials[0].account_id}/reset/")
     assert response.status_code == 302 and response["Location"] == board_url
-    assert not TaskProgress.objects.filter(run=run).exists()
+    assert not TaskProgress.objects.filter(run=run, checked_at__isnull=False).exists()
     assert csrf_post(root_client, f"{board_url}trainees/999999999999/reset/").status_code == 404
     assert csrf_post(root_client, f"{board_url}reset/").status_code == 302
     assert csrf_post(root_client, f"{board_url}advance/").status_code == 302
@@ -494,3 +507,57 @@ def test_a_trainee_who_lost_the_password_gets_a_new_one_shown_once(root_client, 
     assert alan.check_password(rows[1][4]) and not alan.check_password(lost.password)
     assert alan.password_reset_required
     signed_in_trainee(classes.Credential(lost.name, lost.email, lost.account_id, rows[1][4]))
+
+
+def test_a_new_password_is_an_action_of_its_own(root, alice, alice_client):
+    """The board's New password gives a way into a trainee's account: labs:ResetTrainee (reset a
+    lab) does not allow it, labs:ResetTraineePassword does; an explicit deny of it wins."""
+    classroom, credentials = start(root.account)
+    url = f"/labs/classes/{classroom.class_id}/trainees/{credentials[0].account_id}/password/"
+    grant(alice, {"Effect": "Allow", "Action": ["labs:GetClass", "labs:ResetTrainee"], "Resource": classroom.org.arn})
+    ada = User.objects.get(is_root=True, email=credentials[0].email)
+    response = csrf_post(alice_client, url)
+    assert response.status_code == 403
+    assert (f"is not authorized to perform: labs:ResetTraineePassword on resource: {classroom.org.arn} because no "
+            "identity-based policy allows the labs:ResetTraineePassword action") in response.content.decode()
+    ada.refresh_from_db()
+    assert ada.check_password(credentials[0].password)
+    # Resetting the trainee's lab is still allowed with labs:ResetTrainee alone.
+    assert csrf_post(alice_client, url.replace("/password/", "/reset/")).status_code == 302
+    grant(alice, {"Effect": "Allow", "Action": "labs:ResetTraineePassword", "Resource": classroom.org.arn})
+    response = csrf_post(alice_client, url)
+    assert response["Location"] == f"/labs/classes/{classroom.class_id}/sheet/"
+    ada.refresh_from_db()
+    assert not ada.check_password(credentials[0].password) and ada.password_reset_required
+    grant(alice, {"Effect": "Allow", "Action": "labs:*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "labs:ResetTraineePassword", "Resource": "*"})
+    assert csrf_post(alice_client, url).status_code == 403
+
+
+def test_a_trainee_cannot_end_the_class_lab_nor_start_another(root):
+    """A trainee (their account's root user) may reset their class lab but not end it or start a
+    self-study lab over it: AccessDenied in the portal's words; the instructor's board still runs
+    the class."""
+    classroom, credentials = start(root.account)
+    trainee = signed_in_trainee(credentials[0])
+    account = Account.objects.get(account_id=credentials[0].account_id)
+    run = services.run_for(account)
+    panel = trainee.get("/console/home/").content.decode()
+    assert "This lab is part of a class: your instructor ends it." in panel
+    assert f"/labs/runs/{run.pk}/end/" not in panel
+    response = csrf_post(trainee, f"/labs/runs/{run.pk}/end/", {"next": "/iam/", "run": "x"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert (f"User: {account.root_arn} is not authorized to perform: labs:EndLab on resource: "
+            f"{account.root_arn} because the lab running in this account is part of the class Monday: only "
+            "the class&#x27;s instructor can end it") in page
+    for response in (trainee.get(f"/labs/{SECOND}/start/"), csrf_post(trainee, f"/labs/{SECOND}/start/")):
+        assert response.status_code == 403
+        assert ("is not authorized to perform: labs:StartLab on resource: "
+                f"{account.root_arn} because the lab running in this account is part of the class Monday: only "
+                "the class&#x27;s instructor can start another lab in this account") in response.content.decode()
+    run.refresh_from_db()
+    assert run.ended is None and services.run_for(account) == run
+    # The instructor moves the class on: the trainee's new run is the class's too.
+    classes.advance_class(classroom)
+    assert csrf_post(trainee, f"/labs/runs/{services.run_for(account).pk}/end/", {"next": "/iam/"}).status_code == 403

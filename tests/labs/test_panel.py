@@ -313,7 +313,12 @@ def test_reset_asks_then_restores_the_starting_state_and_clears_progress(root_cl
     assert response["Location"] == "/iam/users/"
     page = root_client.get("/iam/users/")
     assert "reset to its starting state" in text(page)
-    assert not TaskProgress.objects.filter(run=run).exists()
+    # The check is cleared; the hint revealed stays revealed and counted (the board's numbers).
+    kept = TaskProgress.objects.get(run=run)
+    assert (kept.task_id, kept.passed, kept.points, kept.checked_at, kept.hints_used) == (
+        "administrators-group", False, 0, None, 1)
+    task = task_html(page, "administrators-group")
+    assert "Not checked" in task and "Hints used: 1 of" in task
     assert not Group.objects.filter(account=account).exists()
     # The same reset sent again (its page was shown before the reset): nothing is done twice.
     again = follow(root_client, csrf_post(root_client, f"/labs/runs/{run.pk}/reset/", form(run)))
