@@ -61,6 +61,8 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
+from .aa_checks import MORE_CHECKS, MoreChecks
+from . import aa_checks
 from .compiled import CompiledStatement, compile_document, infer_kind
 from .conditions import parse_number, parse_operator
 from .document import Document, StatementNode, check, key_path, strings_of, to_text
@@ -95,6 +97,10 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|eusc)"
                      r"-[a-z]+-[0-9]{1,2}")
 _WILD = ("*", "?", "${")
+#: Services whose AWS-owned resources have ARNs without an account, in AWS's own managed
+#: policies (SSM's public documents and parameters, arn:aws:ssm:*::document/AWS-*;
+#: Resource Explorer's service views; KMS): no MISSING_ARN_ACCOUNT for them.
+_AWS_OWNED_WITHOUT_ACCOUNT = frozenset({"ssm", "resource-explorer-2", "kms"})
 
 #: Access Analyzer's checks the portal implements: issue code -> (level, AWS's title).
 #: Codes not listed here are IAM's own errors (blocking) or the portal's own lints.
@@ -151,6 +157,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "REDUNDANT_ACTION": (SUGGESTION, "Redundant action"),
     "REDUNDANT_RESOURCE": (SUGGESTION, "Redundant resource"),
     "REDUNDANT_STATEMENT": (SUGGESTION, "Redundant statement"),
+    **MORE_CHECKS,  # aa_checks.py
 }
 
 TRUST_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"
@@ -182,6 +189,7 @@ _GLOBAL_KEYS = frozenset(key.lower() for key in (
     "aws:username", "aws:ViaAWSService", "aws:VpcSourceIp", "aws:VpceAccount",
     "aws:VpceOrgID", "aws:VpceOrgPaths"))
 _GLOBAL_PREFIXES = ("aws:requesttag/", "aws:resourcetag/", "aws:principaltag/")
+_TAG_FAMILIES = tuple(prefix.rstrip("/") for prefix in _GLOBAL_PREFIXES)
 #: Operator families whose values may hold policy variables.
 _VARIABLE_FAMILIES = ("String", "Arn")
 #: Trust policy actions and the principal element each needs.
@@ -245,7 +253,7 @@ def _validate(document: object, kind: str | None, max_size: int | None,
                                                        rank[f.level]))
 
 
-class _Lints:
+class _Lints(MoreChecks):
     def __init__(self, document: Document, kind: str, resource_type: str | None = None
                  ) -> None:
         self.doc = document
@@ -283,6 +291,7 @@ class _Lints:
                 self.trust_checks(st)
             if self.services:
                 self.resource_type_checks(st)
+            self.more_checks(st, statement)
         self.duplicates(compiled)
 
     # ------------------------------------------------------------ document
@@ -390,7 +399,7 @@ class _Lints:
                 path = key_path(op_path, key.key)
                 values = key.value.items if key.value.kind == "array" else (key.value,)
                 key_lower = key.key.lower()
-                if not values:
+                if not values and not spec.qualifier and not spec.if_exists:
                     self.add(SUGGESTION, "EMPTY_ARRAY_CONDITION",
                              f"{key.key} has no values: the condition is "
                              f"{'always true' if spec.negated else 'never true'} "
@@ -401,10 +410,6 @@ class _Lints:
                         self.add(ERROR, "TYPE_MISMATCH_IP_RANGE",
                                  f"The condition value {value.text!r} {problem}: use an "
                                  "IPv4 or IPv6 address or CIDR range.", value, path, st)
-                    elif problem:
-                        self.add(WARNING, "INVALID_CONDITION_VALUE",
-                                 f"{value.text!r} {problem}, so it never matches.",
-                                 value, path, st)
                 self._value_checks(st, operator, spec, key, values, path)
                 if spec.base == "Bool" and key_lower == "aws:multifactorauthpresent" and any(
                         v.text.lower() == "false" for v in values) and not spec.if_exists:
@@ -624,7 +629,9 @@ class _Lints:
                 seen.setdefault(lower, key.key)
                 prefix = lower.partition(":")[0]
                 if prefix == "aws":
-                    if lower not in _GLOBAL_KEYS and not lower.startswith(_GLOBAL_PREFIXES):
+                    if lower not in _GLOBAL_KEYS and not lower.startswith(
+                            _GLOBAL_PREFIXES) and lower != "aws:arn" and \
+                            lower.rstrip("/") not in _TAG_FAMILIES:
                         self.add(ERROR, "INVALID_GLOBAL_CONDITION_KEY",
                                  f"The condition key {key.key} does not exist. Use a valid "
                                  "condition key.", key.key_start, path, st)
@@ -748,6 +755,7 @@ def known_actions_source(source: Callable[[], Iterable[str]] | None) -> None:
     _extra_actions_source = source
     _extra_actions.cache_clear()
     _unknown_action.cache_clear()
+    aa_checks._unknown_service.cache_clear()
 
 
 @functools.cache
@@ -1098,6 +1106,9 @@ def _arn_problem(catalogue: Any, service: str, region: str, account: str, resour
                 "specifying a Region in the resource ARN.")
     if not region and all(f[0] for f in formats):
         return ("MISSING_ARN_REGION", "Add a Region to the resource ARN, or a wildcard (*).")
+    if not account and all(f[1] for f in formats) and service not in _AWS_OWNED_WITHOUT_ACCOUNT:
+        return ("MISSING_ARN_ACCOUNT", f"Add an account ID to the {service} resource ARN, or "
+                "a wildcard (*).")
     return None
 
 

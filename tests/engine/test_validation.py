@@ -286,7 +286,7 @@ LINTS = [
     ("malformed variable", doc(allow(resource="arn:aws:s3:::home/${}")),
      (ERROR, "EMPTY_VARIABLE")),
     ("not a number", doc(allow(Condition={"NumericLessThan": {"s3:max-keys": "ten"}})),
-     (WARNING, "INVALID_CONDITION_VALUE")),
+     (WARNING, "TYPE_MISMATCH_NUMBER")),
     ("not a cidr", doc(allow(Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/33"}})),
      (ERROR, "TYPE_MISMATCH_IP_RANGE")),
     ("set operator on a single-valued key", doc(allow(Condition={
