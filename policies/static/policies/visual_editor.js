@@ -83,10 +83,14 @@
     if (!cache.services[prefix]) {
       cache.services[prefix] = getJSON(base + encodeURIComponent(prefix) + "/").then(function (data) {
         if (!data) return null;
-        var svc = {prefix: data.prefix, name: data.name, resources: data.resources, conditions: data.conditions,
+        var svc = {prefix: data.prefix, name: data.name, resources: {}, typeKeys: {}, conditions: data.conditions,
                    actions: [], byLower: {}, levels: [[], [], [], [], []]};
+        Object.keys(data.resources).forEach(function (t) { svc.resources[t] = data.resources[t][0]; svc.typeKeys[t] = data.resources[t][1]; });
         data.actions.forEach(function (row) {
-          var a = {name: row[0], level: row[1], types: row[2], keys: row[3], full: data.prefix + ":" + row[0]};
+          // An action's keys: its own, then those of its resource types.
+          var keys = row[3].slice();
+          row[2].forEach(function (t) { (svc.typeKeys[t[0]] || []).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
+          var a = {name: row[0], level: row[1], types: row[2], keys: keys, full: data.prefix + ":" + row[0]};
           svc.actions.push(a); svc.byLower[a.name.toLowerCase()] = a; svc.levels[a.level].push(a);
         });
         return svc;
