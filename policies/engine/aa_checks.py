@@ -29,6 +29,8 @@ MORE_CHECKS: dict[str, tuple[str, str]] = {
     # Errors.
     "FEDERATED_PRINCIPAL_NOT_SUPPORTED": (ERROR, "Federated principal not supported"),
     "INVALID_ARN_PREFIX": (ERROR, "Invalid ARN prefix"),
+    "INVALID_CONDITION_DATA_TYPE": (ERROR, "Invalid condition data type"),
+    "INVALID_CONDITION_KEY_FORMAT": (ERROR, "Invalid condition key format"),
     "INVALID_FEDERATED_PRINCIPAL_SYNTAX_IN_ROLE_TRUST_POLICY": (
         ERROR, "Invalid federated principal syntax in role trust policy"),
     "INVALID_REGION": (ERROR, "Invalid Region"),
@@ -195,8 +197,12 @@ class MoreChecks:
     def _key_name(self, st: StatementNode, spec: Any, key: Any, path: str,
                   keys_here: set[str]) -> None:
         lower = key.key.lower()
-        prefix, colon, _ = lower.partition(":")
-        if lower.rstrip("/") in _TAG_KEY_FAMILIES:
+        prefix, colon, name = lower.partition(":")
+        if not colon or not prefix or not name.strip():
+            self.add(ERROR, "INVALID_CONDITION_KEY_FORMAT",
+                     "The condition key format is not valid. Use the format service:keyname.",
+                     key.key_start, path, st)
+        elif lower.rstrip("/") in _TAG_KEY_FAMILIES:
             self.add(ERROR, "MISSING_TAG_KEY_IN_CONDITION",
                      f"The condition key {key.key} must include a tag key to control access "
                      "based on tags. Use the format "
@@ -231,6 +237,10 @@ class MoreChecks:
                 values: tuple[Node, ...], path: str) -> None:
         lower = key.key.lower()
         texts = [value.text for value in values]
+        if len({value.kind for value in values}) > 1:
+            self.add(ERROR, "INVALID_CONDITION_DATA_TYPE",
+                     "The condition value data types do not match. Use condition values of "
+                     "the same JSON data type.", key.value, path, st)
         if not values:
             code = ("EMPTY_ARRAY_CONDITION_FORALLVALUES" if spec.qualifier == "ForAllValues"
                     else "EMPTY_ARRAY_CONDITION_FORANYVALUE" if spec.qualifier == "ForAnyValue"
@@ -401,7 +411,8 @@ class MoreChecks:
                 for value, item, value_path in strings_of(member.value, member_path):
                     if value and not _FEDERATED_ARN.fullmatch(value) and \
                             value not in _WEB_IDENTITY_PROVIDERS:
-                        self.add(ERROR, "INVALID_FEDERATED_PRINCIPAL_SYNTAX_IN_ROLE_TRUST_POLICY",
+                        self.add(ERROR,
+                                 "INVALID_FEDERATED_PRINCIPAL_SYNTAX_IN_ROLE_TRUST_POLICY",
                                  f"The federated principal {value} is not valid. Use the ARN "
                                  "of a SAML or OIDC identity provider (arn:aws:iam::"
                                  "123456789012:saml-provider/Name, arn:aws:iam::123456789012:"
@@ -480,7 +491,8 @@ class MoreChecks:
         allow = statement.allow
         if st.get("NotAction") is not None:
             if allow:
-                self.add(SUGGESTION, "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                self.add(SUGGESTION,
+                         "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
                          "Using the effect Allow with NotAction and the tag condition key "
                          "allows only service actions that support the condition key. The "
                          "condition key doesn't apply to some service actions. We recommend "

@@ -4,47 +4,16 @@
 leading; the other findings follow in document order. The lints run on a document with
 ERRORs too (as Access Analyzer reports everything at once), unless it could not be read
 as a policy or is over its size quota. ``Policy.from_json`` raises
-:class:`PolicyError` exactly when :func:`validate` returns an ERROR.
+:class:`PolicyError` exactly when :func:`validate` returns a blocking ERROR.
 
-Lint codes (stable):
-
-==================================  ================  =========================================
-code                                level             when
-==================================  ================  =========================================
-PASS_ROLE_WILDCARD                  SECURITY_WARNING  Allow of iam:PassRole (also via ``iam:*``,
-                                                      ``*``, NotAction) on ``"*"`` or NotResource
-EVERYONE_WITHOUT_CONDITION          SECURITY_WARNING  trust/resource Allow to ``"*"``, no Condition
-ALLOW_NOT_ACTION                    WARNING           Allow with NotAction
-ALLOW_NOT_RESOURCE                  WARNING           Allow with NotResource
-ALLOW_NOT_PRINCIPAL                 WARNING           Allow with NotPrincipal
-DUPLICATE_STATEMENT                 WARNING           same statement as an earlier one (Sid aside)
-REDUNDANT_STATEMENT                 WARNING           every request it covers, another covers too
-MFA_BOOL_FALSE                      WARNING           ``Bool`` aws:MultiFactorAuthPresent "false"
-USE_BOOL_IF_EXISTS                  SUGGESTION        ... and the fix: BoolIfExists
-EMPTY_CONDITION_VALUES              WARNING           a condition key with ``[]``
-EMPTY_CONDITION_OPERATOR            WARNING           an operator with ``{}``
-UNKNOWN_OPERATOR_IGNORED            WARNING           unknown operator with ``{}`` (IAM accepts it)
-INVALID_CONDITION_VALUE             WARNING           not a number / boolean / CIDR / base64
-SET_OPERATOR_ON_SINGLE_VALUED_KEY   WARNING           ForAllValues/ForAnyValue on a single key
-MULTIVALUED_KEY_WITHOUT_SET         WARNING           aws:TagKeys etc. without a set qualifier
-FOR_ALL_VALUES_WITH_ALLOW           WARNING           Allow + ForAllValues, no Null check
-MISSING_VERSION                     WARNING           no Version (add 2012-10-17)
-LEGACY_VERSION                      SUGGESTION        Version 2008-10-17
-SID_CHARACTERS                      WARNING           an underscore in a Sid (IAM says [0-9A-Za-z])
-VARIABLES_NEED_VERSION              WARNING           ``${...}`` without Version 2012-10-17
-VARIABLE_OUTSIDE_RESOURCE_PART      WARNING           ``${...}`` before the ARN's resource part
-MALFORMED_VARIABLE                  WARNING           ``${...}`` that is not a variable
-UNKNOWN_SERVICE                     WARNING           an action's service prefix is unknown
-                                                      (Access Analyzer: INVALID_SERVICE_IN_ACTION;
-                                                      IAM accepts the document)
-UNKNOWN_ACTION                      WARNING           unknown action of a known service
-NO_APPLICABLE_RESOURCE              WARNING           an action that applies to none of the
-                                                      statement's resources (s3:GetObject on a
-                                                      bucket ARN; an action without resource
-                                                      types on anything but ``"*"``)
-NULL_IGNORED                        WARNING           ``null`` in an Action/Resource array
-TOP_LEVEL_CONDITIONS                WARNING           top-level ``Conditions`` (ignored)
-==================================  ================  =========================================
+Access Analyzer's checks are listed in :data:`CHECKS` (issue code -> level and AWS's title;
+those added last live in ``aa_checks.py``); the portal's own lints (no title) are
+``EVERYONE_WITHOUT_CONDITION``, ``ALLOW_NOT_ACTION``, ``ALLOW_NOT_RESOURCE``,
+``MFA_BOOL_FALSE``, ``USE_BOOL_IF_EXISTS``, ``UNKNOWN_OPERATOR_IGNORED``,
+``SET_OPERATOR_ON_SINGLE_VALUED_KEY``, ``FOR_ALL_VALUES_WITH_ALLOW``, ``LEGACY_VERSION``,
+``SID_CHARACTERS``, ``VARIABLE_OUTSIDE_RESOURCE_PART``, ``MALFORMED_VARIABLE``,
+``NO_APPLICABLE_RESOURCE``, ``NULL_IGNORED``, ``TOP_LEVEL_CONDITIONS``. docs/validation.md
+has every code, its level and an example.
 
 Standard library only: no Django (see STYLE.md, P2).
 """
