@@ -681,14 +681,51 @@ def targets_for_policy(policy: ServiceControlPolicy) -> list[Target]:
     return sorted(found, key=lambda t: ([ROOT, ORGANIZATIONAL_UNIT, ACCOUNT].index(t.type), t.name))
 
 
+class Placement(NamedTuple):
+    """Where an account sits in its organization, as the condition keys give it:
+    ``aws:PrincipalOrgID`` / ``aws:ResourceOrgID`` (``org_id``) and ``aws:PrincipalOrgPaths`` /
+    ``aws:ResourceOrgPaths`` (``path``: ``o-…/r-…/ou-…/…/``, the OUs from the root down to the
+    account's parent, ending in ``/``)."""
+
+    org_id: str
+    path: str
+
+
+def org_path(org_id: str, root_id: str, ou_ids: list[str]) -> str:
+    """The Organizations entity path of an account's parent: ``o-…/r-…/ou-…/…/``."""
+    return "/".join([org_id, root_id, *ou_ids]) + "/"
+
+
+#: The attribute :func:`scp_chain` leaves on the account it read (its :class:`Placement`, or
+#: None outside any organization), for ``policies.authz`` to take at once: the membership
+#: query that reads the chain's path gives the condition keys too, at no extra query.
+PLACEMENT_ATTR = "_org_placement_read"
+
+
+def _placement(member: Member | None) -> Placement | None:
+    if member is None:
+        return None
+    ous = member.parent_ou.ou_ids if member.parent_ou_id else []
+    return Placement(member.org.org_id, org_path(member.org.org_id, member.org.root_id, ous))
+
+
+def placement_of(account: Account) -> Placement | None:
+    """The account's :class:`Placement`, None outside any organization (one query)."""
+    member = (Member.objects.select_related("org", "parent_ou").filter(account=account)
+              .only("account_id", "parent_ou_id", "org__org_id", "org__root_id", "parent_ou__path").first())
+    return _placement(member)
+
+
 def scp_chain(account: Account) -> list[list[tuple[str, str]]] | None:
     """The engine's hook: the SCPs that govern ``account``, level by level from the root down —
     ``[[(name, document), …] of the root, …of each OU on the path…, […of the account]]`` — or
     None outside any organization and for the management account (SCPs never apply to it).
-    Two queries: the membership (with its OU's path), then the policies of every level."""
+    Two queries: the membership (with its OU's path), then the policies of every level. The
+    account's :class:`Placement` is left on it (:data:`PLACEMENT_ATTR`)."""
     member = (Member.objects.select_related("org", "parent_ou")
-              .filter(account=account).only("account_id", "org__root_id", "org__management_account_id",
-                                            "parent_ou__path").first())
+              .filter(account=account).only("account_id", "parent_ou_id", "org__org_id", "org__root_id",
+                                            "org__management_account_id", "parent_ou__path").first())
+    setattr(account, PLACEMENT_ATTR, _placement(member))
     if member is None or member.org.management_account_id == account.pk:
         return None
     levels = [member.org.root_id, *(member.parent_ou.ou_ids if member.parent_ou else []), account.account_id]

@@ -11,6 +11,14 @@ read once per request); the management account has none, and sessions of service
 roles are exempt (:func:`scps_for`). An account outside any organization costs no query:
 the account's membership row comes with the signed-in user (``accounts.backends``), the
 role of a role session and the access key of a signed API request (a LEFT JOIN each).
+
+Organization condition keys: a principal of an account in an organization (its management
+account included) has ``aws:PrincipalOrgID`` (``o-…``) and ``aws:PrincipalOrgPaths``
+(``["o-…/r-…/ou-…/…/"]``, multivalued) in its context (:func:`with_org_keys`, put into
+``identity.context`` once per request, so role trust policies see them too); a request on a
+resource of the caller's own account has ``aws:ResourceOrgID`` / ``aws:ResourceOrgPaths`` with
+the same values. Outside any organization they are absent, at no query; a member account's
+come from the query that reads its SCP chain (:func:`org_placement`).
 """
 
 from __future__ import annotations
@@ -61,7 +69,9 @@ class Authorization:
 
 
 def policy_set_for(identity: Any) -> PolicySet:
-    """Load (once per request) every policy that applies to ``identity``."""
+    """Load (once per request) every policy that applies to ``identity``; its context gets
+    the organization keys (:func:`with_org_keys`) for whoever evaluates it next."""
+    with_org_keys(identity)
     if identity._policy_set is None:
         from policies.loading import load_policy_set  # loading imports this module
 
@@ -73,7 +83,15 @@ def account_scps(identity: Any) -> list[list[Any]] | None:
     """The compiled SCP chain of ``identity``'s account (the engine's ``scps``), loaded once
     per request; None outside any organization and for the management account."""
     if identity._scps is None:
-        identity._scps = (_load_account_scps(identity.account),)
+        from organizations.services import PLACEMENT_ATTR  # organizations imports policies
+
+        account = identity.account
+        identity._scps = (_load_account_scps(account),)
+        # The chain's membership query read the account's place in its organization: keep it
+        # for the organization keys (and not on the account, which may outlive the request).
+        read = account.__dict__.pop(PLACEMENT_ATTR, _UNREAD)
+        if read is not _UNREAD:
+            identity.__dict__[_PLACEMENT] = read
     return identity._scps[0]
 
 
@@ -98,6 +116,67 @@ def _known_membership(account: Any) -> Any:
     if member is None:
         return False
     return member if type(member).org.is_cached(member) else None
+
+
+#: The organization condition keys (IAM User Guide, global condition context keys).
+PRINCIPAL_ORG_ID, PRINCIPAL_ORG_PATHS = "aws:PrincipalOrgID", "aws:PrincipalOrgPaths"
+RESOURCE_ORG_ID, RESOURCE_ORG_PATHS = "aws:ResourceOrgID", "aws:ResourceOrgPaths"
+_PLACEMENT, _ORG_KEYS_SET = "_org_placement", "_org_keys_set"
+_UNREAD = object()
+
+
+def org_placement(identity: Any) -> Any:
+    """Where ``identity``'s account sits in its organization
+    (``organizations.services.Placement``: ``org_id``, ``path``), None outside any; once per
+    request. No query outside an organization (the membership comes with the principal), none
+    for a member account whose SCP chain was read (that query gives it) or an account at the
+    root whose membership came with its organization; else one."""
+    if _PLACEMENT in identity.__dict__:
+        return identity.__dict__[_PLACEMENT]
+    from organizations.services import Placement, org_path, placement_of
+
+    account = identity.account
+    member = _known_membership(account)
+    if member is False:
+        placement = None
+    elif member is not None and member.parent_ou_id is None:
+        org = member.org
+        placement = Placement(org.org_id, org_path(org.org_id, org.root_id, []))
+    else:
+        scps_for(identity)  # a member account's chain, read anyway to authorise: it leaves the placement
+        if _PLACEMENT in identity.__dict__:
+            return identity.__dict__[_PLACEMENT]
+        placement = placement_of(account)
+    identity.__dict__[_PLACEMENT] = placement
+    return placement
+
+
+def with_org_keys(identity: Any) -> None:
+    """Put ``aws:PrincipalOrgID`` and ``aws:PrincipalOrgPaths`` of ``identity``'s account into
+    ``identity.context`` (once per identity; removed when the account is in no organization,
+    e.g. a context copied from another principal's)."""
+    if identity.__dict__.get(_ORG_KEYS_SET) or getattr(identity, "account", None) is None:
+        return
+    identity.__dict__[_ORG_KEYS_SET] = True
+    context = identity.context
+    context.pop(PRINCIPAL_ORG_ID, None)
+    context.pop(PRINCIPAL_ORG_PATHS, None)
+    placement = org_placement(identity)
+    if placement is not None:
+        context[PRINCIPAL_ORG_ID] = placement.org_id
+        context[PRINCIPAL_ORG_PATHS] = [placement.path]
+
+
+def resource_org_keys(identity: Any, resource: str) -> dict[str, Any]:
+    """``aws:ResourceOrgID`` / ``aws:ResourceOrgPaths`` of ``resource`` when its ARN names the
+    caller's own account (whose organization is known) and that account is in one; else none."""
+    parts = resource.split(":", 5)
+    if len(parts) < 6 or parts[4] != identity.account.account_id:
+        return {}
+    placement = org_placement(identity)
+    if placement is None:
+        return {}
+    return {RESOURCE_ORG_ID: placement.org_id, RESOURCE_ORG_PATHS: [placement.path]}
 
 
 def scps_for(identity: Any) -> list[list[Any]] | None:
@@ -134,7 +213,9 @@ def authorize(request: Any, action: str, resource: str, context: dict[str, Any] 
         policy_set = PolicySet(identity=[_root_policy()])
     else:
         policy_set = policy_set_for(identity)
+    with_org_keys(identity)
     request_context = dict(identity.context)
+    request_context.update(resource_org_keys(identity, resource))
     if context:
         request_context.update(context)
     if not policy_set.identity and scps is None:

@@ -15,6 +15,13 @@ whether it exists; ``iam:SimulateCustomPolicy`` / ``iam:GetContextKeysForCustomP
 of its deciding statements and its context keys, never its text; the API returns no text,
 so the same rule hides nothing here.
 
+Service control policies: SimulatePrincipalPolicy applies the SCP chain of the principal's
+account, as the console's simulator and AWS do (none for the management account, a service-linked
+role, or an account outside any organization); each result of an account in an organization
+has ``OrganizationsDecisionDetail`` (``AllowedByOrganizations``: whether the SCPs alone allow the
+request). Their statements are not ``MatchedStatements`` (IAM's ``SourcePolicyType`` has no kind
+for them). SimulateCustomPolicy applies none, as AWS.
+
 Results: one ``EvaluationResult`` per (action, resource) pair, actions first, paged with
 ``MaxItems``/``Marker``; a page that reaches the simulator's deadline ends there, truncated,
 and the ``Marker`` goes on from the next pair.
@@ -35,13 +42,13 @@ from django.http import QueryDict
 from accounts import validators
 from iamportal.errors import InvalidInput, NoSuchEntity
 from policies import services as policy_services
-from policies.authz import PolicySet
+from policies.authz import PolicySet, org_placement
 from policies.engine import Policy, evaluate
 from policies.engine.conditions import parse_date, parse_number
 from policies.models import ManagedPolicy
 from policies.simulator import forms as limits
 from policies.simulator.simulation import (PRINCIPAL_ARN, SimulatedPolicy, Simulation, Target, default_context,
-                                           policy_set_of, target_for, used_context_keys)
+                                           policy_set_of, scps_of, target_for, used_context_keys)
 
 from ..protocol import MAX_ITEMS_LIMIT, Params, XmlMap, constraint, member_name, page, validation_error
 from ..registry import Call, action
@@ -254,6 +261,8 @@ class Results(Sequence):
         self.resources_given = resources_given
         self.owner = owner
         self.stopped = False
+        #: Whether the principal's account is in an organization (OrganizationsDecisionDetail).
+        self.in_organization = False
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -270,11 +279,16 @@ class Results(Sequence):
         if self.owner is not None and len(resource.split(":")) > 4 and not resource.split(":")[4]:
             # ResourceOwner owns the resources whose ARN names no account.
             request, decision = self.simulation.evaluate(action_name, resource, {"aws:ResourceAccount": self.owner})
-        statements = [statement_shape(m, self.sources) for m in decision.matched]
+        statements = [statement_shape(m, self.sources) for m in decision.matched if m.policy_kind != "scp"]
         missing = list(decision.missing_context)
         result: dict[str, Any] = {"EvalActionName": action_name, "EvalResourceName": resource,
                                   "EvalDecision": decision.decision, "MatchedStatements": statements,
                                   "MissingContextValues": missing}
+        if self.in_organization:
+            scps = self.simulation.scps
+            result["OrganizationsDecisionDetail"] = {
+                "AllowedByOrganizations": scps is None or evaluate(request, identity=[_allows_everything()],
+                                                                   scps=scps).allowed}
         boundary = self.simulation.policy_set.boundary
         if boundary is not None:
             result["PermissionsBoundaryDecisionDetail"] = {
@@ -369,13 +383,22 @@ def _simulation(call: Call, target: Target | None, asked: Asked) -> tuple[Simula
     principal = asked.caller or (target.arn if target is not None else None)
     simulation = Simulation(target, principal, simulated_policies(policy_set, custom), policy_set, context, [])
     simulation.resource_policy = resource
+    # SimulatePrincipalPolicy: the SCPs of the principal's account (SimulateCustomPolicy: none).
+    simulation.scps = scps_of(call.identity, target) if target is not None else None
     return simulation, {id(p) for p in custom} | ({id(boundary)} if boundary is not None else set())
+
+
+def _allows_everything() -> Policy:
+    from policies.loading import ALLOWS_EVERYTHING, compiled
+
+    return compiled(ALLOWS_EVERYTHING, "root")
 
 
 def _simulate(call: Call, target: Target | None, asked: Asked) -> dict[str, Any]:
     simulation, inputs = _simulation(call, target, asked)
     results = Results(simulation, policy_sources(call, simulation, inputs), asked.actions,
                       asked.resources or ["*"], bool(asked.resources), asked.owner)
+    results.in_organization = target is not None and org_placement(call.identity) is not None
     return results_page(call, results)
 
 

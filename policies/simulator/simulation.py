@@ -12,7 +12,8 @@ from typing import Any
 from accounts.tags import resource_tag_context
 from iamportal.errors import NoSuchEntity
 from policies import loading, services
-from policies.authz import PolicySet, account_scps, authorize, policy_set_for
+from policies.authz import (PRINCIPAL_ORG_ID, PRINCIPAL_ORG_PATHS, RESOURCE_ORG_ID, RESOURCE_ORG_PATHS, PolicySet,
+                            account_scps, authorize, org_placement, policy_set_for)
 from policies.engine import Policy, Request, evaluate
 from policies.summary import numbered_lines
 
@@ -244,6 +245,8 @@ def default_context(request: Any, target: Target) -> dict[str, Any]:
     live context when the target is the caller itself."""
     defaults = {k.lower(): v for k, v in principal_context(target, reader(request)).items()}
     identity = request.iam
+    if target.obj is not None:
+        defaults.update({k.lower(): v for k, v in organization_context(identity).items()})
     is_caller = (
         (target.kind == "user" and identity.role_session is None and identity.principal_type == "User"
          and target.obj == identity.user)
@@ -252,6 +255,22 @@ def default_context(request: Any, target: Target) -> dict[str, Any]:
     if is_caller:
         defaults.update({k.lower(): v for k, v in identity.context.items()})
     return defaults
+
+
+def organization_context(identity: Any) -> dict[str, Any]:
+    """The organization keys of a simulation in ``identity``'s account (the simulated principal's
+    account, and the account of its resources): ``aws:PrincipalOrgID`` / ``aws:ResourceOrgID``
+    (``o-…``) and ``aws:PrincipalOrgPaths`` / ``aws:ResourceOrgPaths`` (``["o-…/r-…/ou-…/"]``);
+    none outside any organization. Read at no query when the SCP chain is (a member account)."""
+    placement = org_placement(identity)
+    if placement is None:
+        return {}
+    return {PRINCIPAL_ORG_ID: placement.org_id, PRINCIPAL_ORG_PATHS: [placement.path],
+            RESOURCE_ORG_ID: placement.org_id, RESOURCE_ORG_PATHS: [placement.path]}
+
+
+#: Keys that are multivalued whatever the operator (a list of paths).
+MULTIVALUED_KEYS = frozenset({PRINCIPAL_ORG_PATHS.lower(), RESOURCE_ORG_PATHS.lower()})
 
 
 #: The IAM action that reads what a principal context key reveals, by principal kind: the
@@ -287,13 +306,14 @@ def principal_context(target: Target, may_read: Callable[[str, Any], bool]) -> d
 def used_context_keys(policies: list[Policy]) -> list[tuple[str, bool]]:
     """The context keys the policies' conditions and variables use, in document order,
     each once (case-insensitively), with whether any condition treats it as multivalued
-    (``ForAllValues:`` / ``ForAnyValue:``)."""
+    (``ForAllValues:`` / ``ForAnyValue:``) or it is a list (:data:`MULTIVALUED_KEYS`)."""
     keys: dict[str, list[Any]] = {}
     for policy in policies:
         for statement in policy.statements:
             for condition in statement.conditions:
                 entry = keys.setdefault(condition.key.lower(), [condition.key, False])
-                if condition.operator.lower().startswith(("forallvalues:", "foranyvalue:")):
+                if condition.operator.lower().startswith(("forallvalues:", "foranyvalue:")) \
+                        or condition.key.lower() in MULTIVALUED_KEYS:
                     entry[1] = True
         if policy.version == "2012-10-17":
             for match in _VARIABLE.finditer(policy.text):
