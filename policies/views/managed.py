@@ -56,6 +56,7 @@ from ..forms import (
 )
 from ..models import ManagedPolicy, PolicyAttachment, PolicyVersion
 from ..services import boundary_context
+from . import draft_checks
 from .base import (
     ENTITY_LOOKUPS,
     PAGE_SIZE,
@@ -467,6 +468,11 @@ class PolicyEditView(PolicyObjectMixin, TemplateView):
         if refused is not None:
             return refused
         form = self.make_form(request.POST)
+        if draft_checks.wants_check(request):  # "Check for new access": nothing is saved
+            default = self.default_version
+            return draft_checks.respond(
+                self, form, existing=default.document if default else None,
+                read=("iam:GetPolicyVersion", self.policy.arn, self.get_condition_context()))
         if not form.is_valid():
             return self.render_form(form)
         delete_id = form.cleaned_data.get("delete_version")

@@ -22,6 +22,7 @@ from policies.authz import ActionDenied, access_denied, authorize
 from .. import services
 from ..forms import DEFAULT_DOCUMENT, AttachPoliciesForm, BoundaryForm, InlinePolicyForm
 from ..models import InlinePolicy, ManagedPolicy, PolicyAttachment
+from . import draft_checks
 from .base import document_context, entity_url, iam_error
 
 
@@ -159,6 +160,10 @@ class InlinePolicyFormMixin(PolicyPagesMixin):
 
     def post(self, request, **kwargs):
         form = self.make_form(request.POST)
+        if self.editing and draft_checks.wants_check(request):  # nothing is saved
+            read = (f"iam:Get{self.entity_kind.capitalize()}Policy", self.subject.arn,
+                    self.get_condition_context())
+            return draft_checks.respond(self, form, existing=self.inline.document, read=read)
         if not form.is_valid():
             return self.render_form(form)
         name = self.inline.name if self.editing else form.cleaned_data["name"]

@@ -37,7 +37,8 @@ def world(account, bob):
     services.put_user_policy(bob, name="Inline", document=doc())
     services.put_group_policy(group, name="Inline", document=doc())
     services.attach_user_policy(bob, policy_arn=policy.arn)
-    roles.create_role(account, name="Deployer", trust_policy=roles.service_trust_policy("ec2.amazonaws.com"))
+    role = roles.create_role(account, name="Deployer", trust_policy=roles.service_trust_policy("ec2.amazonaws.com"))
+    services.put_inline_policy(role, name="Inline", document=doc())
     return policy
 
 
