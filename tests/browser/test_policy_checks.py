@@ -59,3 +59,28 @@ def test_checks_tab_without_javascript_at_390_px(browser: Browser, live_server, 
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("javascript", [False, True])
+def test_draft_check_on_the_editor_keeps_the_text(browser: Browser, live_server, root,
+                                                  javascript):
+    """Edit policy › Check for new access: the draft is checked against the default version
+    without saving; the answer and the edited text are on the page, with or without JavaScript."""
+    account = root.account
+    policy = policy_services.create_policy(account, name="Receipts", document=doc(READ))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript,
+                                  viewport={"width": 390, "height": 844})
+    page: Page = context.new_page()
+    draft = doc(READ, DELETE)
+    try:
+        steps.sign_in_as_root(page, EMAIL, PASSWORD)
+        page.goto(f"/iam/policies/{policy.owner}/Receipts/edit/")
+        page.get_by_label("Policy editor").fill(draft)
+        page.get_by_role("button", name="Check for new access").click()
+        expect(page.get_by_role("status")).to_contain_text("grant new access")
+        expect(page.get_by_text("New access in the statement with index: 1.")).to_be_visible()
+        assert json.loads(page.get_by_label("Policy editor").input_value()) == json.loads(draft)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert policy.versions.count() == 1  # nothing saved
+    finally:
+        context.close()
