@@ -86,6 +86,7 @@ def account_scps(identity: Any) -> list[list[Any]] | None:
         from organizations.services import PLACEMENT_ATTR  # organizations imports policies
 
         account = identity.account
+        account.__dict__.pop(PLACEMENT_ATTR, None)  # left by an earlier read (labs' checks): not this one's
         identity._scps = (_load_account_scps(account),)
         # The chain's membership query read the account's place in its organization: keep it
         # for the organization keys (and not on the account, which may outlive the request).

@@ -146,18 +146,48 @@ def test_a_resource_of_the_callers_account_has_the_resource_org_keys(org, mallor
 def test_the_keys_cost_no_query_outside_an_organization_and_reuse_the_scp_chains(
         org, account, mallory, carol, django_assert_max_num_queries):
     """Outside an organization, and for the management account at the root, nothing reads the
-    membership again (it came with the signed-in user); a member account's is read once, by the
-    query that reads its SCP chain."""
-    outsider = signed_in_client(user_with(carol.account, "dev", in_org(org)))
-    ops = signed_in_client(user_with(account, "ops", in_org(org)))
-    dev = signed_in_client(user_with(mallory.account, "dev", in_org(org)))
-    for client, reads, status in ((outsider, 0, 403), (ops, 0, 200), (dev, 1, 200)):
+    membership again (it came with the signed-in user): the page costs the same queries; a
+    member account's is read once, by the query that reads its SCP chain, which costs two."""
+    may_list = {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}
+    outsider = signed_in_client(user_with(carol.account, "dev", may_list))
+    ops = signed_in_client(user_with(account, "ops", may_list))
+    dev = signed_in_client(user_with(mallory.account, "dev", may_list))
+    counts = {}
+    for name, client, reads in (("outsider", outsider, 0), ("management", ops, 0), ("member", dev, 1)):
         client.get("/iam/users/")  # the session settles (last-used stamps and the like)
         with CaptureQueriesContext(connection) as captured:
-            assert client.get("/iam/users/").status_code == status
-        assert member_queries(captured) == reads
-    with django_assert_max_num_queries(len(captured.captured_queries)):
+            assert client.get("/iam/users/").status_code == 200
+        assert member_queries(captured) == reads, name
+        counts[name] = len(captured.captured_queries)
+    assert counts["management"] == counts["outsider"]
+    with django_assert_max_num_queries(counts["outsider"] + 2):  # the SCP chain's two queries
         assert dev.get("/iam/users/").status_code == 200
+
+
+def test_where_the_placement_comes_from(org, account, mallory, django_assert_num_queries):
+    """``org_placement``: from the membership loaded with the principal (an account at the root),
+    from the SCP chain's query (a member account), else one query of its own."""
+    from policies.authz import account_scps, org_placement
+
+    def signed_in(user):  # as accounts.backends loads the signed-in user
+        user = User.objects.select_related("account__org_member__org").get(pk=user.pk)
+        return principal_identity(user, {})
+
+    may_list = {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}
+    ops = signed_in(user_with(account, "ops", may_list))
+    with django_assert_num_queries(0):
+        assert org_placement(ops).path == f"{org.org_id}/{org.root_id}/"
+    dev = signed_in(user_with(mallory.account, "dev", may_list))
+    with django_assert_num_queries(2):
+        account_scps(dev)
+    with django_assert_num_queries(0):
+        assert org_placement(dev).path == f"{org.org_id}/{org.root_id}/{org.engineering.ou_id}/"
+    # The management account in an OU: one query (SCPs never apply to it, so no chain is read).
+    org_services.move_account(org, account, source_parent_id=org.root_id,
+                              destination_parent_id=org.engineering.ou_id)
+    ops = signed_in(User.objects.get(account=account, user_name="ops"))
+    with django_assert_num_queries(1):
+        assert org_placement(ops).path == f"{org.org_id}/{org.root_id}/{org.engineering.ou_id}/"
 
 
 # ---------------------------------------------------------------------------
@@ -168,7 +198,7 @@ def list_users(key):
     return signed_post(Client(), key, {"Action": "ListUsers", "Version": "2010-05-08"})
 
 
-def test_the_query_api_has_the_keys(org, mallory, carol, django_assert_max_num_queries):
+def test_the_query_api_has_the_keys(org, mallory, carol):
     dev = user_with(mallory.account, "dev", in_org(org))
     key, secret = access_keys.create_access_key(dev)
     list_users((key.access_key_id, secret))
