@@ -94,8 +94,10 @@ class LabListView(LabActionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         run = current_run(self.request)
+        refused = class_refusal(self.request, START, run)
         return {**super().get_context_data(**kwargs), "labs": catalogue.all_labs(),
-                "running": run.slug if run else None, "root_arn": self.get_resource_arn()}
+                "running": run.slug if run else None, "root_arn": self.get_resource_arn(),
+                "class_name": run.classroom.name if refused is not None else None}
 
 
 class StartLabView(ConfirmRemovalMixin, LabActionMixin, View):

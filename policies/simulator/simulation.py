@@ -245,7 +245,7 @@ def default_context(request: Any, target: Target) -> dict[str, Any]:
     live context when the target is the caller itself."""
     defaults = {k.lower(): v for k, v in principal_context(target, reader(request)).items()}
     identity = request.iam
-    if target.obj is not None:
+    if target.obj is not None and target.kind != "group":  # a group is never the caller: no principal keys
         defaults.update({k.lower(): v for k, v in organization_context(identity).items()})
     is_caller = (
         (target.kind == "user" and identity.role_session is None and identity.principal_type == "User"

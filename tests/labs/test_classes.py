@@ -556,6 +556,9 @@ def test_a_trainee_cannot_end_the_class_lab_nor_start_another(root):
         assert ("is not authorized to perform: labs:StartLab on resource: "
                 f"{account.root_arn} because the lab running in this account is part of the class Monday: only "
                 "the class&#x27;s instructor can start another lab in this account") in response.content.decode()
+    labs_page = trainee.get("/labs/").content.decode()
+    assert "This account runs a lab of the class Monday: only its instructor starts another lab here" in labs_page
+    assert f"/labs/{SECOND}/start/" not in labs_page
     run.refresh_from_db()
     assert run.ended is None and services.run_for(account) == run
     # The instructor moves the class on: the trainee's new run is the class's too.
