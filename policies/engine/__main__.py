@@ -3,6 +3,12 @@
     python -m policies.engine cases FILE_OR_DIR [FILE_OR_DIR ...] [--verbose]
     python -m policies.engine validate FILE [--kind identity|trust|resource|scp]
         [--resource-type AWS::S3::Bucket|...] [--max-size N] [--json]
+    python -m policies.engine check-no-new-access NEW --existing OLD
+        [--policy-type IDENTITY_POLICY|RESOURCE_POLICY] [--json]
+    python -m policies.engine check-access-not-granted FILE [--action A ...]
+        [--resource ARN ...] [--policy-type IDENTITY_POLICY|RESOURCE_POLICY] [--json]
+    python -m policies.engine check-no-public-access FILE --resource-type AWS::S3::Bucket|...
+        [--json]
 
 ``cases`` reads JSON arrays of cases (a directory means every ``*.json`` in it, sorted)
 and prints one JSON object per case, ``{"name", "decision", "expect", "ok"}`` (with
@@ -30,6 +36,16 @@ the message -- or with ``--json`` one JSON object per finding (``level``, ``code
 ``title``, ``blocking``, ``message``, ``line``, ``column``, ``path``, ``statement``, ``sid``,
 ``detail``); then ``N findings, M errors``. Exit status 1 when there is an ERROR (IAM's or
 Access Analyzer's). ``-`` reads standard input.
+
+The ``check-*`` commands are IAM Access Analyzer's custom policy checks
+(:mod:`.custom_checks`; the AWS CLI's ``aws accessanalyzer check-no-new-access`` & co.).
+They print ``PASS`` or ``FAIL`` with Access Analyzer's message, then one line per statement
+responsible (``statement INDEX (Sid ID): DESCRIPTION``); with ``--json`` the AWS CLI's
+output instead: ``{"result", "message", "reasons": [{"description", "statementIndex",
+"statementId"}]}`` (``statementId`` only for a statement with a Sid). ``--action`` and
+``--resource`` repeat, or take comma-separated values. Exit status 0 for PASS, 1 for FAIL,
+2 when the check cannot run (a file that cannot be read, a document IAM would reject, bad
+arguments: the reason on standard error). ``-`` reads standard input (one document only).
 """
 
 from __future__ import annotations
@@ -42,6 +58,8 @@ from pathlib import Path
 from typing import Any
 
 from .compiled import Policy
+from .custom_checks import PUBLIC_ACCESS_RESOURCE_TYPES, CheckResult, check_access_not_granted
+from .custom_checks import check_no_new_access, check_no_public_access
 from .evaluate import Decision, evaluate
 from .findings import ERROR, PolicyError
 from .request import Request
@@ -65,9 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--max-size", type=int, default=None,
                        help="size quota (non-whitespace characters); 0 for none")
     check.add_argument("--json", action="store_true", help="one JSON object per finding")
+    _add_custom_checks(commands)
     args = parser.parse_args(argv)
     if args.command == "cases":
         return _run_cases(args.paths, verbose=args.verbose)
+    if args.command in CUSTOM_CHECKS:
+        return _run_custom_check(args)
     return _run_validate(args.path, args.kind, args.max_size, args.resource_type,
                          as_json=args.json)
 
@@ -194,6 +215,94 @@ def _run_validate(path: str, kind: str, max_size: int | None,
     errors = sum(1 for f in findings if f.level == ERROR)
     print(f"{len(findings)} findings, {errors} errors")
     return 1 if errors else 0
+
+
+# ---------------------------------------------------------------- custom policy checks
+
+
+#: Access Analyzer's policyType values and the engine's kind for each.
+POLICY_TYPES = {"IDENTITY_POLICY": "identity", "RESOURCE_POLICY": "resource"}
+CUSTOM_CHECKS = ("check-no-new-access", "check-access-not-granted", "check-no-public-access")
+
+
+def _add_custom_checks(commands: Any) -> None:
+    def common(sub: Any, policy_type: bool = True) -> None:
+        if policy_type:
+            sub.add_argument("--policy-type", default="IDENTITY_POLICY",
+                             choices=sorted(POLICY_TYPES), help="Access Analyzer's policyType")
+        sub.add_argument("--json", action="store_true",
+                         help="the AWS CLI's JSON output (result, message, reasons)")
+
+    new = commands.add_parser("check-no-new-access",
+                              help="FAIL when NEW allows something the existing policy does not")
+    new.add_argument("path", help="the new policy, or - for standard input")
+    new.add_argument("--existing", required=True, help="the existing (reference) policy")
+    common(new)
+    granted = commands.add_parser("check-access-not-granted",
+                                  help="FAIL when the policy may allow a listed action/resource")
+    granted.add_argument("path", help="policy file, or - for standard input")
+    granted.add_argument("--action", action="append", default=[], dest="actions",
+                         help="an action to check (repeat, or separate with commas)")
+    granted.add_argument("--resource", action="append", default=[], dest="resources",
+                         help="a resource ARN to check (repeat, or separate with commas)")
+    common(granted)
+    public = commands.add_parser("check-no-public-access",
+                                 help="FAIL when a resource policy grants public access")
+    public.add_argument("path", help="resource policy file, or - for standard input")
+    public.add_argument("--resource-type", required=True,
+                        choices=PUBLIC_ACCESS_RESOURCE_TYPES, metavar="RESOURCE_TYPE",
+                        help="one of: " + ", ".join(PUBLIC_ACCESS_RESOURCE_TYPES))
+    common(public, policy_type=False)
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    return Path(path).read_text(encoding="utf-8")
+
+
+def _listed(values: Sequence[str]) -> list[str]:
+    return [value.strip() for raw in values for value in raw.split(",") if value.strip()]
+
+
+def _run_custom_check(args: Any) -> int:
+    try:
+        document = _read(args.path)
+        if args.command == "check-no-new-access":
+            if args.path == "-" and args.existing == "-":
+                raise ValueError("only one document can be read from standard input")
+            result = check_no_new_access(document, _read(args.existing),
+                                         POLICY_TYPES[args.policy_type])
+        elif args.command == "check-access-not-granted":
+            kind = "identity" if args.policy_type == "IDENTITY_POLICY" else None
+            result = check_access_not_granted(document, _listed(args.actions),
+                                              _listed(args.resources), kind=kind)
+        else:
+            result = check_no_public_access(document, args.resource_type)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cannot read: {error}", file=sys.stderr)
+        return 2
+    except PolicyError as error:
+        print(f"the policy can't be checked: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    _print_check(result, as_json=args.json)
+    return 0 if result.passed else 1
+
+
+def _print_check(result: CheckResult, *, as_json: bool) -> None:
+    if as_json:
+        reasons = [{key: reason[key] for key in ("description", "statementIndex", "statementId")
+                    if reason.get(key) is not None} for reason in result.reasons]
+        print(json.dumps({"result": result.result, "message": result.message,
+                          "reasons": reasons}, indent=4, ensure_ascii=False))
+        return
+    print(f"{result.result}\t{result.message}")
+    for reason in result.reasons:
+        sid = f" (Sid {reason['statementId']})" if reason.get("statementId") else ""
+        print(f"statement {reason['statementIndex']}{sid}: {reason['description']}")
 
 
 def _print(record: dict[str, Any]) -> None:
