@@ -18,6 +18,7 @@ from typing import Any
 
 from .conditions import parse_number, parse_operator
 from .document import StatementNode, key_path, strings_of
+from .formats import resource_format_error
 from .findings import ERROR, SECURITY_WARNING, SUGGESTION, WARNING
 from .jsontext import Node
 from .variables import parse_template
@@ -147,8 +148,8 @@ class MoreChecks:
         """INVALID_ARN_PREFIX, MISSING_ARN_FIELD, INVALID_SERVICE (in an ARN)."""
         for element in ("Resource", "NotResource"):
             for value, node, path in strings_of(st.get(element), f"{st.path}.{element}"):
-                if value is None or value == "*" or ":" not in value:
-                    continue  # no colon: IAM's own error
+                if value is None or value == "*" or resource_format_error(value):
+                    continue  # IAM's own error (no colon, a bad partition, ...) says it
                 head = value.partition(":")[0]
                 if head != "arn" and not any(w in head for w in _WILD):
                     self.add(ERROR, "INVALID_ARN_PREFIX",
@@ -269,6 +270,8 @@ class MoreChecks:
             problem = _type_problem(spec.family, value.text)
             if problem:
                 self.add(WARNING, *problem, value, path, st)
+            if self.doc.variables:
+                self._space_in_variable(st, value.text, value, path)
         if spec.family.startswith("Date"):
             for value, text in literal:
                 if text.strip().lstrip("-").isdigit():
@@ -316,23 +319,18 @@ class MoreChecks:
 
     def _ip_values(self, st: StatementNode, operator: str, spec: Any, key: Any,
                    values: tuple[Node, ...], path: str) -> None:
-        networks = []
+        private = []
         for value in values:
-            text = value.text.strip()
-            try:
-                network = ipaddress.ip_network(text, strict=False)
-            except ValueError:
+            facts = _ip_facts(value.text)
+            if facts is None:
                 continue  # TYPE_MISMATCH_IP_RANGE
-            networks.append(network)
-            if "/" in text and str(network) != text.lower() and network.network_address != \
-                    ipaddress.ip_address(text.partition("/")[0]):
+            better, is_private = facts
+            private.append(is_private)
+            if better:
                 self.add(SUGGESTION, "IMPROVE_IP_RANGE",
                          "The non-zero bits in the IP address after the masked bits are "
-                         f"ignored. Replace {text} with {network}.", value, path, st)
-        if key.key.lower() != "aws:sourceip" or not networks:
-            return
-        private = [_private(network) for network in networks]
-        if any(private) and not all(private):
+                         f"ignored. Replace {value.text.strip()} with {better}.", value, path, st)
+        if key.key.lower() == "aws:sourceip" and any(private) and not all(private):
             if spec.negated:
                 self.add(SUGGESTION, "PRIVATE_NOT_IP_ADDRESS_SUBSET",
                          "The values for condition key aws:SourceIp include a mix of private "
@@ -370,23 +368,17 @@ class MoreChecks:
                                  "Policy variables are supported in the Resource and "
                                  "Condition elements. Remove the policy variable from this "
                                  f"element ({element}).", item, path, st)
-        spaced = []
         for element in ("Resource", "NotResource"):
-            spaced.extend(strings_of(st.get(element), f"{st.path}.{element}"))
-        condition = st.get("Condition")
-        for operator in condition.members if condition is not None and \
-                condition.kind == "object" else ():
-            if operator.value.kind != "object":
-                continue
-            for key in operator.value.members:
-                spaced.extend(strings_of(key.value, key_path(key_path(
-                    f"{st.path}.Condition", operator.key), key.key)))
-        for value, item, path in spaced:
-            if value and "${" in value and any(
-                    _name_has_space(body) for body in _variable_bodies(value)):
-                self.add(ERROR, "UNSUPPORTED_SPACE_IN_VARIABLE",
-                         "A space is not supported within the policy variable text. Remove "
-                         "the space.", item, path, st)
+            for value, item, path in strings_of(st.get(element), f"{st.path}.{element}"):
+                self._space_in_variable(st, value, item, path)
+
+    def _space_in_variable(self, st: StatementNode, value: str | None, item: Node,
+                           path: str) -> None:
+        if value and "${" in value and any(
+                _name_has_space(body) for body in _variable_bodies(value)):
+            self.add(ERROR, "UNSUPPORTED_SPACE_IN_VARIABLE",
+                     "A space is not supported within the policy variable text. Remove the "
+                     "space.", item, path, st)
 
     # ------------------------------------------------------------ principals
 
@@ -548,9 +540,23 @@ def _name_has_space(body: str) -> bool:
     return bool(name) and any(c.isspace() for c in name)
 
 
-def _private(network: Any) -> bool:
-    return any(network.version == private.version and network.subnet_of(private)
-               for private in _PRIVATE_RANGES)
+@functools.lru_cache(maxsize=4096)
+def _ip_facts(text: str) -> tuple[str, bool] | None:
+    """``(the CIDR to write instead, or "", whether it is private)`` of an IP condition
+    value, or None when it is not an address or CIDR."""
+    text = text.strip()
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    better = ""
+    if "/" in text and network.network_address != ipaddress.ip_address(
+            text.partition("/")[0]):
+        better = str(network)
+    private = any(network.version == range_.version
+                  and network.subnet_of(range_)  # type: ignore[arg-type]
+                  for range_ in _PRIVATE_RANGES)
+    return better, private
 
 
 def _type_problem(family: str, value: str) -> tuple[str, str] | None:
