@@ -63,6 +63,8 @@ MORE_CHECKS: dict[str, tuple[str, str]] = {
     "CREATE_SLR_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION": (
         WARNING, "Create SLR with star in resource and NotAction"),
     "INVALID_DATE_VALUE": (WARNING, "Invalid date value"),
+    "INVALID_ROLE_REFERENCE": (WARNING, "Invalid role reference"),
+    "INVALID_USER_REFERENCE": (WARNING, "Invalid user reference"),
     "TYPE_MISMATCH": (WARNING, "Type mismatch"),
     "TYPE_MISMATCH_BOOLEAN": (WARNING, "Type mismatch Boolean"),
     "TYPE_MISMATCH_NUMBER": (WARNING, "Type mismatch number"),
@@ -111,6 +113,7 @@ _KEY_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     **{key: ("IpAddress", ("IpAddress",)) for key in ("aws:sourceip", "aws:vpcsourceip")},
 }
 #: Condition keys that are safer with another: key -> the keys to pair it with.
+_UNIQUE_ID = re.compile(r"A(?:ROA|IDA)[A-Z0-9]{12,124}")
 _PAIRED_KEYS = {"aws:vpcsourceip": ("aws:SourceVpc",)}
 _TAG_KEY_FAMILIES = ("aws:requesttag", "aws:resourcetag", "aws:principaltag")
 _PRIVATE_RANGES = tuple(ipaddress.ip_network(net) for net in (
@@ -389,6 +392,8 @@ class MoreChecks:
                 continue
             path = f"{st.path}.{element}"
             for member in node.members if node.kind == "object" else ():
+                if member.key == "AWS":
+                    self._unique_ids(st, member, key_path(path, member.key))
                 if member.key != "Federated":
                     continue
                 member_path = key_path(path, member.key)
@@ -411,6 +416,20 @@ class MoreChecks:
                                  "oidc-provider/host) or cognito-identity.amazonaws.com, "
                                  "accounts.google.com, graph.facebook.com, www.amazon.com.",
                                  item, value_path, st)
+
+    def _unique_ids(self, st: StatementNode, member: Any, path: str) -> None:
+        """A role's or user's unique id (AROA…, AIDA…) in place of its ARN."""
+        for value, item, value_path in strings_of(member.value, path):
+            if not value or not _UNIQUE_ID.fullmatch(value):
+                continue
+            if value.startswith("AROA"):
+                self.add(WARNING, "INVALID_ROLE_REFERENCE",
+                         f"The Principal element includes the IAM role ID {value}. We "
+                         "recommend that you use a role ARN instead.", item, value_path, st)
+            elif value.startswith("AIDA"):
+                self.add(WARNING, "INVALID_USER_REFERENCE",
+                         f"The Principal element includes the IAM user ID {value}. We "
+                         "recommend that you use a user ARN instead.", item, value_path, st)
 
     # ------------------------------------------------------------ service-linked roles
 

@@ -250,6 +250,12 @@ CASES: list[tuple[str, str, dict[str, Any], str, str | None, str]] = [
      "identity", None, f"{S0}.Resource"),
     ("INVALID_DATE_VALUE", WARNING, doc(when("DateLessThan", "aws:CurrentTime", "1767225600")),
      "identity", None, f'{S0}.Condition.DateLessThan["aws:CurrentTime"]'),
+    ("INVALID_ROLE_REFERENCE", WARNING, trust({"AWS": "AROA1234567890EXAMPLE"}), "trust", None,
+     f"{S0}.Principal.AWS"),
+    ("INVALID_USER_REFERENCE", WARNING, doc({
+        "Effect": "Allow", "Principal": {"AWS": ["AIDA1234567890EXAMPLE"]},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::receipts/*"}), "resource", None,
+     f"{S0}.Principal.AWS[0]"),
     ("TYPE_MISMATCH", WARNING, doc(when("StringEquals", "aws:MultiFactorAuthPresent", "true")),
      "identity", None, f'{S0}.Condition.StringEquals["aws:MultiFactorAuthPresent"]'),
     ("TYPE_MISMATCH_BOOLEAN", WARNING, doc(when("Bool", "aws:SecureTransport", "yes")),
