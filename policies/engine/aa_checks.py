@@ -113,6 +113,7 @@ _KEY_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     **{key: ("IpAddress", ("IpAddress",)) for key in ("aws:sourceip", "aws:vpcsourceip")},
 }
 #: Condition keys that are safer with another: key -> the keys to pair it with.
+_SERVICE_PREFIX = re.compile(r"[a-z0-9-]+")
 _UNIQUE_ID = re.compile(r"A(?:ROA|IDA)[A-Z0-9]{12,124}")
 _PAIRED_KEYS = {"aws:vpcsourceip": ("aws:SourceVpc",)}
 _TAG_KEY_FAMILIES = ("aws:requesttag", "aws:resourcetag", "aws:principaltag")
@@ -216,9 +217,9 @@ class MoreChecks:
             self.add(ERROR, "UNSUPPORTED_GLOBAL_CONDITION_KEY",
                      f"The condition key {key.key} is not supported. Use aws:PrincipalArn or "
                      "aws:SourceArn instead.", key.key_start, path, st)
-        elif colon and prefix and prefix != "aws" and not any(
-                w in prefix for w in _WILD) and _unknown_service(prefix) and \
-                prefix not in _key_services():
+        elif prefix != "aws" and _SERVICE_PREFIX.fullmatch(prefix) and \
+                _unknown_service(prefix) and prefix not in _key_services():
+            # (an OIDC provider's keys, token.actions.githubusercontent.com:sub, are no service's)
             self.add(ERROR, "INVALID_SERVICE",
                      f"The service {prefix} does not exist. Use a valid service name.",
                      key.key_start, path, st)

@@ -427,6 +427,12 @@ CLEAN: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("service principal names", doc(when("StringLike", "aws:PrincipalServiceName",
                                          ["cloudtrail.amazonaws.com", "*.amazonaws.com"])),
      "identity", None),
+    ("keys of any oidc provider", trust(
+        {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/"
+                      "oidc.eks.us-east-1.amazonaws.com/id/AB"},
+        "sts:AssumeRoleWithWebIdentity", Condition={"StringEquals": {
+            "oidc.eks.us-east-1.amazonaws.com/id/AB:sub": "system:serviceaccount:ns:app",
+            "idp.example.com:aud": "portal"}}), "trust", None),
     ("web identity trust", trust({"Federated": "cognito-identity.amazonaws.com"},
                                  "sts:AssumeRoleWithWebIdentity", Condition={"StringEquals": {
                                      "cognito-identity.amazonaws.com:aud": "us-east-1:abc"}}),
