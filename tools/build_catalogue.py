@@ -76,7 +76,7 @@ LEVEL_NAMES = {
     "Permissions management, Write": "Permissions management",
     "Tagging, Write": "Tagging",
 }
-MAX_BYTES = 1_500_000
+MAX_BYTES = 1_000_000
 
 # Actions the portal itself authorises; the build fails if the source lacks any of them.
 REQUIRED_ACTIONS = (

@@ -38,6 +38,7 @@ __all__ = [
     "action_info",
     "actions_for_service",
     "arn_formats",
+    "arn_formats_naming",
     "canonical_action",
     "condition_keys",
     "expand",
@@ -275,6 +276,40 @@ def arn_formats(prefix: str) -> tuple[str, ...]:
         return ()
     return tuple(sorted({arn for row in raw["resources"].values()
                          for arn in (row[0], *(row[2] if len(row) > 2 else ()))}))
+
+
+def arn_formats_naming(service: str) -> tuple[str, ...]:
+    """List every ARN format, of any service's resource types, whose ARN names ``service``.
+
+    An ARN's service part is not always the prefix of the service that lists the format:
+    ``cloudfront-keyvaluestore`` lists ``arn:${Partition}:cloudfront::${Account}:key-value-store/…``,
+    and AWS Backup's recovery point is ``arn:${Partition}:${Vendor}:…`` (any service). This is
+    what an ARN ``arn:aws:<service>:…`` can be checked against.
+
+    Args:
+        service: the ARN's service part, any case (``"cloudfront"``).
+
+    Returns:
+        The ARN templates, sorted. A format whose service part is a variable (``${Vendor}``)
+        is listed under the service that defines it only (``backup``): read as ``*`` it would
+        match nearly any ARN of every service.
+    """
+    return _formats_by_arn_service().get(service.lower(), ())
+
+
+@functools.cache
+def _formats_by_arn_service() -> Mapping[str, tuple[str, ...]]:
+    """ARN formats keyed by their ARN's service part, lower-case."""
+    found: dict[str, set[str]] = {}
+    for prefix, raw in _load()["services"].items():
+        for row in raw["resources"].values():
+            for arn in (row[0], *(row[2] if len(row) > 2 else ())):
+                parts = arn.split(":", 3)
+                if len(parts) < 4:
+                    continue
+                key = prefix if "${" in parts[2] else parts[2].lower()
+                found.setdefault(key, set()).add(arn)
+    return MappingProxyType({key: tuple(sorted(arns)) for key, arns in found.items()})
 
 
 def service_condition_keys(prefix: str) -> tuple[ConditionKey, ...]:

@@ -385,3 +385,21 @@ def test_a_secrets_manager_tag_key_is_a_key_of_its_actions():
         "secretsmanager:GetSecretValue")
     assert "secretsmanager:ResourceTag/tag-key" not in {
         key.name for key in catalogue.service_condition_keys("secretsmanager")}
+
+
+def test_arn_formats_naming_a_service_include_those_other_services_list():
+    cloudfront = catalogue.arn_formats_naming("CloudFront")
+    # Listed by cloudfront-keyvaluestore, an ARN of the cloudfront service all the same.
+    assert "arn:${Partition}:cloudfront::${Account}:key-value-store/${ResourceId}" in cloudfront
+    assert "arn:${Partition}:cloudfront::${Account}:key-value-store/${ResourceId}" not in (
+        catalogue.arn_formats("cloudfront"))
+    s3_formats = set(catalogue.arn_formats("s3"))  # s3 also lists an s3-object-lambda format
+    assert {arn for arn in s3_formats if arn.split(":")[2] == "s3"} <= set(
+        catalogue.arn_formats_naming("s3"))
+    assert not s3_formats <= set(catalogue.arn_formats_naming("s3"))
+    assert all(arn.split(":")[2] == "cloudfront" for arn in cloudfront)
+    # A format whose service is a variable belongs to the service that lists it only.
+    recovery_point = "arn:${Partition}:${Vendor}:${Region}:*:${ResourceType}:${RecoveryPointId}"
+    assert recovery_point in catalogue.arn_formats_naming("backup")
+    assert recovery_point not in catalogue.arn_formats_naming("logs")
+    assert catalogue.arn_formats_naming("nosuchservice") == ()
