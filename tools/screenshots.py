@@ -25,6 +25,8 @@ What it does:
    ``user-detail.png``    the user maria
    ``mfa-assign.png``     Assign MFA device, step 2: the QR code (root's own device)
    ``policy-editor.png``  Create policy: the JSON editor with a validation finding
+   ``visual-editor.png``  Create policy, the Visual tab: S3 actions by access level, the ARN
+                          builder (1280×1200, the one taller shot)
    ``access-denied.png``  the AccessDenied page maria (no IAM permissions) gets on the dashboard
    ``event-history.png``  Event history: the sign-ins, the MFA device and maria's refusal
    =====================  ==========================================================
@@ -65,6 +67,15 @@ MISSPELT_POLICY = {
     "Statement": [
         {"Sid": "ReadReceipts", "Effect": "Allow", "Action": "s3:GetObjekt",
          "Resource": "arn:aws:s3:::cash-register/*"},
+    ],
+}
+
+# The visual editor's shot: read receipts from one bucket (actions of two access levels).
+VISUAL_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "ReadReceipts", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"],
+         "Resource": ["arn:aws:s3:::cash-register", "arn:aws:s3:::cash-register/*"]},
     ],
 }
 
@@ -177,6 +188,22 @@ def take_screenshots(base_url: str, out: Path, demo) -> list[Path]:
             expect(page.locator(".findings .finding").first).to_be_visible()
             expect(page.locator(".findings")).to_contain_text("s3:GetObjekt")
             shot(page, "policy-editor.png")
+
+            # The same editor's Visual tab: the policy as checkboxes, and the ARN builder.
+            page.get_by_label("Policy editor").fill(json.dumps(VISUAL_POLICY, indent=4))
+            expect(page.locator(".editor-findings")).to_contain_text("No errors, warnings or suggestions.")
+            page.get_by_role("tab", name="Visual").click()
+            statement = page.locator(".ve-card").first
+            expect(statement.locator("h3")).to_have_text("Statement 1: Amazon S3")
+            statement.get_by_label("Filter actions").fill("GetObject")
+            statement.get_by_role("button", name="Add ARN for object").click()
+            builder = statement.get_by_role("group", name="Specify ARN for object")
+            builder.get_by_label("BucketName", exact=True).fill("cash-register")
+            builder.get_by_label("Any object name").check()
+            page.set_viewport_size({"width": 1280, "height": 1200})
+            page.evaluate("document.querySelector('.ve-card h3').scrollIntoView({block: 'start'}); window.scrollBy(0, 160)")
+            shot(page, "visual-editor.png")
+            page.set_viewport_size(VIEWPORT)
 
             # maria, with no IAM permissions, signs in (Console Home) and opens the
             # dashboard: AccessDenied.

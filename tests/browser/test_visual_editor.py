@@ -108,10 +108,17 @@ def test_every_access_level_round_trips(signed_in: Page):
         expect(group.locator(".ve-count")).to_contain_text("1 of ")
         group.locator("summary").click()
         expect(group.get_by_role("checkbox", name=name, exact=True)).to_be_checked()
-    # Untouched, switching back leaves the text as it was.
+    # Untouched, switching back leaves the text as it was; the tabs answer the arrow keys.
     before = page.get_by_label("Policy editor").input_value()
-    to_json(page)
+    page.get_by_role("tab", name="Visual").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="JSON")).to_be_focused()
+    expect(page.get_by_role("tab", name="JSON")).to_have_attribute("aria-selected", "true")
     assert page.get_by_label("Policy editor").input_value() == before
+    page.keyboard.press("Home")
+    expect(page.get_by_role("tab", name="Visual")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="Visual")).to_be_focused()
+    to_json(page)
 
 
 # One value per family, as a person types it in the visual editor, and as IAM reads it.
@@ -249,7 +256,7 @@ def test_the_arn_builder(signed_in: Page, root):
     expect(builder.get_by_label("Account", exact=True)).to_have_value(root.account.account_id)
     builder.get_by_label("UserNameWithPath", exact=True).fill("dev/*")
     expect(builder.locator("output")).to_have_text(f"arn:aws:iam::{root.account.account_id}:user/dev/*")
-    builder.get_by_label("Any Account").check()
+    builder.get_by_label("Any account").check()
     expect(builder.locator("output")).to_have_text("arn:aws:iam::*:user/dev/*")
     builder.get_by_role("button", name="Add ARNs").click()
     user = statement.get_by_role("group", name="user", exact=True)

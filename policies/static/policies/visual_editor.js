@@ -725,7 +725,7 @@
         var id = nextId("arnpart");
         var preset = p.field === "Partition" ? "aws" : p.field === "Account" ? (model.list.account || "") : "";
         var input = el("input", {type: "text", id: id, value: preset, autocomplete: "off", spellcheck: "false"});
-        var anyBox = el("input", {type: "checkbox", "aria-label": "Any " + p.field});
+        var anyBox = el("input", {type: "checkbox"});
         fields[p.field] = {input: input, any: anyBox};
         order.push(p.field);
         anyBox.addEventListener("change", function () { input.disabled = anyBox.checked; preview(); });
