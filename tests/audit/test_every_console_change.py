@@ -46,6 +46,9 @@ EXEMPT = {
     "user_access_key_retrieve": "shows or downloads the new secret once; no IAM call",
     "credential_report": "GenerateCredentialReport: a read to CloudTrail (readOnly), not recorded on success",
     "policy_validate": "validation only (Access Analyzer's ValidatePolicy is a read)",
+    **{name: "a custom policy check changes nothing (Access Analyzer's Check* are reads)"
+       for name in ("policy_checks", "role_trust_checks", "policy_user_inline_checks",
+                    "policy_group_inline_checks", "role_inline_checks")},
     "simulator": "SimulatePrincipalPolicy: a read",
     "generate_user_policy": "a policy generated into the editor: nothing saved until CreatePolicy",
     "generate_role_policy": "a policy generated into the editor: nothing saved until CreatePolicy",
