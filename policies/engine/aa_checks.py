@@ -11,6 +11,8 @@ Standard library only: no Django (see STYLE.md, P2).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import ipaddress
 import re
@@ -590,8 +592,6 @@ def _type_problem(family: str, value: str) -> tuple[str, str] | None:
                 f"Add a valid Boolean value (true or false) for the condition operator: "
                 f"{value!r} is neither.")
     if family == "BinaryEquals":
-        import base64
-        import binascii
         try:
             base64.b64decode(value.strip(), validate=True)
         except (binascii.Error, ValueError):

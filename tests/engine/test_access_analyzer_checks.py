@@ -468,6 +468,57 @@ def test_no_finding(title, document, kind, resource_type):
     assert validate(document, kind, resource_type) == []
 
 
+# (code, document, kind): documents close to a check's case that must not raise it.
+NOT_REPORTED: list[tuple[str, dict[str, Any], str]] = [
+    ("MISSING_ARN_FIELD", doc(allow("iam:GetRole", "arn:aws:iam::*")), "identity"),  # IAM's
+    ("INVALID_ARN_PREFIX", doc(allow(resource="s3:::receipts/*")), "identity"),  # IAM's
+    ("MISSING_ARN_ACCOUNT", doc(allow("ec2:RunInstances",
+                                      "arn:aws:ec2:us-east-1::image/ami-0abc")), "identity"),
+    ("MISSING_ARN_ACCOUNT", doc(allow("kms:Decrypt", "arn:aws:kms:*::*")), "identity"),
+    ("INVALID_SERVICE", doc(allow("aws-marketplace:ListEntities",
+                                  "arn:aws:catalog:*:*:*/*")), "identity"),
+    ("INVALID_CONDITION_DATA_TYPE", doc(when("StringEquals", "aws:username", ["a", "b"])),
+     "identity"),
+    ("NULL_WITH_QUALIFIER", doc(when("Null", "aws:TagKeys", "false")), "identity"),
+    ("TYPE_MISMATCH", doc(when("BoolIfExists", "aws:MultiFactorAuthPresent", "false")),
+     "identity"),
+    ("TYPE_MISMATCH", doc(when("Null", "aws:MultiFactorAuthPresent", "true")), "identity"),
+    ("TYPE_MISMATCH", doc(when("DateGreaterThan", "aws:EpochTime", "2026-01-01")), "identity"),
+    ("IMPROVE_IP_RANGE", doc(when("IpAddress", "aws:SourceIp", ["203.0.113.7",
+                                                                "2001:db8::/32"])), "identity"),
+    ("REDUNDANT_CONDITION_VALUE_NUM", doc(when("NumericEquals", "aws:MultiFactorAuthAge",
+                                               ["60", "120"])), "identity"),
+    ("PRIVATE_IP_ADDRESS_SUBSET", doc(when("IpAddress", "aws:VpcSourceIp",
+                                           ["10.0.0.0/8", "203.0.113.0/24"])), "identity"),
+    ("EMPTY_ARRAY_CONDITION", doc(when("ForAnyValue:StringEquals", "aws:TagKeys", [])),
+     "identity"),
+    ("UNSUPPORTED_SPACE_IN_VARIABLE", doc(allow(resource="arn:aws:s3:::home/${aws: username}"),
+                                          version="2008-10-17"), "identity"),
+    ("INVALID_FEDERATED_PRINCIPAL_SYNTAX_IN_ROLE_TRUST_POLICY",
+     trust({"Federated": "www.amazon.com"}, "sts:AssumeRoleWithWebIdentity"), "trust"),
+    ("INVALID_CONDITION_KEY_FORMAT", trust({"Federated": SAML}, "sts:AssumeRoleWithSAML",
+                                           Condition={"StringEquals": {"SAML:aud": "x"}}),
+     "trust"),
+    ("CREATE_SLR_WITH_STAR_IN_RESOURCE", doc({"Effect": "Deny", "Action": "iam:*",
+                                              "Resource": "*"}), "identity"),
+    ("ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", doc(allow(
+        "s3:GetObject", "*", Condition={"StringEquals": {"aws:RequestTag/team": "x"}})),
+     "identity"),
+]
+
+
+@pytest.mark.parametrize(("code", "document", "kind"), NOT_REPORTED,
+                         ids=[f"{case[0]}-{i}" for i, case in enumerate(NOT_REPORTED)])
+def test_not_reported(code, document, kind):
+    assert code not in [f.code for f in validate(document, kind)]
+
+
+def test_one_finding_for_one_mistake():
+    """IAM's own resource error is the only finding on an ARN IAM refuses."""
+    found = validate(doc(allow("iam:GetRole", "arn:aws:iam::*")))
+    assert [(f.code, f.blocking) for f in found] == [("INVALID_RESOURCE", True)]
+
+
 def test_validating_a_full_size_policy_is_fast():
     """A 6,144-character policy (the managed policy quota) is validated in well under 10 ms
     once the catalogue is loaded; measured as the best of a few runs, with a wide margin."""
