@@ -36,7 +36,7 @@ input is byte-identical)::
           "name": "Amazon S3",
           "resources": {"object": ["arn:${Partition}:s3:::${BucketName}/${ObjectName}",
                                    [<condition keys of the resource type>]],
-                        # a type with several ARN formats has the others third:
+                        # (in apigateway) a type with several ARN formats has the others third:
                         "Authorizer": ["arn:…::/apis/${ApiId}/authorizers/${AuthorizerId}", [],
                                        ["arn:…::/restapis/${RestApiId}/authorizers/…"]], ...},
           "conditions": {"s3:prefix": "String", ...},
