@@ -14,7 +14,7 @@ By default the engine runs on its service data alone: the portal's stop-gap that
 actions AWS's managed policies name as known (``policies.managed.literal_actions``, registered
 by ``policies.apps``) is left out, so the figures measure the data. Documents are validated as
 identity policies without a size quota (AWS managed policies are not held to 6,144
-characters). Standard library and the engine only: no Django.
+characters). Runs without Django settings (no database).
 """
 
 from __future__ import annotations
@@ -30,23 +30,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from policies.engine import catalogue, validation  # noqa: E402
+from policies.managed import literal_actions  # noqa: E402 - Django imported, not set up
 
 MANAGED_FILE = REPO_ROOT / "policies" / "managed" / "catalogue.json.gz"
 LEVELS = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")
-
-
-def literal_actions(policies: list[dict]) -> frozenset[str]:
-    """The actions the documents name without a wildcard (as ``policies.managed`` does)."""
-    found: set[str] = set()
-    for policy in policies:
-        statements = json.loads(policy["Document"]).get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
-            for element in ("Action", "NotAction"):
-                values = statement.get(element, [])
-                for value in [values] if isinstance(values, str) else values:
-                    if isinstance(value, str) and ":" in value and not {"*", "?"} & set(value):
-                        found.add(value)
-    return frozenset(found)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.actions:
         catalogue.DATA_FILE = args.actions  # read lazily: set before the first lookup
     policies = json.loads(gzip.decompress(args.managed.read_bytes()))["policies"]
-    names = literal_actions(policies)
-    validation.known_actions_source((lambda: names) if args.literal_actions else None)
+    names = literal_actions(args.managed) if args.literal_actions else None
+    validation.known_actions_source((lambda: names) if names is not None else None)
 
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     documents: dict[str, set[str]] = collections.defaultdict(set)

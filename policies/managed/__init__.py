@@ -126,7 +126,13 @@ def _read(file: str, mtime_ns: int) -> Catalogue:
 def literal_actions(file: Path | str = DATA_FILE) -> frozenset[str]:
     """Every action AWS's managed policies name without a wildcard (``Action`` and
     ``NotAction``): actions that exist, whatever the age of the engine's service data —
-    validation takes them as known (``policies.engine.validation.known_actions_source``)."""
+    validation takes them as known (``policies.engine.validation.known_actions_source``).
+
+    Also, written as they are, the wildcards those policies name for a service the service
+    data does not have (``deeplens:*``, ``deepracer:Add*``: services AWS retired and dropped
+    from its reference, whose policies AWS still publishes); only those exact patterns."""
+    from policies.engine import catalogue
+
     found: set[str] = set()
     for definition in read(file).definitions:
         statements = json.loads(definition.document).get("Statement", [])
@@ -134,8 +140,14 @@ def literal_actions(file: Path | str = DATA_FILE) -> frozenset[str]:
             for element in ("Action", "NotAction"):
                 values = statement.get(element, [])
                 for value in [values] if isinstance(values, str) else values:
-                    if isinstance(value, str) and ":" in value and "*" not in value and "?" not in value:
+                    if not isinstance(value, str) or ":" not in value:
+                        continue
+                    if "*" not in value and "?" not in value:
                         found.add(value)
+                    else:
+                        prefix = value.partition(":")[0]
+                        if not {"*", "?"} & set(prefix) and not catalogue.is_known_service(prefix):
+                            found.add(value)
     return frozenset(found)
 
 

@@ -201,3 +201,22 @@ def test_the_catalogues_dates_and_versions_are_awss():
         "2015-02-06T18:39:46+00:00", "2015-02-06T18:39:46+00:00")
     read_only = SPECS["ReadOnlyAccess"]
     assert read_only.created.isoformat() == "2015-02-06T18:39:48+00:00"
+
+
+def test_wildcards_of_retired_services_in_aws_policies_are_known_as_written():
+    from policies.engine import catalogue as service_data
+    from policies.engine import validate
+
+    names = managed.literal_actions()
+    assert not service_data.is_known_service("deeplens")  # AWS retired it; its policies remain
+    assert {"deeplens:*", "deepracer:Add*"} <= names
+    assert not [name for name in names if ("*" in name or "?" in name)
+                and service_data.is_known_service(name.partition(":")[0])]
+
+    def codes(action):
+        document = {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
+        return [f.code for f in validate(json.dumps(document)) if f.level == "ERROR"]
+
+    assert codes("deeplens:*") == [] and codes("deepracer:Add*") == []
+    assert codes("deeplens:Get*") == ["INVALID_SERVICE_IN_ACTION"]  # not one AWS wrote
