@@ -8,8 +8,8 @@ Printed:
 
 1. the service list (``/iam/policies/service-data/``, what the editor loads up front): bytes,
    gzip'd bytes (what a browser, which accepts gzip, is sent), time to build it once per process;
-2. the largest services (``/iam/policies/service-data/<prefix>/``, one loaded when a statement
-   picks it) and the total over every service: bytes, gzip'd bytes, cold build ms (first
+2. the largest services (``/iam/policies/service-data/?service=<prefix>``, one loaded when a
+   statement picks it) and the total over every service: bytes, gzip'd bytes, cold build ms (first
    request in a process), then median/p95 ms of a request through Django's test client
    (middleware, session, identity) and of a revalidation (``If-None-Match`` -> 304);
 3. with ``--browser``: a dev server on a free loopback port and Debian's Chromium: the time
@@ -90,9 +90,9 @@ def server(rounds: int) -> None:
     etag = client.get(url)["ETag"]
     med, p95 = _timed(client, url, rounds)
     med304, p95304 = _timed(client, url, rounds, HTTP_IF_NONE_MATCH=etag)
-    print(f"{'URL':42} {'bytes':>9} {'gzip':>8} {'build ms':>8} {'med ms':>8} {'p95 ms':>8} {'304 med':>8}")
+    print(f"{'URL':46} {'bytes':>9} {'gzip':>8} {'build ms':>8} {'med ms':>8} {'p95 ms':>8} {'304 med':>8}")
     print("-" * 100)
-    print(f"{url:42} {len(body):9,} {len(gzip.compress(body)):8,} {_ms(built)} {_ms(med)} {_ms(p95)} {_ms(med304)}")
+    print(f"{url:46} {len(body):9,} {len(gzip.compress(body)):8,} {_ms(built)} {_ms(med)} {_ms(p95)} {_ms(med304)}")
 
     sizes = {}
     builds = {}
@@ -103,15 +103,15 @@ def server(rounds: int) -> None:
         sizes[prefix] = detail
     largest = sorted(sizes, key=lambda p: len(sizes[p]), reverse=True)[:6]
     for prefix in largest + [p for p in ("s3", "iam") if p not in largest]:
-        detail_url = f"/iam/policies/service-data/{prefix}/"
+        detail_url = f"/iam/policies/service-data/?service={prefix}"
         tag = client.get(detail_url)["ETag"]
         med, p95 = _timed(client, detail_url, rounds)
         med304, _ = _timed(client, detail_url, rounds, HTTP_IF_NONE_MATCH=tag)
         body = sizes[prefix]
-        print(f"{detail_url:42} {len(body):9,} {len(gzip.compress(body)):8,} {_ms(builds[prefix])} "
+        print(f"{detail_url:46} {len(body):9,} {len(gzip.compress(body)):8,} {_ms(builds[prefix])} "
               f"{_ms(med)} {_ms(p95)} {_ms(med304)}")
     total = sum(len(b) for b in sizes.values())
-    print(f"{'every service (' + str(len(sizes)) + '), summed':42} {total:9,} "
+    print(f"{'every service (' + str(len(sizes)) + '), summed':46} {total:9,} "
           f"{sum(len(gzip.compress(b)) for b in sizes.values()):8,} {_ms(sum(builds.values()))}")
     print(f"\nactions per service: max {max(len(catalogue.actions_for_service(p)) for p in sizes)} "
           f"({largest[0]}); the editor fetches one service when a statement picks it.")

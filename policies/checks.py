@@ -22,7 +22,7 @@ SELF_SERVICE_VIEWS = {
     "home", "console_home", "signin", "signin_iam", "signin_account", "signup", "signout", "password_change",
     "mfa_challenge", "switch_role", "switch_back", "user_create_csv",
     # The visual policy editor's data: AWS's public Service Authorization Reference.
-    "policy_service_data", "policy_service_detail",
+    "policy_service_data",
 }
 # Django's admin site: for operators (createsuperuser, is_staff), not the console.
 OPERATOR_NAMESPACE = "admin"

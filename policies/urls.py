@@ -10,7 +10,7 @@ from django.urls import path, register_converter
 
 from . import views
 from .views.policy_checks import PolicyChecksView, RoleTrustChecksView
-from .views.service_data import ServiceDetailView, ServiceListView
+from .views.service_data import ServiceDataView
 from .views.policy_checks import GroupInlinePolicyChecksView, RoleInlinePolicyChecksView
 from .views.policy_checks import UserInlinePolicyChecksView
 
@@ -82,9 +82,7 @@ urlpatterns = [
     path("iam/policies/validate/", views.PolicyValidateView.as_view(), name="policy_validate"),
     path("iam/policies/delete/selected/", views.PolicyBulkDeleteView.as_view(), name="policy_bulk_delete"),
     # The visual editor's data: AWS's public reference, for any signed-in principal.
-    path("iam/policies/service-data/", ServiceListView.as_view(), name="policy_service_data"),
-    path("iam/policies/service-data/<str:prefix>/", ServiceDetailView.as_view(),
-         name="policy_service_detail"),
+    path("iam/policies/service-data/", ServiceDataView.as_view(), name="policy_service_data"),
     path(POLICY, views.PolicyDetailView.as_view(), name="policy_detail"),
     path(f"{POLICY}entities/", views.PolicyEntitiesView.as_view(), name="policy_entities"),
     path(f"{POLICY}checks/", PolicyChecksView.as_view(), name="policy_checks"),

@@ -1,22 +1,24 @@
 """The visual policy editor's service data (``policies/static/policies/visual_editor.js``).
 
-Two read-only JSON endpoints over :mod:`policies.engine.catalogue`:
+One read-only JSON endpoint over :mod:`policies.engine.catalogue`:
 
 - ``GET /iam/policies/service-data/``: the service list (prefix, name, number of actions),
   the access levels, the global condition keys with their types, and the caller's account
   id (the ARN builder's "Any in this account");
-- ``GET /iam/policies/service-data/<prefix>/``: one service: its actions with access
+- ``GET /iam/policies/service-data/?service=<prefix>``: one service: its actions with access
   level, resource types (required flag) and condition keys; its resource types with ARN
-  formats; its condition keys with types. 404 for an unknown prefix.
+  formats and their own keys; its condition keys with types. 404 for an unknown prefix.
 
 This is AWS's public Service Authorization Reference, not account data, so no IAM action
 governs it (as in AWS, where the console's editor reads it without an API call): any
-signed-in principal may read it, whatever its policies, and anonymous callers are sent to
-sign in like every console page (``LoginRequiredMiddleware``). A request returns at most
-one service, runs no database query of its own beyond the session's, and carries an
-``ETag`` (a hash of the payload) with ``Cache-Control: private, max-age=3600``; a matching
+signed-in principal may read it, whatever its policies (``policies.checks.SELF_SERVICE_VIEWS``),
+and anonymous callers are sent to sign in like every console page (``LoginRequiredMiddleware``).
+The service is a query parameter, not a path segment: a path names an account's object to
+the security crawl (tests/security), and a prefix names none. A request returns at most one
+service, runs no database query of its own beyond the session's, and carries an ``ETag`` (a
+hash of the payload) with ``Cache-Control: private, max-age=3600``; a matching
 ``If-None-Match`` gets ``304 Not Modified``. Bodies are gzip'd for clients that accept it
-(EC2, the largest, is about 20 kB so instead of 200 kB); no request input is reflected in a
+(EC2, the largest, is about 17 kB sent instead of 198 kB); no request input is reflected in a
 body, so compression leaks nothing (BREACH).
 """
 
@@ -118,31 +120,25 @@ def _respond(request, encoded: tuple[bytes, str]) -> HttpResponse:
 
 
 @method_decorator(gzip_page, name="dispatch")
-class ServiceListView(View):
-    """The service list (self-service: AWS's public reference; see the module docstring)."""
+class ServiceDataView(View):
+    """The service list, or one service with ``?service=<prefix>`` (self-service: AWS's public
+    reference; see the module docstring)."""
 
     http_method_names = ["get", "head"]
 
     def get(self, request):
+        prefix = request.GET.get("service")
+        if prefix is not None:
+            # Prefixes are short lower-case names; anything else is unknown (never cached).
+            if len(prefix) > 64 or not catalogue.is_known_service(prefix):
+                raise Http404("No such service.")
+            encoded = service_detail(prefix.lower())
+            if encoded is None:
+                raise Http404("No such service.")
+            return _respond(request, encoded)
         payload_body, etag = service_list()
         # The caller's own account id: added per request, outside the shared cached body.
         account = getattr(getattr(request, "iam", None), "account", None)
         account_id = getattr(account, "account_id", "") or ""
         body = payload_body[:-1] + b',"account":' + json.dumps(account_id).encode() + b"}"
         return _respond(request, (body, etag[:-1] + account_id + '"'))
-
-
-@method_decorator(gzip_page, name="dispatch")
-class ServiceDetailView(View):
-    """One service's actions, resource types and condition keys; 404 for an unknown prefix."""
-
-    http_method_names = ["get", "head"]
-
-    def get(self, request, prefix: str):
-        # Prefixes are lower-case letters, digits and hyphens; anything else is unknown.
-        if len(prefix) > 64 or not catalogue.is_known_service(prefix):
-            raise Http404("No such service.")
-        encoded = service_detail(prefix.lower())
-        if encoded is None:
-            raise Http404("No such service.")
-        return _respond(request, encoded)

@@ -261,14 +261,14 @@ def test_the_arn_builder(signed_in: Page, root):
     builder.get_by_role("button", name="Add ARNs").click()
     user = statement.get_by_role("group", name="user", exact=True)
     expect(user.get_by_text("arn:aws:iam::*:user/dev/*")).to_be_visible()
-    user.get_by_label("Any user in this account").check()
+    user.get_by_label("Any in this account (user)").check()
     to_json(page)
     assert editor_json(page)["Statement"][0]["Resource"] == [
         "arn:aws:iam::*:user/dev/*", f"arn:aws:iam::{root.account.account_id}:user/*"]
     # JSON -> Visual: both ARNs listed under their resource type.
     to_visual(page)
     user = card(page, 1).get_by_role("group", name="user", exact=True)
-    expect(user.get_by_label("Any user in this account")).to_be_checked()
+    expect(user.get_by_label("Any in this account (user)")).to_be_checked()
     expect(user.locator(".ve-arns li")).to_have_count(2)
     user.get_by_role("button", name="Remove arn:aws:iam::*:user/dev/*").click()
     to_json(page)

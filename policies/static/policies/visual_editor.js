@@ -7,7 +7,7 @@
 // (NotAction, Principal, wildcards, several services…) are shown read-only as JSON with the
 // reason, and written back verbatim; statements nobody touched are written back as they were.
 // Service data comes from /iam/policies/service-data/ (the list once, then one service at a
-// time, on demand, cached in memory). Without JavaScript the tabs stay hidden.
+// time with ?service=<prefix>, on demand, cached in memory). Without JavaScript the tabs stay hidden.
 (function () {
   "use strict";
 
@@ -81,7 +81,7 @@
   function loadService(base, prefix) {
     prefix = prefix.toLowerCase();
     if (!cache.services[prefix]) {
-      cache.services[prefix] = getJSON(base + encodeURIComponent(prefix) + "/").then(function (data) {
+      cache.services[prefix] = getJSON(base + "?service=" + encodeURIComponent(prefix)).then(function (data) {
         if (!data) return null;
         var svc = {prefix: data.prefix, name: data.name, resources: {}, typeKeys: {}, conditions: data.conditions,
                    actions: [], byLower: {}, levels: [[], [], [], [], []]};
@@ -139,8 +139,10 @@
   function literalLength(format) {
     return arnPieces(format).reduce(function (n, p) { return n + (p.lit ? p.lit.length : 0); }, 0);
   }
-  function buildArn(format, values) {
-    return arnPieces(format).map(function (p) { return p.lit !== undefined ? p.lit : (values[p.field] || "*"); }).join("");
+  function buildArn(format, values, blank) {
+    return arnPieces(format).map(function (p) {
+      return p.lit !== undefined ? p.lit : (values[p.field] || (blank ? "${" + p.field + "}" : "*"));
+    }).join("");
   }
   function anyArn(format, account) {
     return buildArn(format, {Partition: "aws", Account: account || "*"});
@@ -703,11 +705,11 @@
       actions.appendChild(adder);
       if (type.arn.indexOf("${Account}") >= 0 && account) {
         actions.appendChild(el("label", {cls: "ve-inline"}, [el("input", {type: "checkbox", checked: st.arns.indexOf(inAccount) >= 0,
-          "aria-label": "Any " + type.name + " in this account",
+          "aria-label": "Any in this account (" + type.name + ")",
           on: {change: function (e) { toggleArn(st, inAccount, e.target.checked, draw); }}}), " Any in this account"]));
       }
       actions.appendChild(el("label", {cls: "ve-inline"}, [el("input", {type: "checkbox", checked: st.arns.indexOf(any) >= 0,
-        "aria-label": "Any " + type.name, on: {change: function (e) { toggleArn(st, any, e.target.checked, draw); }}}), " Any"]));
+        "aria-label": "Any (" + type.name + ")", on: {change: function (e) { toggleArn(st, any, e.target.checked, draw); }}}), " Any"]));
       box.appendChild(actions);
       adder.addEventListener("click", function () {
         adder.disabled = true;
@@ -741,7 +743,7 @@
       function value() {
         var values = {};
         order.forEach(function (f) { values[f] = fields[f].any.checked ? "*" : fields[f].input.value.trim(); });
-        return buildArn(type.arn, values);
+        return buildArn(type.arn, values, true);  // a part still empty shows as ${Part}
       }
       function complete() { return order.every(function (f) { return fields[f].any.checked || fields[f].input.value.trim(); }); }
       function preview() { out.textContent = value(); add.disabled = !complete(); }
