@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api import accessanalyzer
 from api import views as api_views
 
 from . import views
@@ -18,6 +19,8 @@ urlpatterns = [
     # GET / is the console's front door; POST / (and GET /?Action=…) the IAM and STS Query APIs.
     path("", api_views.root, name="home"),
     path("_test/reset", api_views.test_reset, name="api_test_reset"),
+    # IAM Access Analyzer's ValidatePolicy and custom policy checks (restJson1, POST /policy/…).
+    *(path(route, view, name=name) for route, view, name in accessanalyzer.urlpatterns_data),
     # Operators (createsuperuser) sign in with the root sign-in form, then use the admin site.
     path("admin/login/", login_not_required(RedirectView.as_view(url="/signin/?next=/admin/")),
          name="admin_signin"),
