@@ -84,3 +84,29 @@ def test_draft_check_on_the_editor_keeps_the_text(browser: Browser, live_server,
         assert policy.versions.count() == 1  # nothing saved
     finally:
         context.close()
+
+
+def test_inline_policy_checks_against_a_pasted_policy_without_javascript(browser: Browser,
+                                                                         live_server, root):
+    """A role's inline policy › Check policy › Check for new access against a pasted document."""
+    account = root.account
+    role = roles.create_role(account, name="Worker", trust_policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "ec2.amazonaws.com"}}]}))
+    policy_services.put_inline_policy(role, name="Work", document=doc(READ, DELETE))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False,
+                                  viewport={"width": 390, "height": 844})
+    page: Page = context.new_page()
+    try:
+        steps.sign_in_as_root(page, EMAIL, PASSWORD)
+        page.goto("/iam/roles/Worker/policies/inline/Work/")
+        page.get_by_role("link", name="Check policy").click()
+        page.get_by_label("A policy document (JSON)").check()
+        page.get_by_label("Reference policy JSON").fill(doc(READ))
+        page.get_by_role("button", name="Check for new access").click()
+        expect(page.get_by_role("status")).to_contain_text("grant new access")
+        expect(page.get_by_text("New access in the statement with index: 1.")).to_be_visible()
+        expect(page.get_by_label("A policy document (JSON)")).to_be_checked()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
