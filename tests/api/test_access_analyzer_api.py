@@ -9,6 +9,7 @@ import json
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from django.test import override_settings
 
 from audit.models import Event
 
@@ -258,3 +259,16 @@ def test_aws_cli(aws, root_key):
     answer = aws(root_key, "accessanalyzer", "validate-policy", "--policy-document", INVALID,
                  "--policy-type", "IDENTITY_POLICY")
     assert {f["issueCode"] for f in answer["findings"]} >= {"INVALID_ACTION"}
+
+
+@override_settings(IAMPORTAL_API_KEY_FAILURES=2)
+def test_failed_authentications_are_throttled_as_for_iam(client_for, root_key):
+    wrong = client_for((root_key[0], "x" * 40), "accessanalyzer")
+    for _ in range(2):
+        with pytest.raises(ClientError) as raised:
+            wrong.check_no_public_access(policyDocument=doc(PUBLIC), resourceType="AWS::S3::Bucket")
+        assert error(raised)[0] == "InvalidSignatureException"
+    right = client_for(root_key, "accessanalyzer")
+    with pytest.raises(ClientError) as raised:
+        right.check_no_public_access(policyDocument=doc(PUBLIC), resourceType="AWS::S3::Bucket")
+    assert error(raised) == ("ThrottlingException", "Rate exceeded", 429)
