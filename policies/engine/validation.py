@@ -1027,13 +1027,19 @@ def _no_action_supports(catalogue: Any, actions: tuple[str, ...], key_lower: str
 
 @functools.lru_cache(maxsize=256)
 def _arn_formats(prefix: str) -> tuple[tuple[str, str, str], ...]:
-    """``(region, account, resource)`` of a known service's ARN formats, ``${…}`` read as
-    ``*``; empty for an unknown service or one without resource types."""
+    """``(region, account, resource)`` of the ARN formats whose ARN names the service, ``${…}``
+    read as ``*``, whichever service lists them (``catalogue.arn_formats_naming``: CloudFront's
+    key-value stores are listed by cloudfront-keyvaluestore); empty for an unknown service or
+    one without resource types."""
     catalogue = _catalogue()
-    if catalogue is None or not catalogue.is_known_service(prefix):
+    if catalogue is None:
         return ()
+    arns = set(catalogue.arn_formats_naming(prefix)) if hasattr(
+        catalogue, "arn_formats_naming") else set()
+    if catalogue.is_known_service(prefix):
+        arns.update(catalogue.arn_formats(prefix))
     formats = set()
-    for arn in catalogue.arn_formats(prefix):
+    for arn in arns:
         parts = _TEMPLATE_VARIABLE.sub("*", arn).split(":", 5)
         if len(parts) == 6 and parts[2] == prefix:
             formats.add((parts[3], parts[4], parts[5]))

@@ -475,6 +475,11 @@ NOT_REPORTED: list[tuple[str, dict[str, Any], str]] = [
     ("MISSING_ARN_ACCOUNT", doc(allow("ec2:RunInstances",
                                       "arn:aws:ec2:us-east-1::image/ami-0abc")), "identity"),
     ("MISSING_ARN_ACCOUNT", doc(allow("kms:Decrypt", "arn:aws:kms:*::*")), "identity"),
+    # ARN formats whose ARN names another service than the one listing them
+    ("INVALID_ARN_RESOURCE", doc({"Effect": "Deny", "Action": "iam:GetUser",
+                                  "NotResource": "arn:aws:iam::*:root"}), "identity"),
+    ("INVALID_ARN_RESOURCE", doc(allow("q:GetPlugin",
+                                       "arn:aws:qdeveloper:*:*:plugin/GitLabDuo/*")), "identity"),
     ("INVALID_SERVICE", doc(allow("aws-marketplace:ListEntities",
                                   "arn:aws:catalog:*:*:*/*")), "identity"),
     ("INVALID_CONDITION_DATA_TYPE", doc(when("StringEquals", "aws:username", ["a", "b"])),
