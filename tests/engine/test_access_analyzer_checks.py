@@ -305,6 +305,13 @@ def test_every_check_has_a_case():
     assert sorted(CHECKS) == sorted(case[0] for case in CASES)
 
 
+def test_every_check_is_documented_with_its_title():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text("utf-8")
+    for code, (_, title) in CHECKS.items():
+        assert f"| `{code}` | {title} |" in text, code
+
+
 @pytest.mark.parametrize(("code", "level", "document", "kind", "resource_type", "path"), CASES,
                          ids=[case[0] for case in CASES])
 def test_check(code, level, document, kind, resource_type, path):
