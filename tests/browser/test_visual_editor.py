@@ -11,8 +11,10 @@ import json
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from accounts import roles
 from accounts import services as accounts_services
 from organizations import services as org_services
+from policies import services as policy_services
 from policies.engine import catalogue
 from policies.models import ManagedPolicy
 from tests.browser import steps
@@ -309,15 +311,24 @@ def test_a_policy_created_with_the_visual_tab_only(signed_in: Page, root):
     )
 
 
-def test_the_scp_and_inline_editors_have_the_tab_and_it_fits_390_px(signed_in: Page, root):
+def test_the_scp_inline_and_edit_editors_have_the_tab_and_it_fits_390_px(signed_in: Page, root):
     page = signed_in
-    org_services.create_organization(root.account)
-    accounts_services.create_user(root.account, user_name="maria")
+    account = root.account
+    org_services.create_organization(account)
+    accounts_services.create_user(account, user_name="maria")
+    roles.create_role(account, name="Deployer", trust_policy=roles.account_trust_policy(account.account_id))
+    policy_services.create_policy(account, name="Existing", document=json.dumps(
+        doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})))
     page.set_viewport_size({"width": 390, "height": 844})
-    for url in ("/organizations/policies/create/", "/iam/users/maria/policies/inline/create/"):
+    for url in ("/organizations/policies/create/", "/iam/users/maria/policies/inline/create/",
+                "/iam/roles/Deployer/policies/inline/create/",
+                f"/iam/policies/{account.account_id}/Existing/edit/"):
         page.goto(url)
         to_visual(page)
         statement = card(page, 1)
+        if "Existing" in url:  # the saved policy's statement, then the service changed
+            expect(statement.locator("h3")).to_have_text("Statement 1: Amazon S3")
+            statement.get_by_role("button", name="Change service").click()
         choose_service(statement, "ec2", "Amazon EC2 ec2")
         statement.get_by_label("Filter actions").fill("RunInstances")
         statement.get_by_role("checkbox", name="RunInstances", exact=True).check()
