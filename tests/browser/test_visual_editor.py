@@ -108,7 +108,7 @@ def test_every_access_level_round_trips(signed_in: Page):
         level = catalogue.access_level(action)
         group = statement.locator("details.ve-level", has=page.locator("summary", has_text=level))
         expect(group.locator(".ve-count")).to_contain_text("1 of ")
-        group.locator("summary").click()
+        expect(group.get_by_role("checkbox", name=name, exact=True)).to_be_visible()  # open
         expect(group.get_by_role("checkbox", name=name, exact=True)).to_be_checked()
     # Untouched, switching back leaves the text as it was; the tabs answer the arrow keys.
     before = page.get_by_label("Policy editor").input_value()

@@ -619,6 +619,10 @@
         });
       });
       counts();
+      // Groups holding chosen actions open, so what the statement grants is in view.
+      groups.forEach(function (g) {
+        if (!st.all && g.actions.some(function (a) { return selected[a.name]; })) { fill(g); g.details.open = true; }
+      });
       return fs;
     }
 
@@ -713,7 +717,9 @@
       box.appendChild(actions);
       adder.addEventListener("click", function () {
         adder.disabled = true;
-        box.appendChild(builder(st, type, draw, function () { adder.disabled = false; adder.focus(); }));
+        var form = builder(st, type, draw, function () { adder.disabled = false; adder.focus(); });
+        box.appendChild(form);
+        form.focusFirst();
       });
       return box;
     }
@@ -755,7 +761,11 @@
       });
       cancel.addEventListener("click", function () { form.remove(); closed(); });
       preview();
-      setTimeout(function () { var first = order.filter(function (f) { return f !== "Partition"; })[0]; if (first) fields[first].input.focus(); }, 0);
+      // Called once the form is in the page: focus the first part still to fill.
+      form.focusFirst = function () {
+        var first = order.filter(function (f) { return !fields[f].input.value; })[0] || order[0];
+        if (first) fields[first].input.focus();
+      };
       return form;
     }
 
