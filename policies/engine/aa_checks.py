@@ -136,6 +136,8 @@ class MoreChecks:
         raise NotImplementedError
 
     def more_checks(self, st: StatementNode, statement: Any) -> None:
+        if self.trust:
+            self.trust_key_support(st)
         self.arn_shapes(st)
         self.key_and_value_checks(st)
         self.element_variables(st)
@@ -434,6 +436,36 @@ class MoreChecks:
                          f"The Principal element includes the IAM user ID {value}. We "
                          "recommend that you use a user ARN instead.", item, value_path, st)
 
+    # ------------------------------------------------------------ trust: keys per action
+
+    def trust_key_support(self, st: StatementNode) -> None:
+        """UNSUPPORTED_ACTION_FOR_CONDITION_KEY in a role trust policy: a condition key of an
+        identity provider or of STS (``cognito-identity.amazonaws.com:aud``, ``saml:aud``,
+        ``sts:ExternalId``) with STS actions that do not take it (``sts:TagSession``), from the
+        keys the service data lists per STS action. Keys no STS action lists (another OIDC
+        provider's) and wildcard actions are not judged."""
+        condition = st.get("Condition")
+        actions = [v for v, _, _ in strings_of(st.get("Action"), "")]
+        if condition is None or condition.kind != "object" or not actions or any(
+                not v or any(w in v for w in _WILD) for v in actions):
+            return
+        for operator in condition.members:
+            if operator.value.kind != "object":
+                continue
+            op_path = key_path(f"{st.path}.Condition", operator.key)
+            for key in operator.value.members:
+                lower = key.key.lower()
+                if lower.startswith("aws:") or not _sts_key(lower):
+                    continue
+                unsupported = [a for a in actions if not _sts_action_takes(a.lower(), lower)]
+                if unsupported and len(unsupported) < len(actions):
+                    self.add(ERROR, "UNSUPPORTED_ACTION_FOR_CONDITION_KEY",
+                             f"The following actions: {', '.join(unsupported)} are not "
+                             f"supported by the condition key {key.key}. The condition will "
+                             "not be evaluated for these actions. We recommend that you move "
+                             "these actions to a different statement without this condition "
+                             "key.", key.key_start, key_path(op_path, key.key), st)
+
     # ------------------------------------------------------------ service-linked roles
 
     def service_linked_roles(self, st: StatementNode, statement: Any) -> None:
@@ -678,3 +710,41 @@ def _without_resource_tag(action: str) -> tuple[str, ...]:
     except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
         return ()
     return ()
+
+
+@functools.cache
+def _sts_keys() -> dict[str, tuple[re.Pattern[str], ...]]:
+    """STS's actions (lower case) -> matchers of the condition keys each takes."""
+    catalogue = _catalogue()
+    found: dict[str, tuple[re.Pattern[str], ...]] = {}
+    try:
+        for name in catalogue.actions_for_service("sts") if catalogue is not None else ():
+            info = catalogue.action_info(name if ":" in name else f"sts:{name}")
+            if info is None:
+                continue
+            keys = info.condition_keys + tuple(k for kind in info.resource_types
+                                               for k in kind.condition_keys)
+            found[f"sts:{info.name}".lower()] = tuple(_key_regex(k) for k in keys)
+    except Exception:  # noqa: BLE001 - a broken catalogue must not break validation
+        return {}
+    return found
+
+
+def _key_regex(template: str) -> re.Pattern[str]:
+    """A key template (``github.com/enterprises/${EnterpriseName}:actor``) as a matcher, a
+    placeholder matching any non-empty text."""
+    parts = re.split(r"\$\{[^}]*\}", template)
+    return re.compile(".+".join(re.escape(part) for part in parts), re.IGNORECASE | re.DOTALL)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sts_key(key_lower: str) -> bool:
+    """Whether some STS action takes the key."""
+    return any(m.fullmatch(key_lower) for ms in _sts_keys().values() for m in ms)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sts_action_takes(action_lower: str, key_lower: str) -> bool:
+    """Whether an STS action takes the key (True for an action the data does not know)."""
+    matchers = _sts_keys().get(action_lower)
+    return matchers is None or any(m.fullmatch(key_lower) for m in matchers)

@@ -207,6 +207,8 @@ def _validate(document: object, kind: str | None, max_size: int | None,
         return [Finding(ERROR, "INVALID_JSON", "Syntax errors in policy.", detail=str(error))]
     if kind is None:
         kind = infer_kind(text)
+    if resource_type == TRUST_RESOURCE_TYPE and kind == "resource":
+        kind = "trust"  # a role trust policy: IAM's grammar for trust policies applies
     parsed, errors = check(text, kind, max_size)
     if parsed is None or any(f.code == "POLICY_SIZE_EXCEEDED" for f in errors):
         return errors
@@ -634,19 +636,30 @@ class _Lints(MoreChecks):
         principal = st.get("Principal")
         if principal is None:
             return
-        kinds = _principal_kinds(principal.to_python())
+        data = principal.to_python()
+        kinds = _principal_kinds(data)
         if "*" in kinds:
             return
+        named = ", ".join(v for _, v in _principal_values(data)) or "none"
         for value, node, path in strings_of(st.get("Action"), f"{st.path}.Action"):
             needed = _ASSUME_ACTIONS.get((value or "").lower())
-            if needed is not None and needed not in kinds:
-                self.add(ERROR, "MISMATCHED_ACTION_FOR_PRINCIPAL",
-                         f"The {value} action is invalid with the following principals: "
-                         f"{', '.join(sorted(kinds)) or 'none'}. Use the action that matches "
-                         "the principal: sts:AssumeRole for AWS and service principals, "
-                         "sts:AssumeRoleWithSAML for a SAML provider, "
-                         "sts:AssumeRoleWithWebIdentity for an OIDC provider.",
-                         node, path, st)
+            if needed is None or needed in kinds:
+                continue
+            # AWS's words for sts:AssumeRole (aws-cli's validate-policy example); the same
+            # pattern for the two federated actions.
+            advice = {
+                "AWS": "Use a SAML provider principal with the sts:AssumeRoleWithSAML action or "
+                       "use an OIDC provider principal with the sts:AssumeRoleWithWebIdentity "
+                       "action. Ensure the provider is Federated if you use either of the two "
+                       "options.",
+                "saml": f"Use a SAML provider principal (Federated) with the {value} action, or "
+                        "the sts:AssumeRole action for AWS and service principals.",
+                "web": f"Use an OIDC provider principal (Federated) with the {value} action, or "
+                       "the sts:AssumeRole action for AWS and service principals.",
+            }[needed]
+            self.add(ERROR, "MISMATCHED_ACTION_FOR_PRINCIPAL",
+                     f"The {value} action is invalid with the following principal(s): "
+                     f"{named}. {advice}", node, path, st)
 
     # ------------------------------------------------------------ Access Analyzer: type
 
@@ -1085,6 +1098,18 @@ def _arn_problem(catalogue: Any, service: str, region: str, account: str, resour
         return ("MISSING_ARN_ACCOUNT", f"Add an account ID to the {service} resource ARN, or "
                 "a wildcard (*).")
     return None
+
+
+def _principal_values(principal: Any) -> list[tuple[str, str]]:
+    """``(element, value)`` of each principal a statement names, in document order."""
+    if not isinstance(principal, dict):
+        return [("", principal)] if isinstance(principal, str) else []
+    found = []
+    for element, values in principal.items():
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, str):
+                found.append((element, value))
+    return found
 
 
 def _principal_kinds(principal: Any) -> set[str]:

@@ -352,6 +352,43 @@ def test_the_trust_checks_run_for_the_trust_resource_type():
     assert "MISMATCHED_ACTION_FOR_PRINCIPAL" in [f.code for f in found]
 
 
+def test_the_aws_cli_validate_policy_example():
+    """aws-cli's own example of ``aws accessanalyzer validate-policy`` (a Cognito role's trust
+    policy, awscli/examples/accessanalyzer/validate-policy.rst): the same findings, codes,
+    levels, paths and AWS's messages, as a role trust policy."""
+    text = json.dumps(doc({
+        "Sid": "", "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-west-2_EXAMPLE"}}}),
+        indent=4)
+    found = validate(text, "resource", "AWS::IAM::AssumeRolePolicyDocument")
+    by_code = {f.code: f for f in found}
+    assert by_code["EMPTY_SID_VALUE"].level == SUGGESTION
+    assert by_code["EMPTY_SID_VALUE"].message == (
+        "Empty Sid value: Add a value to the empty string in the Sid element.")
+    assert (by_code["EMPTY_SID_VALUE"].location.line,
+            by_code["EMPTY_SID_VALUE"].location.path) == (5, f"{S0}.Sid")
+    mismatch = by_code["MISMATCHED_ACTION_FOR_PRINCIPAL"]
+    assert (mismatch.level, mismatch.location.path) == (ERROR, f"{S0}.Action[0]")
+    assert mismatch.message == (
+        "Mismatched action for principal: The sts:AssumeRole action is invalid with the "
+        "following principal(s): cognito-identity.amazonaws.com. Use a SAML provider principal "
+        "with the sts:AssumeRoleWithSAML action or use an OIDC provider principal with the "
+        "sts:AssumeRoleWithWebIdentity action. Ensure the provider is Federated if you use "
+        "either of the two options.")
+    unsupported = by_code["UNSUPPORTED_ACTION_FOR_CONDITION_KEY"]
+    assert (unsupported.level, unsupported.location.path) == (
+        ERROR, f'{S0}.Condition.StringEquals["cognito-identity.amazonaws.com:aud"]')
+    assert unsupported.message == (
+        "Unsupported action for condition key: The following actions: sts:TagSession are not "
+        "supported by the condition key cognito-identity.amazonaws.com:aud. The condition will "
+        "not be evaluated for these actions. We recommend that you move these actions to a "
+        "different statement without this condition key.")
+    assert sorted(by_code) == ["EMPTY_SID_VALUE", "MISMATCHED_ACTION_FOR_PRINCIPAL",
+                               "UNSUPPORTED_ACTION_FOR_CONDITION_KEY"]  # as AWS reports it
+    assert not [f for f in found if f.blocking]  # IAM's trust policy grammar accepts it
+
+
 def test_an_unknown_resource_type_is_an_error():
     (finding,) = validate(bucket(), "resource", "AWS::S3::Bukket")
     assert (finding.level, finding.code) == (ERROR, "INVALID_RESOURCE_TYPE")
