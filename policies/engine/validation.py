@@ -570,11 +570,17 @@ class _Lints(MoreChecks):
                 others = [v for i, v in enumerate(values) if i != index and v != value]
                 if value is not None and others and _subset([value], others,
                                                              actions=actions):
-                    what = "action" if actions else "resource"
-                    self.add(SUGGESTION, code,
-                             f"The {what} {value} is redundant because another {what} in "
-                             f"the same statement ({element}) already includes it. We "
-                             f"recommend that you remove it.", item, path, st)
+                    if actions:  # AWS's words (real ValidatePolicy output)
+                        covering = sum(1 for other in others
+                                       if _subset([value], [other], actions=True))
+                        message = (f"The {covering + 1} action(s) are redundant because they "
+                                   "provide similar permissions. Update the policy to remove "
+                                   f"the redundant action such as: {value}.")
+                    else:
+                        message = (f"The resource {value} is redundant because another "
+                                   f"resource in the same statement ({element}) already "
+                                   "includes it. We recommend that you remove it.")
+                    self.add(SUGGESTION, code, message, item, path, st)
 
     # ------------------------------------------------------------ Access Analyzer: keys
 
@@ -769,9 +775,7 @@ def _unknown_action(catalogue: Any, action: str) -> tuple[str, str] | None:
         if "*" not in name and "?" not in name:
             if catalogue.is_known_action(action):
                 return None
-            return ("INVALID_ACTION",
-                    f"The action {action} does not exist; check its spelling in the Service "
-                    "Authorization Reference.")
+            return "INVALID_ACTION", f"The action {action} does not exist."  # AWS's words
         if catalogue.expand(action):
             return None
     except Exception:  # noqa: BLE001 - a broken catalogue must not break validation

@@ -352,6 +352,23 @@ def test_the_trust_checks_run_for_the_trust_resource_type():
     assert "MISMATCHED_ACTION_FOR_PRINCIPAL" in [f.code for f in found]
 
 
+def test_messages_in_aws_words_from_real_validate_policy_output():
+    """findingDetails quoted from a published ValidatePolicy scan (INVALID_ACTION,
+    REDUNDANT_ACTION, MISSING_ARN_FIELD), with the console's title in front."""
+    found = {f.code: f.message for f in validate(doc(
+        allow(["athena:RunQuerys", "cognito-idp:Describe*", "cognito-idp:DescribeUserPool"],
+              "arn:aws:s3")))}
+    assert found["INVALID_ACTION"] == ("Invalid action: The action athena:RunQuerys does not "
+                                       "exist.")
+    assert found["REDUNDANT_ACTION"] == (
+        "Redundant action: The 2 action(s) are redundant because they provide similar "
+        "permissions. Update the policy to remove the redundant action such as: "
+        "cognito-idp:DescribeUserPool.")
+    assert found["MISSING_ARN_FIELD"] == (
+        "Missing ARN field: Resource ARNs must include at least 6 fields and include the "
+        "following structure: arn:partition:service:region:account:resource.")
+
+
 def test_the_aws_cli_validate_policy_example():
     """aws-cli's own example of ``aws accessanalyzer validate-policy`` (a Cognito role's trust
     policy, awscli/examples/accessanalyzer/validate-policy.rst): the same findings, codes,
