@@ -19,7 +19,7 @@ PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "
 _IAM_RESOURCE_TYPES = ("user/", "federated-user/", "role/", "group/", "instance-profile/",
                        "mfa/", "server-certificate/", "policy/", "sms-mfa/", "saml-provider/",
                        "oidc-provider/", "report/", "access-report/")
-_IAM_EXTRA_RESOURCE_TYPES = ("u2f/",)  # accepted although IAM's message does not list it
+_IAM_EXTRA_RESOURCE_TYPES = ("u2f/", "role-template/")  # accepted although IAM's message does not list them
 _S3_REGIONAL_TYPES = ("accesspoint/", "job/", "storage-lens/", "storage-lens-group/",
                       "access-grants/", "async-request/")
 #: The actions a role trust policy may name (lower-case).

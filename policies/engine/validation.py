@@ -146,10 +146,11 @@ RESOURCE_TYPES: dict[str, tuple[str, ...]] = {
 _GLOBAL_KEYS = frozenset(key.lower() for key in (
     "aws:AssumedRoot", "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast",
     "aws:ChatbotSourceArn", "aws:CurrentTime", "aws:Ec2InstanceSourcePrivateIPv4",
-    "aws:Ec2InstanceSourceVpc", "aws:EpochTime", "aws:FederatedProvider",
+    "aws:Ec2InstanceSourceVpc", "aws:EpochTime", "aws:FederatedProvider", "aws:IsMcpServiceAction",
     "aws:MultiFactorAuthAge", "aws:MultiFactorAuthPresent", "aws:PrincipalAccount",
     "aws:PrincipalArn", "aws:PrincipalIsAWSService", "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
+    "aws:PrincipalOrgMasterAccountId", "aws:PrincipalOrgPaths", "aws:PrincipalServiceName",
+    "aws:PrincipalServiceNamesList",
     "aws:PrincipalType", "aws:Referer", "aws:RequestedRegion", "aws:ResourceAccount",
     "aws:ResourceOrgID", "aws:ResourceOrgPaths", "aws:SecureTransport", "aws:SourceAccount",
     "aws:SourceArn", "aws:SourceIdentity", "aws:SourceIp", "aws:SourceOrgID",

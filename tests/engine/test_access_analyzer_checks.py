@@ -607,3 +607,23 @@ def _timed(text: str) -> float:
     started = time.perf_counter()
     validate(text)
     return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("document", [
+    # AWS's own CloudWatch policies name IAM role templates (iam:RoleTemplateARN).
+    doc(allow("iam:CreateRole",
+              "arn:aws:iam::aws:role-template/cloudwatch.amazonaws.com/"
+              "CloudWatchOmniAWSIntegrationForOrgRoleTemplate:1")),
+    # Global keys AWS's managed policies use that the reference's list leaves out.
+    doc(when("Bool", "aws:IsMcpServiceAction", "true")),
+    doc(when("StringEquals", "aws:PrincipalOrgMasterAccountId", ACCOUNT)),
+])
+def test_documents_aws_itself_writes_raise_no_error(document):
+    findings = validate(document, "identity")
+    assert [f.code for f in findings if f.level == ERROR] == []
+    Policy.from_json(json.dumps(document))
+
+
+def test_an_unknown_iam_resource_type_is_still_iams_error():
+    findings = validate(doc(allow("iam:CreateRole", "arn:aws:iam::aws:gadget/x")), "identity")
+    assert any(f.blocking for f in findings)
