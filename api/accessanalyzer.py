@@ -45,6 +45,7 @@ from policies.engine.validation import RESOURCE_TYPES
 
 from . import credentials, protocol, sigv4, testmode
 from .errors import AccessDenied, MissingAuthenticationToken, SignatureDoesNotMatch
+from .jsonproto import SerializationException, json_object
 from .registry import Call
 from .views import _body
 
@@ -87,10 +88,6 @@ class ValidationException(IAMError):
         super().__init__(message)
         self.reason = reason
         self.fields = list(fields)
-
-
-class SerializationException(IAMError):
-    code, status = "SerializationException", 400
 
 
 def _invalid(name: str, value: Any, constraint: str) -> ValidationException:
@@ -414,15 +411,7 @@ def error_response(error: IAMError, request_id: str) -> HttpResponse:
 
 
 def _read(body: bytes) -> Body:
-    if not body.strip():
-        return Body({})
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise SerializationException("Malformed request body: not a JSON document.") from None
-    if not isinstance(data, dict):
-        raise SerializationException("Malformed request body: expected a JSON object.")
-    return Body(data)
+    return Body(json_object(body))
 
 
 def serve(request: Any, slug: str) -> HttpResponse:

@@ -95,6 +95,19 @@ def operation(request: Any) -> tuple[str, str] | None:
     return service, name if dot and _OPERATION_RE.fullmatch(name) else ""
 
 
+def json_object(body: bytes) -> dict[str, Any]:
+    """The JSON object a request body holds (``{}`` for an empty body), or SerializationException."""
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise SerializationException("Malformed request body: not a JSON document.") from None
+    if not isinstance(data, dict):
+        raise SerializationException("Malformed request body: expected a JSON object.")
+    return data
+
+
 def read(request: Any, body: bytes, service: str, name: str, signed_service: str | None) -> JsonParams:
     """The parameters of a JSON request whose target is ``service``'s ``name``, once the
     request is known to be a POST signed for ``service``."""
@@ -102,14 +115,7 @@ def read(request: Any, body: bytes, service: str, name: str, signed_service: str
         raise SignatureDoesNotMatch(f"Credential should be scoped to correct service: '{service}'. ")
     if request.method != "POST" or not name:
         raise UnknownOperation()
-    if not body.strip():
-        return JsonParams({})
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise SerializationException("Malformed request body: not a JSON document.") from None
-    if not isinstance(data, dict):
-        raise SerializationException("Malformed request body: expected a JSON object.")
+    data = json_object(body)
     if not _storable(data):
         raise invalid(INVALID_PATTERN)
     return JsonParams(data)

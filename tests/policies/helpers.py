@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 
 S3_LIST = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::receipts"}
+# An inline policy's statements for the custom check pages, and a role trust policy.
+READ = {"Sid": "ReadReceipts", "Effect": "Allow", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::receipts/*"}
+DELETE_ALL = {"Sid": "DeleteAll", "Effect": "Allow", "Action": "s3:Delete*", "Resource": "*"}
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
 def doc(*statements: dict, indent: int | None = 4) -> str:

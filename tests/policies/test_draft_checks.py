@@ -6,7 +6,6 @@ edited text (policies/views/draft_checks.py)."""
 from __future__ import annotations
 
 import html
-import json
 
 import pytest
 
@@ -16,15 +15,10 @@ from policies import services
 from policies.models import InlinePolicy
 from tests.conftest import csrf_post, grant
 
-from .helpers import doc
+from .helpers import DELETE_ALL, READ, TRUST, doc
 
 pytestmark = pytest.mark.django_db
 
-READ = {"Sid": "ReadReceipts", "Effect": "Allow", "Action": "s3:GetObject",
-        "Resource": "arn:aws:s3:::receipts/*"}
-DELETE_ALL = {"Sid": "DeleteAll", "Effect": "Allow", "Action": "s3:Delete*", "Resource": "*"}
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 CHECK = {"check_new_access": "1"}
 
 

@@ -5,7 +5,6 @@ objects are a 404; bad input a clear 4xx."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -14,15 +13,10 @@ from accounts import services as accounts_services
 from policies import services
 from tests.conftest import csrf_post, grant
 
-from .helpers import doc
+from .helpers import DELETE_ALL, READ, TRUST, doc
 
 pytestmark = pytest.mark.django_db
 
-READ = {"Sid": "ReadReceipts", "Effect": "Allow", "Action": "s3:GetObject",
-        "Resource": "arn:aws:s3:::receipts/*"}
-DELETE_ALL = {"Sid": "DeleteAll", "Effect": "Allow", "Action": "s3:Delete*", "Resource": "*"}
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
 @pytest.fixture
