@@ -602,11 +602,14 @@ def check_assume(identity: Any, role: Role, *, action: str = "sts:AssumeRole",
         trust = Policy.from_json(role.trust_policy, name=f"{role.name} trust policy", kind="trust", max_size=0)
     except PolicyError:
         return AssumeCheck(False, reasons=["The role's trust policy is not valid, so it trusts no one."])
-    from policies.authz import scps_for
+    from policies.authz import account_org_keys, scps_for
 
     policy_set = _policy_set(identity)
+    # The role is the resource: its account's organization keys (a data perimeter's
+    # aws:ResourceOrgID), then the caller's, then the request's own keys.
     request = Request(action=action, resource=role.arn, principal=identity.arn,
-                      context={**identity.context, **(context or {})})
+                      context={**account_org_keys(identity, role.account), **identity.context,
+                               **(context or {})})
     # The caller's service control policies limit sts:AssumeRole like any other call.
     decision = evaluate(request, identity=list(policy_set.identity), boundary=policy_set.boundary,
                         session=policy_set.session or None, resource=trust, scps=scps_for(identity))

@@ -180,6 +180,21 @@ def resource_org_keys(identity: Any, resource: str) -> dict[str, Any]:
     return {RESOURCE_ORG_ID: placement.org_id, RESOURCE_ORG_PATHS: [placement.path]}
 
 
+def account_org_keys(identity: Any, account: Any) -> dict[str, Any]:
+    """``aws:ResourceOrgID`` / ``aws:ResourceOrgPaths`` of a resource in ``account`` (a role
+    being assumed, say): the caller's own account's from its placement, another account's
+    with one query; none when the account is in no organization."""
+    if identity.account is not None and account.pk == identity.account.pk:
+        placement = org_placement(identity)
+    else:
+        from organizations.services import placement_of
+
+        placement = placement_of(account)
+    if placement is None:
+        return {}
+    return {RESOURCE_ORG_ID: placement.org_id, RESOURCE_ORG_PATHS: [placement.path]}
+
+
 def scps_for(identity: Any) -> list[list[Any]] | None:
     """The SCP chain that limits ``identity``: its account's, except for a session of a
     service-linked role (SCPs do not apply to service-linked roles)."""

@@ -317,3 +317,26 @@ def test_the_simulator_outside_an_organization_has_no_organization_keys(carol):
     assert keys["aws:PrincipalOrgID"].value == "" and not keys["aws:PrincipalOrgID"].defaulted
     result = response.context["simulation"].results[0]
     assert result.decision.decision == "implicitDeny" and "aws:PrincipalOrgID" in result.decision.missing_context
+
+
+def test_a_data_perimeter_on_the_resource_organization_admits_roles_of_the_organization_only(
+        org, account, mallory, carol):
+    """An SCP denying sts:AssumeRole outside the organization's resources (StringNotEquals on
+    aws:ResourceOrgID): a role of another member account (the management account's) may be
+    assumed, a role of an account outside the organization may not."""
+    perimeter = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:ResourceOrgID": org.org_id}}}]})
+    scp = org_services.create_policy(org, name="Perimeter", description="", document=perimeter)
+    org_services.attach_policy(scp, mallory.account.account_id)
+    anyone_in = {"Effect": "Allow", "Principal": {"AWS": mallory.account.root_arn}, "Action": "sts:AssumeRole"}
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [anyone_in]})
+    inside = roles.create_role(account, name="Inside", trust_policy=trust)
+    outside = roles.create_role(carol.account, name="Outside", trust_policy=trust)
+    dev = user_with(mallory.account, "dev", {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
+    identity = principal_identity(fresh(dev), {})
+    assert roles.check_assume(identity, inside).allowed
+    refused = roles.check_assume(principal_identity(fresh(dev), {}), outside)
+    assert not refused.allowed
+    assert refused.decision.decision == "explicitDeny"
