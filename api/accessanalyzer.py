@@ -148,9 +148,15 @@ class AuditedParams:
     """The request's members as the audit record shows them: policy documents hidden (the
     model marks them sensitive, as CloudTrail does)."""
 
+    #: The members the operations' models have (others are not read, nor recorded).
+    MODELLED = frozenset({"policyDocument", "newPolicyDocument", "existingPolicyDocument",
+                          "policyType", "locale", "validatePolicyResourceType", "resourceType",
+                          "access", "maxResults", "nextToken"})
+
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = {key[:1].upper() + key[1:]: HIDDEN if key.endswith("PolicyDocument")
-                      or key == "policyDocument" else value for key, value in data.items()}
+                      or key == "policyDocument" else value for key, value in data.items()
+                      if key in self.MODELLED}
 
 
 # ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ MAX_ERROR_MESSAGE = 1024
 #: SAMLAssertion, WebIdentityToken, the CSRF token.
 SECRET_SUFFIXES = ("password", "passwordconfirm", "secret", "secretaccesskey", "token", "tokencode",
                    "seed", "qrcodepng", "code", "code1", "code2", "privatekey", "samlassertion")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 #: Calls CloudTrail marks read-only: Get*, List*, Describe*, Simulate*, Generate*, …
@@ -81,13 +82,23 @@ def is_secret(name: str) -> bool:
     return _NOT_ALNUM.sub("", str(name).lower()).endswith(SECRET_SUFFIXES)
 
 
-def redact(value: Any) -> Any:
+#: JSON nested deeper than this is cut in the trail (``TOO_DEEP``): a hostile request body may
+#: nest to the parser's limit, and the walks below recurse.
+MAX_DEPTH = 32
+TOO_DEEP = "…"
+
+
+def redact(value: Any, _depth: int = 0) -> Any:
     """``value`` (JSON data) with the value of every secret member, at any depth, replaced by
-    ``HIDDEN_DUE_TO_SECURITY_REASONS``, as CloudTrail does. The one redaction of the trail."""
+    ``HIDDEN_DUE_TO_SECURITY_REASONS``, as CloudTrail does. The one redaction of the trail.
+    Below :data:`MAX_DEPTH` levels the value is cut."""
+    if _depth > MAX_DEPTH:
+        return TOO_DEEP
     if isinstance(value, dict):
-        return {key: HIDDEN if is_secret(key) else redact(item) for key, item in value.items()}
+        return {key: HIDDEN if is_secret(key) else redact(item, _depth + 1)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [redact(item) for item in value]
+        return [redact(item, _depth + 1) for item in value]
     return value
 
 
@@ -99,15 +110,19 @@ class _Encoder(DjangoJSONEncoder):
             return str(o)
 
 
-def storable(value: Any) -> Any:
-    """``value`` (text or JSON data) with every NUL character replaced by U+FFFD: PostgreSQL
-    stores none, in a text column or in JSON, and a hostile parameter may carry one."""
+def storable(value: Any, _depth: int = 0) -> Any:
+    """``value`` (text or JSON data) with every NUL character and lone surrogate (JSON's
+    ``\\ud800`` escapes one) replaced by U+FFFD: no database stores a lone surrogate,
+    PostgreSQL no NUL, in a text column or in JSON, and a hostile parameter may carry one.
+    Below :data:`MAX_DEPTH` levels the value is cut."""
+    if _depth > MAX_DEPTH:
+        return TOO_DEEP
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        return _UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {storable(key): storable(item) for key, item in value.items()}
+        return {storable(key, _depth + 1): storable(item, _depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        return [storable(item) for item in value]
+        return [storable(item, _depth + 1) for item in value]
     return value
 
 

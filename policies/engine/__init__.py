@@ -26,6 +26,7 @@ from __future__ import annotations
 from .compiled import CompiledStatement, Policy, Span
 from .custom_checks import (
     CheckResult,
+    CheckTooComplex,
     check_access_not_granted,
     check_no_new_access,
     check_no_public_access,
@@ -45,6 +46,7 @@ from .request import Request
 from .validation import validate
 
 __all__ = [
+    "CheckTooComplex",
     "ERROR",
     "LEVELS",
     "SECURITY_WARNING",

@@ -30,6 +30,7 @@ Standard library only: no Django (see STYLE.md, P2).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import re
@@ -155,6 +156,48 @@ class CheckResult:
                 "reasons": [dict(reason) for reason in self.reasons]}
 
 
+# ---------------------------------------------------------------- work budget
+
+#: The most work one check may do comparing patterns, in cells of the glob algebra's
+#: dynamic programmes (len(outer) x len(inner) per new pair; a pair seen before is cached).
+#: A fraction of a second at worst; AWS's own documents need a few thousand, but a
+#: document of long wildcard patterns could otherwise cost minutes (the work grows with the
+#: product of the two documents' sizes).
+WORK_LIMIT = 2_000_000
+_work_left: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "custom_check_work_left", default=None)
+
+
+class CheckTooComplex(ValueError):
+    """A check that would compare more pattern text than :data:`WORK_LIMIT` allows."""
+
+    def __init__(self) -> None:
+        super().__init__("The policies are too complex to check: their patterns are too long "
+                         "or too many. Shorten the patterns or split the policy.")
+
+
+def _spend(cells: int) -> None:
+    left = _work_left.get()
+    if left is None:
+        return
+    left[0] -= cells
+    if left[0] < 0:
+        raise CheckTooComplex()
+
+
+def _budgeted(check: Any) -> Any:
+    """Run ``check`` with a fresh :data:`WORK_LIMIT` (raising :class:`CheckTooComplex`
+    past it)."""
+    @functools.wraps(check)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        token = _work_left.set([WORK_LIMIT])
+        try:
+            return check(*args, **kwargs)
+        finally:
+            _work_left.reset(token)
+    return run
+
+
 # ---------------------------------------------------------------- glob algebra
 
 
@@ -184,6 +227,7 @@ def contains(outer: str, inner: str, *, arn: bool = False) -> bool:
     (the callers are conservative about a no). Case-sensitive: fold the case first where
     matching ignores it.
     """
+    _spend((len(outer) + 1) * (len(inner) + 1))
     o_fixed, i_fixed = _restricted(outer, arn), _restricted(inner, arn)
 
     def takes(o: int, i: int) -> bool:
@@ -226,6 +270,7 @@ def _action_overlaps(first: str, second: str) -> bool:
 
 @functools.lru_cache(maxsize=8192)
 def _overlap(first: str, second: str) -> bool:
+    _spend((len(first) + 1) * (len(second) + 1))
     return globs_overlap(first, second)
 
 
@@ -536,6 +581,7 @@ _KINDS = {"identity": "identity", "identity_policy": "identity", "resource": "re
           "resource_policy": "resource", "trust": "trust"}
 
 
+@_budgeted
 def check_no_new_access(new: Any, existing: Any, kind: str = "identity") -> CheckResult:
     """CheckNoNewAccess: FAIL when ``new`` may allow a request ``existing`` does not.
 
@@ -551,7 +597,7 @@ def check_no_new_access(new: Any, existing: Any, kind: str = "identity") -> Chec
 
     Raises:
         PolicyError: a document IAM would reject.
-        ValueError: an unknown ``kind``.
+        ValueError: an unknown ``kind``; :class:`CheckTooComplex` past :data:`WORK_LIMIT`.
     """
     mode = _KINDS.get(str(kind).lower())
     if mode is None:
@@ -611,6 +657,7 @@ def _grants_new(st: _Statement, allows: Sequence[_Statement], denies: Sequence[_
     return False
 
 
+@_budgeted
 def check_access_not_granted(policy: Any, actions: Sequence[str] = (),
                              resources: Sequence[str] = (),
                              kind: str | None = None) -> CheckResult:
@@ -621,7 +668,8 @@ def check_access_not_granted(policy: Any, actions: Sequence[str] = (),
     Raises:
         PolicyError: a document IAM would reject.
         ValueError: neither actions nor resources, more than 100 of either, or an empty
-            value (Access Analyzer's ValidationException).
+            value (Access Analyzer's ValidationException); :class:`CheckTooComplex` past
+            :data:`WORK_LIMIT`.
     """
     listed_actions = [a.strip() for a in actions]
     listed_resources = [r.strip() for r in resources]
@@ -646,6 +694,7 @@ def check_access_not_granted(policy: Any, actions: Sequence[str] = (),
     return _result("listed", reasons)
 
 
+@_budgeted
 def check_no_public_access(policy: Any, resource_type: str) -> CheckResult:
     """CheckNoPublicAccess: FAIL when a statement allows everyone (``"*"``,
     ``{"AWS": "*"}`` or a NotPrincipal) with no condition restricting the request to an
@@ -655,7 +704,8 @@ def check_no_public_access(policy: Any, resource_type: str) -> CheckResult:
 
     Raises:
         PolicyError: a document IAM would reject.
-        ValueError: ``resource_type`` is not one of :data:`PUBLIC_ACCESS_RESOURCE_TYPES`.
+        ValueError: ``resource_type`` is not one of :data:`PUBLIC_ACCESS_RESOURCE_TYPES`;
+            :class:`CheckTooComplex` past :data:`WORK_LIMIT`.
     """
     if resource_type not in PUBLIC_ACCESS_RESOURCE_TYPES:
         raise ValueError(f"Invalid resource type: {resource_type}.")

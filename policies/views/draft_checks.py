@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies.authz import access_denied, first_denied
-from policies.engine import PolicyError, check_no_new_access
+from policies.engine import CheckTooComplex, PolicyError, check_no_new_access
 
 #: The name of the submit button that asks for the check.
 CHECK_BUTTON = "check_new_access"
@@ -62,7 +62,7 @@ def respond(view: Any, form: Any, *, existing: str | None,
         draft = form.cleaned_data["document"]
         try:
             result = check_no_new_access(draft, existing, "identity")
-        except PolicyError as error:
+        except (PolicyError, CheckTooComplex) as error:
             outcome["check_error"] = f"The policy can't be checked: {error}"
             status = 400
         else:

@@ -15,19 +15,19 @@ FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 def signed_post(client, key: tuple[str, str] | None, params: dict | str | bytes, *, service: str = "iam",
                 region: str = "us-east-1", token: str | None = None, content_type: str = FORM,
-                extra_headers: dict | None = None):
-    """POST ``params`` to ``/`` signed with ``key`` (unsigned when ``key`` is None)."""
+                extra_headers: dict | None = None, path: str = "/"):
+    """POST ``params`` to ``path`` signed with ``key`` (unsigned when ``key`` is None)."""
     body = params if isinstance(params, (str, bytes)) else urlencode(params)
     body = body.encode() if isinstance(body, str) else body
     headers = {"Content-Type": content_type, **(extra_headers or {})}
     if key is not None:
-        request = AWSRequest(method="POST", url="http://testserver/", data=body, headers=headers)
+        request = AWSRequest(method="POST", url=f"http://testserver{path}", data=body, headers=headers)
         SigV4Auth(Credentials(key[0], key[1], token), service, region).add_auth(request)
         headers = dict(request.headers.items())
     meta = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()
             if name.lower() != "content-type"}
     meta.setdefault("HTTP_HOST", "testserver")  # what every HTTP/1.1 client sends, and botocore signs
-    return client.generic("POST", "/", body, content_type=headers["Content-Type"], **meta)
+    return client.generic("POST", path, body, content_type=headers["Content-Type"], **meta)
 
 
 def error_of(response) -> tuple[str, str, str]:

@@ -9,11 +9,13 @@ import json
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from django.test import override_settings
+from django.test import Client, override_settings
 
+from accounts import services
 from audit.models import Event
 
-from .conftest import allow
+from .conftest import allow, new_key
+from .helpers import signed_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -272,3 +274,37 @@ def test_failed_authentications_are_throttled_as_for_iam(client_for, root_key):
     with pytest.raises(ClientError) as raised:
         right.check_no_public_access(policyDocument=doc(PUBLIC), resourceType="AWS::S3::Bucket")
     assert error(raised) == ("ThrottlingException", "Rate exceeded", 429)
+
+
+def test_a_refusal_with_members_no_model_has_is_recorded_not_a_500(account):
+    """Members the operation's model lacks (a lone surrogate, JSON nested 450 deep) are neither
+    read nor recorded: the refusal is AWS's 403 and the trail keeps it."""
+    prober = services.create_user(account, user_name="prober")
+    key = new_key(prober)
+    document = json.dumps(doc(READ))
+    for extra in ('"\\ud800"', "[" * 450 + "]" * 450):
+        body = ('{"policyDocument": ' + document + ', "policyType": "IDENTITY_POLICY", '
+                '"x": ' + extra + "}")
+        response = signed_post(Client(), key, body, service="access-analyzer",
+                               content_type="application/json", path="/policy/validation")
+        assert response.status_code == 403, response.content[:300]
+        assert response.headers["x-amzn-ErrorType"].startswith("AccessDeniedException")
+    events = Event.objects.filter(event_name="ValidatePolicy", error_code="AccessDeniedException")
+    assert events.count() == 2
+    for event in events:
+        assert set(event.request_parameters) == {"policyDocument", "policyType"}
+
+
+def test_a_check_too_complex_to_decide_is_a_validation_exception(analyzer):
+    """Long wildcard patterns would cost the glob algebra minutes (the work grows with the
+    product of the documents' sizes): past the check's work limit the answer is a 400."""
+    existing = {"Effect": "Allow", "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::" + "*a" * 15000}
+    new = {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:::" + "a" * 30000 + "b"}
+    with pytest.raises(ClientError) as raised:
+        analyzer.check_no_new_access(newPolicyDocument=doc(new), existingPolicyDocument=doc(existing),
+                                     policyType="IDENTITY_POLICY")
+    code, message, status = error(raised)
+    assert (code, status) == ("ValidationException", 400)
+    assert message.startswith("The policies are too complex to check")

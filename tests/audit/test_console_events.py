@@ -253,3 +253,16 @@ def _leaves(value):
 def test_large_members_are_bounded():
     member = audit.json_member({"PolicyDocument": "x" * (audit.MAX_JSON + 1)})
     assert member == {"omitted": f"larger than {audit.MAX_JSON} characters"}
+
+
+def test_the_trail_cuts_json_nested_too_deep_and_replaces_what_no_database_stores():
+    deep: list = []
+    for _ in range(500):  # as deep as a request body may nest, more than the walks may recurse
+        deep = [deep]
+    member = audit.json_member({"UserName": "carol", "Odd": deep})
+    assert member["UserName"] == "carol"
+    level, depth = member["Odd"], 1
+    while isinstance(level, list):
+        level, depth = level[0], depth + 1
+    assert level == audit.TOO_DEEP and depth <= audit.MAX_DEPTH + 2
+    assert audit.storable({"a\ud800": "b\x00\udfff"}) == {"a\ufffd": "b\ufffd\ufffd"}

@@ -15,7 +15,7 @@ from policies.engine import (
     check_no_new_access,
     check_no_public_access,
 )
-from policies.engine.custom_checks import contains
+from policies.engine.custom_checks import CheckTooComplex, contains
 
 BUCKET = "arn:aws:s3:::reports"
 OBJECTS = "arn:aws:s3:::reports/*"
@@ -398,3 +398,22 @@ def test_a_pass_on_resource_policies_is_never_contradicted_by_the_evaluator():
         if check_no_new_access(new, existing, "resource").passed:
             assert not [(c, a) for c in CALLERS for a in ("s3:GetObject", "s3:PutObject")
                         if allowed(new, c, a) and not allowed(existing, c, a)], (new, existing)
+
+
+def test_a_check_past_its_work_limit_refuses_rather_than_run_for_minutes():
+    """The glob algebra's work grows with the product of the patterns' lengths: long wildcard
+    patterns are refused with CheckTooComplex (a ValueError) once WORK_LIMIT is spent."""
+    existing = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "*a" * 3000}]}
+    new = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "a" * 6000 + "b"}]}
+    with pytest.raises(CheckTooComplex, match="too complex to check"):
+        check_no_new_access(new, existing)
+    listed = ["arn:aws:s3:::" + "a" * 2000 + "b"] * 1 + [f"arn:aws:s3:::{i}" + "a" * 2000 for i in range(99)]
+    with pytest.raises(CheckTooComplex):
+        check_access_not_granted(existing, resources=listed)
+    # The same shapes at a human size are decided.
+    small_existing = {**existing, "Statement": [{**existing["Statement"][0], "Resource": "arn:aws:s3:::*a"}]}
+    small_new = {**new, "Statement": [{**new["Statement"][0], "Resource": "arn:aws:s3:::aab"}]}
+    assert check_no_new_access(small_new, small_existing).result == "FAIL"
+    assert check_no_new_access(small_existing, small_existing).result == "PASS"

@@ -145,3 +145,16 @@ def test_another_accounts_policy_is_404(mallory_client, edit_urls):
     for page in PAGES:
         response = csrf_post(mallory_client, edit_urls[page], {"document": doc(READ), **CHECK})
         assert response.status_code == 404
+
+
+def test_a_draft_too_complex_to_check_says_so_and_saves_nothing(root_client, account):
+    wild = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "*a" * 2900}
+    policy = services.create_policy(account, name="Wild", document=doc(wild, indent=None))
+    before = [v.document for v in policy.versions.all()]
+    long = {**wild, "Resource": "arn:aws:s3:::" + "a" * 5800 + "b"}
+    response = csrf_post(root_client, f"/iam/policies/{policy.owner}/Wild/edit/",
+                         {"document": doc(long, indent=None), **CHECK})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "The policy can&#x27;t be checked: The policies are too complex to check" in text
+    assert [v.document for v in policy.versions.all()] == before
