@@ -92,14 +92,16 @@ def service_detail(prefix: str) -> tuple[bytes, str] | None:
         types = []
         for rtype in info.resource_types:
             types.append([rtype.name, 1 if rtype.required else 0])
-            resources.setdefault(rtype.name, [rtype.arn, list(rtype.condition_keys)])
+            resources.setdefault(rtype.name, [rtype.arn, list(rtype.condition_keys),
+                                              *([list(rtype.more_arns)] if rtype.more_arns else [])])
         actions.append([action_name, levels.index(info.access_level), types, list(info.condition_keys)])
     payload = {
         "prefix": prefix.lower(),
         "name": name,
         # [name, access level index, [[resource type, required], ...], [condition keys]]
         "actions": actions,
-        # resource type -> [ARN format, [the type's own condition keys]]
+        # resource type -> [ARN format, [the type's own condition keys], and, where AWS gives
+        # the type several formats, [the other formats]]
         "resources": resources,
         "conditions": {key.name: key.type for key in catalogue.service_condition_keys(prefix)},
     }

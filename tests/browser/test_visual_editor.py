@@ -352,3 +352,24 @@ def test_without_javascript_the_json_editor_is_unchanged(browser: Browser, live_
         expect(page.locator(".ve-panel")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_a_resource_type_with_several_arn_formats_offers_each(signed_in: Page):
+    page = signed_in
+    page.goto(CREATE)
+    to_visual(page)
+    statement = card(page, 1)
+    choose_service(statement, "apigateway", f"{catalogue.service_name('apigateway')} apigateway")
+    statement.get_by_label("Filter actions").fill("GET")
+    statement.get_by_role("checkbox", name="GET", exact=True).check()
+    statement.get_by_role("radio", name="Specific").check()
+    rest = statement.get_by_role("group", name="Stage (format 2)", exact=True)
+    expect(rest.locator(".ve-format")).to_contain_text("/restapis/${RestApiId}/stages/${StageName}")
+    rest.get_by_label("Any (Stage (format 2))").check()
+    to_json(page)
+    resource = editor_json(page)["Statement"][0]["Resource"]
+    assert "/restapis/" in resource and "/stages/" in resource, resource
+    # JSON -> Visual: the ARN is found under the format it fits.
+    to_visual(page)
+    rest = card(page, 1).get_by_role("group", name="Stage (format 2)", exact=True)
+    expect(rest.get_by_label("Any (Stage (format 2))")).to_be_checked()

@@ -109,3 +109,12 @@ def test_only_get_is_allowed(root_client):
     from tests.conftest import csrf_post
 
     assert csrf_post(root_client, LIST_URL).status_code == 405
+
+
+def test_a_resource_type_with_several_arn_formats_sends_them_all(root_client):
+    """API Gateway's Stage is /apis/… (HTTP APIs) and /restapis/… (REST APIs): both are sent."""
+    data = json.loads(root_client.get(LIST_URL + "?service=apigateway").content)
+    stage = next(t for t in catalogue.resource_types("apigateway:GET") if t.name == "Stage")
+    assert stage.more_arns
+    assert data["resources"]["Stage"] == [stage.arn, list(stage.condition_keys), list(stage.more_arns)]
+    assert any("/restapis/${RestApiId}/stages/${StageName}" in arn for arn in data["resources"]["Stage"][2])

@@ -83,9 +83,12 @@
     if (!cache.services[prefix]) {
       cache.services[prefix] = getJSON(base + "?service=" + encodeURIComponent(prefix)).then(function (data) {
         if (!data) return null;
-        var svc = {prefix: data.prefix, name: data.name, resources: {}, typeKeys: {}, conditions: data.conditions,
+        var svc = {prefix: data.prefix, name: data.name, resources: {}, moreArns: {}, typeKeys: {}, conditions: data.conditions,
                    actions: [], byLower: {}, levels: [[], [], [], [], []]};
-        Object.keys(data.resources).forEach(function (t) { svc.resources[t] = data.resources[t][0]; svc.typeKeys[t] = data.resources[t][1]; });
+        Object.keys(data.resources).forEach(function (t) {
+          svc.resources[t] = data.resources[t][0]; svc.typeKeys[t] = data.resources[t][1];
+          svc.moreArns[t] = data.resources[t][2] || [];  // a type AWS gives several ARN formats
+        });
         data.actions.forEach(function (row) {
           // An action's keys: its own, then those of its resource types.
           var keys = row[3].slice();
@@ -638,8 +641,15 @@
           if (t[1]) required[t[0]] = 1;
         });
       });
-      return names.map(function (n) { return {name: n, arn: st.svc.resources[n], required: !!required[n]}; })
-        .filter(function (t) { return !!t.arn; });
+      var types = [];
+      names.forEach(function (n) {
+        types.push({name: n, arn: st.svc.resources[n], required: !!required[n]});
+        // Each further ARN format of the type is a row of its own ("Stage (format 2)").
+        (st.svc.moreArns[n] || []).forEach(function (arn, i) {
+          types.push({name: n + " (format " + (i + 2) + ")", arn: arn, required: !!required[n]});
+        });
+      });
+      return types.filter(function (t) { return !!t.arn; });
     }
     function classify(st, types) {
       var byType = {}, other = [];
