@@ -56,6 +56,11 @@ GLOBAL_KEYS: tuple[tuple[str, str], ...] = (
     ("aws:SourceVpce", "String"), ("aws:TagKeys", "ArrayOfString"),
     ("aws:TokenIssueTime", "Date"), ("aws:UserAgent", "String"), ("aws:userid", "String"),
     ("aws:username", "String"), ("aws:ViaAWSService", "Bool"), ("aws:VpcSourceIp", "IPAddress"),
+    ("aws:AssumedRoot", "Bool"), ("aws:ChatbotSourceArn", "ARN"),
+    ("aws:Ec2InstanceSourcePrivateIPv4", "IPAddress"), ("aws:Ec2InstanceSourceVpc", "String"),
+    ("aws:IsMcpServiceAction", "Bool"), ("aws:PrincipalOrgMasterAccountId", "String"),
+    ("aws:SourceOwner", "String"), ("aws:SourceVpcArn", "ARN"), ("aws:VpceAccount", "String"),
+    ("aws:VpceOrgID", "String"), ("aws:VpceOrgPaths", "ArrayOfString"),
 )
 
 MAX_AGE = 3600

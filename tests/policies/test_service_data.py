@@ -118,3 +118,11 @@ def test_a_resource_type_with_several_arn_formats_sends_them_all(root_client):
     assert stage.more_arns
     assert data["resources"]["Stage"] == [stage.arn, list(stage.condition_keys), list(stage.more_arns)]
     assert any("/restapis/${RestApiId}/stages/${StageName}" in arn for arn in data["resources"]["Stage"][2])
+
+
+def test_the_editor_offers_every_global_key_the_validator_knows(root_client):
+    """The visual editor's key list (with types) and the validator's must not drift apart."""
+    from policies.engine import validation
+
+    offered = {key.lower() for key, _ in json.loads(root_client.get(LIST_URL).content)["globalKeys"]}
+    assert set(validation._GLOBAL_KEYS) <= offered
